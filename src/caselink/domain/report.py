@@ -1,0 +1,249 @@
+"""The Report aggregate: one report of a sexual offence from first contact to its final status.
+
+Every change goes through a method here, which applies the rules and appends an event; the
+storage layer writes the events and the new state together, or neither.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from caselink.domain.behaviours import Behaviour
+from caselink.domain.errors import InvalidTransition
+from caselink.domain.events import Event, EventKind
+from caselink.domain.offences import is_rape
+from caselink.domain.person import Person
+from caselink.domain.rules import authorisation, cancellation, recording
+from caselink.domain.rules.cancellation import CancellationCode
+from caselink.domain.rules.catalogue import (
+    CANCELLATION_AUTHORITY,
+    CANCELLATION_EVIDENCE,
+    CANCELLATION_GROUNDS,
+    COMPLAINANT_INFORMED,
+    N100_RATIONALE,
+    Finding,
+)
+from caselink.domain.rules.policy import ForcePolicy
+from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
+
+
+class CancellationState(StrEnum):
+    PENDING = "pending"  # waiting for authorisation; the report still counts as it did
+    APPLIED = "applied"  # in force: the report is cancelled or transferred
+    REFUSED = "refused"  # authorisation refused; the report stands as it did
+
+
+@dataclass(slots=True, kw_only=True)
+class Cancellation:
+    """A request to cancel or transfer a report, and what became of it."""
+
+    code: CancellationCode
+    rationale: str
+    evidence: str | None
+    requested_by: str
+    requested_at: datetime
+    state: CancellationState
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+    complainant_informed_at: datetime | None = None
+
+    @property
+    def target_status(self) -> Status:
+        return Status.TRANSFERRED if self.code.is_transfer else Status.CANCELLED
+
+
+@dataclass(slots=True, kw_only=True)
+class Report:
+    force: str
+    reference: str
+    reported_at: datetime
+    occurred: OccurredWindow = field(default_factory=OccurredWindow)
+    location: Location = field(default_factory=Location)
+    offence_code: str | None = None
+    status: Status = Status.INCIDENT
+    narrative: str = ""
+    recording_rationale: str | None = None
+    decided_at: datetime | None = None
+    behaviours: frozenset[Behaviour] = frozenset()
+    attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    offender: OffenderDescription = field(default_factory=OffenderDescription)
+    relationship: Relationship | None = None
+    cancellations: list[Cancellation] = field(default_factory=list)
+    persons: list[Person] = field(default_factory=list)
+    version: int = 0
+    events: list[Event] = field(default_factory=list, compare=False, repr=False)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def is_rape(self) -> bool:
+        return is_rape(self.offence_code)
+
+    @property
+    def pending_cancellation(self) -> Cancellation | None:
+        last = self.cancellations[-1] if self.cancellations else None
+        return last if last is not None and last.state is CancellationState.PENDING else None
+
+    @property
+    def applied_cancellation(self) -> Cancellation | None:
+        if not self.status.is_write_off:
+            return None
+        applied = [c for c in self.cancellations if c.state is CancellationState.APPLIED]
+        return applied[-1] if applied else None
+
+    @property
+    def counts_as_crime(self) -> bool:
+        """Recorded as a crime and not written off; a pending cancellation still counts."""
+        return self.status is Status.CRIME
+
+    def findings(self, policy: ForcePolicy) -> list[Finding]:
+        """What the rules notice about this report as it stands, without refusing anything.
+
+        Historical records are imported as they happened, wrong decisions included; these
+        findings are how the wrong ones show.
+        """
+        found: list[Finding] = []
+        late = recording.late_decision(self.reported_at, self.decided_at, policy)
+        if late:
+            found.append(late)
+        if self.status is Status.N100 and not (self.recording_rationale or "").strip():
+            found.append(Finding(N100_RATIONALE, "N100 without a rationale"))
+        current = self.applied_cancellation or self.pending_cancellation
+        if current is None:
+            return found
+        if not cancellation.is_substantive(current.evidence):
+            found.append(
+                Finding(CANCELLATION_EVIDENCE, f"{current.code} without its evidence stated")
+            )
+        if not current.code.is_transfer:
+            for ground in cancellation.invalid_grounds_in(current.rationale):
+                found.append(
+                    Finding(CANCELLATION_GROUNDS, f"rationale rests on {ground.description}")
+                )
+        if current.state is CancellationState.PENDING:
+            found.append(Finding(CANCELLATION_AUTHORITY, "cancellation awaiting authorisation"))
+        elif current.complainant_informed_at is None:
+            found.append(
+                Finding(COMPLAINANT_INFORMED, "no record that the complainant was told")
+            )
+        return found
+
+    # -- changing ----------------------------------------------------------------------------
+
+    def _emit(self, kind: EventKind, actor: str, at: datetime, **payload: Any) -> None:
+        self.events.append(Event(kind, self.force, self.reference, actor, at, payload))
+
+    def classify_crime(self, offence_code: str, actor: str, at: datetime, policy: ForcePolicy) -> None:
+        """Record the report as a crime under an offence code (from incident, or an N100 later recorded)."""
+        if self.status not in (Status.INCIDENT, Status.N100, Status.CRIME):
+            raise InvalidTransition(f"a {self.status} report cannot be classified as a crime")
+        if self.pending_cancellation:
+            raise InvalidTransition("a cancellation is awaiting authorisation; decide it first")
+        recording.require_offence_code(offence_code)
+        self._decide(at)
+        previous = self.status
+        self.status, self.offence_code = Status.CRIME, offence_code
+        late = recording.late_decision(self.reported_at, self.decided_at, policy)
+        self._emit(
+            EventKind.CLASSIFIED, actor, at, status=Status.CRIME.value, offence_code=offence_code,
+            previous_status=previous.value, late=late.message if late else None,
+        )
+
+    def classify_n100(self, rationale: str, actor: str, at: datetime, policy: ForcePolicy) -> None:
+        """Record a rape report that is not recorded as a rape crime, with its rationale (N100)."""
+        if self.status is not Status.INCIDENT:
+            raise InvalidTransition(f"only an incident can become an N100, not a {self.status} report")
+        recording.require_n100_rationale(rationale)
+        self._decide(at)
+        self.status, self.recording_rationale = Status.N100, rationale.strip()
+        late = recording.late_decision(self.reported_at, self.decided_at, policy)
+        self._emit(
+            EventKind.CLASSIFIED, actor, at, status=Status.N100.value, rationale=self.recording_rationale,
+            previous_status=Status.INCIDENT.value, late=late.message if late else None,
+        )
+
+    def _decide(self, at: datetime) -> None:
+        # The first recording decision is the one the 24-hour rule measures.
+        if self.decided_at is None:
+            self.decided_at = at
+
+    def request_cancellation(
+        self,
+        code: CancellationCode,
+        rationale: str,
+        evidence: str | None,
+        actor: str,
+        at: datetime,
+        policy: ForcePolicy,
+    ) -> Cancellation:
+        """Ask to cancel (C2–C4) or transfer (C1) a crime or N100.
+
+        Refused outright when the reason, evidence or grounds fail the rules. When the policy
+        reserves the decision to a registrar, the request waits and the report keeps its status.
+        """
+        if self.status not in (Status.CRIME, Status.N100):
+            raise InvalidTransition(f"a {self.status} report cannot be cancelled or transferred")
+        if self.pending_cancellation:
+            raise InvalidTransition("a cancellation is already awaiting authorisation")
+        cancellation.check_cancellation(code, rationale, evidence, self.reference)
+        waits = authorisation.needs_authorisation(self.offence_code, self.status is Status.N100, policy)
+        request = Cancellation(
+            code=code, rationale=rationale.strip(), evidence=(evidence or "").strip() or None,
+            requested_by=actor, requested_at=at,
+            state=CancellationState.PENDING if waits else CancellationState.APPLIED,
+        )
+        self.cancellations.append(request)
+        self._emit(
+            EventKind.CANCELLATION_REQUESTED, actor, at, code=code.value, rationale=request.rationale,
+            evidence=request.evidence, needs_authorisation=waits,
+        )
+        if not waits:
+            self.status = request.target_status
+        return request
+
+    def authorise_cancellation(
+        self, actor: str, role: str, at: datetime, policy: ForcePolicy, note: str | None = None
+    ) -> None:
+        """A registrar authorises the pending cancellation; the report leaves the crime count."""
+        pending = self._pending_or_fail()
+        authorisation.check_authoriser(role, actor, pending.requested_by, policy)
+        pending.state, pending.decided_by, pending.decided_at = CancellationState.APPLIED, actor, at
+        pending.decision_note = note
+        previous = self.status
+        self.status = pending.target_status
+        self._emit(
+            EventKind.CANCELLATION_AUTHORISED, actor, at, code=pending.code.value,
+            previous_status=previous.value, status=self.status.value, note=note,
+        )
+
+    def refuse_cancellation(
+        self, actor: str, role: str, at: datetime, policy: ForcePolicy, note: str
+    ) -> None:
+        """A registrar refuses the pending cancellation; the report stands as it was."""
+        pending = self._pending_or_fail()
+        authorisation.check_authoriser(role, actor, pending.requested_by, policy)
+        if not note.strip():
+            raise InvalidTransition("say why the cancellation is refused")
+        pending.state, pending.decided_by, pending.decided_at = CancellationState.REFUSED, actor, at
+        pending.decision_note = note.strip()
+        self._emit(EventKind.CANCELLATION_REFUSED, actor, at, code=pending.code.value, note=note.strip())
+
+    def _pending_or_fail(self) -> Cancellation:
+        pending = self.pending_cancellation
+        if pending is None:
+            raise InvalidTransition("no cancellation is awaiting authorisation on this report")
+        return pending
+
+    def inform_complainant(self, actor: str, at: datetime, how: str | None = None) -> None:
+        """Record when the complainant was told of the cancellation or transfer."""
+        current = self.applied_cancellation or self.pending_cancellation
+        if current is None:
+            raise InvalidTransition("there is no cancellation or transfer to tell the complainant of")
+        current.complainant_informed_at = at
+        self._emit(EventKind.COMPLAINANT_INFORMED, actor, at, code=current.code.value, how=how)
+
+    def add_person(self, person: Person, actor: str, at: datetime) -> None:
+        self.persons.append(person)
+        self._emit(EventKind.PERSON_ADDED, actor, at, role=person.role.value, source_id=person.source_id)

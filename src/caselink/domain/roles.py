@@ -1,0 +1,50 @@
+"""Roles and what each may do: the permission matrix the CLI, services and web app all apply."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    REGISTRAR = "registrar"
+    ANALYST = "analyst"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    RECORD = "record"  # record reports, add persons and behaviours, import
+    CLASSIFY = "classify"
+    REQUEST_CANCELLATION = "request_cancellation"
+    AUTHORISE_CANCELLATION = "authorise_cancellation"
+    INFORM_COMPLAINANT = "inform_complainant"
+    VIEW_REPORT = "view_report"  # full report, complainant identity included
+    VIEW_PSEUDONYMISED = "view_pseudonymised"
+    EXPORT = "export"
+    EXPORT_PSEUDONYMISED = "export_pseudonymised"
+    AUDIT = "audit"
+    LINK = "link"
+    MANAGE_USERS = "manage_users"
+    READ_ACCESS_LOG = "read_access_log"
+
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.OFFICER: frozenset(
+        {Action.RECORD, Action.CLASSIFY, Action.REQUEST_CANCELLATION, Action.INFORM_COMPLAINANT,
+         Action.VIEW_REPORT}
+    ),
+    Role.REGISTRAR: frozenset(
+        {Action.RECORD, Action.CLASSIFY, Action.REQUEST_CANCELLATION, Action.AUTHORISE_CANCELLATION,
+         Action.INFORM_COMPLAINANT, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.AUDIT,
+         Action.EXPORT, Action.EXPORT_PSEUDONYMISED}
+    ),
+    Role.ANALYST: frozenset(
+        {Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.LINK, Action.EXPORT,
+         Action.EXPORT_PSEUDONYMISED}
+    ),
+    Role.INSPECTOR: frozenset({Action.VIEW_PSEUDONYMISED, Action.AUDIT, Action.EXPORT_PSEUDONYMISED}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.READ_ACCESS_LOG}),
+}
+
+
+def may(role: Role, action: Action) -> bool:
+    return action in PERMISSIONS[role]
