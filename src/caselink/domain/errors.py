@@ -38,3 +38,11 @@ class NotPermitted(DomainError):
 
 class ConcurrentUpdate(DomainError):
     """Someone else changed the report since it was read; nothing of this change was written."""
+
+
+class NotFound(DomainError):
+    """No such report, person or user."""
+
+
+class InvalidRequest(DomainError):
+    """A request that cannot be carried out as asked (both or neither of two options, a short key)."""

@@ -13,7 +13,7 @@ from caselink.domain.behaviours import Behaviour
 from caselink.domain.errors import InvalidTransition
 from caselink.domain.events import Event, EventKind
 from caselink.domain.offences import is_rape
-from caselink.domain.person import Person
+from caselink.domain.person import Person, person_facts
 from caselink.domain.rules import authorisation, cancellation, recording
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import (
@@ -135,6 +135,38 @@ class Report:
     def _emit(self, kind: EventKind, actor: str, at: datetime, **payload: Any) -> None:
         self.events.append(Event(kind, self.force, self.reference, actor, at, payload))
 
+    def record(self, actor: str, at: datetime, source: str) -> None:
+        """Bring the report into the record: one event holding every fact it arrived with."""
+        self._emit(EventKind.RECORDED, actor, at, source=source, **self.facts())
+
+    def facts(self) -> dict[str, Any]:
+        """The report's state as plain values (what the RECORDED event keeps forever)."""
+        occ, loc, off = self.occurred, self.location, self.offender
+        return {
+            "reported_at": self.reported_at, "occurred_from": occ.start, "occurred_to": occ.end,
+            "latitude": loc.latitude, "longitude": loc.longitude, "x": loc.x, "y": loc.y,
+            "area_code": loc.area_code, "offence_code": self.offence_code,
+            "status": self.status.value, "narrative": self.narrative,
+            "recording_rationale": self.recording_rationale, "decided_at": self.decided_at,
+            "behaviours": sorted(f"{b.domain}:{b.code}" for b in self.behaviours),
+            "attributes": {k: list(v) for k, v in sorted(self.attributes.items())},
+            "offender": {
+                "sex": off.sex, "age_band": off.age_band, "height": off.height, "build": off.build,
+                "ethnic_appearance": off.ethnic_appearance, "accent": off.accent, "marks": off.marks,
+            },
+            "relationship": self.relationship.value if self.relationship else None,
+            "cancellations": [
+                {
+                    "code": c.code.value, "rationale": c.rationale, "evidence": c.evidence,
+                    "requested_by": c.requested_by, "requested_at": c.requested_at,
+                    "state": c.state.value, "decided_by": c.decided_by, "decided_at": c.decided_at,
+                    "complainant_informed_at": c.complainant_informed_at,
+                }
+                for c in self.cancellations
+            ],
+            "persons": [person_facts(p) for p in self.persons],
+        }
+
     def classify_crime(self, offence_code: str, actor: str, at: datetime, policy: ForcePolicy) -> None:
         """Record the report as a crime under an offence code (from incident, or an N100 later recorded)."""
         if self.status not in (Status.INCIDENT, Status.N100, Status.CRIME):
@@ -246,4 +278,4 @@ class Report:
 
     def add_person(self, person: Person, actor: str, at: datetime) -> None:
         self.persons.append(person)
-        self._emit(EventKind.PERSON_ADDED, actor, at, role=person.role.value, source_id=person.source_id)
+        self._emit(EventKind.PERSON_ADDED, actor, at, **person_facts(person))

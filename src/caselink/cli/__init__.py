@@ -1,0 +1,1 @@
+"""The terminal entry point: parse input, call services, render output. Thin."""

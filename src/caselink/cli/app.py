@@ -1,0 +1,66 @@
+"""The `caselink` command: the root, shared error handling, and the small commands."""
+
+import typer
+from rich.table import Table
+
+from caselink import __version__
+from caselink.cli import history, importing, report, users
+from caselink.cli.options import Db, Json
+from caselink.cli.output import console, print_json
+from caselink.cli.running import running
+from caselink.storage import queries
+
+app = typer.Typer(
+    name="caselink",
+    help="Record, audit and link reports of rape and serious sexual offences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def init(db: Db = None, as_json: Json = False) -> None:
+    """Create the database (or bring it to the current schema)."""
+    with running(db, as_json, need_schema=False) as application:
+        revision = application.initialise()
+    if as_json:
+        print_json({"database": application.database_url, "schema": revision})
+    else:
+        console.print(f"database ready: {application.database_url} (schema {revision})")
+
+
+@app.command()
+def stats(db: Db = None, as_json: Json = False) -> None:
+    """Counts of reports, persons and events, by status and by force. No personal data."""
+    with running(db, as_json) as application, application.context.db.reader() as uow:
+        figures = queries.stats(uow.connection)
+    if as_json:
+        print_json(figures.to_dict())
+        return
+    table = Table(title="caselink", show_header=False)
+    table.add_row("reports", f"{figures.reports:,}")
+    for status, n in figures.by_status.items():
+        table.add_row(f"  {status}", f"{n:,}")
+    table.add_row("pending cancellations", f"{figures.pending_cancellations:,}")
+    table.add_row("persons", f"{figures.persons:,}")
+    table.add_row("offender labels", f"{figures.offenders:,}")
+    table.add_row("events", f"{figures.events:,}")
+    console.print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+app.add_typer(importing.import_app, name="import")
+app.add_typer(importing.export_app, name="export")
+app.add_typer(report.report_app, name="report")
+app.add_typer(history.history_app, name="history")
+app.add_typer(users.users_app, name="users")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,30 @@
+"""Settings, read from CASELINK_* environment variables by the composition root (never at import)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting caselink reads; each is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="CASELINK_", extra="ignore")
+
+    database_url: str = Field(
+        default="caselink.db",
+        description="SQLAlchemy URL or a SQLite file path; postgresql://... for PostgreSQL",
+    )
+    taxonomy_path: Path | None = Field(
+        default=None, description="a behaviour taxonomy TOML file replacing the shipped default"
+    )
+    user: str | None = Field(default=None, description="the user the CLI acts as")
+    why: str | None = Field(default=None, description="justification logged for reads of personal data")
+    recording_deadline_hours: float = Field(default=24.0, gt=0, description="hours allowed for the recording decision")
+    rape_cancellation_needs_authorisation: bool = Field(
+        default=True, description="rape and N100 cancellations wait for a registrar"
+    )
+    authoriser_must_differ: bool = Field(
+        default=True, description="the person asking for a cancellation may not authorise it"
+    )
+    import_batch_size: int = Field(default=5000, gt=0, description="rows written per batch on import")

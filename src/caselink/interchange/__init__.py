@@ -1,0 +1,1 @@
+"""File formats in and out. Parses and validates; never writes the database itself."""

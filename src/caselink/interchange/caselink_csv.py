@@ -1,0 +1,346 @@
+"""The caselink CSV format (docs/formats.md): reports.csv, persons.csv and offenders.csv."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from caselink.domain.behaviours import Behaviour, Taxonomy
+from caselink.domain.errors import InvalidValue
+from caselink.domain.forces import canonical_force
+from caselink.domain.offences import normalise_offence_code
+from caselink.domain.person import DateOfBirth, Person, PersonRole
+from caselink.domain.report import Cancellation, CancellationState, Report
+from caselink.domain.rules.authorisation import needs_authorisation
+from caselink.domain.rules.cancellation import CancellationCode
+from caselink.domain.rules.policy import ForcePolicy
+from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
+from caselink.interchange import cells
+from caselink.interchange.rows import CsvRows, Parsed, Reading, RowError, row_digest
+
+IMPORTED_BY = "import"
+MAX_REFERENCE = 128
+
+REPORT_REQUIRED = {"reference", "force", "reported_at"}
+REPORT_COLUMNS = REPORT_REQUIRED | {
+    "occurred_from", "occurred_to", "latitude", "longitude", "x", "y", "area_code", "offence_code",
+    "status", "cancellation_code", "cancellation_rationale", "narrative", "decided_at",
+    "recording_rationale", "cancellation_evidence", "cancellation_requested_by",
+    "cancellation_requested_at", "cancellation_authorised_by", "cancellation_authorised_at",
+    "complainant_informed_at", "offender_sex", "offender_age_band", "offender_height",
+    "offender_build", "offender_ethnic_appearance", "offender_accent", "offender_marks",
+    "relationship",
+}
+PERSON_REQUIRED = {"reference", "force", "role"}
+PERSON_COLUMNS = PERSON_REQUIRED | {
+    "source_id", "forename", "surname", "aliases", "date_of_birth", "address", "postcode", "phone",
+    "identifier",
+}
+OFFENDER_COLUMNS = {"offender_id", "reference", "force"}
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    force: str
+    reference: str
+    person: Person
+
+
+@dataclass(frozen=True, slots=True)
+class OffenderRow:
+    offender_id: str
+    force: str
+    reference: str
+
+
+class _Row:
+    """One record being parsed: cell access by column name, errors collected, not raised."""
+
+    __slots__ = ("_cells", "_file", "_index", "errors", "line")
+
+    def __init__(self, file: str, line: int, index: dict[str, int], cells_: tuple[str, ...]) -> None:
+        self._file, self.line, self._index, self._cells = file, line, index, cells_
+        self.errors: list[RowError] = []
+
+    def raw(self, column: str) -> str:
+        i = self._index.get(column)
+        return self._cells[i] if i is not None and i < len(self._cells) else ""
+
+    def error(self, column: str | None, reason: str, value: str | None = None) -> None:
+        shown = value if value is not None else (self.raw(column) if column else None)
+        self.errors.append(RowError(self._file, self.line, column, shown, reason))
+
+    def get(self, column: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            return parse(self.raw(column))
+        except cells.CellError as exc:
+            self.error(column, str(exc))
+            return None
+
+    def text(self, column: str) -> str | None:
+        return cells.text(self.raw(column))
+
+    def required(self, column: str) -> str | None:
+        value = self.text(column)
+        if value is None:
+            self.error(column, "required: the cell is empty")
+        return value
+
+    def force(self) -> str | None:
+        given = self.required("force")
+        if given is None:
+            return None
+        force = canonical_force(given)
+        if force is None:
+            self.error("force", "not one of the 44 force areas of England and Wales")
+        return force
+
+    def reference(self) -> str | None:
+        reference = self.required("reference")
+        if reference is not None and len(reference) > MAX_REFERENCE:
+            self.error("reference", f"longer than {MAX_REFERENCE} characters")
+            return None
+        return reference
+
+    def enum(self, column: str, kind: Any, default: Any = None) -> Any:
+        given = self.text(column)
+        if given is None:
+            return default
+        try:
+            return kind(given.lower())
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            self.error(column, f"must be one of: {allowed}")
+            return default
+
+
+def _unreadable(path: Path, line: int, problem: str) -> Parsed[Any]:
+    return Parsed(line, None, (RowError(path.name, line, None, None, problem),))
+
+
+def read_reports(path: Path, taxonomy: Taxonomy, policy: ForcePolicy) -> Reading[Report]:
+    """Read reports.csv: the header is checked now, rows are parsed as they are pulled."""
+    rows = CsvRows.open(path)
+    rows.check_columns(REPORT_REQUIRED, REPORT_COLUMNS, "mo.")
+    return Reading(rows.header, _reports(rows, taxonomy, policy))
+
+
+def _reports(rows: CsvRows, taxonomy: Taxonomy, policy: ForcePolicy) -> Iterator[Parsed[Report]]:
+    path = rows.path
+    index = {c: i for i, c in enumerate(rows.header)}
+    mo_columns = [(c, c[3:]) for c in rows.header if c.startswith("mo.")]
+    for line, cells_, problem in rows:
+        if cells_ is None:
+            yield _unreadable(path, line, problem or "unreadable")
+            continue
+        row = _Row(path.name, line, index, cells_)
+        if len(cells_) != len(rows.header):
+            row.error(None, f"has {len(cells_)} cells but the header has {len(rows.header)}", "")
+            yield Parsed(line, None, tuple(row.errors), raw=cells_)
+            continue
+        report = _report(row, mo_columns, taxonomy, policy)
+        errors = tuple(row.errors)
+        yield Parsed(line, None if errors else report, errors, row_digest(rows.header, cells_), cells_)
+
+
+def _report(row: _Row, mo_columns: list[tuple[str, str]], taxonomy: Taxonomy, policy: ForcePolicy) -> Report | None:
+    reference, force = row.reference(), row.force()
+    reported_at = row.get("reported_at", cells.timestamp)
+    if reported_at is None and not any(e.column == "reported_at" for e in row.errors):
+        row.error("reported_at", "required: the cell is empty")
+    occurred = _window(row, reported_at)
+    location = _location(row)
+    offender = _offender(row)
+    relationship = row.enum("relationship", Relationship)
+    status = row.enum("status", Status, Status.INCIDENT)
+    offence_code = _offence_code(row)
+    decided_at = row.get("decided_at", cells.timestamp)
+    if decided_at and reported_at and decided_at < reported_at:
+        row.error("decided_at", "the recording decision cannot come before the report")
+    behaviours, attributes = _mo(row, mo_columns, taxonomy)
+    recording_rationale = row.text("recording_rationale")
+    status, cancellation = _recording_state(row, status, offence_code, recording_rationale, reported_at, decided_at, policy)
+    if row.errors or reference is None or force is None or reported_at is None:
+        return None
+    return Report(
+        force=force, reference=reference, reported_at=reported_at, occurred=occurred,
+        location=location, offence_code=offence_code, status=status,
+        narrative=row.raw("narrative").strip(), recording_rationale=recording_rationale,
+        decided_at=decided_at, behaviours=behaviours, attributes=attributes, offender=offender,
+        relationship=relationship, cancellations=[cancellation] if cancellation else [],
+    )
+
+
+def _window(row: _Row, reported_at: datetime | None) -> OccurredWindow:
+    start, end = row.get("occurred_from", cells.timestamp), row.get("occurred_to", cells.timestamp)
+    try:
+        window = OccurredWindow(start, end)
+    except InvalidValue as exc:
+        row.error(exc.field, exc.reason)
+        return OccurredWindow()
+    if start and reported_at and start > reported_at:
+        row.error("occurred_from", "the offence cannot have happened after it was reported")
+    return window
+
+
+def _location(row: _Row) -> Location:
+    parts = [row.get(c, cells.number) for c in ("latitude", "longitude", "x", "y")]
+    try:
+        return Location(parts[0], parts[1], parts[2], parts[3], row.text("area_code"))
+    except InvalidValue as exc:
+        row.error(exc.field.split("/")[0], exc.reason)
+        return Location()
+
+
+def _offender(row: _Row) -> OffenderDescription:
+    sex = row.text("offender_sex")
+    try:
+        return OffenderDescription(
+            sex.lower() if sex else None, row.text("offender_age_band"), row.text("offender_height"),
+            row.text("offender_build"), row.text("offender_ethnic_appearance"),
+            row.text("offender_accent"), row.text("offender_marks"),
+        )
+    except InvalidValue as exc:
+        row.error(exc.field, exc.reason)
+        return OffenderDescription()
+
+
+def _offence_code(row: _Row) -> str | None:
+    given = row.text("offence_code")
+    if given is None:
+        return None
+    code = normalise_offence_code(given)
+    if code is None:
+        row.error("offence_code", "not a Home Office offence code (e.g. 19C, 20A, 88E)")
+    return code
+
+
+def _mo(row: _Row, mo_columns: list[tuple[str, str]], taxonomy: Taxonomy) -> tuple[frozenset[Behaviour], dict[str, tuple[str, ...]]]:
+    behaviours: set[Behaviour] = set()
+    attributes: dict[str, tuple[str, ...]] = {}
+    for column, name in mo_columns:
+        given = cells.values(row.raw(column))
+        if not given:
+            continue
+        if taxonomy.is_domain(name):
+            for code in given:
+                try:
+                    behaviours.add(taxonomy.behaviour(name, code))
+                except InvalidValue as exc:
+                    row.error(column, exc.reason, code)
+        else:
+            attributes[name] = tuple(dict.fromkeys(given))
+    return frozenset(behaviours), attributes
+
+
+def _recording_state(
+    row: _Row, status: Status, offence_code: str | None, recording_rationale: str | None,
+    reported_at: datetime | None, decided_at: datetime | None, policy: ForcePolicy,
+) -> tuple[Status, Cancellation | None]:
+    """The status to store and the cancellation, as the file records them (docs/formats.md)."""
+    code_text = row.text("cancellation_code")
+    if status is Status.CRIME and offence_code is None:
+        row.error("offence_code", "a crime must be recorded with its offence code (rule REC-2)")
+    if status is Status.N100 and offence_code is not None:
+        row.error("offence_code", "an N100 is not recorded under an offence code: leave it empty")
+    if not status.is_write_off:
+        if code_text is not None:
+            row.error("cancellation_code", f"given, but the status is {status.value}, not cancelled or transferred")
+        return status, None
+    if code_text is None:
+        row.error("cancellation_code", f"a {status.value} report needs its cancellation code")
+        return status, None
+    try:
+        code = CancellationCode(code_text.upper())
+    except ValueError:
+        row.error("cancellation_code", "must be C1, C2, C3 or C4")
+        return status, None
+    if code.is_transfer != (status is Status.TRANSFERRED):
+        row.error("cancellation_code", "C1 goes with status transferred; C2, C3 and C4 with cancelled")
+    rationale = row.text("cancellation_rationale")
+    if rationale is None:
+        row.error("cancellation_rationale", f"a {code} needs its rationale")
+    was_n100 = offence_code is None
+    if was_n100 and recording_rationale is None:
+        row.error("offence_code", "a cancelled crime needs its offence code (a cancelled N100 needs its recording_rationale)")
+    requested_at = row.get("cancellation_requested_at", cells.timestamp)
+    authorised_by = row.text("cancellation_authorised_by")
+    authorised_at = row.get("cancellation_authorised_at", cells.timestamp)
+    informed_at = row.get("complainant_informed_at", cells.timestamp)
+    when = requested_at or authorised_at or decided_at or reported_at
+    if rationale is None or when is None:
+        return status, None
+    pending = authorised_by is None and needs_authorisation(offence_code, was_n100, policy)
+    cancellation = Cancellation(
+        code=code, rationale=rationale, evidence=row.text("cancellation_evidence"),
+        requested_by=row.text("cancellation_requested_by") or IMPORTED_BY, requested_at=when,
+        state=CancellationState.PENDING if pending else CancellationState.APPLIED,
+        decided_by=authorised_by, decided_at=authorised_at if authorised_by else None,
+        complainant_informed_at=informed_at,
+    )
+    if pending:
+        # Until a registrar authorises it, the report keeps counting as what it was.
+        status = Status.N100 if was_n100 else Status.CRIME
+    return status, cancellation
+
+
+def read_persons(path: Path) -> Reading[PersonRow]:
+    """Read persons.csv; whether each person's report exists is the importer's check."""
+    rows = CsvRows.open(path)
+    rows.check_columns(PERSON_REQUIRED, PERSON_COLUMNS)
+    return Reading(rows.header, _persons(rows))
+
+
+def _persons(rows: CsvRows) -> Iterator[Parsed[PersonRow]]:
+    path = rows.path
+    index = {c: i for i, c in enumerate(rows.header)}
+    for line, cells_, problem in rows:
+        if cells_ is None:
+            yield _unreadable(path, line, problem or "unreadable")
+            continue
+        row = _Row(path.name, line, index, cells_)
+        reference, force = row.reference(), row.force()
+        role = row.enum("role", PersonRole)
+        if role is None and not row.errors:
+            row.error("role", "required: complainant, suspect, witness or other")
+        dob = row.text("date_of_birth")
+        person = None
+        if role is not None:
+            person = Person(
+                role=role, forename=row.text("forename"), surname=row.text("surname"),
+                aliases=cells.values(row.raw("aliases")),
+                date_of_birth=DateOfBirth.from_text(dob) if dob else None,
+                address=row.text("address"), postcode=_postcode(row.text("postcode")),
+                phone=row.text("phone"), identifiers=cells.values(row.raw("identifier")),
+                source_id=row.text("source_id"),
+            )
+        errors = tuple(row.errors)
+        item = PersonRow(force, reference, person) if not errors and force and reference and person else None
+        yield Parsed(line, item, errors, row_digest(rows.header, cells_), cells_)
+
+
+def _postcode(text: str | None) -> str | None:
+    # Kept as recorded apart from case and spacing, which carry no information.
+    return " ".join(text.upper().split()) if text else None
+
+
+def read_offenders(path: Path) -> Reading[OffenderRow]:
+    """Read offenders.csv (offender labels of solved reports)."""
+    rows = CsvRows.open(path)
+    rows.check_columns(OFFENDER_COLUMNS, OFFENDER_COLUMNS)
+    return Reading(rows.header, _offenders(rows))
+
+
+def _offenders(rows: CsvRows) -> Iterator[Parsed[OffenderRow]]:
+    path = rows.path
+    index = {c: i for i, c in enumerate(rows.header)}
+    for line, cells_, problem in rows:
+        if cells_ is None:
+            yield _unreadable(path, line, problem or "unreadable")
+            continue
+        row = _Row(path.name, line, index, cells_)
+        offender_id, reference, force = row.required("offender_id"), row.reference(), row.force()
+        errors = tuple(row.errors)
+        item = OffenderRow(offender_id, force, reference) if not errors and offender_id and force and reference else None
+        yield Parsed(line, item, errors, row_digest(rows.header, cells_), cells_)

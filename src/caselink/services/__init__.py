@@ -1,0 +1,1 @@
+"""Use cases: record, classify, cancel, authorise, import, export. Own transactions and s.62 logging."""

@@ -1,0 +1,35 @@
+"""What every service needs: the database, the taxonomy, the force policy and a clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from caselink.domain.behaviours import Taxonomy
+from caselink.domain.roles import Action, Role, may
+from caselink.domain.errors import NotPermitted
+from caselink.domain.rules.policy import ForcePolicy
+from caselink.storage.unit_of_work import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    db: Database
+    taxonomy: Taxonomy
+    policy: ForcePolicy
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A known user acting through caselink: every event and access entry names them."""
+
+    name: str
+    role: Role
+
+    def require(self, action: Action) -> None:
+        if not may(self.role, action):
+            raise NotPermitted(f"{self.name} ({self.role.value}) may not {action.value.replace('_', ' ')}")

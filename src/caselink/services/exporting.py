@@ -1,0 +1,90 @@
+"""Exports: everything as JSON lines, or pseudonymised for inspectors; each logged as a disclosure."""
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from caselink.domain.errors import InvalidRequest
+from caselink.domain.roles import Action
+from caselink.interchange import jsonl
+from caselink.interchange.pseudonymise import pseudonymised_document
+from caselink.services.context import Actor, Context
+from caselink.storage.access_log import AccessEntry
+from caselink.storage.event_log import iter_events
+
+MIN_KEY_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    reports: int
+    events: int
+    path: Path
+
+
+def _write_atomically(path: Path, write: Callable[[TextIO], tuple[int, int]]) -> tuple[int, int]:
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            counts = write(handle)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return counts
+
+
+def export_jsonl(
+    ctx: Context, actor: Actor, path: Path, *, why: str, progress: Callable[[int], None] | None = None
+) -> ExportSummary:
+    """Write every report, then every event, as JSON lines; the disclosure is logged first."""
+    actor.require(Action.EXPORT)
+    with ctx.db.unit_of_work() as uow:
+        uow.access_log.write([AccessEntry(ctx.clock(), actor.name, "disclose", None, None, why, f"full export to {path.name}")])
+
+        def write(handle: TextIO) -> tuple[int, int]:
+            n_reports = n_events = 0
+            for report in uow.reports.iterate():
+                handle.write(jsonl.dumps(jsonl.report_document(report)) + "\n")
+                n_reports += 1
+                if progress and n_reports % 1000 == 0:
+                    progress(n_reports)
+            for e in iter_events(uow.connection):
+                doc = {"type": "event", "seq": e.seq, "kind": e.kind, "force": e.force,
+                       "reference": e.reference, "actor": e.actor, "at": e.at,
+                       "payload": json.loads(e.payload), "prev_hash": e.prev_hash, "hash": e.hash}
+                handle.write(jsonl.dumps(doc) + "\n")
+                n_events += 1
+            return n_reports, n_events
+
+        n_reports, n_events = _write_atomically(path, write)
+        uow.commit()
+    return ExportSummary(n_reports, n_events, path)
+
+
+def export_pseudonymised(
+    ctx: Context, actor: Actor, path: Path, key: bytes, *, why: str,
+    progress: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    """Write every report pseudonymised (see caselink.interchange.pseudonymise); logged as a disclosure."""
+    actor.require(Action.EXPORT_PSEUDONYMISED)
+    if len(key) < MIN_KEY_BYTES:
+        raise InvalidRequest(f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
+    with ctx.db.unit_of_work() as uow:
+        uow.access_log.write([AccessEntry(ctx.clock(), actor.name, "disclose", None, None, why, f"pseudonymised export to {path.name}")])
+
+        def write(handle: TextIO) -> tuple[int, int]:
+            n = 0
+            for report in uow.reports.iterate():
+                doc = pseudonymised_document(report, key, report.findings(ctx.policy))
+                handle.write(jsonl.dumps(doc) + "\n")
+                n += 1
+                if progress and n % 1000 == 0:
+                    progress(n)
+            return n, 0
+
+        n_reports, _ = _write_atomically(path, write)
+        uow.commit()
+    return ExportSummary(n_reports, 0, path)

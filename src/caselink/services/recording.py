@@ -1,0 +1,181 @@
+"""Recording decisions on one report: classify, cancel, authorise, refuse, inform, and reading it.
+
+Each change loads the report, applies the domain's rules, and writes the new state and its
+events in one transaction; a concurrent change to the same version is refused whole.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, NotFound
+from caselink.domain.person import Person, PersonRole
+from caselink.domain.report import Report
+from caselink.domain.roles import Action, Role
+from caselink.domain.rules.cancellation import CancellationCode
+from caselink.domain.rules.catalogue import Finding
+from caselink.services.context import Actor, Context
+from caselink.storage import queries
+from caselink.storage.access_log import AccessEntry
+
+
+def _change(
+    ctx: Context, actor: Actor, action: Action, force: str, reference: str,
+    expected_version: int | None, mutate: Callable[[Report], Any],
+) -> Report:
+    actor.require(action)
+    with ctx.db.unit_of_work() as uow:
+        report = uow.reports.get(force, reference)
+        if report is None:
+            raise NotFound(f"no report {force} {reference}")
+        if expected_version is not None and report.version != expected_version:
+            raise ConcurrentUpdate(
+                f"{force} {reference} is at version {report.version}, not {expected_version}: "
+                "someone changed it since you read it; reload and try again"
+            )
+        mutate(report)
+        uow.reports.save(report)
+        rid = uow.reports.id_of(report)
+        uow.events.append((event, rid) for event in report.events)
+        uow.commit()
+    report.events.clear()
+    return report
+
+
+def classify(
+    ctx: Context, actor: Actor, force: str, reference: str, *, offence_code: str | None = None,
+    n100_rationale: str | None = None, expected_version: int | None = None,
+) -> Report:
+    """Record the recording decision: a crime under an offence code, or an N100 with its rationale.
+
+    A decision after the 24-hour deadline is recorded and flagged (rule REC-1), never refused.
+    """
+    now = ctx.clock()
+    if (offence_code is None) == (n100_rationale is None):
+        raise InvalidRequest("give either an offence code (crime) or an N100 rationale, not both")
+
+    def mutate(report: Report) -> None:
+        if offence_code is not None:
+            report.classify_crime(offence_code, actor.name, now, ctx.policy)
+        else:
+            assert n100_rationale is not None
+            report.classify_n100(n100_rationale, actor.name, now, ctx.policy)
+
+    return _change(ctx, actor, Action.CLASSIFY, force, reference, expected_version, mutate)
+
+
+def cancel(
+    ctx: Context, actor: Actor, force: str, reference: str, *, code: CancellationCode,
+    rationale: str, evidence: str | None, expected_version: int | None = None,
+) -> Report:
+    """Ask to cancel (C2–C4) or transfer (C1) a report; rape and N100 cancellations wait for a registrar.
+
+    Refused with the rule it breaks when the evidence is missing or the grounds are invalid.
+    A C3 must name a report of the same force that exists.
+    """
+    now = ctx.clock()
+    if code is CancellationCode.C3 and evidence:
+        with ctx.db.reader() as uow:
+            if not queries.report_exists(uow.connection, force, evidence.strip()):
+                raise NotFound(f"a C3 names the original report, but {force} {evidence.strip()} does not exist")
+
+    def mutate(report: Report) -> None:
+        report.request_cancellation(code, rationale, evidence, actor.name, now, ctx.policy)
+
+    return _change(ctx, actor, Action.REQUEST_CANCELLATION, force, reference, expected_version, mutate)
+
+
+def authorise(
+    ctx: Context, actor: Actor, force: str, reference: str, *, note: str | None = None,
+    expected_version: int | None = None,
+) -> Report:
+    """A registrar authorises a pending cancellation (rule CAN-3)."""
+    now = ctx.clock()
+
+    def mutate(report: Report) -> None:
+        report.authorise_cancellation(actor.name, actor.role.value, now, ctx.policy, note)
+
+    return _change(ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate)
+
+
+def refuse(
+    ctx: Context, actor: Actor, force: str, reference: str, *, note: str,
+    expected_version: int | None = None,
+) -> Report:
+    """A registrar refuses a pending cancellation, saying why; the report stands as it was."""
+    now = ctx.clock()
+
+    def mutate(report: Report) -> None:
+        report.refuse_cancellation(actor.name, actor.role.value, now, ctx.policy, note)
+
+    return _change(ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate)
+
+
+def inform(
+    ctx: Context, actor: Actor, force: str, reference: str, *, how: str | None = None,
+    expected_version: int | None = None,
+) -> Report:
+    """Record that the complainant was told of the cancellation or transfer (rule CAN-4)."""
+    now = ctx.clock()
+
+    def mutate(report: Report) -> None:
+        report.inform_complainant(actor.name, now, how)
+
+    return _change(ctx, actor, Action.INFORM_COMPLAINANT, force, reference, expected_version, mutate)
+
+
+def add_person(
+    ctx: Context, actor: Actor, force: str, reference: str, person: Person,
+    expected_version: int | None = None,
+) -> Report:
+    """Attach a person to a report."""
+    now = ctx.clock()
+    return _change(
+        ctx, actor, Action.RECORD, force, reference, expected_version,
+        lambda report: report.add_person(person, actor.name, now),
+    )
+
+
+_WITHHELD = frozenset({"persons", "narrative", "forename", "surname", "rationale", "evidence"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    report: Report
+    findings: list[Finding]
+    history: list[dict[str, Any]]
+    pseudonymised: bool
+
+
+def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) -> ReportView:
+    """Read one report with its findings and history, logging the consultation first (DPA 2018 s.62).
+
+    Inspectors see complainants reduced to their role; nobody else without the right sees it at all.
+    """
+    pseudonymised = actor.role is Role.INSPECTOR
+    actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
+    if not why.strip():
+        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
+    with ctx.db.unit_of_work() as uow:
+        report = uow.reports.get(force, reference)
+        if report is None:
+            raise NotFound(f"no report {force} {reference}")
+        uow.access_log.write([
+            AccessEntry(ctx.clock(), actor.name, "consult", force, reference, why.strip(),
+                        "pseudonymised" if pseudonymised else "full")
+        ])
+        history = queries.report_history(uow.connection, force, reference)
+        uow.commit()
+    if pseudonymised:
+        report.persons = [
+            Person(role=PersonRole.COMPLAINANT) if p.role is PersonRole.COMPLAINANT else p
+            for p in report.persons
+        ]
+        # Free text and the persons recorded with the report could identify the complainant.
+        report.narrative = ""
+        history = [
+            {**h, "payload": {k: v for k, v in h["payload"].items() if k not in _WITHHELD}}
+            for h in history
+            if h["kind"] != "person_added"
+        ]
+    return ReportView(report, report.findings(ctx.policy), history, pseudonymised)

@@ -1,0 +1,1 @@
+"""Storage: tables, repositories, the unit of work and the hash-chained event log (SQLite or PostgreSQL)."""

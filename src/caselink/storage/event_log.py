@@ -1,0 +1,136 @@
+"""The append-only, hash-chained event log, and the check that it is whole.
+
+Each event's hash is SHA-256 over the previous hash and the event's own stored text, so
+changing, removing or reordering any stored event breaks the chain at that event; the head
+row records the last sequence number and hash, so removing events from the end shows too.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from caselink.domain.events import Event
+from caselink.storage.schema import GENESIS_HASH
+from caselink.storage.tables import chain_head, events
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in an event")
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(
+    prev_hash: str, seq: int, kind: str, force: str | None, reference: str | None,
+    actor: str, at: datetime, payload_text: str,
+) -> str:
+    """The hash of one event: covers the previous hash and everything the event says."""
+    text = "\x1f".join((prev_hash, str(seq), kind, force or "", reference or "", actor, _stamp(at), payload_text))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class EventLog:
+    """Appends events to the chain inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._head: tuple[int, str] | None = None
+
+    def _lock_head(self) -> tuple[int, str]:
+        if self._head is None:
+            # FOR UPDATE serialises appenders on PostgreSQL; SQLite holds its write lock already.
+            row = self._conn.execute(
+                select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+            ).one()
+            self._head = (int(row.seq), str(row.hash))
+        return self._head
+
+    def append(self, batch: Iterable[tuple[Event, int | None]]) -> int:
+        """Append events (each with its report's row id, if any); returns how many were written."""
+        seq, prev = self._lock_head()
+        rows: list[dict[str, Any]] = []
+        for ev, report_id in batch:
+            seq += 1
+            text = canonical_json(ev.payload)
+            digest = event_hash(prev, seq, ev.kind.value, ev.force, ev.reference, ev.actor, ev.at, text)
+            rows.append(
+                {"seq": seq, "report_id": report_id, "kind": ev.kind.value, "force": ev.force,
+                 "reference": ev.reference, "actor": ev.actor, "at": ev.at, "payload": text,
+                 "prev_hash": prev, "hash": digest}
+            )
+            prev = digest
+        if rows:
+            self._conn.execute(insert(events), rows)
+            self._conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev))
+            self._head = (seq, prev)
+        return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    events: int
+    head_seq: int
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+def verify_chain(conn: Connection, progress: Any = None, batch: int = 20_000) -> ChainReport:
+    """Walk the whole chain in order and name the first event that does not follow from the one before."""
+    head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
+    prev, expected_seq, count = GENESIS_HASH, 1, 0
+    for row in iter_events(conn, batch):
+        count += 1
+        if row.seq != expected_seq:
+            return ChainReport(count, head.seq, ChainBreak(expected_seq, f"event {expected_seq} is missing (next stored is {row.seq})"))
+        if row.prev_hash != prev:
+            return ChainReport(count, head.seq, ChainBreak(row.seq, "its previous-hash does not match the event before it"))
+        digest = event_hash(prev, row.seq, row.kind, row.force, row.reference, row.actor, row.at, row.payload)
+        if digest != row.hash:
+            return ChainReport(count, head.seq, ChainBreak(row.seq, "its content does not match its hash (edited after it was written)"))
+        prev, expected_seq = row.hash, expected_seq + 1
+        if progress is not None and count % batch == 0:
+            progress(count)
+    if expected_seq - 1 != head.seq or prev != head.hash:
+        return ChainReport(count, head.seq, ChainBreak(expected_seq, f"the chain ends at event {expected_seq - 1} but its head records event {head.seq}: events were removed from the end"))
+    return ChainReport(count, head.seq, None)
+
+
+def iter_events(conn: Connection, batch: int = 20_000) -> Iterator[Any]:
+    """Every stored event in sequence order."""
+    # Keyset pagination keeps memory flat over millions of events on both backends.
+    last = 0
+    while True:
+        rows = conn.execute(select(events).where(events.c.seq > last).order_by(events.c.seq).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq

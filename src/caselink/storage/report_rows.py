@@ -1,0 +1,116 @@
+"""Translating between Report aggregates and table rows (the data mapper, written out by hand).
+
+Written by hand rather than with an instrumented ORM mapping so that bulk import can turn
+parsed rows into table rows without building tracked objects (see docs/architecture.md).
+"""
+
+from typing import Any
+
+from caselink.domain.behaviours import Behaviour
+from caselink.domain.person import DateOfBirth, Person, PersonRole
+from caselink.domain.report import Cancellation, CancellationState, Report
+from caselink.domain.rules.cancellation import CancellationCode
+from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
+
+LIST_SEPARATOR = "|"
+
+
+def report_values(report: Report) -> dict[str, Any]:
+    """The reports-table columns of a report (without id, source and digest)."""
+    occ, loc, off = report.occurred, report.location, report.offender
+    return {
+        "force": report.force, "reference": report.reference, "reported_at": report.reported_at,
+        "occurred_from": occ.start, "occurred_to": occ.end,
+        "latitude": loc.latitude, "longitude": loc.longitude, "x": loc.x, "y": loc.y,
+        "area_code": loc.area_code, "offence_code": report.offence_code,
+        "status": report.status.value, "narrative": report.narrative,
+        "recording_rationale": report.recording_rationale, "decided_at": report.decided_at,
+        "offender_sex": off.sex, "offender_age_band": off.age_band, "offender_height": off.height,
+        "offender_build": off.build, "offender_ethnic_appearance": off.ethnic_appearance,
+        "offender_accent": off.accent, "offender_marks": off.marks,
+        "relationship": report.relationship.value if report.relationship else None,
+        "version": report.version,
+    }
+
+
+def mo_values(report: Report, report_id: int) -> list[dict[str, Any]]:
+    rows = [
+        {"report_id": report_id, "name": b.domain, "value": b.code, "is_behaviour": True}
+        for b in sorted(report.behaviours)
+    ]
+    rows.extend(
+        {"report_id": report_id, "name": name, "value": value, "is_behaviour": False}
+        for name, values in sorted(report.attributes.items())
+        for value in values
+    )
+    return rows
+
+
+def cancellation_values(c: Cancellation, report_id: int) -> dict[str, Any]:
+    return {
+        "report_id": report_id, "code": c.code.value, "rationale": c.rationale, "evidence": c.evidence,
+        "requested_by": c.requested_by, "requested_at": c.requested_at, "state": c.state.value,
+        "decided_by": c.decided_by, "decided_at": c.decided_at, "decision_note": c.decision_note,
+        "complainant_informed_at": c.complainant_informed_at,
+    }
+
+
+def person_values(p: Person, report_id: int, person_key: str) -> dict[str, Any]:
+    dob = p.date_of_birth
+    return {
+        "report_id": report_id, "person_key": person_key, "role": p.role.value,
+        "source_id": p.source_id, "forename": p.forename, "surname": p.surname,
+        "aliases": LIST_SEPARATOR.join(p.aliases) or None,
+        "dob_as_given": dob.as_given if dob else None, "dob": dob.parsed if dob else None,
+        "address": p.address, "postcode": p.postcode, "phone": p.phone,
+        "identifiers": LIST_SEPARATOR.join(p.identifiers) or None,
+    }
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(text.split(LIST_SEPARATOR)) if text else ()
+
+
+def person_from_row(row: Any) -> Person:
+    dob = DateOfBirth(row.dob_as_given, row.dob) if row.dob_as_given is not None else None
+    return Person(
+        role=PersonRole(row.role), forename=row.forename, surname=row.surname,
+        aliases=_split(row.aliases), date_of_birth=dob, address=row.address,
+        postcode=row.postcode, phone=row.phone, identifiers=_split(row.identifiers),
+        source_id=row.source_id,
+    )
+
+
+def cancellation_from_row(row: Any) -> Cancellation:
+    return Cancellation(
+        code=CancellationCode(row.code), rationale=row.rationale, evidence=row.evidence,
+        requested_by=row.requested_by, requested_at=row.requested_at,
+        state=CancellationState(row.state), decided_by=row.decided_by, decided_at=row.decided_at,
+        decision_note=row.decision_note, complainant_informed_at=row.complainant_informed_at,
+    )
+
+
+def report_from_rows(
+    row: Any, mo_rows: list[Any], cancellation_rows: list[Any], person_rows: list[Any]
+) -> Report:
+    behaviours = frozenset(Behaviour(m.name, m.value) for m in mo_rows if m.is_behaviour)
+    attributes: dict[str, list[str]] = {}
+    for m in mo_rows:
+        if not m.is_behaviour:
+            attributes.setdefault(m.name, []).append(m.value)
+    return Report(
+        force=row.force, reference=row.reference, reported_at=row.reported_at,
+        occurred=OccurredWindow(row.occurred_from, row.occurred_to),
+        location=Location(row.latitude, row.longitude, row.x, row.y, row.area_code),
+        offence_code=row.offence_code, status=Status(row.status), narrative=row.narrative,
+        recording_rationale=row.recording_rationale, decided_at=row.decided_at,
+        behaviours=behaviours, attributes={k: tuple(v) for k, v in attributes.items()},
+        offender=OffenderDescription(
+            row.offender_sex, row.offender_age_band, row.offender_height, row.offender_build,
+            row.offender_ethnic_appearance, row.offender_accent, row.offender_marks,
+        ),
+        relationship=Relationship(row.relationship) if row.relationship else None,
+        cancellations=[cancellation_from_row(c) for c in cancellation_rows],
+        persons=[person_from_row(p) for p in person_rows],
+        version=row.version,
+    )

@@ -1,0 +1,196 @@
+"""The report repository: load and save Report aggregates, and the bulk paths import uses."""
+
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, tuple_, update
+
+from caselink.domain.errors import ConcurrentUpdate
+from caselink.domain.person import Person
+from caselink.domain.report import Report
+from caselink.storage import report_rows
+from caselink.storage.tables import cancellations, offenders, persons, report_mo, reports
+
+Key = tuple[str, str]  # (force, reference)
+
+
+@dataclass(slots=True)
+class _Loaded:
+    report_id: int
+    version: int
+    cancellation_ids: list[int] = field(default_factory=list)
+    persons: int = 0
+
+
+class ReportRepository:
+    """Reports in one transaction. Saving checks the version read, so a concurrent change is refused."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._loaded: dict[int, _Loaded] = {}  # by id(report)
+
+    # -- single aggregates ------------------------------------------------------------------
+
+    def get(self, force: str, reference: str) -> Report | None:
+        row = self._conn.execute(
+            select(reports).where(reports.c.force == force, reports.c.reference == reference)
+        ).first()
+        if row is None:
+            return None
+        rid = row.id
+        mo = self._conn.execute(select(report_mo).where(report_mo.c.report_id == rid)).all()
+        canc = self._conn.execute(
+            select(cancellations).where(cancellations.c.report_id == rid).order_by(cancellations.c.id)
+        ).all()
+        pers = self._conn.execute(
+            select(persons).where(persons.c.report_id == rid).order_by(persons.c.id)
+        ).all()
+        report = report_rows.report_from_rows(row, list(mo), list(canc), list(pers))
+        self._loaded[id(report)] = _Loaded(rid, row.version, [c.id for c in canc], len(pers))
+        return report
+
+    def iterate(self, batch: int = 2000) -> Iterator[Report]:
+        """Every report in id order, loaded a batch at a time so memory stays flat."""
+        last = 0
+        while True:
+            rows = self._conn.execute(
+                select(reports).where(reports.c.id > last).order_by(reports.c.id).limit(batch)
+            ).all()
+            if not rows:
+                return
+            ids = [r.id for r in rows]
+            mo = _grouped(self._conn.execute(select(report_mo).where(report_mo.c.report_id.in_(ids))))
+            canc = _grouped(self._conn.execute(
+                select(cancellations).where(cancellations.c.report_id.in_(ids)).order_by(cancellations.c.id)
+            ))
+            pers = _grouped(self._conn.execute(
+                select(persons).where(persons.c.report_id.in_(ids)).order_by(persons.c.id)
+            ))
+            for r in rows:
+                yield report_rows.report_from_rows(r, mo.get(r.id, []), canc.get(r.id, []), pers.get(r.id, []))
+            last = ids[-1]
+
+    def id_of(self, report: Report) -> int:
+        return self._loaded[id(report)].report_id
+
+    def add(self, report: Report, source: str, digest: str | None = None) -> int:
+        """Insert a new report (fails on an existing force and reference)."""
+        return self.insert_many([(report, source, digest)])[0]
+
+    def save(self, report: Report) -> None:
+        """Write a loaded report's changes; refuse if someone else saved it since it was read."""
+        loaded = self._loaded[id(report)]
+        values = report_rows.report_values(report)
+        values["version"] = loaded.version + 1
+        done = self._conn.execute(
+            update(reports)
+            .where(reports.c.id == loaded.report_id, reports.c.version == loaded.version)
+            .values(values)
+        )
+        if done.rowcount != 1:
+            raise ConcurrentUpdate(
+                f"{report.force} {report.reference} was changed by someone else since it was read "
+                f"(version {loaded.version}); reload it and try again"
+            )
+        for index, c in enumerate(report.cancellations):
+            row = report_rows.cancellation_values(c, loaded.report_id)
+            if index < len(loaded.cancellation_ids):
+                self._conn.execute(
+                    update(cancellations).where(cancellations.c.id == loaded.cancellation_ids[index]).values(row)
+                )
+            else:
+                new_id = self._conn.execute(insert(cancellations).values(row)).inserted_primary_key
+                assert new_id is not None
+                loaded.cancellation_ids.append(int(new_id[0]))
+        for p in report.persons[loaded.persons :]:
+            self._conn.execute(
+                insert(persons).values(report_rows.person_values(p, loaded.report_id, person_key(p)))
+            )
+        loaded.persons = len(report.persons)
+        loaded.version += 1
+        report.version = loaded.version
+
+    # -- bulk paths -------------------------------------------------------------------------
+
+    def digests(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str | None]]:
+        """For the keys already stored: (row id, source digest)."""
+        if not keys:
+            return {}
+        rows = self._conn.execute(
+            select(reports.c.id, reports.c.force, reports.c.reference, reports.c.source_digest).where(
+                tuple_(reports.c.force, reports.c.reference).in_(list(keys))
+            )
+        )
+        return {(r.force, r.reference): (r.id, r.source_digest) for r in rows}
+
+    def insert_many(self, items: Sequence[tuple[Report, str, str | None]]) -> list[int]:
+        """Insert new reports with their behaviours, attributes and cancellations; returns row ids in order."""
+        if not items:
+            return []
+        values = []
+        for report, source, digest in items:
+            v = report_rows.report_values(report)
+            v["source"], v["source_digest"] = source, digest
+            values.append(v)
+        result = self._conn.execute(
+            insert(reports).returning(reports.c.id, sort_by_parameter_order=True), values
+        )
+        ids = [int(r[0]) for r in result]
+        mo_rows: list[dict[str, Any]] = []
+        canc_rows: list[dict[str, Any]] = []
+        for (report, _, _), rid in zip(items, ids, strict=True):
+            mo_rows.extend(report_rows.mo_values(report, rid))
+            canc_rows.extend(report_rows.cancellation_values(c, rid) for c in report.cancellations)
+        if mo_rows:
+            self._conn.execute(insert(report_mo), mo_rows)
+        if canc_rows:
+            self._conn.execute(insert(cancellations), canc_rows)
+        return ids
+
+    def person_keys(self, report_ids: Iterable[int]) -> set[tuple[int, str]]:
+        ids = sorted(set(report_ids))
+        if not ids:
+            return set()
+        rows = self._conn.execute(
+            select(persons.c.report_id, persons.c.person_key).where(persons.c.report_id.in_(ids))
+        )
+        return {(r.report_id, r.person_key) for r in rows}
+
+    def insert_persons(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self._conn.execute(insert(persons), list(rows))
+
+    def offender_labels(self, report_ids: Iterable[int]) -> set[tuple[str, int]]:
+        ids = sorted(set(report_ids))
+        if not ids:
+            return set()
+        rows = self._conn.execute(
+            select(offenders.c.offender_id, offenders.c.report_id).where(offenders.c.report_id.in_(ids))
+        )
+        return {(r.offender_id, r.report_id) for r in rows}
+
+    def insert_offender_labels(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self._conn.execute(insert(offenders), list(rows))
+
+
+def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.report_id, []).append(row)
+    return grouped
+
+
+def person_key(person: Person) -> str:
+    """The re-import key of a person within a report: its source id, or a digest of its content."""
+    if person.source_id:
+        return f"id:{person.source_id}"
+    dob = person.date_of_birth.as_given if person.date_of_birth else ""
+    text = "\x1f".join(
+        (person.role.value, person.forename or "", person.surname or "", "|".join(person.aliases),
+         dob, person.address or "", person.postcode or "", person.phone or "",
+         "|".join(person.identifiers))
+    )
+    return "h:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

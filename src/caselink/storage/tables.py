@@ -1,0 +1,213 @@
+"""The database schema as SQLAlchemy Core tables. Alembic migrations reproduce exactly this."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import Date, TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite keeps no offset, so times are stored there as naive UTC and given their zone back.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} would be ambiguous; give it a zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+TZ = UtcDateTime()
+# SQLite has only 64-bit integer row ids; BigInteger would not autoincrement there.
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("force", String(64), nullable=False),
+    Column("reference", String(128), nullable=False),
+    Column("reported_at", TZ, nullable=False),
+    Column("occurred_from", TZ),
+    Column("occurred_to", TZ),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("x", Float),
+    Column("y", Float),
+    Column("area_code", String(32)),
+    Column("offence_code", String(8)),
+    Column("status", String(16), nullable=False),
+    Column("narrative", Text, nullable=False, default=""),
+    Column("recording_rationale", Text),
+    Column("decided_at", TZ),
+    Column("offender_sex", String(16)),
+    Column("offender_age_band", String(16)),
+    Column("offender_height", String(16)),
+    Column("offender_build", String(64)),
+    Column("offender_ethnic_appearance", String(64)),
+    Column("offender_accent", String(64)),
+    Column("offender_marks", Text),
+    Column("relationship", String(32)),
+    # What the report came from and the digest of its source row: re-importing the same row
+    # is recognised as unchanged, a different row under the same key is refused.
+    Column("source", String(32), nullable=False),
+    Column("source_digest", String(64)),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("force", "reference"),
+    Index("ix_reports_status_force", "status", "force"),
+    Index("ix_reports_reported_at", "reported_at"),
+    Index("ix_reports_offence_code", "offence_code"),
+)
+
+report_mo = Table(
+    "report_mo",
+    metadata,
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("value", String(256), nullable=False),
+    # behaviour: the name is a taxonomy domain and the value one of its codes
+    Column("is_behaviour", Boolean, nullable=False),
+    Index("ix_report_mo_report_id", "report_id"),
+    Index("ix_report_mo_name_value", "name", "value"),
+)
+
+cancellations = Table(
+    "cancellations",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("code", String(4), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("evidence", Text),
+    Column("requested_by", String(128), nullable=False),
+    Column("requested_at", TZ, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", String(128)),
+    Column("decided_at", TZ),
+    Column("decision_note", Text),
+    Column("complainant_informed_at", TZ),
+    Index("ix_cancellations_report_id", "report_id"),
+    Index("ix_cancellations_state", "state"),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    # source_id when the record has one, else a digest of its content: the re-import key
+    Column("person_key", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("source_id", String(128)),
+    Column("forename", String(128)),
+    Column("surname", String(128)),
+    Column("aliases", Text),
+    Column("dob_as_given", String(64)),
+    Column("dob", Date),
+    Column("address", Text),
+    Column("postcode", String(16)),
+    Column("phone", String(32)),
+    Column("identifiers", Text),
+    UniqueConstraint("report_id", "person_key"),
+    Index("ix_persons_surname", "surname"),
+)
+
+offenders = Table(
+    "offenders",
+    metadata,
+    Column("offender_id", String(128), nullable=False),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    UniqueConstraint("offender_id", "report_id"),
+    Index("ix_offenders_report_id", "report_id"),
+)
+
+# The append-only log. Each event's hash covers its own content and the previous hash, so any
+# edit, deletion or reordering breaks the chain from that point on.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", ID, primary_key=True, autoincrement=False),
+    Column("report_id", ID, ForeignKey("reports.id")),
+    Column("kind", String(32), nullable=False),
+    Column("force", String(64)),
+    Column("reference", String(128)),
+    Column("actor", String(128), nullable=False),
+    Column("at", TZ, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_events_report_id", "report_id"),
+)
+
+# One row: the last sequence number and hash. Appenders lock it, so the chain never forks, and
+# a truncated tail shows as a head that no longer matches the last event.
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", ID, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("at", TZ, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("force", String(64)),
+    Column("reference", String(128)),
+    Column("justification", Text, nullable=False),
+    Column("detail", Text),
+    Index("ix_access_log_at", "at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", TZ),
+    Column("created_at", TZ, nullable=False),
+    Column("created_by", String(128), nullable=False),
+)
