@@ -34,7 +34,7 @@ def _spiegelhalter_limit(p: float, n: int, p0: float) -> float:
         r += 1
     f_r, f_below = stats.binom.cdf(r, n, p0), stats.binom.cdf(r - 1, n, p0)
     alpha = (f_r - p) / (f_r - f_below)
-    return min(max((r - alpha) / n, 0.0), 1.0)
+    return float(min(max((r - alpha) / n, 0.0), 1.0))
 
 
 @pytest.mark.parametrize("p0", [0.02, 0.117, 0.5, 0.9])
