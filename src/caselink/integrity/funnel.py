@@ -132,6 +132,8 @@ def funnel(
     DerSimonian–Laird τ² is positive, limits p0 ± z·sqrt(s² + τ²) (§6.3), where s² = p0(1 − p0)/n.
     A unit is flagged "high"/"low" when its rate lies strictly beyond a limit.
     """
+    if method not in ("binomial", "multiplicative", "additive"):
+        raise ValueError(f"unknown funnel method {method!r}")
     names = [u.unit for u in units]
     if len(set(names)) != len(names):
         raise ValueError("each unit may appear once on a funnel")
@@ -152,8 +154,6 @@ def funnel(
         phi = dispersion.phi
     elif method == "additive" and dispersion.tau2 is not None and dispersion.tau2 > 0.0:
         tau2 = dispersion.tau2
-    elif method not in ("binomial", "multiplicative", "additive"):
-        raise ValueError(f"unknown funnel method {method!r}")
     adjusted = phi > 1.0 or tau2 > 0.0
     lo95, up95, lo998, up998 = _limits(totals, p0, phi, tau2)
 

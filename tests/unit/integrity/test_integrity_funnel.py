@@ -279,3 +279,8 @@ def test_no_adjustment_without_overdispersion() -> None:
         adjusted = funnel(units, method=method)
         assert not adjusted.adjusted
         assert [u.upper998 for u in adjusted.units] == [u.upper998 for u in plain.units]
+
+
+def test_unknown_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown funnel method"):
+        funnel([UnitCount("A", 1, 10)], method="poisson")  # type: ignore[arg-type]
