@@ -28,3 +28,6 @@ class Settings(BaseSettings):
         default=True, description="the person asking for a cancellation may not authorise it"
     )
     import_batch_size: int = Field(default=5000, gt=0, description="rows written per batch on import")
+    import_workers: int = Field(
+        default=0, ge=0, description="processes parsing reports on import (0: parse in the importing process)"
+    )

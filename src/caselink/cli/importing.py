@@ -40,7 +40,8 @@ def _import(kind: Kind, file: Path, fmt: Format, skip_invalid: bool, rejects: Pa
         with progress(f"importing {kind.value}", _count_lines(file), not as_json) as tick:
             summary = importing.import_file(
                 ctx, actor, kind, file, fmt, skip_invalid=skip_invalid, rejects=rejects,
-                batch_size=application.settings.import_batch_size, progress=tick,
+                batch_size=application.settings.import_batch_size,
+                workers=application.settings.import_workers, progress=tick,
             )
     if as_json:
         print_json(summary.to_dict())

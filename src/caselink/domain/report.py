@@ -28,6 +28,10 @@ from caselink.domain.rules.policy import ForcePolicy
 from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
 
 
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 class CancellationState(StrEnum):
     PENDING = "pending"  # waiting for authorisation; the report still counts as it did
     APPLIED = "applied"  # in force: the report is cancelled or transferred
@@ -137,17 +141,21 @@ class Report:
 
     def record(self, actor: str, at: datetime, source: str) -> None:
         """Bring the report into the record: one event holding every fact it arrived with."""
-        self._emit(EventKind.RECORDED, actor, at, source=source, **self.facts())
+        self._emit(EventKind.RECORDED, actor, at, **self.recorded_payload(source))
+
+    def recorded_payload(self, source: str) -> dict[str, Any]:
+        """What the RECORDED event of this report says: where it came from and all its facts."""
+        return {"source": source, **self.facts()}
 
     def facts(self) -> dict[str, Any]:
         """The report's state as plain values (what the RECORDED event keeps forever)."""
         occ, loc, off = self.occurred, self.location, self.offender
         return {
-            "reported_at": self.reported_at, "occurred_from": occ.start, "occurred_to": occ.end,
+            "reported_at": _iso(self.reported_at), "occurred_from": _iso(occ.start), "occurred_to": _iso(occ.end),
             "latitude": loc.latitude, "longitude": loc.longitude, "x": loc.x, "y": loc.y,
             "area_code": loc.area_code, "offence_code": self.offence_code,
             "status": self.status.value, "narrative": self.narrative,
-            "recording_rationale": self.recording_rationale, "decided_at": self.decided_at,
+            "recording_rationale": self.recording_rationale, "decided_at": _iso(self.decided_at),
             "behaviours": sorted(f"{b.domain}:{b.code}" for b in self.behaviours),
             "attributes": {k: list(v) for k, v in sorted(self.attributes.items())},
             "offender": {
@@ -158,9 +166,9 @@ class Report:
             "cancellations": [
                 {
                     "code": c.code.value, "rationale": c.rationale, "evidence": c.evidence,
-                    "requested_by": c.requested_by, "requested_at": c.requested_at,
-                    "state": c.state.value, "decided_by": c.decided_by, "decided_at": c.decided_at,
-                    "complainant_informed_at": c.complainant_informed_at,
+                    "requested_by": c.requested_by, "requested_at": _iso(c.requested_at),
+                    "state": c.state.value, "decided_by": c.decided_by, "decided_at": _iso(c.decided_at),
+                    "complainant_informed_at": _iso(c.complainant_informed_at),
                 }
                 for c in self.cancellations
             ],

@@ -1,5 +1,7 @@
 """The caselink CSV format (docs/formats.md): reports.csv, persons.csv and offenders.csv."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +19,7 @@ from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.policy import ForcePolicy
 from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
 from caselink.interchange import cells
-from caselink.interchange.rows import CsvRows, Parsed, Reading, RowError, row_digest
+from caselink.interchange.rows import CsvRows, Parsed, Reading, RowDigest, RowError, RowParser
 
 IMPORTED_BY = "import"
 MAX_REFERENCE = 128
@@ -57,15 +59,15 @@ class OffenderRow:
 class _Row:
     """One record being parsed: cell access by column name, errors collected, not raised."""
 
-    __slots__ = ("_cells", "_file", "_index", "errors", "line")
+    __slots__ = ("_file", "cells", "errors", "line")
 
-    def __init__(self, file: str, line: int, index: dict[str, int], cells_: tuple[str, ...]) -> None:
-        self._file, self.line, self._index, self._cells = file, line, index, cells_
+    def __init__(self, file: str, line: int, header: tuple[str, ...], cells_: tuple[str, ...]) -> None:
+        self._file, self.line = file, line
+        self.cells: dict[str, str] = dict(zip(header, cells_, strict=False))
         self.errors: list[RowError] = []
 
     def raw(self, column: str) -> str:
-        i = self._index.get(column)
-        return self._cells[i] if i is not None and i < len(self._cells) else ""
+        return self.cells.get(column, "")
 
     def error(self, column: str | None, reason: str, value: str | None = None) -> None:
         shown = value if value is not None else (self.raw(column) if column else None)
@@ -79,7 +81,7 @@ class _Row:
             return None
 
     def text(self, column: str) -> str | None:
-        return cells.text(self.raw(column))
+        return self.cells.get(column, "").strip() or None
 
     def required(self, column: str) -> str | None:
         value = self.text(column)
@@ -115,36 +117,30 @@ class _Row:
             return default
 
 
-def _unreadable(path: Path, line: int, problem: str) -> Parsed[Any]:
-    return Parsed(line, None, (RowError(path.name, line, None, None, problem),))
-
-
 def read_reports(path: Path, taxonomy: Taxonomy, policy: ForcePolicy) -> Reading[Report]:
     """Read reports.csv: the header is checked now, rows are parsed as they are pulled."""
     rows = CsvRows.open(path)
     rows.check_columns(REPORT_REQUIRED, REPORT_COLUMNS, "mo.")
-    return Reading(rows.header, _reports(rows, taxonomy, policy))
+    return Reading(rows.header, iter(rows), ReportParser(path.name, rows.header, taxonomy, policy))
 
 
-def _reports(rows: CsvRows, taxonomy: Taxonomy, policy: ForcePolicy) -> Iterator[Parsed[Report]]:
-    path = rows.path
-    index = {c: i for i, c in enumerate(rows.header)}
-    mo_columns = [(c, c[3:]) for c in rows.header if c.startswith("mo.")]
-    for line, cells_, problem in rows:
-        if cells_ is None:
-            yield _unreadable(path, line, problem or "unreadable")
-            continue
-        row = _Row(path.name, line, index, cells_)
-        if len(cells_) != len(rows.header):
-            row.error(None, f"has {len(cells_)} cells but the header has {len(rows.header)}", "")
-            yield Parsed(line, None, tuple(row.errors), raw=cells_)
-            continue
-        report = _report(row, mo_columns, taxonomy, policy)
+class ReportParser(RowParser[Report]):
+    """Parses one reports.csv record into a Report, or the list of what is wrong with it."""
+
+    def __init__(self, file: str, header: tuple[str, ...], taxonomy: Taxonomy, policy: ForcePolicy) -> None:
+        super().__init__(file, header)
+        self._digest = RowDigest(header)
+        self._mo = _MoColumns(header, taxonomy)
+        self._policy = policy
+
+    def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[Report]:
+        row = _Row(self.file, line, self.header, cells_)
+        report = _report(row, self._mo, self._policy)
         errors = tuple(row.errors)
-        yield Parsed(line, None if errors else report, errors, row_digest(rows.header, cells_), cells_)
+        return Parsed(line, None if errors else report, errors, self._digest(cells_), cells_)
 
 
-def _report(row: _Row, mo_columns: list[tuple[str, str]], taxonomy: Taxonomy, policy: ForcePolicy) -> Report | None:
+def _report(row: _Row, mo_columns: _MoColumns, policy: ForcePolicy) -> Report | None:
     reference, force = row.reference(), row.force()
     reported_at = row.get("reported_at", cells.timestamp)
     if reported_at is None and not any(e.column == "reported_at" for e in row.errors):
@@ -158,7 +154,7 @@ def _report(row: _Row, mo_columns: list[tuple[str, str]], taxonomy: Taxonomy, po
     decided_at = row.get("decided_at", cells.timestamp)
     if decided_at and reported_at and decided_at < reported_at:
         row.error("decided_at", "the recording decision cannot come before the report")
-    behaviours, attributes = _mo(row, mo_columns, taxonomy)
+    behaviours, attributes = mo_columns.parse(row)
     recording_rationale = row.text("recording_rationale")
     status, cancellation = _recording_state(row, status, offence_code, recording_rationale, reported_at, decided_at, policy)
     if row.errors or reference is None or force is None or reported_at is None:
@@ -216,22 +212,46 @@ def _offence_code(row: _Row) -> str | None:
     return code
 
 
-def _mo(row: _Row, mo_columns: list[tuple[str, str]], taxonomy: Taxonomy) -> tuple[frozenset[Behaviour], dict[str, tuple[str, ...]]]:
-    behaviours: set[Behaviour] = set()
-    attributes: dict[str, tuple[str, ...]] = {}
-    for column, name in mo_columns:
-        given = cells.values(row.raw(column))
-        if not given:
-            continue
-        if taxonomy.is_domain(name):
-            for code in given:
-                try:
-                    behaviours.add(taxonomy.behaviour(name, code))
-                except InvalidValue as exc:
-                    row.error(column, exc.reason, code)
-        else:
-            attributes[name] = tuple(dict.fromkeys(given))
-    return frozenset(behaviours), attributes
+class _MoColumns:
+    """The file's mo.* columns, and what each value in them means (cached: codes repeat)."""
+
+    def __init__(self, header: tuple[str, ...], taxonomy: Taxonomy) -> None:
+        self._columns = [(c, c[3:], taxonomy.is_domain(c[3:])) for c in header if c.startswith("mo.")]
+        self._taxonomy = taxonomy
+        self._known: dict[tuple[str, str], Behaviour | str] = {}  # a behaviour, or why not
+
+    def _behaviour(self, domain: str, code: str) -> Behaviour | str:
+        key = (domain, code)
+        found = self._known.get(key)
+        if found is None:
+            try:
+                found = self._taxonomy.behaviour(domain, code)
+            except InvalidValue as exc:
+                found = exc.reason
+            self._known[key] = found
+        return found
+
+    def parse(self, row: _Row) -> tuple[frozenset[Behaviour], dict[str, tuple[str, ...]]]:
+        behaviours: set[Behaviour] = set()
+        attributes: dict[str, tuple[str, ...]] = {}
+        get = row.cells.get
+        for column, name, is_domain in self._columns:
+            cell = get(column, "")
+            if not cell:
+                continue
+            given = cells.values(cell)
+            if not given:
+                continue
+            if is_domain:
+                for code in given:
+                    found = self._behaviour(name, code)
+                    if isinstance(found, Behaviour):
+                        behaviours.add(found)
+                    else:
+                        row.error(column, found, code)
+            else:
+                attributes[name] = tuple(dict.fromkeys(given))
+        return frozenset(behaviours), attributes
 
 
 def _recording_state(
@@ -289,17 +309,16 @@ def read_persons(path: Path) -> Reading[PersonRow]:
     """Read persons.csv; whether each person's report exists is the importer's check."""
     rows = CsvRows.open(path)
     rows.check_columns(PERSON_REQUIRED, PERSON_COLUMNS)
-    return Reading(rows.header, _persons(rows))
+    return Reading(rows.header, iter(rows), PersonParser(path.name, rows.header))
 
 
-def _persons(rows: CsvRows) -> Iterator[Parsed[PersonRow]]:
-    path = rows.path
-    index = {c: i for i, c in enumerate(rows.header)}
-    for line, cells_, problem in rows:
-        if cells_ is None:
-            yield _unreadable(path, line, problem or "unreadable")
-            continue
-        row = _Row(path.name, line, index, cells_)
+class PersonParser(RowParser[PersonRow]):
+    def __init__(self, file: str, header: tuple[str, ...]) -> None:
+        super().__init__(file, header)
+        self._digest = RowDigest(header)
+
+    def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[PersonRow]:
+        row = _Row(self.file, line, self.header, cells_)
         reference, force = row.reference(), row.force()
         role = row.enum("role", PersonRole)
         if role is None and not row.errors:
@@ -317,7 +336,7 @@ def _persons(rows: CsvRows) -> Iterator[Parsed[PersonRow]]:
             )
         errors = tuple(row.errors)
         item = PersonRow(force, reference, person) if not errors and force and reference and person else None
-        yield Parsed(line, item, errors, row_digest(rows.header, cells_), cells_)
+        return Parsed(line, item, errors, self._digest(cells_), cells_)
 
 
 def _postcode(text: str | None) -> str | None:
@@ -329,18 +348,18 @@ def read_offenders(path: Path) -> Reading[OffenderRow]:
     """Read offenders.csv (offender labels of solved reports)."""
     rows = CsvRows.open(path)
     rows.check_columns(OFFENDER_COLUMNS, OFFENDER_COLUMNS)
-    return Reading(rows.header, _offenders(rows))
+    return Reading(rows.header, iter(rows), OffenderParser(path.name, rows.header))
 
 
-def _offenders(rows: CsvRows) -> Iterator[Parsed[OffenderRow]]:
-    path = rows.path
-    index = {c: i for i, c in enumerate(rows.header)}
-    for line, cells_, problem in rows:
-        if cells_ is None:
-            yield _unreadable(path, line, problem or "unreadable")
-            continue
-        row = _Row(path.name, line, index, cells_)
+class OffenderParser(RowParser[OffenderRow]):
+    def __init__(self, file: str, header: tuple[str, ...]) -> None:
+        super().__init__(file, header)
+        self._digest = RowDigest(header)
+
+    def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[OffenderRow]:
+        row = _Row(self.file, line, self.header, cells_)
         offender_id, reference, force = row.required("offender_id"), row.reference(), row.force()
         errors = tuple(row.errors)
-        item = OffenderRow(offender_id, force, reference) if not errors and offender_id and force and reference else None
-        yield Parsed(line, item, errors, row_digest(rows.header, cells_), cells_)
+        ok = not errors and offender_id and force and reference
+        item = OffenderRow(offender_id, force, reference) if ok else None  # type: ignore[arg-type]
+        return Parsed(line, item, errors, self._digest(cells_), cells_)

@@ -41,4 +41,7 @@ def number(cell: str) -> float | None:
 
 def values(cell: str) -> tuple[str, ...]:
     """Several values separated by |, blanks dropped."""
+    if "|" not in cell:
+        cleaned = cell.strip()
+        return (cleaned,) if cleaned else ()
     return tuple(v for v in (part.strip() for part in cell.split("|")) if v)

@@ -14,7 +14,7 @@ from caselink.domain.person import DateOfBirth, Person, PersonRole
 from caselink.domain.report import Cancellation, CancellationState, Report
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
-from caselink.interchange.rows import Parsed, Reading, RowError, row_digest
+from caselink.interchange.rows import Parsed, Reading, Record, RowDigest, RowError, RowParser
 
 REJECT_HEADER = ("json",)
 
@@ -40,34 +40,39 @@ def report_document(report: Report) -> dict[str, Any]:
 
 def read_reports(path: Path, taxonomy: Taxonomy) -> Reading[Report]:
     """Read the report lines of a caselink JSON lines export; other lines are skipped and counted."""
-    return Reading(REJECT_HEADER, _reports(path, taxonomy))
+    return Reading(REJECT_HEADER, _lines(path), DocumentParser(path.name, taxonomy))
 
 
-def _reports(path: Path, taxonomy: Taxonomy) -> Iterator[Parsed[Report]]:
+def _lines(path: Path) -> Iterator[Record]:
     with path.open(encoding="utf-8-sig") as handle:
         for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            raw = (line.rstrip("\n"),)
-            digest = row_digest(REJECT_HEADER, raw)
-            try:
-                doc = json.loads(line)
-                if not isinstance(doc, dict):
-                    raise ValueError("a line must hold a JSON object")
-            except ValueError as exc:
-                yield Parsed(line_no, None, (RowError(path.name, line_no, None, None, f"not JSON: {exc}"),), digest, raw)
-                continue
-            if doc.get("type") != "report":
-                yield Parsed(line_no, None, digest=digest, raw=raw, skip=f"{doc.get('type', 'untyped')}_lines")
-                continue
-            try:
-                report = report_from_document(doc, taxonomy)
-            except (KeyError, TypeError, ValueError, DomainError) as exc:
-                field = exc.field if isinstance(exc, InvalidValue) else None
-                reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-                yield Parsed(line_no, None, (RowError(path.name, line_no, field, None, reason),), digest, raw)
-                continue
-            yield Parsed(line_no, report, (), digest, raw)
+            if line.strip():
+                yield line_no, (line.rstrip("\n"),), None
+
+
+class DocumentParser(RowParser[Report]):
+    def __init__(self, file: str, taxonomy: Taxonomy) -> None:
+        super().__init__(file, REJECT_HEADER)
+        self._digest = RowDigest(REJECT_HEADER)
+        self._taxonomy = taxonomy
+
+    def parse_cells(self, line: int, cells: tuple[str, ...]) -> Parsed[Report]:
+        digest = self._digest(cells)
+        try:
+            doc = json.loads(cells[0])
+            if not isinstance(doc, dict):
+                raise ValueError("a line must hold a JSON object")
+        except ValueError as exc:
+            return Parsed(line, None, (RowError(self.file, line, None, None, f"not JSON: {exc}"),), digest, cells)
+        if doc.get("type") != "report":
+            return Parsed(line, None, digest=digest, raw=cells, skip=f"{doc.get('type', 'untyped')}_lines")
+        try:
+            report = report_from_document(doc, self._taxonomy)
+        except (KeyError, TypeError, ValueError, DomainError) as exc:
+            field = exc.field if isinstance(exc, InvalidValue) else None
+            reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            return Parsed(line, None, (RowError(self.file, line, field, None, reason),), digest, cells)
+        return Parsed(line, report, (), digest, cells)
 
 
 def _time(value: Any) -> datetime | None:

@@ -1,6 +1,5 @@
 """police.uk street-level crime CSV: public, anonymised monthly data (DOMAIN.md §7)."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from caselink.domain.forces import canonical_force
 from caselink.domain.report import Report
 from caselink.domain.values import Location, Status
 from caselink.interchange import cells
-from caselink.interchange.rows import CsvRows, Parsed, Reading, RowError, row_digest
+from caselink.interchange.rows import CsvRows, Parsed, Reading, RowDigest, RowError, RowParser
 
 COLUMNS = {
     "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
@@ -27,36 +26,31 @@ def read_crimes(path: Path) -> Reading[Report]:
     """
     rows = CsvRows.open(path)
     rows.check_columns(REQUIRED, COLUMNS)
-    return Reading(rows.header, _crimes(rows))
+    return Reading(rows.header, iter(rows), CrimeParser(path.name, rows.header))
 
 
-def _crimes(rows: CsvRows) -> Iterator[Parsed[Report]]:
-    index = {c: i for i, c in enumerate(rows.header)}
-    name = rows.path.name
-    for line, cells_, problem in rows:
-        if cells_ is None:
-            yield Parsed(line, None, (RowError(name, line, None, None, problem or "unreadable"),))
-            continue
-        if len(cells_) != len(rows.header):
-            reason = f"has {len(cells_)} cells but the header has {len(rows.header)}"
-            yield Parsed(line, None, (RowError(name, line, None, None, reason),), raw=cells_)
-            continue
+class CrimeParser(RowParser[Report]):
+    def __init__(self, file: str, header: tuple[str, ...]) -> None:
+        super().__init__(file, header)
+        self._digest = RowDigest(header)
 
-        def cell(column: str, cells_: tuple[str, ...] = cells_) -> str:
-            i = index.get(column)
-            return cells_[i].strip() if i is not None else ""
+    def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[Report]:
+        name = self.file
+        cell_of = dict(zip(self.header, cells_, strict=True))
 
-        digest = row_digest(rows.header, cells_)
+        def cell(column: str) -> str:
+            return cell_of.get(column, "").strip()
+
+        digest = self._digest(cells_)
         crime_id = cell("Crime ID")
         if not crime_id:
-            yield Parsed(line, None, digest=digest, raw=cells_, skip="no_crime_id")
-            continue
+            return Parsed(line, None, digest=digest, raw=cells_, skip="no_crime_id")
         errors: list[RowError] = []
         force = canonical_force(cell("Reported by"))
         if force is None:
             errors.append(RowError(name, line, "Reported by", cell("Reported by"), "not one of the 44 force areas of England and Wales"))
         try:
-            reported_at = datetime.strptime(cell("Month"), "%Y-%m").replace(tzinfo=UTC)
+            reported_at: datetime | None = datetime.strptime(cell("Month"), "%Y-%m").replace(tzinfo=UTC)
         except ValueError:
             errors.append(RowError(name, line, "Month", cell("Month"), "not a month written YYYY-MM"))
             reported_at = None
@@ -70,8 +64,7 @@ def _crimes(rows: CsvRows) -> Iterator[Parsed[Report]]:
         except (cells.CellError, InvalidValue) as exc:
             errors.append(RowError(name, line, "Latitude", f"{cell('Latitude')},{cell('Longitude')}", str(exc)))
         if errors or force is None or reported_at is None:
-            yield Parsed(line, None, tuple(errors), digest, cells_)
-            continue
+            return Parsed(line, None, tuple(errors), digest, cells_)
         attributes = {
             key: (value,)
             for key, value in (
@@ -85,4 +78,4 @@ def _crimes(rows: CsvRows) -> Iterator[Parsed[Report]]:
             force=force, reference=crime_id, reported_at=reported_at, location=location,
             status=Status.CRIME, narrative=cell("Context"), attributes=attributes,
         )
-        yield Parsed(line, report, (), digest, cells_, notes=notes)
+        return Parsed(line, report, (), digest, cells_, notes=notes)

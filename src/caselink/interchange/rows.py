@@ -46,12 +46,41 @@ class Parsed(Generic[T]):
     notes: tuple[str, ...] = field(default=())  # counted facts about an imported row
 
 
+Record = tuple[int, tuple[str, ...] | None, str | None]  # line, cells (None if unreadable), problem
+
+
+class RowParser(Generic[T]):
+    """Turns one record's cells into a Parsed row. Instances are picklable, so records can be
+    parsed in worker processes; subclasses implement ``parse_cells``."""
+
+    def __init__(self, file: str, header: tuple[str, ...]) -> None:
+        self.file, self.header = file, header
+
+    def __call__(self, record: Record) -> Parsed[T]:
+        line, cells, problem = record
+        if cells is None:
+            return Parsed(line, None, (RowError(self.file, line, None, None, problem or "unreadable"),))
+        if len(cells) != len(self.header):
+            reason = f"has {len(cells)} cells but the header has {len(self.header)}"
+            return Parsed(line, None, (RowError(self.file, line, None, None, reason),), raw=cells)
+        return self.parse_cells(line, cells)
+
+    def parse_cells(self, line: int, cells: tuple[str, ...]) -> Parsed[T]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, slots=True)
 class Reading(Generic[T]):
-    """A file being read: its header (checked already) and its rows, parsed as they are pulled."""
+    """A file being read: its header (checked already), its records, and the parser for them."""
 
     header: tuple[str, ...]
-    rows: Iterator[Parsed[T]]
+    records: Iterator[Record]
+    parser: RowParser[T]
+
+    @property
+    def rows(self) -> Iterator[Parsed[T]]:
+        """The records parsed in this process, as they are pulled."""
+        return map(self.parser, self.records)
 
 
 class FormatError(Exception):
@@ -62,11 +91,23 @@ class FormatError(Exception):
         super().__init__("; ".join(str(e) for e in errors))
 
 
+class RowDigest:
+    """Digests of rows' content that do not depend on column order (the header is sorted once)."""
+
+    __slots__ = ("_order", "_prefix")
+
+    def __init__(self, header: tuple[str, ...]) -> None:
+        self._order = sorted(range(len(header)), key=header.__getitem__)
+        self._prefix = "\x1f".join(header[i] for i in self._order) + "\x1e"
+
+    def __call__(self, row: tuple[str, ...]) -> str:
+        text = self._prefix + "\x1f".join([row[i] for i in self._order])
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def row_digest(header: tuple[str, ...], row: tuple[str, ...]) -> str:
-    """A digest of a row's content that does not depend on column order."""
-    pairs = sorted(zip(header, row, strict=False))
-    text = "\x1e".join(f"{k}\x1f{v}" for k, v in pairs)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    """A digest of one row's content that does not depend on column order."""
+    return RowDigest(header)(row)
 
 
 @dataclass(slots=True)
@@ -92,7 +133,7 @@ class CsvRows:
             raise FormatError([RowError(path.name, 1, None, None, f"not a readable CSV file: {exc}")]) from None
         return cls(path, header, reader, handle)
 
-    def __iter__(self) -> Iterator[tuple[int, tuple[str, ...] | None, str | None]]:
+    def __iter__(self) -> Iterator[Record]:
         """Yields (line, cells, problem): cells None with a problem when the record is unreadable."""
         start = self._reader.line_num + 1
         try:

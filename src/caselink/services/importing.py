@@ -13,16 +13,17 @@ from typing import Any, TypeVar
 from caselink.domain.errors import InvalidRequest
 from caselink.domain.events import Event, EventKind
 from caselink.domain.person import person_facts
-from caselink.domain.report import Report
 from caselink.domain.roles import Action
 from caselink.interchange import caselink_csv, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
-from caselink.interchange.rows import Parsed, Reading, RowError
+from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
 from caselink.services.context import Actor, Context
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.report_rows import person_values
-from caselink.storage.repository import person_key
+from caselink.storage.report_rows import person_key
+from caselink.storage.prepared import PreparedReport, Preparer
 from caselink.storage.unit_of_work import UnitOfWork
+from caselink.services.pipeline import pipeline
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 1000
@@ -67,12 +68,6 @@ class ImportRefused(Exception):
         super().__init__(f"{total} invalid row problem(s); nothing was imported")
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
 class _Rejects:
     """The rejects file, written as rows are refused and moved into place only on success."""
 
@@ -81,7 +76,7 @@ class _Rejects:
         self._handle: Any = None
         self._header = header
 
-    def add(self, parsed: Parsed[Any], errors: Iterable[RowError]) -> None:
+    def add(self, line: int, raw: tuple[str, ...], errors: Iterable[RowError]) -> None:
         if self._tmp is None:
             return
         if self._handle is None:
@@ -89,7 +84,7 @@ class _Rejects:
             self._writer = csv.writer(self._handle)
             self._writer.writerow(("rejected_line", "rejected_reasons", *self._header))
         reasons = "; ".join(f"{e.column}: {e.reason}" if e.column else e.reason for e in errors)
-        self._writer.writerow((parsed.line, reasons, *parsed.raw))
+        self._writer.writerow((line, reasons, *raw))
 
     def finish(self, keep: bool) -> None:
         if self._handle is not None:
@@ -104,7 +99,7 @@ class _Rejects:
 def import_file(
     ctx: Context, actor: Actor, kind: Kind, path: Path, fmt: Format = Format.CASELINK_CSV, *,
     skip_invalid: bool = False, rejects: Path | None = None, batch_size: int = 5000,
-    progress: Progress | None = None,
+    workers: int = 0, progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one file of reports, persons or offender labels in one transaction.
 
@@ -113,37 +108,40 @@ def import_file(
     imported and the others written to ``rejects`` with their reasons. Rows already stored
     unchanged are counted, not written again; a different row under a stored force and
     reference is refused, since changes go through the report commands and their rules.
+    Reports are parsed and made ready in ``workers`` processes when asked (0: in this one);
+    memory stays flat however long the file.
     """
     actor.require(Action.RECORD)
     reading, source = _reading(ctx, kind, path, fmt)
     summary = ImportSummary()
     total_errors = 0
     out = _Rejects(rejects if skip_invalid else None, reading.header)
-    writer = {Kind.REPORTS: _write_reports, Kind.PERSONS: _write_persons, Kind.OFFENDERS: _write_offenders}[kind]
     ok = False
     try:
         with ctx.db.unit_of_work() as uow:
+            work = _Work(reading.parser, Preparer(uow.connection.dialect.name, source) if kind is Kind.REPORTS else None)
             done = 0
-            for batch in _batches(reading.rows, batch_size):
-                valid: list[Parsed[Any]] = []
-                for p in batch:
-                    if p.skip:
-                        summary.skipped[p.skip] += 1
-                    elif p.errors or p.item is None:
-                        total_errors += len(p.errors)
-                        _note_errors(summary, p.errors)
+            for results in pipeline(reading.records, work, workers, batch_size):
+                valid: list[Any] = []
+                for r in results:
+                    if isinstance(r, Parsed) and r.skip:
+                        summary.skipped[r.skip] += 1
+                    elif isinstance(r, Parsed) and (r.errors or r.item is None):
+                        total_errors += len(r.errors)
+                        _note_errors(summary, r.errors)
                         summary.rejected += 1
-                        out.add(p, p.errors)
+                        out.add(r.line, r.raw, r.errors)
                     else:
-                        valid.append(p)
-                        summary.notes.update(p.notes)
+                        valid.append(r)
+                        summary.notes.update(r.notes)
                 if total_errors == 0 or skip_invalid:
-                    for p, errors in writer(ctx, uow, actor, valid, source, summary, path.name):
+                    write = _WRITERS[kind]
+                    for line, raw, errors in write(ctx, uow, actor, valid, summary, path.name):
                         total_errors += len(errors)
                         _note_errors(summary, errors)
                         summary.rejected += 1
-                        out.add(p, errors)
-                done += len(batch)
+                        out.add(line, raw, errors)
+                done += len(results)
                 if progress:
                     progress(done)
             if total_errors and not skip_invalid:
@@ -158,6 +156,33 @@ def import_file(
     finally:
         out.finish(keep=ok)
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """A valid report, made ready for storage."""
+
+    line: int
+    raw: tuple[str, ...]
+    notes: tuple[str, ...]
+    prepared: PreparedReport
+
+
+class _Work:
+    """Parse a batch of records and, for reports, make the valid ones ready (picklable)."""
+
+    def __init__(self, parser: RowParser[Any], preparer: Preparer | None) -> None:
+        self.parser, self.preparer = parser, preparer
+
+    def __call__(self, records: list[Record]) -> list[Any]:
+        out: list[Any] = []
+        for record in records:
+            parsed = self.parser(record)
+            if self.preparer is not None and parsed.item is not None and not parsed.errors:
+                out.append(Ready(parsed.line, parsed.raw, parsed.notes, self.preparer(parsed.item, parsed.digest)))
+            else:
+                out.append(parsed)
+        return out
 
 
 def _note_errors(summary: ImportSummary, errors: Iterable[RowError]) -> None:
@@ -182,61 +207,51 @@ def _reading(ctx: Context, kind: Kind, path: Path, fmt: Format) -> tuple[Reading
     return caselink_csv.read_offenders(path), "caselink-csv"
 
 
-Written = Iterator[tuple[Parsed[Any], list[RowError]]]
+Rejected = tuple[int, tuple[str, ...], list[RowError]]
+Written = Iterator[Rejected]
 
 
-def _conflict(p: Parsed[Any], file: str, reason: str) -> tuple[Parsed[Any], list[RowError]]:
-    return p, [RowError(file, p.line, None, None, reason)]
+def _conflict(line: int, raw: tuple[str, ...], file: str, reason: str) -> Rejected:
+    return line, raw, [RowError(file, line, None, None, reason)]
 
 
 def _write_reports(
-    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[Report]], source: str,
-    summary: ImportSummary, file: str,
+    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Ready], summary: ImportSummary, file: str,
 ) -> Written:
-    first: dict[tuple[str, str], Parsed[Report]] = {}
-    for p in valid:
-        assert p.item is not None
-        key = (p.item.force, p.item.reference)
+    first: dict[tuple[str, str], Ready] = {}
+    for r in valid:
+        key = (r.prepared.force, r.prepared.reference)
         seen = first.get(key)
         if seen is None:
-            first[key] = p
-        elif seen.digest == p.digest:
+            first[key] = r
+        elif seen.prepared.digest == r.prepared.digest:
             summary.unchanged += 1
         else:
-            yield _conflict(p, file, f"{key[0]} {key[1]} appears again with other content (first at line {seen.line})")
+            yield _conflict(r.line, r.raw, file, f"{key[0]} {key[1]} appears again with other content (first at line {seen.line})")
     stored = uow.reports.digests(list(first))
-    new: list[Parsed[Report]] = []
-    for key, p in first.items():
+    new: list[PreparedReport] = []
+    for key, r in first.items():
         if key not in stored:
-            new.append(p)
-        elif stored[key][1] == p.digest:
+            new.append(r.prepared)
+        elif stored[key][1] == r.prepared.digest:
             summary.unchanged += 1
         else:
             yield _conflict(
-                p, file,
+                r.line, r.raw, file,
                 f"{key[0]} {key[1]} is already recorded with other content; change it with the "
                 "`caselink report` commands, whose rules and history apply",
             )
-    now = ctx.clock()
-    reports = [p.item for p in new if p.item is not None]
-    ids = uow.reports.insert_many([(r, source, p.digest) for r, p in zip(reports, new, strict=True)])
-    person_rows = [
-        person_values(person, rid, person_key(person))
-        for r, rid in zip(reports, ids, strict=True)
-        for person in r.persons
-    ]
-    uow.reports.insert_persons(person_rows)
-    for r in reports:
-        r.record(actor.name, now, source)
-    uow.events.append((ev, rid) for r, rid in zip(reports, ids, strict=True) for ev in r.events)
-    summary.imported += len(reports)
+    ids = uow.reports.insert_prepared(new)
+    now, kind = ctx.clock(), EventKind.RECORDED.value
+    uow.events.append_texts(
+        (kind, p.force, p.reference, actor.name, now, p.payload, rid) for p, rid in zip(new, ids, strict=True)
+    )
+    summary.imported += len(new)
 
 
 def _write_persons(
-    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[PersonRow]], source: str,
-    summary: ImportSummary, file: str,
+    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[PersonRow]], summary: ImportSummary, file: str,
 ) -> Written:
-    del source
     keys = list({(p.item.force, p.item.reference) for p in valid if p.item is not None})
     ids = {k: v[0] for k, v in uow.reports.digests(keys).items()}
     stored = uow.reports.person_keys(ids.values())
@@ -248,7 +263,7 @@ def _write_persons(
         assert item is not None
         rid = ids.get((item.force, item.reference))
         if rid is None:
-            yield _conflict(p, file, f"no report {item.force} {item.reference}: import its report first")
+            yield _conflict(p.line, p.raw, file, f"no report {item.force} {item.reference}: import its report first")
             continue
         pkey = person_key(item.person)
         if (rid, pkey) in stored:
@@ -264,10 +279,8 @@ def _write_persons(
 
 
 def _write_offenders(
-    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[OffenderRow]], source: str,
-    summary: ImportSummary, file: str,
+    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[OffenderRow]], summary: ImportSummary, file: str,
 ) -> Written:
-    del source
     keys = list({(p.item.force, p.item.reference) for p in valid if p.item is not None})
     ids = {k: v[0] for k, v in uow.reports.digests(keys).items()}
     stored = uow.reports.offender_labels(ids.values())
@@ -279,7 +292,7 @@ def _write_offenders(
         assert item is not None
         rid = ids.get((item.force, item.reference))
         if rid is None:
-            yield _conflict(p, file, f"no report {item.force} {item.reference}: unknown reference")
+            yield _conflict(p.line, p.raw, file, f"no report {item.force} {item.reference}: unknown reference")
             continue
         if (item.offender_id, rid) in stored:
             summary.unchanged += 1
@@ -291,3 +304,8 @@ def _write_offenders(
     uow.reports.insert_offender_labels(rows)
     uow.events.append(events)
     summary.imported += len(rows)
+
+
+_WRITERS: dict[Kind, Callable[..., Written]] = {
+    Kind.REPORTS: _write_reports, Kind.PERSONS: _write_persons, Kind.OFFENDERS: _write_offenders,
+}

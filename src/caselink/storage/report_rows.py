@@ -4,6 +4,8 @@ Written by hand rather than with an instrumented ORM mapping so that bulk import
 parsed rows into table rows without building tracked objects (see docs/architecture.md).
 """
 
+import hashlib
+import json
 from typing import Any
 
 from caselink.domain.behaviours import Behaviour
@@ -29,21 +31,10 @@ def report_values(report: Report) -> dict[str, Any]:
         "offender_build": off.build, "offender_ethnic_appearance": off.ethnic_appearance,
         "offender_accent": off.accent, "offender_marks": off.marks,
         "relationship": report.relationship.value if report.relationship else None,
+        "behaviours": LIST_SEPARATOR.join(sorted(f"{b.domain}:{b.code}" for b in report.behaviours)),
+        "attributes": json.dumps(report.attributes, sort_keys=True, ensure_ascii=False) if report.attributes else "{}",
         "version": report.version,
     }
-
-
-def mo_values(report: Report, report_id: int) -> list[dict[str, Any]]:
-    rows = [
-        {"report_id": report_id, "name": b.domain, "value": b.code, "is_behaviour": True}
-        for b in sorted(report.behaviours)
-    ]
-    rows.extend(
-        {"report_id": report_id, "name": name, "value": value, "is_behaviour": False}
-        for name, values in sorted(report.attributes.items())
-        for value in values
-    )
-    return rows
 
 
 def cancellation_values(c: Cancellation, report_id: int) -> dict[str, Any]:
@@ -65,6 +56,23 @@ def person_values(p: Person, report_id: int, person_key: str) -> dict[str, Any]:
         "address": p.address, "postcode": p.postcode, "phone": p.phone,
         "identifiers": LIST_SEPARATOR.join(p.identifiers) or None,
     }
+
+
+REPORT_VALUE_COLUMNS: tuple[str, ...] = (
+    "force", "reference", "reported_at", "occurred_from", "occurred_to", "latitude", "longitude",
+    "x", "y", "area_code", "offence_code", "status", "narrative", "recording_rationale",
+    "decided_at", "offender_sex", "offender_age_band", "offender_height", "offender_build",
+    "offender_ethnic_appearance", "offender_accent", "offender_marks", "relationship",
+    "behaviours", "attributes", "version",
+)
+CANCELLATION_VALUE_COLUMNS: tuple[str, ...] = (
+    "report_id", "code", "rationale", "evidence", "requested_by", "requested_at", "state",
+    "decided_by", "decided_at", "decision_note", "complainant_informed_at",
+)
+PERSON_VALUE_COLUMNS: tuple[str, ...] = (
+    "report_id", "person_key", "role", "source_id", "forename", "surname", "aliases",
+    "dob_as_given", "dob", "address", "postcode", "phone", "identifiers",
+)
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -90,21 +98,21 @@ def cancellation_from_row(row: Any) -> Cancellation:
     )
 
 
-def report_from_rows(
-    row: Any, mo_rows: list[Any], cancellation_rows: list[Any], person_rows: list[Any]
-) -> Report:
-    behaviours = frozenset(Behaviour(m.name, m.value) for m in mo_rows if m.is_behaviour)
-    attributes: dict[str, list[str]] = {}
-    for m in mo_rows:
-        if not m.is_behaviour:
-            attributes.setdefault(m.name, []).append(m.value)
+def behaviours_from_text(text: str) -> frozenset[Behaviour]:
+    return frozenset(
+        Behaviour(*item.split(":", 1)) for item in text.split(LIST_SEPARATOR) if item
+    )
+
+
+def report_from_rows(row: Any, cancellation_rows: list[Any], person_rows: list[Any]) -> Report:
     return Report(
         force=row.force, reference=row.reference, reported_at=row.reported_at,
         occurred=OccurredWindow(row.occurred_from, row.occurred_to),
         location=Location(row.latitude, row.longitude, row.x, row.y, row.area_code),
         offence_code=row.offence_code, status=Status(row.status), narrative=row.narrative,
         recording_rationale=row.recording_rationale, decided_at=row.decided_at,
-        behaviours=behaviours, attributes={k: tuple(v) for k, v in attributes.items()},
+        behaviours=behaviours_from_text(row.behaviours),
+        attributes={k: tuple(v) for k, v in json.loads(row.attributes).items()},
         offender=OffenderDescription(
             row.offender_sex, row.offender_age_band, row.offender_height, row.offender_build,
             row.offender_ethnic_appearance, row.offender_accent, row.offender_marks,
@@ -114,3 +122,16 @@ def report_from_rows(
         persons=[person_from_row(p) for p in person_rows],
         version=row.version,
     )
+
+
+def person_key(person: Person) -> str:
+    """The re-import key of a person within a report: its source id, or a digest of its content."""
+    if person.source_id:
+        return f"id:{person.source_id}"
+    dob = person.date_of_birth.as_given if person.date_of_birth else ""
+    text = "\x1f".join(
+        (person.role.value, person.forename or "", person.surname or "", "|".join(person.aliases),
+         dob, person.address or "", person.postcode or "", person.phone or "",
+         "|".join(person.identifiers))
+    )
+    return "h:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

@@ -1,6 +1,5 @@
 """The report repository: load and save Report aggregates, and the bulk paths import uses."""
 
-import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,10 +7,12 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, tuple_, update
 
 from caselink.domain.errors import ConcurrentUpdate
-from caselink.domain.person import Person
 from caselink.domain.report import Report
 from caselink.storage import report_rows
-from caselink.storage.tables import cancellations, offenders, persons, report_mo, reports
+from caselink.storage.bulk import BulkWriter
+from caselink.storage.prepared import CANCELLATION_COLUMNS, PERSON_COLUMNS, REPORT_COLUMNS, PreparedReport, Preparer
+from caselink.storage.report_rows import person_key
+from caselink.storage.tables import cancellations, offenders, persons, reports
 
 Key = tuple[str, str]  # (force, reference)
 
@@ -29,6 +30,7 @@ class ReportRepository:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._bulk = BulkWriter(conn)
         self._loaded: dict[int, _Loaded] = {}  # by id(report)
 
     # -- single aggregates ------------------------------------------------------------------
@@ -40,14 +42,13 @@ class ReportRepository:
         if row is None:
             return None
         rid = row.id
-        mo = self._conn.execute(select(report_mo).where(report_mo.c.report_id == rid)).all()
         canc = self._conn.execute(
             select(cancellations).where(cancellations.c.report_id == rid).order_by(cancellations.c.id)
         ).all()
         pers = self._conn.execute(
             select(persons).where(persons.c.report_id == rid).order_by(persons.c.id)
         ).all()
-        report = report_rows.report_from_rows(row, list(mo), list(canc), list(pers))
+        report = report_rows.report_from_rows(row, list(canc), list(pers))
         self._loaded[id(report)] = _Loaded(rid, row.version, [c.id for c in canc], len(pers))
         return report
 
@@ -61,7 +62,6 @@ class ReportRepository:
             if not rows:
                 return
             ids = [r.id for r in rows]
-            mo = _grouped(self._conn.execute(select(report_mo).where(report_mo.c.report_id.in_(ids))))
             canc = _grouped(self._conn.execute(
                 select(cancellations).where(cancellations.c.report_id.in_(ids)).order_by(cancellations.c.id)
             ))
@@ -69,15 +69,16 @@ class ReportRepository:
                 select(persons).where(persons.c.report_id.in_(ids)).order_by(persons.c.id)
             ))
             for r in rows:
-                yield report_rows.report_from_rows(r, mo.get(r.id, []), canc.get(r.id, []), pers.get(r.id, []))
+                yield report_rows.report_from_rows(r, canc.get(r.id, []), pers.get(r.id, []))
             last = ids[-1]
 
     def id_of(self, report: Report) -> int:
         return self._loaded[id(report)].report_id
 
-    def add(self, report: Report, source: str, digest: str | None = None) -> int:
+    def add(self, report: Report, source: str, digest: str = "") -> int:
         """Insert a new report (fails on an existing force and reference)."""
-        return self.insert_many([(report, source, digest)])[0]
+        preparer = Preparer(self._conn.dialect.name, source)
+        return self.insert_prepared([preparer(report, digest)])[0]
 
     def save(self, report: Report) -> None:
         """Write a loaded report's changes; refuse if someone else saved it since it was read."""
@@ -125,28 +126,20 @@ class ReportRepository:
         )
         return {(r.force, r.reference): (r.id, r.source_digest) for r in rows}
 
-    def insert_many(self, items: Sequence[tuple[Report, str, str | None]]) -> list[int]:
-        """Insert new reports with their behaviours, attributes and cancellations; returns row ids in order."""
-        if not items:
-            return []
-        values = []
-        for report, source, digest in items:
-            v = report_rows.report_values(report)
-            v["source"], v["source_digest"] = source, digest
-            values.append(v)
-        result = self._conn.execute(
-            insert(reports).returning(reports.c.id, sort_by_parameter_order=True), values
-        )
-        ids = [int(r[0]) for r in result]
-        mo_rows: list[dict[str, Any]] = []
-        canc_rows: list[dict[str, Any]] = []
-        for (report, _, _), rid in zip(items, ids, strict=True):
-            mo_rows.extend(report_rows.mo_values(report, rid))
-            canc_rows.extend(report_rows.cancellation_values(c, rid) for c in report.cancellations)
-        if mo_rows:
-            self._conn.execute(insert(report_mo), mo_rows)
-        if canc_rows:
-            self._conn.execute(insert(cancellations), canc_rows)
+    def insert_prepared(self, items: Sequence[PreparedReport]) -> list[int]:
+        """Insert reports prepared by a Preparer for this dialect; returns their new row ids in order."""
+        ids = self._bulk.allocate_ids(reports, len(items))
+        if not ids:
+            return ids
+        self._bulk.insert_ready(reports, ("id", *REPORT_COLUMNS), [(rid, *p.report) for rid, p in zip(ids, items, strict=True)])
+        canc = [(rid, *c) for rid, p in zip(ids, items, strict=True) for c in p.cancellations]
+        if canc:
+            canc_ids = self._bulk.allocate_ids(cancellations, len(canc))
+            self._bulk.insert_ready(cancellations, ("id", "report_id", *CANCELLATION_COLUMNS), [(i, *c) for i, c in zip(canc_ids, canc, strict=True)])
+        pers = [(rid, *x) for rid, p in zip(ids, items, strict=True) for x in p.persons]
+        if pers:
+            pers_ids = self._bulk.allocate_ids(persons, len(pers))
+            self._bulk.insert_ready(persons, ("id", "report_id", *PERSON_COLUMNS), [(i, *x) for i, x in zip(pers_ids, pers, strict=True)])
         return ids
 
     def person_keys(self, report_ids: Iterable[int]) -> set[tuple[int, str]]:
@@ -160,7 +153,8 @@ class ReportRepository:
 
     def insert_persons(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
-            self._conn.execute(insert(persons), list(rows))
+            ids = self._bulk.allocate_ids(persons, len(rows))
+            self._bulk.insert_dicts(persons, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
 
     def offender_labels(self, report_ids: Iterable[int]) -> set[tuple[str, int]]:
         ids = sorted(set(report_ids))
@@ -172,8 +166,7 @@ class ReportRepository:
         return {(r.offender_id, r.report_id) for r in rows}
 
     def insert_offender_labels(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            self._conn.execute(insert(offenders), list(rows))
+        self._bulk.insert_dicts(offenders, rows)
 
 
 def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
@@ -181,16 +174,3 @@ def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:
     for row in rows:
         grouped.setdefault(row.report_id, []).append(row)
     return grouped
-
-
-def person_key(person: Person) -> str:
-    """The re-import key of a person within a report: its source id, or a digest of its content."""
-    if person.source_id:
-        return f"id:{person.source_id}"
-    dob = person.date_of_birth.as_given if person.date_of_birth else ""
-    text = "\x1f".join(
-        (person.role.value, person.forename or "", person.surname or "", "|".join(person.aliases),
-         dob, person.address or "", person.postcode or "", person.phone or "",
-         "|".join(person.identifiers))
-    )
-    return "h:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

@@ -83,6 +83,11 @@ reports = Table(
     Column("offender_accent", String(64)),
     Column("offender_marks", Text),
     Column("relationship", String(32)),
+    # Behaviours as "domain:code|domain:code" and free attributes as a JSON object of lists:
+    # kept on the report row because they are read with it, and a row per value made import
+    # three times slower (bench/import_bench.py).
+    Column("behaviours", Text, nullable=False, default=""),
+    Column("attributes", Text, nullable=False, default="{}"),
     # What the report came from and the digest of its source row: re-importing the same row
     # is recognised as unchanged, a different row under the same key is refused.
     Column("source", String(32), nullable=False),
@@ -92,18 +97,6 @@ reports = Table(
     Index("ix_reports_status_force", "status", "force"),
     Index("ix_reports_reported_at", "reported_at"),
     Index("ix_reports_offence_code", "offence_code"),
-)
-
-report_mo = Table(
-    "report_mo",
-    metadata,
-    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
-    Column("name", String(64), nullable=False),
-    Column("value", String(256), nullable=False),
-    # behaviour: the name is a taxonomy domain and the value one of its codes
-    Column("is_behaviour", Boolean, nullable=False),
-    Index("ix_report_mo_report_id", "report_id"),
-    Index("ix_report_mo_name_value", "name", "value"),
 )
 
 cancellations = Table(

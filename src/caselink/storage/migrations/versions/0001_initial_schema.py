@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 01:31:29.951058
+Create Date: 2026-11-29 01:41:16.125475
 """
 
 from collections.abc import Sequence
@@ -76,6 +76,8 @@ def upgrade() -> None:
         sa.Column("offender_accent", sa.String(length=64), nullable=True),
         sa.Column("offender_marks", sa.Text(), nullable=True),
         sa.Column("relationship", sa.String(length=32), nullable=True),
+        sa.Column("behaviours", sa.Text(), nullable=False),
+        sa.Column("attributes", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("source_digest", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -211,30 +213,9 @@ def upgrade() -> None:
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.create_index("ix_persons_surname", ["surname"], unique=False)
 
-    op.create_table(
-        "report_mo",
-        sa.Column(
-            "report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("value", sa.String(length=256), nullable=False),
-        sa.Column("is_behaviour", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["report_id"], ["reports.id"], name=op.f("fk_report_mo_report_id_reports")
-        ),
-    )
-    with op.batch_alter_table("report_mo", schema=None) as batch_op:
-        batch_op.create_index("ix_report_mo_name_value", ["name", "value"], unique=False)
-        batch_op.create_index("ix_report_mo_report_id", ["report_id"], unique=False)
-
 
 def downgrade() -> None:
 
-    with op.batch_alter_table("report_mo", schema=None) as batch_op:
-        batch_op.drop_index("ix_report_mo_report_id")
-        batch_op.drop_index("ix_report_mo_name_value")
-
-    op.drop_table("report_mo")
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_index("ix_persons_surname")
 

@@ -1,0 +1,58 @@
+"""Reports made ready for storage away from the database: converted rows and event text.
+
+Import prepares reports in worker processes (the costly part: building rows and the event
+payload), and the process holding the transaction only assigns ids, hashes and writes.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from caselink.domain.report import Report
+from caselink.storage import report_rows
+from caselink.storage.bulk import RowConverter
+from caselink.storage.report_rows import person_key
+from caselink.storage.event_log import payload_text
+from caselink.storage.tables import cancellations, persons, reports
+
+REPORT_COLUMNS = (*report_rows.REPORT_VALUE_COLUMNS, "source", "source_digest")
+CANCELLATION_COLUMNS = tuple(c for c in report_rows.CANCELLATION_VALUE_COLUMNS if c != "report_id")
+PERSON_COLUMNS = tuple(c for c in report_rows.PERSON_VALUE_COLUMNS if c != "report_id")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedReport:
+    """One new report as the database will store it, but for ids, and its RECORDED payload."""
+
+    force: str
+    reference: str
+    digest: str
+    report: tuple[Any, ...]  # REPORT_COLUMNS
+    cancellations: tuple[tuple[Any, ...], ...]  # CANCELLATION_COLUMNS
+    persons: tuple[tuple[Any, ...], ...]  # PERSON_COLUMNS
+    payload: str
+
+
+class Preparer:
+    """Prepares reports for one dialect; picklable, so it can run in a worker process."""
+
+    def __init__(self, dialect: str, source: str) -> None:
+        self.dialect, self.source = dialect, source
+        self._report = RowConverter(reports, REPORT_COLUMNS, dialect)
+        self._cancellation = RowConverter(cancellations, CANCELLATION_COLUMNS, dialect)
+        self._person = RowConverter(persons, PERSON_COLUMNS, dialect)
+
+    def __call__(self, report: Report, digest: str) -> PreparedReport:
+        values = report_rows.report_values(report)
+        row = self._report((*values.values(), self.source, digest))
+        canc = tuple(
+            self._cancellation(tuple(report_rows.cancellation_values(c, 0).values())[1:])
+            for c in report.cancellations
+        )
+        pers = tuple(
+            self._person(tuple(report_rows.person_values(p, 0, person_key(p)).values())[1:])
+            for p in report.persons
+        )
+        return PreparedReport(
+            report.force, report.reference, digest, row, canc, pers,
+            payload_text(report.recorded_payload(self.source)),
+        )
