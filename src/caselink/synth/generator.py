@@ -22,6 +22,7 @@ from caselink.synth.recording_practice import (
     C3,
     CODE_NAMES,
     CRIME,
+    NO_INFORMATION,
     STATUS_NAMES,
     VALID,
     decide_outcomes,
@@ -111,6 +112,10 @@ def generate(
     original = _originals(
         force, slots.code, outcomes.status, outcomes.code, outcomes.validity, rng[5]
     )
+    # A duplicate with no original to name (a force with no standing crime, at tiny scales)
+    # cannot be a valid C3: it becomes one that names nothing.
+    orphans = (outcomes.code == C3) & (outcomes.validity == VALID) & (original < 0)
+    outcomes.validity[orphans] = NO_INFORMATION
     dup = np.flatnonzero(original >= 0)
     of_report = offenders.of_report.copy()
     of_report[dup] = of_report[original[dup]]
@@ -266,8 +271,7 @@ def _originals(
 ) -> np.ndarray:
     """For each valid C3, the report it duplicates: a standing crime of the same force and code.
 
-    Falls back to any standing crime of the force; a C3 with none left at all keeps -1 and is
-    made a placeholder (wrong) C3 by the caller's texts, which never happens at sensible scales.
+    Falls back to any standing crime of the force; a C3 with none at all keeps -1.
     """
     original = np.full(len(force), -1, dtype=np.int64)
     dups = np.flatnonzero((reason == C3) & (validity == VALID))

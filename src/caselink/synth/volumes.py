@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from caselink.synth.calibration import N_RAPE_CODES, Calibration
-from caselink.synth.sampling import stochastic_round
+from caselink.synth.sampling import categorical, stochastic_round
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +45,7 @@ def draw_slots(
     rape = counts[:, :N_RAPE_CODES]
     n100_counts = stochastic_round(rape.sum(axis=1) * n100_share, rng)
     n100_force = np.repeat(np.arange(n_forces), n100_counts)
-    mix = rape[n100_force] + 1e-9
-    cum = np.cumsum(mix, axis=1)
-    u = rng.random(len(n100_force)) * cum[:, -1]
-    n100_code = np.minimum((u[:, None] >= cum).sum(axis=1), N_RAPE_CODES - 1)
+    n100_code = categorical(rape[n100_force] + 1e-9, rng)
     force = np.concatenate([force, n100_force]).astype(np.int16)
     code = np.concatenate([code, n100_code]).astype(np.int16)
     n100 = np.concatenate(
