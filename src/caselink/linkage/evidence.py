@@ -1,0 +1,285 @@
+"""Evidence variables for report pairs, computed column-wise over whole arrays of pairs.
+
+Each variable is defined in docs/linkage.md; in short, for a pair of reports (a, b):
+
+* ``distance_km``: great-circle km (both latitude/longitude) or grid km (both x/y); NaN unknown.
+* ``time_apart_days``: E|U - V| with each offence time uniform in its window (closed form).
+* ``time_of_day_hours``: expected distance on the 24-hour clock (UK local time), 0..12.
+* ``day_of_week_days``: expected distance on the 7-day week, 0..3.5.
+* ``behaviours_jaccard``: |A ∩ B| / |A ∪ B| over "domain:code" behaviours; NaN if either has
+  none. ``behaviours_<domain>_jaccard`` the same within one domain; NaN if either has none there.
+* ``attribute_<name>``: 1 when the value sets share a value, 0 when both are known and
+  disjoint, -1 when either is unknown.
+* ``offender_sex``, ``offender_build``, ``offender_ethnic_appearance``: 1 same, 0 different,
+  -1 unknown; ``offender_age``, ``offender_height``: 1 when the bands overlap, 0 when they do
+  not, -1 unknown.
+* ``relationship``: the unordered pair of victim–offender relationships, e.g.
+  "stranger|stranger" (null when either is unknown).
+* ``same_person``: 1 when both reports name a common suspect entity, 0 when both name suspects
+  but none in common, -1 when either names nobody or no persons table was given.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from caselink.linkage.candidates import candidate_rows
+from caselink.linkage.frame import Bitsets, ReportFrame, as_frame
+from caselink.linkage.geometry import pair_distance_km
+from caselink.linkage.settings import LinkSettings
+from caselink.linkage.timing import expected_abs_difference, expected_circular_distance
+
+Ints = NDArray[np.int64]
+Array = NDArray[np.float64] | NDArray[np.int8] | NDArray[np.int64]
+
+NUMERIC = ("distance_km", "time_apart_days", "time_of_day_hours", "day_of_week_days")
+OFFENDER = (
+    "offender_sex",
+    "offender_age",
+    "offender_height",
+    "offender_build",
+    "offender_ethnic_appearance",
+)
+
+
+def domain_feature(domain: str) -> str:
+    """The evidence column of behaviour similarity within one domain."""
+    return f"behaviours_{domain}_jaccard"
+
+
+def attribute_feature(name: str) -> str:
+    """The evidence column of one free categorical attribute."""
+    return f"attribute_{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Evidence for pairs (i, j) of ReportFrame rows: one array per variable, aligned.
+
+    ``relationship`` holds a pair code ``min * L + max`` over ``relationship_levels`` (L levels;
+    -1 unknown) so it stays numeric until shown; ``relationship_names`` turns it into words.
+    """
+
+    i: Ints
+    j: Ints
+    columns: Mapping[str, Array]
+    relationship_levels: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return int(self.i.shape[0])
+
+    def relationship_names(self) -> list[str | None]:
+        """The relationship pair of each row in words, "a|b" with a <= b, or None."""
+        levels = self.relationship_levels
+        n_levels = max(len(levels), 1)
+        code = self.columns["relationship"]
+        names = {
+            lo * n_levels + hi: f"{levels[lo]}|{levels[hi]}"
+            for lo in range(len(levels))
+            for hi in range(lo, len(levels))
+        }
+        return [names.get(int(c)) if c >= 0 else None for c in code]
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    # per-report facts reused by every batch of pairs
+    domains: tuple[str, ...]
+    domain_masks: NDArray[np.uint64]  # (domains, words)
+    domain_counts: NDArray[np.int64]  # (n, domains)
+    total_counts: NDArray[np.int64]  # (n,)
+    attributes: tuple[str, ...]
+    suspect_keys: NDArray[np.int64] | None  # sorted i * n + j of pairs sharing a suspect
+    has_suspect: NDArray[np.bool_] | None
+
+
+def _popcount(words: NDArray[np.uint64]) -> NDArray[np.int64]:
+    return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+
+
+def _context(
+    frame: ReportFrame, domains: Sequence[str] | None, attributes: Sequence[str] | None
+) -> _Context:
+    sets = frame.behaviours
+    chosen = tuple(sorted(sets.groups)) if domains is None else tuple(domains)
+    words = sets.bits.shape[1]
+    masks = np.zeros((len(chosen), words), dtype=np.uint64)
+    for k, d in enumerate(chosen):
+        if d in sets.groups:
+            masks[k] = sets.groups[d]
+    counts = (
+        np.stack([_popcount(sets.bits & m) for m in masks], axis=1)
+        if chosen
+        else np.zeros((frame.n, 0), np.int64)
+    )
+    names = tuple(sorted(frame.attributes)) if attributes is None else tuple(attributes)
+    suspect_keys = None
+    has_suspect = None
+    if frame.suspects is not None:
+        has_suspect = np.zeros(frame.n, dtype=bool)
+        by_entity: dict[int, list[int]] = {}
+        for row, entities in frame.suspects.items():
+            has_suspect[row] = bool(entities)
+            for e in entities:
+                by_entity.setdefault(e, []).append(row)
+        keys: list[NDArray[np.int64]] = []
+        for rows in by_entity.values():
+            if len(rows) > 1:
+                r = np.asarray(sorted(rows), dtype=np.int64)
+                a, b = np.triu_indices(r.shape[0], k=1)
+                keys.append(r[a] * frame.n + r[b])
+        suspect_keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+    return _Context(chosen, masks, counts, _popcount(sets.bits), names, suspect_keys, has_suspect)
+
+
+def _jaccard(
+    inter: NDArray[np.int64], ca: NDArray[np.int64], cb: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    union = ca + cb - inter
+    out = np.full(inter.shape[0], np.nan)
+    known = (ca > 0) & (cb > 0)
+    out[known] = inter[known] / union[known]
+    return out
+
+
+def _match(known: NDArray[np.bool_], same: NDArray[np.bool_]) -> NDArray[np.int8]:
+    return np.where(known, same.astype(np.int8), np.int8(-1)).astype(np.int8)
+
+
+def _attribute(sets: Bitsets | None, i: Ints, j: Ints) -> NDArray[np.int8]:
+    if sets is None:
+        return np.full(i.shape[0], -1, dtype=np.int8)
+    a, b = sets.bits[i], sets.bits[j]
+    known = a.any(axis=1) & b.any(axis=1)
+    return _match(known, (a & b).any(axis=1))
+
+
+def _overlap(
+    lo: NDArray[np.float64], hi: NDArray[np.float64], i: Ints, j: Ints
+) -> NDArray[np.int8]:
+    known = ~np.isnan(lo[i]) & ~np.isnan(lo[j])
+    with np.errstate(invalid="ignore"):
+        same = (lo[i] <= hi[j]) & (lo[j] <= hi[i])
+    return _match(known, same)
+
+
+def _codes_match(codes: Ints, i: Ints, j: Ints) -> NDArray[np.int8]:
+    a, b = codes[i], codes[j]
+    return _match((a >= 0) & (b >= 0), a == b)
+
+
+def _compute(frame: ReportFrame, ctx: _Context, i: Ints, j: Ints) -> dict[str, Array]:
+    cols: dict[str, Array] = {}
+    with np.errstate(invalid="ignore"):
+        cols["distance_km"] = pair_distance_km(
+            frame.latitude, frame.longitude, frame.x, frame.y, i, j
+        )
+    lo, hi, llo, lhi = frame.occ_lo, frame.occ_hi, frame.local_lo, frame.local_hi
+    cols["time_apart_days"] = expected_abs_difference(lo[i], hi[i], lo[j], hi[j])
+    a, b, c, d = llo[i], lhi[i], llo[j], lhi[j]
+    cols["time_of_day_hours"] = expected_circular_distance(a, b, c, d, 24.0)
+    cols["day_of_week_days"] = expected_circular_distance(a, b, c, d, 168.0) / 24.0
+    bits = frame.behaviours.bits
+    shared = bits[i] & bits[j]
+    cols["behaviours_jaccard"] = _jaccard(
+        _popcount(shared), ctx.total_counts[i], ctx.total_counts[j]
+    )
+    for k, domain in enumerate(ctx.domains):
+        inter = _popcount(shared & ctx.domain_masks[k])
+        cols[domain_feature(domain)] = _jaccard(
+            inter, ctx.domain_counts[i, k], ctx.domain_counts[j, k]
+        )
+    for name in ctx.attributes:
+        cols[attribute_feature(name)] = _attribute(frame.attributes.get(name), i, j)
+    cols["offender_sex"] = _codes_match(frame.sex, i, j)
+    cols["offender_age"] = _overlap(frame.age_lo, frame.age_hi, i, j)
+    cols["offender_height"] = _overlap(frame.height_lo, frame.height_hi, i, j)
+    cols["offender_build"] = _codes_match(frame.build, i, j)
+    cols["offender_ethnic_appearance"] = _codes_match(frame.ethnic, i, j)
+    n_levels = max(len(frame.relationship_levels), 1)
+    ra, rb = frame.relationship[i], frame.relationship[j]
+    cols["relationship"] = np.where(
+        (ra >= 0) & (rb >= 0), np.minimum(ra, rb) * n_levels + np.maximum(ra, rb), -1
+    ).astype(np.int64)
+    if ctx.suspect_keys is None or ctx.has_suspect is None:
+        cols["same_person"] = np.full(i.shape[0], -1, dtype=np.int8)
+    else:
+        lo_r, hi_r = np.minimum(i, j), np.maximum(i, j)
+        keys = lo_r * frame.n + hi_r
+        pos = np.clip(
+            np.searchsorted(ctx.suspect_keys, keys), 0, max(ctx.suspect_keys.shape[0] - 1, 0)
+        )
+        hit = (
+            ctx.suspect_keys[pos] == keys
+            if ctx.suspect_keys.shape[0]
+            else np.zeros(keys.shape, bool)
+        )
+        cols["same_person"] = _match(ctx.has_suspect[i] & ctx.has_suspect[j], hit)
+    return cols
+
+
+class EvidenceMaker:
+    """Computes evidence for any number of pair batches of one frame, sharing the per-report
+    work. ``domains`` and ``attributes`` fix which per-domain and attribute columns appear
+    (default: those present in the frame; a model passes the ones it was trained with)."""
+
+    def __init__(
+        self,
+        frame: ReportFrame,
+        domains: Sequence[str] | None = None,
+        attributes: Sequence[str] | None = None,
+    ) -> None:
+        self.frame = frame
+        self._ctx = _context(frame, domains, attributes)
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        return self._ctx.domains
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return self._ctx.attributes
+
+    def __call__(self, i: Ints, j: Ints) -> Evidence:
+        i = np.asarray(i, dtype=np.int64)
+        j = np.asarray(j, dtype=np.int64)
+        return Evidence(i, j, _compute(self.frame, self._ctx, i, j), self.frame.relationship_levels)
+
+
+def evidence_table(frame: ReportFrame, ev: Evidence) -> pa.Table:
+    """Evidence as an Arrow table with report_id_a, report_id_b first; NaN becomes null."""
+    data: dict[str, pa.Array] = {
+        "report_id_a": pa.array(frame.report_id[ev.i]),
+        "report_id_b": pa.array(frame.report_id[ev.j]),
+    }
+    for name, values in ev.columns.items():
+        if name == "relationship":
+            data[name] = pa.array(ev.relationship_names(), type=pa.string())
+        elif values.dtype == np.float64:
+            data[name] = pa.array(values, from_pandas=True)
+        else:
+            data[name] = pa.array(values)
+    return pa.table(data)
+
+
+def evidence(
+    reports: "pa.Table | ReportFrame",
+    pairs: pa.Table | None = None,
+    settings: LinkSettings | None = None,
+    persons: pa.Table | None = None,
+) -> pa.Table:
+    """Evidence variables for pairs of reports, as an Arrow table (see the module doc).
+
+    ``pairs`` is a table with report_id_a and report_id_b (default: all candidate pairs under
+    ``settings``). Unknown report ids raise ValueError. One row per pair, in the given order.
+    """
+    frame = as_frame(reports, persons)
+    if pairs is None:
+        i, j = candidate_rows(frame, settings)
+    else:
+        i = frame.rows_of(pairs.column("report_id_a").to_numpy())
+        j = frame.rows_of(pairs.column("report_id_b").to_numpy())
+    return evidence_table(frame, EvidenceMaker(frame)(i, j))

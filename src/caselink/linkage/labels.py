@@ -1,0 +1,118 @@
+"""Solved reports and analyst verdicts: which pairs are linked, and groups that must not split.
+
+Labels are a table (offender_id string, report_id int64): one row per offender of a solved
+report (a report with co-offenders has several rows). Two labelled reports are *linked* when
+they share an offender. Offenders who share a report form one *offender group* (connected
+components of the offender–report graph); cross-validation splits groups, never offenders.
+
+Feedback is a table (report_id_a, report_id_b, and either ``linked`` boolean or ``verdict``
+"confirmed"/"rejected"): analysts' judgements of proposed links, which join the training pairs
+and override what the labels say about the same pair.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from caselink.linkage.frame import ReportFrame
+
+Ints = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """Labels resolved against a frame: for each labelled row, its offender group, and the keys
+    (i * n + j, i < j) of every linked pair of rows."""
+
+    rows: Ints  # sorted distinct frame rows that carry a label
+    group: Ints  # offender group of each of ``rows``
+    linked_keys: Ints  # sorted
+    n_offenders: int
+
+
+def resolve_labels(frame: ReportFrame, labels: pa.Table) -> Labelled:
+    """Check the labels against the frame and find groups and linked pairs.
+
+    Raises ValueError naming any report id the reports table does not hold (a silent drop
+    would shrink the evaluation without anyone knowing) and when a column is missing.
+    """
+    for name in ("offender_id", "report_id"):
+        if name not in labels.column_names:
+            raise ValueError(f"labels need an {name} column")
+    if labels.column("report_id").null_count or labels.column("offender_id").null_count:
+        raise ValueError("labels must not have empty offender or report ids")
+    ids = np.asarray(labels.column("report_id").cast(pa.int64()).to_numpy(zero_copy_only=False))
+    rows = frame.rows_of(ids)
+    offenders = labels.column("offender_id").cast(pa.string()).to_pylist()
+    off_index: dict[str, int] = {}
+    off = np.fromiter(
+        (off_index.setdefault(o, len(off_index)) for o in offenders), np.int64, len(offenders)
+    )
+    # union-find over offenders joined by a shared report
+    parent = np.arange(len(off_index), dtype=np.int64)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = int(parent[a])
+        return a
+
+    first_offender: dict[int, int] = {}
+    for r, o in zip(rows.tolist(), off.tolist(), strict=True):
+        other = first_offender.setdefault(r, o)
+        ra, rb = find(o), find(other)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.fromiter((find(k) for k in range(len(off_index))), np.int64, len(off_index))
+    distinct = np.unique(rows)
+    group_of_row = {r: int(roots[o]) for r, o in zip(rows.tolist(), off.tolist(), strict=True)}
+    group = np.fromiter((group_of_row[r] for r in distinct.tolist()), np.int64, distinct.shape[0])
+    keys: list[Ints] = []
+    order = np.argsort(off, kind="stable")
+    bounds = np.flatnonzero(np.diff(off[order])) + 1
+    for members in np.split(rows[order], bounds):
+        m = np.unique(members)
+        if m.shape[0] > 1:
+            a, b = np.triu_indices(m.shape[0], k=1)
+            keys.append(m[a] * frame.n + m[b])
+    linked = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+    return Labelled(distinct, group, linked, len(off_index))
+
+
+def pair_keys(frame: ReportFrame, i: Ints, j: Ints) -> Ints:
+    """Keys i * n + j of pairs with the smaller row first."""
+    return np.minimum(i, j) * frame.n + np.maximum(i, j)
+
+
+def is_linked(keys: Ints, linked_keys: Ints) -> NDArray[np.bool_]:
+    """Whether each pair key is among the (sorted) linked keys."""
+    if linked_keys.shape[0] == 0:
+        return np.zeros(keys.shape[0], dtype=bool)
+    pos = np.clip(np.searchsorted(linked_keys, keys), 0, linked_keys.shape[0] - 1)
+    return np.asarray(linked_keys[pos] == keys)
+
+
+def resolve_feedback(
+    frame: ReportFrame, feedback: pa.Table
+) -> tuple[Ints, Ints, NDArray[np.bool_]]:
+    """Rows (i < j) and verdicts of analyst feedback; unknown report ids raise ValueError."""
+    for name in ("report_id_a", "report_id_b"):
+        if name not in feedback.column_names:
+            raise ValueError(f"feedback needs a {name} column")
+    a = frame.rows_of(np.asarray(feedback.column("report_id_a").to_numpy(zero_copy_only=False)))
+    b = frame.rows_of(np.asarray(feedback.column("report_id_b").to_numpy(zero_copy_only=False)))
+    if "linked" in feedback.column_names:
+        verdict = np.asarray(feedback.column("linked").to_numpy(zero_copy_only=False), dtype=bool)
+    elif "verdict" in feedback.column_names:
+        words = [str(v).strip().lower() for v in feedback.column("verdict").to_pylist()]
+        bad = sorted(set(words) - {"confirmed", "rejected"})
+        if bad:
+            raise ValueError(f"feedback verdicts must be confirmed or rejected, not {bad}")
+        verdict = np.asarray([w == "confirmed" for w in words], dtype=bool)
+    else:
+        raise ValueError("feedback needs a linked (boolean) or verdict column")
+    if (a == b).any():
+        raise ValueError("feedback pairs a report with itself")
+    return np.minimum(a, b), np.maximum(a, b), verdict
