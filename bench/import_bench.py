@@ -29,10 +29,30 @@ CODES = ["19C", "19D", "20A", "22A", "88E"]
 def write_reports(path: Path, n: int, seed: int = 1) -> None:
     rnd = random.Random(seed)
     start = datetime(2017, 4, 1, tzinfo=UTC)
-    header = ["reference", "force", "reported_at", "occurred_from", "occurred_to", "latitude", "longitude",
-              "offence_code", "status", "cancellation_code", "cancellation_rationale", "cancellation_evidence",
-              "narrative", "decided_at", "relationship", "offender_sex", "offender_age_band",
-              "mo.approach", "mo.control", "mo.sexual_acts", "mo.location_type", "mo.victim_age_band"]
+    header = [
+        "reference",
+        "force",
+        "reported_at",
+        "occurred_from",
+        "occurred_to",
+        "latitude",
+        "longitude",
+        "offence_code",
+        "status",
+        "cancellation_code",
+        "cancellation_rationale",
+        "cancellation_evidence",
+        "narrative",
+        "decided_at",
+        "relationship",
+        "offender_sex",
+        "offender_age_band",
+        "mo.approach",
+        "mo.control",
+        "mo.sexual_acts",
+        "mo.location_type",
+        "mo.victim_age_band",
+    ]
     with path.open("w", newline="", encoding="utf-8") as handle:
         w = csv.writer(handle)
         w.writerow(header)
@@ -40,17 +60,32 @@ def write_reports(path: Path, n: int, seed: int = 1) -> None:
             reported = start + timedelta(minutes=rnd.randrange(525_600))
             occurred = reported - timedelta(hours=rnd.randrange(1, 72))
             cancelled = rnd.random() < 0.1
-            w.writerow([
-                f"R{i:08d}", FORCES[i % len(FORCES)], reported.isoformat(), occurred.isoformat(),
-                (occurred + timedelta(hours=3)).isoformat(), f"{51 + rnd.random():.5f}", f"{-1 + rnd.random():.5f}",
-                rnd.choice(CODES), "cancelled" if cancelled else "crime", "C2" if cancelled else "",
-                "CCTV shows no offence" if cancelled else "", "CCTV ref 42" if cancelled else "",
-                "Account given at the station.", (reported + timedelta(hours=rnd.randrange(48))).isoformat(),
-                rnd.choice(["stranger", "acquaintance", "partner"]), "male", "25-34",
-                rnd.choice(["blitz", "con", "surprise"]), "physical_restraint|threats",
-                rnd.choice(["vaginal", "oral_on_offender|vaginal"]), rnd.choice(["street", "park", "victim_home"]),
-                rnd.choice(["18-24", "25-34"]),
-            ])
+            w.writerow(
+                [
+                    f"R{i:08d}",
+                    FORCES[i % len(FORCES)],
+                    reported.isoformat(),
+                    occurred.isoformat(),
+                    (occurred + timedelta(hours=3)).isoformat(),
+                    f"{51 + rnd.random():.5f}",
+                    f"{-1 + rnd.random():.5f}",
+                    rnd.choice(CODES),
+                    "cancelled" if cancelled else "crime",
+                    "C2" if cancelled else "",
+                    "CCTV shows no offence" if cancelled else "",
+                    "CCTV ref 42" if cancelled else "",
+                    "Account given at the station.",
+                    (reported + timedelta(hours=rnd.randrange(48))).isoformat(),
+                    rnd.choice(["stranger", "acquaintance", "partner"]),
+                    "male",
+                    "25-34",
+                    rnd.choice(["blitz", "con", "surprise"]),
+                    "physical_restraint|threats",
+                    rnd.choice(["vaginal", "oral_on_offender|vaginal"]),
+                    rnd.choice(["street", "park", "victim_home"]),
+                    rnd.choice(["18-24", "25-34"]),
+                ]
+            )
 
 
 def run(url: str, path: Path, n: int, workers: int) -> dict[str, object]:
@@ -65,9 +100,14 @@ def run(url: str, path: Path, n: int, workers: int) -> dict[str, object]:
     t1 = time.perf_counter()
     again = import_file(ctx, actor, Kind.REPORTS, path, workers=workers)
     reimport = time.perf_counter() - t1
-    assert summary.imported == n and again.unchanged == n, (summary, again)
-    return {"reports": n, "seconds": round(seconds, 2), "reports_per_second": round(n / seconds),
-            "reimport_unchanged_per_second": round(n / reimport)}
+    assert summary.imported == n, summary
+    assert again.unchanged == n, again
+    return {
+        "reports": n,
+        "seconds": round(seconds, 2),
+        "reports_per_second": round(n / seconds),
+        "reimport_unchanged_per_second": round(n / reimport),
+    }
 
 
 def main() -> None:
@@ -85,7 +125,10 @@ def main() -> None:
         results["sqlite"] = run(str(Path(tmp) / "bench.db"), path, args.reports, args.workers)
         if not args.skip_postgres:
             name = f"caselink_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+            admin = create_engine(
+                args.postgres.replace("postgresql://", "postgresql+psycopg://"),
+                isolation_level="AUTOCOMMIT",
+            )
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:

@@ -1,4 +1,6 @@
-"""Settings, read from CASELINK_* environment variables by the composition root (never at import)."""
+"""Settings, read from CASELINK_* environment variables by the composition root (never at
+import).
+"""
 
 from pathlib import Path
 
@@ -19,15 +21,23 @@ class Settings(BaseSettings):
         default=None, description="a behaviour taxonomy TOML file replacing the shipped default"
     )
     user: str | None = Field(default=None, description="the user the CLI acts as")
-    why: str | None = Field(default=None, description="justification logged for reads of personal data")
-    recording_deadline_hours: float = Field(default=24.0, gt=0, description="hours allowed for the recording decision")
+    why: str | None = Field(
+        default=None, description="justification logged for reads of personal data"
+    )
+    recording_deadline_hours: float = Field(
+        default=24.0, gt=0, description="hours allowed for the recording decision"
+    )
     rape_cancellation_needs_authorisation: bool = Field(
         default=True, description="rape and N100 cancellations wait for a registrar"
     )
     authoriser_must_differ: bool = Field(
         default=True, description="the person asking for a cancellation may not authorise it"
     )
-    import_batch_size: int = Field(default=5000, gt=0, description="rows written per batch on import")
+    import_batch_size: int = Field(
+        default=5000, gt=0, description="rows written per batch on import"
+    )
     import_workers: int = Field(
-        default=0, ge=0, description="processes parsing reports on import (0: parse in the importing process)"
+        default=0,
+        ge=0,
+        description="processes parsing reports on import (0: parse in the importing process)",
     )

@@ -4,7 +4,7 @@ import typer
 from rich.table import Table
 
 from caselink import __version__
-from caselink.cli import history, importing, report, users
+from caselink.cli import demo, history, importing, report, users
 from caselink.cli.options import Db, Json
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
@@ -55,6 +55,8 @@ def version() -> None:
     console.print(__version__)
 
 
+app.command()(demo.demo)
+app.command()(demo.synth)
 app.add_typer(importing.import_app, name="import")
 app.add_typer(importing.export_app, name="export")
 app.add_typer(report.report_app, name="report")

@@ -11,10 +11,17 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # messages stay whole lines, greppable
 
 REFUSED = 1  # bad data, a rule, a conflict: the message says what and why
 USAGE = 2
@@ -34,7 +41,9 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, default=_default, ensure_ascii=False, indent=2) + "\n")
 
 
-def refuse(message: str, *, as_json: bool = False, details: list[dict[str, Any]] | None = None) -> NoReturn:
+def refuse(
+    message: str, *, as_json: bool = False, details: list[dict[str, Any]] | None = None
+) -> NoReturn:
     """Say what was refused and why, then exit 1."""
     if as_json:
         doc: dict[str, Any] = {"error": message}
@@ -51,8 +60,14 @@ def progress(description: str, total: int | None, enabled: bool = True) -> Itera
     """A progress bar on stderr when it is a terminal; yields a function taking the count done."""
     show = enabled and errors.is_terminal
     bar = Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=errors, transient=True, disable=not show,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not show,
     )
     with bar:
         task = bar.add_task(description, total=total)

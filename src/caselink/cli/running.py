@@ -15,6 +15,7 @@ from caselink.services.importing import ImportRefused
 @contextmanager
 def running(db: str | None, as_json: bool = False, *, need_schema: bool = True) -> Iterator[App]:
     """Build the application and turn every refusal into a message and exit code 1."""
+    application: App | None = None
     try:
         application = build(database=db)
         if need_schema:
@@ -29,10 +30,17 @@ def running(db: str | None, as_json: bool = False, *, need_schema: bool = True) 
                 console.print(f"  … and {exc.total - len(exc.errors)} more")
         refuse(str(exc), as_json=as_json, details=details)
     except FormatError as exc:
-        refuse(f"cannot read the file: {exc}", as_json=as_json, details=[e.to_dict() for e in exc.errors])
+        refuse(
+            f"cannot read the file: {exc}",
+            as_json=as_json,
+            details=[e.to_dict() for e in exc.errors],
+        )
     except DomainError as exc:
         refuse(str(exc), as_json=as_json)
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         refuse(f"{exc.strerror}: {exc.filename}", as_json=as_json)
     except OperationalError as exc:
         refuse(f"the database cannot be used: {exc.orig}", as_json=as_json)
+    finally:
+        if application is not None:
+            application.context.db.engine.dispose()

@@ -17,8 +17,12 @@ users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 @users_app.command("add")
 def add(
     name: str,
-    role: Role = typer.Option(..., "--role", help="officer, registrar, analyst, inspector or admin"),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from standard input"),
+    role: Role = typer.Option(
+        ..., "--role", help="officer, registrar, analyst, inspector or admin"
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the password from standard input"
+    ),
     db: Db = None,
     as_json: Json = False,
 ) -> None:

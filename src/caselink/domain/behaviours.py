@@ -46,11 +46,17 @@ class Taxonomy:
             if not isinstance(raw, Mapping) or not isinstance(raw.get("codes"), Mapping):
                 raise InvalidValue("taxonomy", key, "a domain needs a codes table")
             codes = {str(c).lower(): str(label) for c, label in raw["codes"].items()}
-            aliases = {str(a).lower(): str(c).lower() for a, c in dict(raw.get("aliases", {})).items()}
+            aliases = {
+                str(a).lower(): str(c).lower() for a, c in dict(raw.get("aliases", {})).items()
+            }
             for alias, target in aliases.items():
                 if target not in codes:
-                    raise InvalidValue("taxonomy", f"{key}.aliases.{alias}", f"points at unknown code {target!r}")
-            domains[str(key)] = BehaviourDomain(str(key), str(raw.get("title", key)), codes, aliases)
+                    raise InvalidValue(
+                        "taxonomy", f"{key}.aliases.{alias}", f"points at unknown code {target!r}"
+                    )
+            domains[str(key)] = BehaviourDomain(
+                str(key), str(raw.get("title", key)), codes, aliases
+            )
         return cls(name, domains)
 
     def is_domain(self, name: str) -> bool:
@@ -63,7 +69,9 @@ class Taxonomy:
         key = d.aliases.get(key, key)
         if key not in d.codes:
             known = ", ".join(sorted(d.codes))
-            raise InvalidValue(f"mo.{domain}", code, f"not a code of domain {domain} (known: {known})")
+            raise InvalidValue(
+                f"mo.{domain}", code, f"not a code of domain {domain} (known: {known})"
+            )
         return Behaviour(domain, key)
 
     def label(self, behaviour: Behaviour) -> str:

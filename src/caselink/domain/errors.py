@@ -45,4 +45,6 @@ class NotFound(DomainError):
 
 
 class InvalidRequest(DomainError):
-    """A request that cannot be carried out as asked (both or neither of two options, a short key)."""
+    """A request that cannot be carried out as asked (both or neither of two options, a short
+    key).
+    """

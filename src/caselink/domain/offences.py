@@ -1,4 +1,6 @@
-"""Home Office offence codes for sexual offences (the classifications used in official statistics)."""
+"""Home Office offence codes for sexual offences (the classifications used in official
+statistics).
+"""
 
 import re
 from dataclasses import dataclass

@@ -3,8 +3,8 @@
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from enum import StrEnum
+from typing import Any
 
 from caselink.domain.errors import InvalidValue
 
@@ -67,8 +67,16 @@ class Person:
     def has_identity(self) -> bool:
         """Whether anything at all identifies this person (a record with nothing is still kept)."""
         return any(
-            (self.forename, self.surname, self.aliases, self.date_of_birth, self.address,
-             self.postcode, self.phone, self.identifiers)
+            (
+                self.forename,
+                self.surname,
+                self.aliases,
+                self.date_of_birth,
+                self.address,
+                self.postcode,
+                self.phone,
+                self.identifiers,
+            )
         )
 
 
@@ -76,8 +84,14 @@ def person_facts(person: Person) -> dict[str, Any]:
     """Everything the record says of a person, as plain values for the event log."""
     dob = person.date_of_birth
     return {
-        "role": person.role.value, "forename": person.forename, "surname": person.surname,
-        "aliases": list(person.aliases), "date_of_birth": dob.as_given if dob else None,
-        "address": person.address, "postcode": person.postcode, "phone": person.phone,
-        "identifiers": list(person.identifiers), "source_id": person.source_id,
+        "role": person.role.value,
+        "forename": person.forename,
+        "surname": person.surname,
+        "aliases": list(person.aliases),
+        "date_of_birth": dob.as_given if dob else None,
+        "address": person.address,
+        "postcode": person.postcode,
+        "phone": person.phone,
+        "identifiers": list(person.identifiers),
+        "source_id": person.source_id,
     }

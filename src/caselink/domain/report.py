@@ -25,7 +25,13 @@ from caselink.domain.rules.catalogue import (
     Finding,
 )
 from caselink.domain.rules.policy import ForcePolicy
-from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
+from caselink.domain.values import (
+    Location,
+    OccurredWindow,
+    OffenderDescription,
+    Relationship,
+    Status,
+)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -129,9 +135,7 @@ class Report:
         if current.state is CancellationState.PENDING:
             found.append(Finding(CANCELLATION_AUTHORITY, "cancellation awaiting authorisation"))
         elif current.complainant_informed_at is None:
-            found.append(
-                Finding(COMPLAINANT_INFORMED, "no record that the complainant was told")
-            )
+            found.append(Finding(COMPLAINANT_INFORMED, "no record that the complainant was told"))
         return found
 
     # -- changing ----------------------------------------------------------------------------
@@ -151,23 +155,41 @@ class Report:
         """The report's state as plain values (what the RECORDED event keeps forever)."""
         occ, loc, off = self.occurred, self.location, self.offender
         return {
-            "reported_at": _iso(self.reported_at), "occurred_from": _iso(occ.start), "occurred_to": _iso(occ.end),
-            "latitude": loc.latitude, "longitude": loc.longitude, "x": loc.x, "y": loc.y,
-            "area_code": loc.area_code, "offence_code": self.offence_code,
-            "status": self.status.value, "narrative": self.narrative,
-            "recording_rationale": self.recording_rationale, "decided_at": _iso(self.decided_at),
+            "reported_at": _iso(self.reported_at),
+            "occurred_from": _iso(occ.start),
+            "occurred_to": _iso(occ.end),
+            "latitude": loc.latitude,
+            "longitude": loc.longitude,
+            "x": loc.x,
+            "y": loc.y,
+            "area_code": loc.area_code,
+            "offence_code": self.offence_code,
+            "status": self.status.value,
+            "narrative": self.narrative,
+            "recording_rationale": self.recording_rationale,
+            "decided_at": _iso(self.decided_at),
             "behaviours": sorted(f"{b.domain}:{b.code}" for b in self.behaviours),
             "attributes": {k: list(v) for k, v in sorted(self.attributes.items())},
             "offender": {
-                "sex": off.sex, "age_band": off.age_band, "height": off.height, "build": off.build,
-                "ethnic_appearance": off.ethnic_appearance, "accent": off.accent, "marks": off.marks,
+                "sex": off.sex,
+                "age_band": off.age_band,
+                "height": off.height,
+                "build": off.build,
+                "ethnic_appearance": off.ethnic_appearance,
+                "accent": off.accent,
+                "marks": off.marks,
             },
             "relationship": self.relationship.value if self.relationship else None,
             "cancellations": [
                 {
-                    "code": c.code.value, "rationale": c.rationale, "evidence": c.evidence,
-                    "requested_by": c.requested_by, "requested_at": _iso(c.requested_at),
-                    "state": c.state.value, "decided_by": c.decided_by, "decided_at": _iso(c.decided_at),
+                    "code": c.code.value,
+                    "rationale": c.rationale,
+                    "evidence": c.evidence,
+                    "requested_by": c.requested_by,
+                    "requested_at": _iso(c.requested_at),
+                    "state": c.state.value,
+                    "decided_by": c.decided_by,
+                    "decided_at": _iso(c.decided_at),
                     "complainant_informed_at": _iso(c.complainant_informed_at),
                 }
                 for c in self.cancellations
@@ -175,8 +197,12 @@ class Report:
             "persons": [person_facts(p) for p in self.persons],
         }
 
-    def classify_crime(self, offence_code: str, actor: str, at: datetime, policy: ForcePolicy) -> None:
-        """Record the report as a crime under an offence code (from incident, or an N100 later recorded)."""
+    def classify_crime(
+        self, offence_code: str, actor: str, at: datetime, policy: ForcePolicy
+    ) -> None:
+        """Record the report as a crime under an offence code (from incident, or an N100 later
+        recorded).
+        """
         if self.status not in (Status.INCIDENT, Status.N100, Status.CRIME):
             raise InvalidTransition(f"a {self.status} report cannot be classified as a crime")
         if self.pending_cancellation:
@@ -187,21 +213,33 @@ class Report:
         self.status, self.offence_code = Status.CRIME, offence_code
         late = recording.late_decision(self.reported_at, self.decided_at, policy)
         self._emit(
-            EventKind.CLASSIFIED, actor, at, status=Status.CRIME.value, offence_code=offence_code,
-            previous_status=previous.value, late=late.message if late else None,
+            EventKind.CLASSIFIED,
+            actor,
+            at,
+            status=Status.CRIME.value,
+            offence_code=offence_code,
+            previous_status=previous.value,
+            late=late.message if late else None,
         )
 
     def classify_n100(self, rationale: str, actor: str, at: datetime, policy: ForcePolicy) -> None:
         """Record a rape report that is not recorded as a rape crime, with its rationale (N100)."""
         if self.status is not Status.INCIDENT:
-            raise InvalidTransition(f"only an incident can become an N100, not a {self.status} report")
+            raise InvalidTransition(
+                f"only an incident can become an N100, not a {self.status} report"
+            )
         recording.require_n100_rationale(rationale)
         self._decide(at)
         self.status, self.recording_rationale = Status.N100, rationale.strip()
         late = recording.late_decision(self.reported_at, self.decided_at, policy)
         self._emit(
-            EventKind.CLASSIFIED, actor, at, status=Status.N100.value, rationale=self.recording_rationale,
-            previous_status=Status.INCIDENT.value, late=late.message if late else None,
+            EventKind.CLASSIFIED,
+            actor,
+            at,
+            status=Status.N100.value,
+            rationale=self.recording_rationale,
+            previous_status=Status.INCIDENT.value,
+            late=late.message if late else None,
         )
 
     def _decide(self, at: datetime) -> None:
@@ -228,16 +266,26 @@ class Report:
         if self.pending_cancellation:
             raise InvalidTransition("a cancellation is already awaiting authorisation")
         cancellation.check_cancellation(code, rationale, evidence, self.reference)
-        waits = authorisation.needs_authorisation(self.offence_code, self.status is Status.N100, policy)
+        waits = authorisation.needs_authorisation(
+            self.offence_code, self.status is Status.N100, policy
+        )
         request = Cancellation(
-            code=code, rationale=rationale.strip(), evidence=(evidence or "").strip() or None,
-            requested_by=actor, requested_at=at,
+            code=code,
+            rationale=rationale.strip(),
+            evidence=(evidence or "").strip() or None,
+            requested_by=actor,
+            requested_at=at,
             state=CancellationState.PENDING if waits else CancellationState.APPLIED,
         )
         self.cancellations.append(request)
         self._emit(
-            EventKind.CANCELLATION_REQUESTED, actor, at, code=code.value, rationale=request.rationale,
-            evidence=request.evidence, needs_authorisation=waits,
+            EventKind.CANCELLATION_REQUESTED,
+            actor,
+            at,
+            code=code.value,
+            rationale=request.rationale,
+            evidence=request.evidence,
+            needs_authorisation=waits,
         )
         if not waits:
             self.status = request.target_status
@@ -254,8 +302,13 @@ class Report:
         previous = self.status
         self.status = pending.target_status
         self._emit(
-            EventKind.CANCELLATION_AUTHORISED, actor, at, code=pending.code.value,
-            previous_status=previous.value, status=self.status.value, note=note,
+            EventKind.CANCELLATION_AUTHORISED,
+            actor,
+            at,
+            code=pending.code.value,
+            previous_status=previous.value,
+            status=self.status.value,
+            note=note,
         )
 
     def refuse_cancellation(
@@ -268,7 +321,9 @@ class Report:
             raise InvalidTransition("say why the cancellation is refused")
         pending.state, pending.decided_by, pending.decided_at = CancellationState.REFUSED, actor, at
         pending.decision_note = note.strip()
-        self._emit(EventKind.CANCELLATION_REFUSED, actor, at, code=pending.code.value, note=note.strip())
+        self._emit(
+            EventKind.CANCELLATION_REFUSED, actor, at, code=pending.code.value, note=note.strip()
+        )
 
     def _pending_or_fail(self) -> Cancellation:
         pending = self.pending_cancellation
@@ -280,7 +335,9 @@ class Report:
         """Record when the complainant was told of the cancellation or transfer."""
         current = self.applied_cancellation or self.pending_cancellation
         if current is None:
-            raise InvalidTransition("there is no cancellation or transfer to tell the complainant of")
+            raise InvalidTransition(
+                "there is no cancellation or transfer to tell the complainant of"
+            )
         current.complainant_informed_at = at
         self._emit(EventKind.COMPLAINANT_INFORMED, actor, at, code=current.code.value, how=how)
 

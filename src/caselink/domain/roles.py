@@ -29,19 +29,40 @@ class Action(StrEnum):
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.OFFICER: frozenset(
-        {Action.RECORD, Action.CLASSIFY, Action.REQUEST_CANCELLATION, Action.INFORM_COMPLAINANT,
-         Action.VIEW_REPORT}
+        {
+            Action.RECORD,
+            Action.CLASSIFY,
+            Action.REQUEST_CANCELLATION,
+            Action.INFORM_COMPLAINANT,
+            Action.VIEW_REPORT,
+        }
     ),
     Role.REGISTRAR: frozenset(
-        {Action.RECORD, Action.CLASSIFY, Action.REQUEST_CANCELLATION, Action.AUTHORISE_CANCELLATION,
-         Action.INFORM_COMPLAINANT, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.AUDIT,
-         Action.EXPORT, Action.EXPORT_PSEUDONYMISED}
+        {
+            Action.RECORD,
+            Action.CLASSIFY,
+            Action.REQUEST_CANCELLATION,
+            Action.AUTHORISE_CANCELLATION,
+            Action.INFORM_COMPLAINANT,
+            Action.VIEW_REPORT,
+            Action.VIEW_PSEUDONYMISED,
+            Action.AUDIT,
+            Action.EXPORT,
+            Action.EXPORT_PSEUDONYMISED,
+        }
     ),
     Role.ANALYST: frozenset(
-        {Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.LINK, Action.EXPORT,
-         Action.EXPORT_PSEUDONYMISED}
+        {
+            Action.VIEW_REPORT,
+            Action.VIEW_PSEUDONYMISED,
+            Action.LINK,
+            Action.EXPORT,
+            Action.EXPORT_PSEUDONYMISED,
+        }
     ),
-    Role.INSPECTOR: frozenset({Action.VIEW_PSEUDONYMISED, Action.AUDIT, Action.EXPORT_PSEUDONYMISED}),
+    Role.INSPECTOR: frozenset(
+        {Action.VIEW_PSEUDONYMISED, Action.AUDIT, Action.EXPORT_PSEUDONYMISED}
+    ),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.READ_ACCESS_LOG}),
 }
 

@@ -37,7 +37,9 @@ class Relationship(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class OccurredWindow:
-    """When the offence happened: a moment (start only, or start == end) or a window; may be unknown."""
+    """When the offence happened: a moment (start only, or start == end) or a window; may be
+    unknown.
+    """
 
     start: datetime | None = None
     end: datetime | None = None
@@ -55,7 +57,9 @@ class OccurredWindow:
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where: WGS84 latitude/longitude and/or projected x/y in metres, and an area code; any part may be unknown."""
+    """Where: WGS84 latitude/longitude and/or projected x/y in metres, and an area code; any part
+    may be unknown.
+    """
 
     latitude: float | None = None
     longitude: float | None = None
@@ -65,10 +69,15 @@ class Location:
 
     def __post_init__(self) -> None:
         if (self.latitude is None) != (self.longitude is None):
-            raise InvalidValue("latitude/longitude", (self.latitude, self.longitude), "give both or neither")
+            raise InvalidValue(
+                "latitude/longitude", (self.latitude, self.longitude), "give both or neither"
+            )
         if (self.x is None) != (self.y is None):
             raise InvalidValue("x/y", (self.x, self.y), "give both or neither")
-        for name, value, limit in (("latitude", self.latitude, 90.0), ("longitude", self.longitude, 180.0)):
+        for name, value, limit in (
+            ("latitude", self.latitude, 90.0),
+            ("longitude", self.longitude, 180.0),
+        ):
             if value is not None and (not math.isfinite(value) or abs(value) > limit):
                 raise InvalidValue(name, value, f"must lie between -{limit:g} and {limit:g}")
         for name, value in (("x", self.x), ("y", self.y)):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +17,13 @@ from caselink.domain.report import Cancellation, CancellationState, Report
 from caselink.domain.rules.authorisation import needs_authorisation
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.policy import ForcePolicy
-from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
+from caselink.domain.values import (
+    Location,
+    OccurredWindow,
+    OffenderDescription,
+    Relationship,
+    Status,
+)
 from caselink.interchange import cells
 from caselink.interchange.rows import CsvRows, Parsed, Reading, RowDigest, RowError, RowParser
 
@@ -26,17 +32,45 @@ MAX_REFERENCE = 128
 
 REPORT_REQUIRED = {"reference", "force", "reported_at"}
 REPORT_COLUMNS = REPORT_REQUIRED | {
-    "occurred_from", "occurred_to", "latitude", "longitude", "x", "y", "area_code", "offence_code",
-    "status", "cancellation_code", "cancellation_rationale", "narrative", "decided_at",
-    "recording_rationale", "cancellation_evidence", "cancellation_requested_by",
-    "cancellation_requested_at", "cancellation_authorised_by", "cancellation_authorised_at",
-    "complainant_informed_at", "offender_sex", "offender_age_band", "offender_height",
-    "offender_build", "offender_ethnic_appearance", "offender_accent", "offender_marks",
+    "occurred_from",
+    "occurred_to",
+    "latitude",
+    "longitude",
+    "x",
+    "y",
+    "area_code",
+    "offence_code",
+    "status",
+    "cancellation_code",
+    "cancellation_rationale",
+    "narrative",
+    "decided_at",
+    "recording_rationale",
+    "cancellation_evidence",
+    "cancellation_requested_by",
+    "cancellation_requested_at",
+    "cancellation_authorised_by",
+    "cancellation_authorised_at",
+    "complainant_informed_at",
+    "offender_sex",
+    "offender_age_band",
+    "offender_height",
+    "offender_build",
+    "offender_ethnic_appearance",
+    "offender_accent",
+    "offender_marks",
     "relationship",
 }
 PERSON_REQUIRED = {"reference", "force", "role"}
 PERSON_COLUMNS = PERSON_REQUIRED | {
-    "source_id", "forename", "surname", "aliases", "date_of_birth", "address", "postcode", "phone",
+    "source_id",
+    "forename",
+    "surname",
+    "aliases",
+    "date_of_birth",
+    "address",
+    "postcode",
+    "phone",
     "identifier",
 }
 OFFENDER_COLUMNS = {"offender_id", "reference", "force"}
@@ -61,7 +95,9 @@ class _Row:
 
     __slots__ = ("_file", "cells", "errors", "line")
 
-    def __init__(self, file: str, line: int, header: tuple[str, ...], cells_: tuple[str, ...]) -> None:
+    def __init__(
+        self, file: str, line: int, header: tuple[str, ...], cells_: tuple[str, ...]
+    ) -> None:
         self._file, self.line = file, line
         self.cells: dict[str, str] = dict(zip(header, cells_, strict=False))
         self.errors: list[RowError] = []
@@ -127,7 +163,9 @@ def read_reports(path: Path, taxonomy: Taxonomy, policy: ForcePolicy) -> Reading
 class ReportParser(RowParser[Report]):
     """Parses one reports.csv record into a Report, or the list of what is wrong with it."""
 
-    def __init__(self, file: str, header: tuple[str, ...], taxonomy: Taxonomy, policy: ForcePolicy) -> None:
+    def __init__(
+        self, file: str, header: tuple[str, ...], taxonomy: Taxonomy, policy: ForcePolicy
+    ) -> None:
         super().__init__(file, header)
         self._digest = RowDigest(header)
         self._mo = _MoColumns(header, taxonomy)
@@ -154,17 +192,31 @@ def _report(row: _Row, mo_columns: _MoColumns, policy: ForcePolicy) -> Report | 
     decided_at = row.get("decided_at", cells.timestamp)
     if decided_at and reported_at and decided_at < reported_at:
         row.error("decided_at", "the recording decision cannot come before the report")
+    if decided_at and status is Status.INCIDENT:
+        row.error("decided_at", "an incident has no recording decision yet: leave decided_at empty")
     behaviours, attributes = mo_columns.parse(row)
     recording_rationale = row.text("recording_rationale")
-    status, cancellation = _recording_state(row, status, offence_code, recording_rationale, reported_at, decided_at, policy)
+    status, cancellation = _recording_state(
+        row, status, offence_code, recording_rationale, reported_at, decided_at, policy
+    )
     if row.errors or reference is None or force is None or reported_at is None:
         return None
     return Report(
-        force=force, reference=reference, reported_at=reported_at, occurred=occurred,
-        location=location, offence_code=offence_code, status=status,
-        narrative=row.raw("narrative").strip(), recording_rationale=recording_rationale,
-        decided_at=decided_at, behaviours=behaviours, attributes=attributes, offender=offender,
-        relationship=relationship, cancellations=[cancellation] if cancellation else [],
+        force=force,
+        reference=reference,
+        reported_at=reported_at,
+        occurred=occurred,
+        location=location,
+        offence_code=offence_code,
+        status=status,
+        narrative=row.raw("narrative").strip(),
+        recording_rationale=recording_rationale,
+        decided_at=decided_at,
+        behaviours=behaviours,
+        attributes=attributes,
+        offender=offender,
+        relationship=relationship,
+        cancellations=[cancellation] if cancellation else [],
     )
 
 
@@ -193,9 +245,13 @@ def _offender(row: _Row) -> OffenderDescription:
     sex = row.text("offender_sex")
     try:
         return OffenderDescription(
-            sex.lower() if sex else None, row.text("offender_age_band"), row.text("offender_height"),
-            row.text("offender_build"), row.text("offender_ethnic_appearance"),
-            row.text("offender_accent"), row.text("offender_marks"),
+            sex.lower() if sex else None,
+            row.text("offender_age_band"),
+            row.text("offender_height"),
+            row.text("offender_build"),
+            row.text("offender_ethnic_appearance"),
+            row.text("offender_accent"),
+            row.text("offender_marks"),
         )
     except InvalidValue as exc:
         row.error(exc.field, exc.reason)
@@ -216,7 +272,9 @@ class _MoColumns:
     """The file's mo.* columns, and what each value in them means (cached: codes repeat)."""
 
     def __init__(self, header: tuple[str, ...], taxonomy: Taxonomy) -> None:
-        self._columns = [(c, c[3:], taxonomy.is_domain(c[3:])) for c in header if c.startswith("mo.")]
+        self._columns = [
+            (c, c[3:], taxonomy.is_domain(c[3:])) for c in header if c.startswith("mo.")
+        ]
         self._taxonomy = taxonomy
         self._known: dict[tuple[str, str], Behaviour | str] = {}  # a behaviour, or why not
 
@@ -255,8 +313,13 @@ class _MoColumns:
 
 
 def _recording_state(
-    row: _Row, status: Status, offence_code: str | None, recording_rationale: str | None,
-    reported_at: datetime | None, decided_at: datetime | None, policy: ForcePolicy,
+    row: _Row,
+    status: Status,
+    offence_code: str | None,
+    recording_rationale: str | None,
+    reported_at: datetime | None,
+    decided_at: datetime | None,
+    policy: ForcePolicy,
 ) -> tuple[Status, Cancellation | None]:
     """The status to store and the cancellation, as the file records them (docs/formats.md)."""
     code_text = row.text("cancellation_code")
@@ -266,7 +329,10 @@ def _recording_state(
         row.error("offence_code", "an N100 is not recorded under an offence code: leave it empty")
     if not status.is_write_off:
         if code_text is not None:
-            row.error("cancellation_code", f"given, but the status is {status.value}, not cancelled or transferred")
+            row.error(
+                "cancellation_code",
+                f"given, but the status is {status.value}, not cancelled or transferred",
+            )
         return status, None
     if code_text is None:
         row.error("cancellation_code", f"a {status.value} report needs its cancellation code")
@@ -277,13 +343,19 @@ def _recording_state(
         row.error("cancellation_code", "must be C1, C2, C3 or C4")
         return status, None
     if code.is_transfer != (status is Status.TRANSFERRED):
-        row.error("cancellation_code", "C1 goes with status transferred; C2, C3 and C4 with cancelled")
+        row.error(
+            "cancellation_code", "C1 goes with status transferred; C2, C3 and C4 with cancelled"
+        )
     rationale = row.text("cancellation_rationale")
     if rationale is None:
         row.error("cancellation_rationale", f"a {code} needs its rationale")
     was_n100 = offence_code is None
     if was_n100 and recording_rationale is None:
-        row.error("offence_code", "a cancelled crime needs its offence code (a cancelled N100 needs its recording_rationale)")
+        row.error(
+            "offence_code",
+            "a cancelled crime needs its offence code "
+            "(a cancelled N100 needs its recording_rationale)",
+        )
     requested_at = row.get("cancellation_requested_at", cells.timestamp)
     authorised_by = row.text("cancellation_authorised_by")
     authorised_at = row.get("cancellation_authorised_at", cells.timestamp)
@@ -293,10 +365,14 @@ def _recording_state(
         return status, None
     pending = authorised_by is None and needs_authorisation(offence_code, was_n100, policy)
     cancellation = Cancellation(
-        code=code, rationale=rationale, evidence=row.text("cancellation_evidence"),
-        requested_by=row.text("cancellation_requested_by") or IMPORTED_BY, requested_at=when,
+        code=code,
+        rationale=rationale,
+        evidence=row.text("cancellation_evidence"),
+        requested_by=row.text("cancellation_requested_by") or IMPORTED_BY,
+        requested_at=when,
         state=CancellationState.PENDING if pending else CancellationState.APPLIED,
-        decided_by=authorised_by, decided_at=authorised_at if authorised_by else None,
+        decided_by=authorised_by,
+        decided_at=authorised_at if authorised_by else None,
         complainant_informed_at=informed_at,
     )
     if pending:
@@ -327,15 +403,23 @@ class PersonParser(RowParser[PersonRow]):
         person = None
         if role is not None:
             person = Person(
-                role=role, forename=row.text("forename"), surname=row.text("surname"),
+                role=role,
+                forename=row.text("forename"),
+                surname=row.text("surname"),
                 aliases=cells.values(row.raw("aliases")),
                 date_of_birth=DateOfBirth.from_text(dob) if dob else None,
-                address=row.text("address"), postcode=_postcode(row.text("postcode")),
-                phone=row.text("phone"), identifiers=cells.values(row.raw("identifier")),
+                address=row.text("address"),
+                postcode=_postcode(row.text("postcode")),
+                phone=row.text("phone"),
+                identifiers=cells.values(row.raw("identifier")),
                 source_id=row.text("source_id"),
             )
         errors = tuple(row.errors)
-        item = PersonRow(force, reference, person) if not errors and force and reference and person else None
+        item = (
+            PersonRow(force, reference, person)
+            if not errors and force and reference and person
+            else None
+        )
         return Parsed(line, item, errors, self._digest(cells_), cells_)
 
 

@@ -13,7 +13,13 @@ from caselink.domain.forces import canonical_force
 from caselink.domain.person import DateOfBirth, Person, PersonRole
 from caselink.domain.report import Cancellation, CancellationState, Report
 from caselink.domain.rules.cancellation import CancellationCode
-from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship, Status
+from caselink.domain.values import (
+    Location,
+    OccurredWindow,
+    OffenderDescription,
+    Relationship,
+    Status,
+)
 from caselink.interchange.rows import Parsed, Reading, Record, RowDigest, RowError, RowParser
 
 REJECT_HEADER = ("json",)
@@ -34,12 +40,19 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def report_document(report: Report) -> dict[str, Any]:
-    return {"type": "report", "force": report.force, "reference": report.reference,
-            "version": report.version, **report.facts()}
+    return {
+        "type": "report",
+        "force": report.force,
+        "reference": report.reference,
+        "version": report.version,
+        **report.facts(),
+    }
 
 
 def read_reports(path: Path, taxonomy: Taxonomy) -> Reading[Report]:
-    """Read the report lines of a caselink JSON lines export; other lines are skipped and counted."""
+    """Read the report lines of a caselink JSON lines export; other lines are skipped and
+    counted.
+    """
     return Reading(REJECT_HEADER, _lines(path), DocumentParser(path.name, taxonomy))
 
 
@@ -63,15 +76,25 @@ class DocumentParser(RowParser[Report]):
             if not isinstance(doc, dict):
                 raise ValueError("a line must hold a JSON object")
         except ValueError as exc:
-            return Parsed(line, None, (RowError(self.file, line, None, None, f"not JSON: {exc}"),), digest, cells)
+            return Parsed(
+                line,
+                None,
+                (RowError(self.file, line, None, None, f"not JSON: {exc}"),),
+                digest,
+                cells,
+            )
         if doc.get("type") != "report":
-            return Parsed(line, None, digest=digest, raw=cells, skip=f"{doc.get('type', 'untyped')}_lines")
+            return Parsed(
+                line, None, digest=digest, raw=cells, skip=f"{doc.get('type', 'untyped')}_lines"
+            )
         try:
             report = report_from_document(doc, self._taxonomy)
         except (KeyError, TypeError, ValueError, DomainError) as exc:
             field = exc.field if isinstance(exc, InvalidValue) else None
             reason = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-            return Parsed(line, None, (RowError(self.file, line, field, None, reason),), digest, cells)
+            return Parsed(
+                line, None, (RowError(self.file, line, field, None, reason),), digest, cells
+            )
         return Parsed(line, report, (), digest, cells)
 
 
@@ -86,7 +109,9 @@ def report_from_document(doc: dict[str, Any], taxonomy: Taxonomy) -> Report:
     """Rebuild a report from its exported document, validating as the CSV importer does."""
     force = canonical_force(str(doc["force"]))
     if force is None:
-        raise InvalidValue("force", doc["force"], "not one of the 44 force areas of England and Wales")
+        raise InvalidValue(
+            "force", doc["force"], "not one of the 44 force areas of England and Wales"
+        )
     reported_at = _time(doc["reported_at"])
     if reported_at is None:
         raise InvalidValue("reported_at", None, "required")
@@ -94,21 +119,41 @@ def report_from_document(doc: dict[str, Any], taxonomy: Taxonomy) -> Report:
     for item in doc.get("behaviours", []):
         domain, _, code = str(item).partition(":")
         if not taxonomy.is_domain(domain):
-            raise InvalidValue("behaviours", item, f"{domain!r} is not a domain of the behaviour taxonomy")
+            raise InvalidValue(
+                "behaviours", item, f"{domain!r} is not a domain of the behaviour taxonomy"
+            )
         behaviours.add(taxonomy.behaviour(domain, code))
     off = doc.get("offender") or {}
     rel = doc.get("relationship")
     return Report(
-        force=force, reference=str(doc["reference"]), reported_at=reported_at,
+        force=force,
+        reference=str(doc["reference"]),
+        reported_at=reported_at,
         occurred=OccurredWindow(_time(doc.get("occurred_from")), _time(doc.get("occurred_to"))),
-        location=Location(doc.get("latitude"), doc.get("longitude"), doc.get("x"), doc.get("y"), doc.get("area_code")),
-        offence_code=doc.get("offence_code"), status=Status(doc.get("status", "incident")),
-        narrative=str(doc.get("narrative") or ""), recording_rationale=doc.get("recording_rationale"),
-        decided_at=_time(doc.get("decided_at")), behaviours=frozenset(behaviours),
-        attributes={str(k): tuple(str(x) for x in v) for k, v in (doc.get("attributes") or {}).items()},
+        location=Location(
+            doc.get("latitude"),
+            doc.get("longitude"),
+            doc.get("x"),
+            doc.get("y"),
+            doc.get("area_code"),
+        ),
+        offence_code=doc.get("offence_code"),
+        status=Status(doc.get("status", "incident")),
+        narrative=str(doc.get("narrative") or ""),
+        recording_rationale=doc.get("recording_rationale"),
+        decided_at=_time(doc.get("decided_at")),
+        behaviours=frozenset(behaviours),
+        attributes={
+            str(k): tuple(str(x) for x in v) for k, v in (doc.get("attributes") or {}).items()
+        },
         offender=OffenderDescription(
-            off.get("sex"), off.get("age_band"), off.get("height"), off.get("build"),
-            off.get("ethnic_appearance"), off.get("accent"), off.get("marks"),
+            off.get("sex"),
+            off.get("age_band"),
+            off.get("height"),
+            off.get("build"),
+            off.get("ethnic_appearance"),
+            off.get("accent"),
+            off.get("marks"),
         ),
         relationship=Relationship(rel) if rel else None,
         cancellations=[_cancellation(c) for c in doc.get("cancellations", [])],
@@ -120,10 +165,15 @@ def _cancellation(c: dict[str, Any]) -> Cancellation:
     requested_at = _time(c["requested_at"])
     assert requested_at is not None
     return Cancellation(
-        code=CancellationCode(c["code"]), rationale=str(c["rationale"]), evidence=c.get("evidence"),
-        requested_by=str(c["requested_by"]), requested_at=requested_at,
-        state=CancellationState(c["state"]), decided_by=c.get("decided_by"),
-        decided_at=_time(c.get("decided_at")), decision_note=c.get("decision_note"),
+        code=CancellationCode(c["code"]),
+        rationale=str(c["rationale"]),
+        evidence=c.get("evidence"),
+        requested_by=str(c["requested_by"]),
+        requested_at=requested_at,
+        state=CancellationState(c["state"]),
+        decided_by=c.get("decided_by"),
+        decided_at=_time(c.get("decided_at")),
+        decision_note=c.get("decision_note"),
         complainant_informed_at=_time(c.get("complainant_informed_at")),
     )
 
@@ -131,8 +181,14 @@ def _cancellation(c: dict[str, Any]) -> Cancellation:
 def _person(p: dict[str, Any]) -> Person:
     dob = p.get("date_of_birth")
     return Person(
-        role=PersonRole(p["role"]), forename=p.get("forename"), surname=p.get("surname"),
-        aliases=tuple(p.get("aliases") or ()), date_of_birth=DateOfBirth.from_text(dob) if dob else None,
-        address=p.get("address"), postcode=p.get("postcode"), phone=p.get("phone"),
-        identifiers=tuple(p.get("identifiers") or ()), source_id=p.get("source_id"),
+        role=PersonRole(p["role"]),
+        forename=p.get("forename"),
+        surname=p.get("surname"),
+        aliases=tuple(p.get("aliases") or ()),
+        date_of_birth=DateOfBirth.from_text(dob) if dob else None,
+        address=p.get("address"),
+        postcode=p.get("postcode"),
+        phone=p.get("phone"),
+        identifiers=tuple(p.get("identifiers") or ()),
+        source_id=p.get("source_id"),
     )

@@ -11,8 +11,18 @@ from caselink.interchange import cells
 from caselink.interchange.rows import CsvRows, Parsed, Reading, RowDigest, RowError, RowParser
 
 COLUMNS = {
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 }
 REQUIRED = {"Crime ID", "Month", "Reported by", "Longitude", "Latitude", "Crime type"}
 SOURCE = "police-uk"
@@ -48,11 +58,23 @@ class CrimeParser(RowParser[Report]):
         errors: list[RowError] = []
         force = canonical_force(cell("Reported by"))
         if force is None:
-            errors.append(RowError(name, line, "Reported by", cell("Reported by"), "not one of the 44 force areas of England and Wales"))
+            errors.append(
+                RowError(
+                    name,
+                    line,
+                    "Reported by",
+                    cell("Reported by"),
+                    "not one of the 44 force areas of England and Wales",
+                )
+            )
         try:
-            reported_at: datetime | None = datetime.strptime(cell("Month"), "%Y-%m").replace(tzinfo=UTC)
+            reported_at: datetime | None = datetime.strptime(cell("Month"), "%Y-%m").replace(
+                tzinfo=UTC
+            )
         except ValueError:
-            errors.append(RowError(name, line, "Month", cell("Month"), "not a month written YYYY-MM"))
+            errors.append(
+                RowError(name, line, "Month", cell("Month"), "not a month written YYYY-MM")
+            )
             reported_at = None
         location = Location()
         notes: tuple[str, ...] = ()
@@ -62,10 +84,14 @@ class CrimeParser(RowParser[Report]):
             if lat is None:
                 notes = ("without_location",)
         except (cells.CellError, InvalidValue) as exc:
-            errors.append(RowError(name, line, "Latitude", f"{cell('Latitude')},{cell('Longitude')}", str(exc)))
+            errors.append(
+                RowError(
+                    name, line, "Latitude", f"{cell('Latitude')},{cell('Longitude')}", str(exc)
+                )
+            )
         if errors or force is None or reported_at is None:
             return Parsed(line, None, tuple(errors), digest, cells_)
-        attributes = {
+        attributes: dict[str, tuple[str, ...]] = {
             key: (value,)
             for key, value in (
                 ("police_uk_crime_type", cell("Crime type")),
@@ -75,7 +101,12 @@ class CrimeParser(RowParser[Report]):
             if value
         }
         report = Report(
-            force=force, reference=crime_id, reported_at=reported_at, location=location,
-            status=Status.CRIME, narrative=cell("Context"), attributes=attributes,
+            force=force,
+            reference=crime_id,
+            reported_at=reported_at,
+            location=location,
+            status=Status.CRIME,
+            narrative=cell("Context"),
+            attributes=attributes,
         )
         return Parsed(line, report, (), digest, cells_, notes=notes)

@@ -75,7 +75,9 @@ def pseudonymised_document(report: Report, key: bytes, findings: list[Finding]) 
         "decided_on": _day(report.decided_at),
         "behaviours": sorted(f"{b.domain}:{b.code}" for b in report.behaviours),
         "relationship": report.relationship.value if report.relationship else None,
-        "cancellation": None if cancellation is None else {
+        "cancellation": None
+        if cancellation is None
+        else {
             "code": cancellation.code.value,
             "state": cancellation.state.value,
             "requested_on": _day(cancellation.requested_at),

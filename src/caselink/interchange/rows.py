@@ -24,8 +24,13 @@ class RowError:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column, "value": self.value,
-                "reason": self.reason}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+        }
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" + (f" column {self.column}" if self.column else "")
@@ -59,7 +64,9 @@ class RowParser(Generic[T]):
     def __call__(self, record: Record) -> Parsed[T]:
         line, cells, problem = record
         if cells is None:
-            return Parsed(line, None, (RowError(self.file, line, None, None, problem or "unreadable"),))
+            return Parsed(
+                line, None, (RowError(self.file, line, None, None, problem or "unreadable"),)
+            )
         if len(cells) != len(self.header):
             reason = f"has {len(cells)} cells but the header has {len(self.header)}"
             return Parsed(line, None, (RowError(self.file, line, None, None, reason),), raw=cells)
@@ -127,14 +134,25 @@ class CsvRows:
             header = tuple(h.strip() for h in next(reader))
         except StopIteration:
             handle.close()
-            raise FormatError([RowError(path.name, 1, None, None, "the file is empty: no header row")]) from None
-        except (csv.Error, UnicodeDecodeError) as exc:
+            raise FormatError(
+                [RowError(path.name, 1, None, None, "the file is empty: no header row")]
+            ) from None
+        except UnicodeDecodeError as exc:
             handle.close()
-            raise FormatError([RowError(path.name, 1, None, None, f"not a readable CSV file: {exc}")]) from None
+            raise FormatError(
+                [RowError(path.name, 1, None, None, f"not UTF-8 text: {exc}")]
+            ) from None
+        except csv.Error as exc:
+            handle.close()
+            raise FormatError(
+                [RowError(path.name, 1, None, None, f"not a readable CSV file: {exc}")]
+            ) from None
         return cls(path, header, reader, handle)
 
     def __iter__(self) -> Iterator[Record]:
-        """Yields (line, cells, problem): cells None with a problem when the record is unreadable."""
+        """Yields (line, cells, problem): cells None with a problem when the record is
+        unreadable.
+        """
         start = self._reader.line_num + 1
         try:
             while True:
@@ -150,11 +168,16 @@ class CsvRows:
                     yield start, tuple(cells), None
                 start = self._reader.line_num + 1
         except UnicodeDecodeError as exc:
-            yield start, None, f"not UTF-8 text: {exc}"
+            # Text after an undecodable byte cannot be trusted to split into the right rows.
+            raise FormatError(
+                [RowError(self.path.name, start, None, None, f"not UTF-8 text: {exc}")]
+            ) from None
         finally:
             self._handle.close()
 
-    def check_columns(self, required: set[str], allowed: set[str], prefix_allowed: str | None = None) -> None:
+    def check_columns(
+        self, required: set[str], allowed: set[str], prefix_allowed: str | None = None
+    ) -> None:
         """Refuse a header with missing, unknown or repeated columns, naming each."""
         name = self.path.name
         problems: list[RowError] = []
@@ -163,9 +186,15 @@ class CsvRows:
             if column in seen:
                 problems.append(RowError(name, 1, column, None, "column appears twice"))
             seen.add(column)
-            known = column in allowed or (prefix_allowed is not None and column.startswith(prefix_allowed) and len(column) > len(prefix_allowed))
+            known = column in allowed or (
+                prefix_allowed is not None
+                and column.startswith(prefix_allowed)
+                and len(column) > len(prefix_allowed)
+            )
             if not known:
-                problems.append(RowError(name, 1, column, None, "unknown column (see docs/formats.md)"))
+                problems.append(
+                    RowError(name, 1, column, None, "unknown column (see docs/formats.md)")
+                )
         for column in sorted(required - seen):
             problems.append(RowError(name, 1, column, None, "required column is missing"))
         if problems:

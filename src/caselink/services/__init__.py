@@ -1,1 +1,3 @@
-"""Use cases: record, classify, cancel, authorise, import, export. Own transactions and s.62 logging."""
+"""Use cases: record, classify, cancel, authorise, import, export. Own transactions and s.62
+logging.
+"""

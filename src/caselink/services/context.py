@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from caselink.domain.behaviours import Taxonomy
-from caselink.domain.roles import Action, Role, may
 from caselink.domain.errors import NotPermitted
+from caselink.domain.roles import Action, Role, may
 from caselink.domain.rules.policy import ForcePolicy
 from caselink.storage.unit_of_work import Database
 
@@ -32,4 +32,6 @@ class Actor:
 
     def require(self, action: Action) -> None:
         if not may(self.role, action):
-            raise NotPermitted(f"{self.name} ({self.role.value}) may not {action.value.replace('_', ' ')}")
+            raise NotPermitted(
+                f"{self.name} ({self.role.value}) may not {action.value.replace('_', ' ')}"
+            )

@@ -1,4 +1,6 @@
-"""Exports: everything as JSON lines, or pseudonymised for inspectors; each logged as a disclosure."""
+"""Exports: everything as JSON lines, or pseudonymised for inspectors; each logged as a
+disclosure.
+"""
 
 import json
 import os
@@ -37,12 +39,29 @@ def _write_atomically(path: Path, write: Callable[[TextIO], tuple[int, int]]) ->
 
 
 def export_jsonl(
-    ctx: Context, actor: Actor, path: Path, *, why: str, progress: Callable[[int], None] | None = None
+    ctx: Context,
+    actor: Actor,
+    path: Path,
+    *,
+    why: str,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportSummary:
     """Write every report, then every event, as JSON lines; the disclosure is logged first."""
     actor.require(Action.EXPORT)
     with ctx.db.unit_of_work() as uow:
-        uow.access_log.write([AccessEntry(ctx.clock(), actor.name, "disclose", None, None, why, f"full export to {path.name}")])
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    ctx.clock(),
+                    actor.name,
+                    "disclose",
+                    None,
+                    None,
+                    why,
+                    f"full export to {path.name}",
+                )
+            ]
+        )
 
         def write(handle: TextIO) -> tuple[int, int]:
             n_reports = n_events = 0
@@ -52,9 +71,18 @@ def export_jsonl(
                 if progress and n_reports % 1000 == 0:
                     progress(n_reports)
             for e in iter_events(uow.connection):
-                doc = {"type": "event", "seq": e.seq, "kind": e.kind, "force": e.force,
-                       "reference": e.reference, "actor": e.actor, "at": e.at,
-                       "payload": json.loads(e.payload), "prev_hash": e.prev_hash, "hash": e.hash}
+                doc = {
+                    "type": "event",
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "force": e.force,
+                    "reference": e.reference,
+                    "actor": e.actor,
+                    "at": e.at,
+                    "payload": json.loads(e.payload),
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
                 handle.write(jsonl.dumps(doc) + "\n")
                 n_events += 1
             return n_reports, n_events
@@ -65,15 +93,34 @@ def export_jsonl(
 
 
 def export_pseudonymised(
-    ctx: Context, actor: Actor, path: Path, key: bytes, *, why: str,
+    ctx: Context,
+    actor: Actor,
+    path: Path,
+    key: bytes,
+    *,
+    why: str,
     progress: Callable[[int], None] | None = None,
 ) -> ExportSummary:
-    """Write every report pseudonymised (see caselink.interchange.pseudonymise); logged as a disclosure."""
+    """Write every report pseudonymised (see caselink.interchange.pseudonymise); logged as a
+    disclosure.
+    """
     actor.require(Action.EXPORT_PSEUDONYMISED)
     if len(key) < MIN_KEY_BYTES:
         raise InvalidRequest(f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
     with ctx.db.unit_of_work() as uow:
-        uow.access_log.write([AccessEntry(ctx.clock(), actor.name, "disclose", None, None, why, f"pseudonymised export to {path.name}")])
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    ctx.clock(),
+                    actor.name,
+                    "disclose",
+                    None,
+                    None,
+                    why,
+                    f"pseudonymised export to {path.name}",
+                )
+            ]
+        )
 
         def write(handle: TextIO) -> tuple[int, int]:
             n = 0

@@ -18,12 +18,11 @@ from caselink.interchange import caselink_csv, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
 from caselink.services.context import Actor, Context
-from caselink.storage.access_log import AccessEntry
-from caselink.storage.report_rows import person_values
-from caselink.storage.report_rows import person_key
-from caselink.storage.prepared import PreparedReport, Preparer
-from caselink.storage.unit_of_work import UnitOfWork
 from caselink.services.pipeline import pipeline
+from caselink.storage.access_log import AccessEntry
+from caselink.storage.prepared import PreparedReport, Preparer
+from caselink.storage.report_rows import person_key, person_values
+from caselink.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 1000
@@ -53,8 +52,10 @@ class ImportSummary:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "imported": self.imported, "unchanged": self.unchanged,
-            "skipped": dict(sorted(self.skipped.items())), "rejected": self.rejected,
+            "imported": self.imported,
+            "unchanged": self.unchanged,
+            "skipped": dict(sorted(self.skipped.items())),
+            "rejected": self.rejected,
         }
         out.update(sorted(self.notes.items()))
         return out
@@ -97,9 +98,17 @@ class _Rejects:
 
 
 def import_file(
-    ctx: Context, actor: Actor, kind: Kind, path: Path, fmt: Format = Format.CASELINK_CSV, *,
-    skip_invalid: bool = False, rejects: Path | None = None, batch_size: int = 5000,
-    workers: int = 0, progress: Progress | None = None,
+    ctx: Context,
+    actor: Actor,
+    kind: Kind,
+    path: Path,
+    fmt: Format = Format.CASELINK_CSV,
+    *,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    batch_size: int = 5000,
+    workers: int = 0,
+    progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one file of reports, persons or offender labels in one transaction.
 
@@ -119,7 +128,10 @@ def import_file(
     ok = False
     try:
         with ctx.db.unit_of_work() as uow:
-            work = _Work(reading.parser, Preparer(uow.connection.dialect.name, source) if kind is Kind.REPORTS else None)
+            work = _Work(
+                reading.parser,
+                Preparer(uow.connection.dialect.name, source) if kind is Kind.REPORTS else None,
+            )
             done = 0
             for results in pipeline(reading.records, work, workers, batch_size):
                 valid: list[Any] = []
@@ -146,11 +158,20 @@ def import_file(
                     progress(done)
             if total_errors and not skip_invalid:
                 raise ImportRefused(summary.errors, total_errors)
-            uow.access_log.write([
-                AccessEntry(ctx.clock(), actor.name, "collect", None, None,
-                            f"import of {kind.value} from {path.name}",
-                            f"{summary.imported} imported, {summary.unchanged} unchanged, {summary.rejected} rejected")
-            ])
+            uow.access_log.write(
+                [
+                    AccessEntry(
+                        ctx.clock(),
+                        actor.name,
+                        "collect",
+                        None,
+                        None,
+                        f"import of {kind.value} from {path.name}",
+                        f"{summary.imported} imported, {summary.unchanged} unchanged, "
+                        f"{summary.rejected} rejected",
+                    )
+                ]
+            )
             uow.commit()
             ok = True
     finally:
@@ -179,7 +200,14 @@ class _Work:
         for record in records:
             parsed = self.parser(record)
             if self.preparer is not None and parsed.item is not None and not parsed.errors:
-                out.append(Ready(parsed.line, parsed.raw, parsed.notes, self.preparer(parsed.item, parsed.digest)))
+                out.append(
+                    Ready(
+                        parsed.line,
+                        parsed.raw,
+                        parsed.notes,
+                        self.preparer(parsed.item, parsed.digest),
+                    )
+                )
             else:
                 out.append(parsed)
         return out
@@ -198,7 +226,9 @@ def _reading(ctx: Context, kind: Kind, path: Path, fmt: Format) -> tuple[Reading
         return police_uk.read_crimes(path), "police-uk"
     if fmt is Format.JSONL:
         if kind is not Kind.REPORTS:
-            raise InvalidRequest("JSON lines files hold reports with their persons: use `import reports`")
+            raise InvalidRequest(
+                "JSON lines files hold reports with their persons: use `import reports`"
+            )
         return jsonl.read_reports(path, ctx.taxonomy), "jsonl"
     if kind is Kind.REPORTS:
         return caselink_csv.read_reports(path, ctx.taxonomy, ctx.policy), "caselink-csv"
@@ -216,7 +246,12 @@ def _conflict(line: int, raw: tuple[str, ...], file: str, reason: str) -> Reject
 
 
 def _write_reports(
-    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Ready], summary: ImportSummary, file: str,
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    valid: list[Ready],
+    summary: ImportSummary,
+    file: str,
 ) -> Written:
     first: dict[tuple[str, str], Ready] = {}
     for r in valid:
@@ -227,7 +262,12 @@ def _write_reports(
         elif seen.prepared.digest == r.prepared.digest:
             summary.unchanged += 1
         else:
-            yield _conflict(r.line, r.raw, file, f"{key[0]} {key[1]} appears again with other content (first at line {seen.line})")
+            yield _conflict(
+                r.line,
+                r.raw,
+                file,
+                f"{key[0]} {key[1]} appears again with other content (first at line {seen.line})",
+            )
     stored = uow.reports.digests(list(first))
     new: list[PreparedReport] = []
     for key, r in first.items():
@@ -237,20 +277,28 @@ def _write_reports(
             summary.unchanged += 1
         else:
             yield _conflict(
-                r.line, r.raw, file,
+                r.line,
+                r.raw,
+                file,
                 f"{key[0]} {key[1]} is already recorded with other content; change it with the "
                 "`caselink report` commands, whose rules and history apply",
             )
     ids = uow.reports.insert_prepared(new)
     now, kind = ctx.clock(), EventKind.RECORDED.value
     uow.events.append_texts(
-        (kind, p.force, p.reference, actor.name, now, p.payload, rid) for p, rid in zip(new, ids, strict=True)
+        (kind, p.force, p.reference, actor.name, now, p.payload, rid)
+        for p, rid in zip(new, ids, strict=True)
     )
     summary.imported += len(new)
 
 
 def _write_persons(
-    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[PersonRow]], summary: ImportSummary, file: str,
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    valid: list[Parsed[PersonRow]],
+    summary: ImportSummary,
+    file: str,
 ) -> Written:
     keys = list({(p.item.force, p.item.reference) for p in valid if p.item is not None})
     ids = {k: v[0] for k, v in uow.reports.digests(keys).items()}
@@ -263,7 +311,12 @@ def _write_persons(
         assert item is not None
         rid = ids.get((item.force, item.reference))
         if rid is None:
-            yield _conflict(p.line, p.raw, file, f"no report {item.force} {item.reference}: import its report first")
+            yield _conflict(
+                p.line,
+                p.raw,
+                file,
+                f"no report {item.force} {item.reference}: import its report first",
+            )
             continue
         pkey = person_key(item.person)
         if (rid, pkey) in stored:
@@ -271,15 +324,31 @@ def _write_persons(
             continue
         stored.add((rid, pkey))
         rows.append(person_values(item.person, rid, pkey))
-        events.append((Event(EventKind.PERSON_ADDED, item.force, item.reference, actor.name, now,
-                             person_facts(item.person)), rid))
+        events.append(
+            (
+                Event(
+                    EventKind.PERSON_ADDED,
+                    item.force,
+                    item.reference,
+                    actor.name,
+                    now,
+                    person_facts(item.person),
+                ),
+                rid,
+            )
+        )
     uow.reports.insert_persons(rows)
     uow.events.append(events)
     summary.imported += len(rows)
 
 
 def _write_offenders(
-    ctx: Context, uow: UnitOfWork, actor: Actor, valid: list[Parsed[OffenderRow]], summary: ImportSummary, file: str,
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    valid: list[Parsed[OffenderRow]],
+    summary: ImportSummary,
+    file: str,
 ) -> Written:
     keys = list({(p.item.force, p.item.reference) for p in valid if p.item is not None})
     ids = {k: v[0] for k, v in uow.reports.digests(keys).items()}
@@ -292,20 +361,35 @@ def _write_offenders(
         assert item is not None
         rid = ids.get((item.force, item.reference))
         if rid is None:
-            yield _conflict(p.line, p.raw, file, f"no report {item.force} {item.reference}: unknown reference")
+            yield _conflict(
+                p.line, p.raw, file, f"no report {item.force} {item.reference}: unknown reference"
+            )
             continue
         if (item.offender_id, rid) in stored:
             summary.unchanged += 1
             continue
         stored.add((item.offender_id, rid))
         rows.append({"offender_id": item.offender_id, "report_id": rid})
-        events.append((Event(EventKind.OFFENDER_LABELLED, item.force, item.reference, actor.name, now,
-                             {"offender_id": item.offender_id}), rid))
+        events.append(
+            (
+                Event(
+                    EventKind.OFFENDER_LABELLED,
+                    item.force,
+                    item.reference,
+                    actor.name,
+                    now,
+                    {"offender_id": item.offender_id},
+                ),
+                rid,
+            )
+        )
     uow.reports.insert_offender_labels(rows)
     uow.events.append(events)
     summary.imported += len(rows)
 
 
 _WRITERS: dict[Kind, Callable[..., Written]] = {
-    Kind.REPORTS: _write_reports, Kind.PERSONS: _write_persons, Kind.OFFENDERS: _write_offenders,
+    Kind.REPORTS: _write_reports,
+    Kind.PERSONS: _write_persons,
+    Kind.OFFENDERS: _write_offenders,
 }

@@ -1,4 +1,6 @@
-"""Running a batch function over a stream, in worker processes when asked, in order, memory bounded."""
+"""Running a batch function over a stream, in worker processes when asked, in order, memory
+bounded.
+"""
 
 import multiprocessing
 from collections import deque

@@ -20,8 +20,13 @@ from caselink.storage.access_log import AccessEntry
 
 
 def _change(
-    ctx: Context, actor: Actor, action: Action, force: str, reference: str,
-    expected_version: int | None, mutate: Callable[[Report], Any],
+    ctx: Context,
+    actor: Actor,
+    action: Action,
+    force: str,
+    reference: str,
+    expected_version: int | None,
+    mutate: Callable[[Report], Any],
 ) -> Report:
     actor.require(action)
     with ctx.db.unit_of_work() as uow:
@@ -43,8 +48,14 @@ def _change(
 
 
 def classify(
-    ctx: Context, actor: Actor, force: str, reference: str, *, offence_code: str | None = None,
-    n100_rationale: str | None = None, expected_version: int | None = None,
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    *,
+    offence_code: str | None = None,
+    n100_rationale: str | None = None,
+    expected_version: int | None = None,
 ) -> Report:
     """Record the recording decision: a crime under an offence code, or an N100 with its rationale.
 
@@ -65,10 +76,18 @@ def classify(
 
 
 def cancel(
-    ctx: Context, actor: Actor, force: str, reference: str, *, code: CancellationCode,
-    rationale: str, evidence: str | None, expected_version: int | None = None,
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    *,
+    code: CancellationCode,
+    rationale: str,
+    evidence: str | None,
+    expected_version: int | None = None,
 ) -> Report:
-    """Ask to cancel (C2–C4) or transfer (C1) a report; rape and N100 cancellations wait for a registrar.
+    """Ask to cancel (C2–C4) or transfer (C1) a report; rape and N100 cancellations wait for a
+    registrar.
 
     Refused with the rule it breaks when the evidence is missing or the grounds are invalid.
     A C3 must name a report of the same force that exists.
@@ -77,16 +96,25 @@ def cancel(
     if code is CancellationCode.C3 and evidence:
         with ctx.db.reader() as uow:
             if not queries.report_exists(uow.connection, force, evidence.strip()):
-                raise NotFound(f"a C3 names the original report, but {force} {evidence.strip()} does not exist")
+                raise NotFound(
+                    f"a C3 names the original report, but {force} {evidence.strip()} does not exist"
+                )
 
     def mutate(report: Report) -> None:
         report.request_cancellation(code, rationale, evidence, actor.name, now, ctx.policy)
 
-    return _change(ctx, actor, Action.REQUEST_CANCELLATION, force, reference, expected_version, mutate)
+    return _change(
+        ctx, actor, Action.REQUEST_CANCELLATION, force, reference, expected_version, mutate
+    )
 
 
 def authorise(
-    ctx: Context, actor: Actor, force: str, reference: str, *, note: str | None = None,
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    *,
+    note: str | None = None,
     expected_version: int | None = None,
 ) -> Report:
     """A registrar authorises a pending cancellation (rule CAN-3)."""
@@ -95,11 +123,18 @@ def authorise(
     def mutate(report: Report) -> None:
         report.authorise_cancellation(actor.name, actor.role.value, now, ctx.policy, note)
 
-    return _change(ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate)
+    return _change(
+        ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate
+    )
 
 
 def refuse(
-    ctx: Context, actor: Actor, force: str, reference: str, *, note: str,
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    *,
+    note: str,
     expected_version: int | None = None,
 ) -> Report:
     """A registrar refuses a pending cancellation, saying why; the report stands as it was."""
@@ -108,11 +143,18 @@ def refuse(
     def mutate(report: Report) -> None:
         report.refuse_cancellation(actor.name, actor.role.value, now, ctx.policy, note)
 
-    return _change(ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate)
+    return _change(
+        ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate
+    )
 
 
 def inform(
-    ctx: Context, actor: Actor, force: str, reference: str, *, how: str | None = None,
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    *,
+    how: str | None = None,
     expected_version: int | None = None,
 ) -> Report:
     """Record that the complainant was told of the cancellation or transfer (rule CAN-4)."""
@@ -121,17 +163,28 @@ def inform(
     def mutate(report: Report) -> None:
         report.inform_complainant(actor.name, now, how)
 
-    return _change(ctx, actor, Action.INFORM_COMPLAINANT, force, reference, expected_version, mutate)
+    return _change(
+        ctx, actor, Action.INFORM_COMPLAINANT, force, reference, expected_version, mutate
+    )
 
 
 def add_person(
-    ctx: Context, actor: Actor, force: str, reference: str, person: Person,
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    person: Person,
     expected_version: int | None = None,
 ) -> Report:
     """Attach a person to a report."""
     now = ctx.clock()
     return _change(
-        ctx, actor, Action.RECORD, force, reference, expected_version,
+        ctx,
+        actor,
+        Action.RECORD,
+        force,
+        reference,
+        expected_version,
         lambda report: report.add_person(person, actor.name, now),
     )
 
@@ -148,7 +201,8 @@ class ReportView:
 
 
 def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) -> ReportView:
-    """Read one report with its findings and history, logging the consultation first (DPA 2018 s.62).
+    """Read one report with its findings and history, logging the consultation first (DPA 2018
+    s.62).
 
     Inspectors see complainants reduced to their role; nobody else without the right sees it at all.
     """
@@ -160,10 +214,19 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
         report = uow.reports.get(force, reference)
         if report is None:
             raise NotFound(f"no report {force} {reference}")
-        uow.access_log.write([
-            AccessEntry(ctx.clock(), actor.name, "consult", force, reference, why.strip(),
-                        "pseudonymised" if pseudonymised else "full")
-        ])
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    ctx.clock(),
+                    actor.name,
+                    "consult",
+                    force,
+                    reference,
+                    why.strip(),
+                    "pseudonymised" if pseudonymised else "full",
+                )
+            ]
+        )
         history = queries.report_history(uow.connection, force, reference)
         uow.commit()
     if pseudonymised:

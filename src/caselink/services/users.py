@@ -17,7 +17,11 @@ _hasher = PasswordHasher()
 def add_user(ctx: Context, name: str, role: Role, password: str, by: str) -> None:
     """Add a user; the password is kept only as an argon2id hash."""
     if not _NAME.match(name):
-        raise InvalidValue("name", name, "2–64 characters: lower-case letters, digits, . _ -, starting with a letter")
+        raise InvalidValue(
+            "name",
+            name,
+            "2–64 characters: lower-case letters, digits, . _ -, starting with a letter",
+        )
     if len(password) < MIN_PASSWORD:
         raise InvalidValue("password", "…", f"must be at least {MIN_PASSWORD} characters")
     with ctx.db.unit_of_work() as uow:
@@ -30,11 +34,16 @@ def add_user(ctx: Context, name: str, role: Role, password: str, by: str) -> Non
 def resolve_actor(ctx: Context, name: str | None) -> Actor:
     """The stored user a command acts as; unknown or inactive users may do nothing."""
     if not name:
-        raise NotPermitted("say who you are: --user NAME or CASELINK_USER (add users with `caselink users add`)")
+        raise NotPermitted(
+            "say who you are: --user NAME or CASELINK_USER (add users with `caselink users add`)"
+        )
     with ctx.db.reader() as uow:
         user = uow.users.get(name)
     if user is None:
-        raise NotFound(f"no user {name!r}: add one with `caselink users add {name} --role ROLE --password-stdin`")
+        raise NotFound(
+            f"no user {name!r}: add one with "
+            f"`caselink users add {name} --role ROLE --password-stdin`"
+        )
     if not user.active:
         raise NotPermitted(f"user {name!r} is deactivated")
     return Actor(user.name, user.role)

@@ -1,1 +1,3 @@
-"""Storage: tables, repositories, the unit of work and the hash-chained event log (SQLite or PostgreSQL)."""
+"""Storage: tables, repositories, the unit of work and the hash-chained event log (SQLite or
+PostgreSQL).
+"""

@@ -1,4 +1,6 @@
-"""The access log (Data Protection Act 2018 s.62): who consulted or disclosed which record, when and why."""
+"""The access log (Data Protection Act 2018 s.62): who consulted or disclosed which record, when
+and why.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,8 +32,15 @@ class AccessLog:
             self._conn.execute(
                 insert(access_log),
                 [
-                    {"at": e.at, "actor": e.actor, "action": e.action, "force": e.force,
-                     "reference": e.reference, "justification": e.justification, "detail": e.detail}
+                    {
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "force": e.force,
+                        "reference": e.reference,
+                        "justification": e.justification,
+                        "detail": e.detail,
+                    }
                     for e in entries
                 ],
             )
@@ -44,4 +53,6 @@ class AccessLog:
 
 
 def _entry(row: Any) -> AccessEntry:
-    return AccessEntry(row.at, row.actor, row.action, row.force, row.reference, row.justification, row.detail)
+    return AccessEntry(
+        row.at, row.actor, row.action, row.force, row.reference, row.justification, row.detail
+    )

@@ -54,7 +54,9 @@ class RowConverter:
 
     def __init__(self, table: Table, columns: Sequence[str], dialect: str) -> None:
         self.table, self.columns = table, tuple(columns)
-        self._active = [(i, f) for i, f in enumerate(_converters(table, self.columns, dialect)) if f is not None]
+        self._active = [
+            (i, f) for i, f in enumerate(_converters(table, self.columns, dialect)) if f is not None
+        ]
 
     def __call__(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if not self._active:
@@ -79,10 +81,14 @@ class BulkWriter:
             return []
         if self._dialect == "postgresql":
             seq = f"{table.name}_id_seq"
-            rows = self._conn.execute(text(f"SELECT nextval('{seq}') FROM generate_series(1, :n)"), {"n": n})
+            rows = self._conn.execute(
+                text(f"SELECT nextval('{seq}') FROM generate_series(1, :n)"), {"n": n}
+            )
             return [int(r[0]) for r in rows]
         # SQLite: the write lock is held from BEGIN IMMEDIATE, so nobody else can take these.
-        start = int(self._conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+        start = (
+            int(self._conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+        )
         return list(range(start, start + n))
 
     def insert_dicts(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -100,7 +106,9 @@ class BulkWriter:
             convert = self._cache[key] = RowConverter(table, columns, self._dialect)
         self.insert_ready(table, columns, [convert(r) for r in rows])
 
-    def insert_ready(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_ready(
+        self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         """Insert rows already converted for this dialect (see RowConverter)."""
         if not rows:
             return
@@ -108,7 +116,10 @@ class BulkWriter:
         assert raw is not None
         names = ", ".join(f'"{c}"' for c in columns)
         if self._dialect == "postgresql":
-            with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
             return

@@ -44,15 +44,34 @@ def _stamp(at: datetime) -> str:
 
 
 def event_hash(
-    prev_hash: str, seq: int, kind: str, force: str | None, reference: str | None,
-    actor: str, at: datetime, payload_text: str,
+    prev_hash: str,
+    seq: int,
+    kind: str,
+    force: str | None,
+    reference: str | None,
+    actor: str,
+    at: datetime,
+    payload_text: str,
 ) -> str:
     """The hash of one event: covers the previous hash and everything the event says."""
-    text = "\x1f".join((prev_hash, str(seq), kind, force or "", reference or "", actor, _stamp(at), payload_text))
+    text = "\x1f".join(
+        (prev_hash, str(seq), kind, force or "", reference or "", actor, _stamp(at), payload_text)
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_EVENT_COLUMNS = ("seq", "report_id", "kind", "force", "reference", "actor", "at", "payload", "prev_hash", "hash")
+_EVENT_COLUMNS = (
+    "seq",
+    "report_id",
+    "kind",
+    "force",
+    "reference",
+    "actor",
+    "at",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
 class EventLog:
@@ -67,7 +86,9 @@ class EventLog:
         if self._head is None:
             # FOR UPDATE serialises appenders on PostgreSQL; SQLite holds its write lock already.
             row = self._conn.execute(
-                select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1).with_for_update()
+                select(chain_head.c.seq, chain_head.c.hash)
+                .where(chain_head.c.id == 1)
+                .with_for_update()
             ).one()
             self._head = (int(row.seq), str(row.hash))
         return self._head
@@ -75,14 +96,24 @@ class EventLog:
     def append(self, batch: Iterable[tuple[Event, int | None]]) -> int:
         """Append events (each with its report's row id, if any); returns how many were written."""
         return self.append_texts(
-            (ev.kind.value, ev.force, ev.reference, ev.actor, ev.at, payload_text(ev.payload), report_id)
+            (
+                ev.kind.value,
+                ev.force,
+                ev.reference,
+                ev.actor,
+                ev.at,
+                payload_text(ev.payload),
+                report_id,
+            )
             for ev, report_id in batch
         )
 
     def append_texts(
         self, batch: Iterable[tuple[str, str | None, str | None, str, datetime, str, int | None]]
     ) -> int:
-        """Append events whose payload is already text: (kind, force, reference, actor, at, payload, report id)."""
+        """Append events whose payload is already text: (kind, force, reference, actor, at,
+        payload, report id).
+        """
         seq, prev = self._lock_head()
         rows: list[tuple[Any, ...]] = []
         for kind, force, reference, actor, at, text, report_id in batch:
@@ -92,7 +123,9 @@ class EventLog:
             prev = digest
         if rows:
             self._bulk.insert(events, _EVENT_COLUMNS, rows)
-            self._conn.execute(update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev))
+            self._conn.execute(
+                update(chain_head).where(chain_head.c.id == 1).values(seq=seq, hash=prev)
+            )
             self._head = (seq, prev)
         return len(rows)
 
@@ -115,23 +148,53 @@ class ChainReport:
 
 
 def verify_chain(conn: Connection, progress: Any = None, batch: int = 20_000) -> ChainReport:
-    """Walk the whole chain in order and name the first event that does not follow from the one before."""
-    head = conn.execute(select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)).one()
+    """Walk the whole chain in order and name the first event that does not follow from the one
+    before.
+    """
+    head = conn.execute(
+        select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+    ).one()
     prev, expected_seq, count = GENESIS_HASH, 1, 0
     for row in iter_events(conn, batch):
         count += 1
         if row.seq != expected_seq:
-            return ChainReport(count, head.seq, ChainBreak(expected_seq, f"event {expected_seq} is missing (next stored is {row.seq})"))
+            return ChainReport(
+                count,
+                head.seq,
+                ChainBreak(
+                    expected_seq, f"event {expected_seq} is missing (next stored is {row.seq})"
+                ),
+            )
         if row.prev_hash != prev:
-            return ChainReport(count, head.seq, ChainBreak(row.seq, "its previous-hash does not match the event before it"))
-        digest = event_hash(prev, row.seq, row.kind, row.force, row.reference, row.actor, row.at, row.payload)
+            return ChainReport(
+                count,
+                head.seq,
+                ChainBreak(row.seq, "its previous-hash does not match the event before it"),
+            )
+        digest = event_hash(
+            prev, row.seq, row.kind, row.force, row.reference, row.actor, row.at, row.payload
+        )
         if digest != row.hash:
-            return ChainReport(count, head.seq, ChainBreak(row.seq, "its content does not match its hash (edited after it was written)"))
+            return ChainReport(
+                count,
+                head.seq,
+                ChainBreak(
+                    row.seq, "its content does not match its hash (edited after it was written)"
+                ),
+            )
         prev, expected_seq = row.hash, expected_seq + 1
         if progress is not None and count % batch == 0:
             progress(count)
     if expected_seq - 1 != head.seq or prev != head.hash:
-        return ChainReport(count, head.seq, ChainBreak(expected_seq, f"the chain ends at event {expected_seq - 1} but its head records event {head.seq}: events were removed from the end"))
+        return ChainReport(
+            count,
+            head.seq,
+            ChainBreak(
+                expected_seq,
+                f"the chain ends at event {expected_seq - 1} but its head records event "
+                f"{head.seq}: events were removed from the end",
+            ),
+        )
     return ChainReport(count, head.seq, None)
 
 
@@ -140,7 +203,9 @@ def iter_events(conn: Connection, batch: int = 20_000) -> Iterator[Any]:
     # Keyset pagination keeps memory flat over millions of events on both backends.
     last = 0
     while True:
-        rows = conn.execute(select(events).where(events.c.seq > last).order_by(events.c.seq).limit(batch)).all()
+        rows = conn.execute(
+            select(events).where(events.c.seq > last).order_by(events.c.seq).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows

@@ -10,8 +10,8 @@ from typing import Any
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import RowConverter
-from caselink.storage.report_rows import person_key
 from caselink.storage.event_log import payload_text
+from caselink.storage.report_rows import person_key
 from caselink.storage.tables import cancellations, persons, reports
 
 REPORT_COLUMNS = (*report_rows.REPORT_VALUE_COLUMNS, "source", "source_digest")
@@ -53,6 +53,11 @@ class Preparer:
             for p in report.persons
         )
         return PreparedReport(
-            report.force, report.reference, digest, row, canc, pers,
+            report.force,
+            report.reference,
+            digest,
+            row,
+            canc,
+            pers,
             payload_text(report.recorded_payload(self.source)),
         )

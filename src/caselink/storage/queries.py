@@ -4,8 +4,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
+from caselink.domain.offences import RAPE_CODES
 from caselink.storage.tables import cancellations, events, offenders, persons, reports
 
 
@@ -21,8 +22,12 @@ class Stats:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "reports": self.reports, "persons": self.persons, "offender_labels": self.offenders,
-            "events": self.events, "by_status": self.by_status, "by_force": self.by_force,
+            "reports": self.reports,
+            "persons": self.persons,
+            "offender_labels": self.offenders,
+            "events": self.events,
+            "by_status": self.by_status,
+            "by_force": self.by_force,
             "pending_cancellations": self.pending_cancellations,
         }
 
@@ -34,19 +39,35 @@ def stats(conn: Connection) -> Stats:
     by_status = {
         r.status: int(r.n)
         for r in conn.execute(
-            select(reports.c.status, func.count().label("n")).group_by(reports.c.status).order_by(reports.c.status)
+            select(reports.c.status, func.count().label("n"))
+            .group_by(reports.c.status)
+            .order_by(reports.c.status)
         )
     }
     by_force = {
         r.force: int(r.n)
         for r in conn.execute(
-            select(reports.c.force, func.count().label("n")).group_by(reports.c.force).order_by(reports.c.force)
+            select(reports.c.force, func.count().label("n"))
+            .group_by(reports.c.force)
+            .order_by(reports.c.force)
         )
     }
     pending = int(
-        conn.execute(select(func.count()).select_from(cancellations).where(cancellations.c.state == "pending")).scalar_one()
+        conn.execute(
+            select(func.count())
+            .select_from(cancellations)
+            .where(cancellations.c.state == "pending")
+        ).scalar_one()
     )
-    return Stats(count(reports), count(persons), count(offenders), count(events), by_status, by_force, pending)
+    return Stats(
+        count(reports),
+        count(persons),
+        count(offenders),
+        count(events),
+        by_status,
+        by_force,
+        pending,
+    )
 
 
 def report_exists(conn: Connection, force: str, reference: str) -> bool:
@@ -59,7 +80,9 @@ def report_exists(conn: Connection, force: str, reference: str) -> bool:
 def report_history(conn: Connection, force: str, reference: str) -> list[dict[str, Any]]:
     """The report's events in order, as stored (the timeline)."""
     report_id = (
-        select(reports.c.id).where(reports.c.force == force, reports.c.reference == reference).scalar_subquery()
+        select(reports.c.id)
+        .where(reports.c.force == force, reports.c.reference == reference)
+        .scalar_subquery()
     )
     rows = conn.execute(
         select(events.c.seq, events.c.kind, events.c.actor, events.c.at, events.c.payload)
@@ -67,6 +90,36 @@ def report_history(conn: Connection, force: str, reference: str) -> list[dict[st
         .order_by(events.c.seq)
     )
     return [
-        {"seq": r.seq, "kind": r.kind, "actor": r.actor, "at": r.at, "payload": json.loads(r.payload)}
+        {
+            "seq": r.seq,
+            "kind": r.kind,
+            "actor": r.actor,
+            "at": r.at,
+            "payload": json.loads(r.payload),
+        }
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOffCounts:
+    """Per force: reports recorded under a rape code, how many are written off, how many wait."""
+
+    force: str
+    rape_reports: int
+    written_off: int  # cancelled or transferred, in force
+    pending: int  # cancellation awaiting authorisation: still counts as a crime
+
+
+def rape_write_offs_by_force(conn: Connection) -> list[WriteOffCounts]:
+    """Rape write-off counts per force, the numerator and denominator of the published rate."""
+    written = func.sum(case((reports.c.status.in_(("cancelled", "transferred")), 1), else_=0))
+    pending_ids = select(cancellations.c.report_id).where(cancellations.c.state == "pending")
+    pending = func.sum(case((reports.c.id.in_(pending_ids), 1), else_=0))
+    rows = conn.execute(
+        select(reports.c.force, func.count().label("n"), written.label("w"), pending.label("p"))
+        .where(reports.c.offence_code.in_(sorted(RAPE_CODES)))
+        .group_by(reports.c.force)
+        .order_by(reports.c.force)
+    )
+    return [WriteOffCounts(r.force, int(r.n), int(r.w or 0), int(r.p or 0)) for r in rows]

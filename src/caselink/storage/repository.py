@@ -10,7 +10,13 @@ from caselink.domain.errors import ConcurrentUpdate
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import BulkWriter
-from caselink.storage.prepared import CANCELLATION_COLUMNS, PERSON_COLUMNS, REPORT_COLUMNS, PreparedReport, Preparer
+from caselink.storage.prepared import (
+    CANCELLATION_COLUMNS,
+    PERSON_COLUMNS,
+    REPORT_COLUMNS,
+    PreparedReport,
+    Preparer,
+)
 from caselink.storage.report_rows import person_key
 from caselink.storage.tables import cancellations, offenders, persons, reports
 
@@ -26,7 +32,9 @@ class _Loaded:
 
 
 class ReportRepository:
-    """Reports in one transaction. Saving checks the version read, so a concurrent change is refused."""
+    """Reports in one transaction. Saving checks the version read, so a concurrent change is
+    refused.
+    """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -43,7 +51,9 @@ class ReportRepository:
             return None
         rid = row.id
         canc = self._conn.execute(
-            select(cancellations).where(cancellations.c.report_id == rid).order_by(cancellations.c.id)
+            select(cancellations)
+            .where(cancellations.c.report_id == rid)
+            .order_by(cancellations.c.id)
         ).all()
         pers = self._conn.execute(
             select(persons).where(persons.c.report_id == rid).order_by(persons.c.id)
@@ -62,12 +72,18 @@ class ReportRepository:
             if not rows:
                 return
             ids = [r.id for r in rows]
-            canc = _grouped(self._conn.execute(
-                select(cancellations).where(cancellations.c.report_id.in_(ids)).order_by(cancellations.c.id)
-            ))
-            pers = _grouped(self._conn.execute(
-                select(persons).where(persons.c.report_id.in_(ids)).order_by(persons.c.id)
-            ))
+            canc = _grouped(
+                self._conn.execute(
+                    select(cancellations)
+                    .where(cancellations.c.report_id.in_(ids))
+                    .order_by(cancellations.c.id)
+                )
+            )
+            pers = _grouped(
+                self._conn.execute(
+                    select(persons).where(persons.c.report_id.in_(ids)).order_by(persons.c.id)
+                )
+            )
             for r in rows:
                 yield report_rows.report_from_rows(r, canc.get(r.id, []), pers.get(r.id, []))
             last = ids[-1]
@@ -99,7 +115,9 @@ class ReportRepository:
             row = report_rows.cancellation_values(c, loaded.report_id)
             if index < len(loaded.cancellation_ids):
                 self._conn.execute(
-                    update(cancellations).where(cancellations.c.id == loaded.cancellation_ids[index]).values(row)
+                    update(cancellations)
+                    .where(cancellations.c.id == loaded.cancellation_ids[index])
+                    .values(row)
                 )
             else:
                 new_id = self._conn.execute(insert(cancellations).values(row)).inserted_primary_key
@@ -107,7 +125,9 @@ class ReportRepository:
                 loaded.cancellation_ids.append(int(new_id[0]))
         for p in report.persons[loaded.persons :]:
             self._conn.execute(
-                insert(persons).values(report_rows.person_values(p, loaded.report_id, person_key(p)))
+                insert(persons).values(
+                    report_rows.person_values(p, loaded.report_id, person_key(p))
+                )
             )
         loaded.persons = len(report.persons)
         loaded.version += 1
@@ -120,26 +140,40 @@ class ReportRepository:
         if not keys:
             return {}
         rows = self._conn.execute(
-            select(reports.c.id, reports.c.force, reports.c.reference, reports.c.source_digest).where(
-                tuple_(reports.c.force, reports.c.reference).in_(list(keys))
-            )
+            select(
+                reports.c.id, reports.c.force, reports.c.reference, reports.c.source_digest
+            ).where(tuple_(reports.c.force, reports.c.reference).in_(list(keys)))
         )
         return {(r.force, r.reference): (r.id, r.source_digest) for r in rows}
 
     def insert_prepared(self, items: Sequence[PreparedReport]) -> list[int]:
-        """Insert reports prepared by a Preparer for this dialect; returns their new row ids in order."""
+        """Insert reports prepared by a Preparer for this dialect; returns their new row ids in
+        order.
+        """
         ids = self._bulk.allocate_ids(reports, len(items))
         if not ids:
             return ids
-        self._bulk.insert_ready(reports, ("id", *REPORT_COLUMNS), [(rid, *p.report) for rid, p in zip(ids, items, strict=True)])
+        self._bulk.insert_ready(
+            reports,
+            ("id", *REPORT_COLUMNS),
+            [(rid, *p.report) for rid, p in zip(ids, items, strict=True)],
+        )
         canc = [(rid, *c) for rid, p in zip(ids, items, strict=True) for c in p.cancellations]
         if canc:
             canc_ids = self._bulk.allocate_ids(cancellations, len(canc))
-            self._bulk.insert_ready(cancellations, ("id", "report_id", *CANCELLATION_COLUMNS), [(i, *c) for i, c in zip(canc_ids, canc, strict=True)])
+            self._bulk.insert_ready(
+                cancellations,
+                ("id", "report_id", *CANCELLATION_COLUMNS),
+                [(i, *c) for i, c in zip(canc_ids, canc, strict=True)],
+            )
         pers = [(rid, *x) for rid, p in zip(ids, items, strict=True) for x in p.persons]
         if pers:
             pers_ids = self._bulk.allocate_ids(persons, len(pers))
-            self._bulk.insert_ready(persons, ("id", "report_id", *PERSON_COLUMNS), [(i, *x) for i, x in zip(pers_ids, pers, strict=True)])
+            self._bulk.insert_ready(
+                persons,
+                ("id", "report_id", *PERSON_COLUMNS),
+                [(i, *x) for i, x in zip(pers_ids, pers, strict=True)],
+            )
         return ids
 
     def person_keys(self, report_ids: Iterable[int]) -> set[tuple[int, str]]:
@@ -154,14 +188,18 @@ class ReportRepository:
     def insert_persons(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             ids = self._bulk.allocate_ids(persons, len(rows))
-            self._bulk.insert_dicts(persons, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
+            self._bulk.insert_dicts(
+                persons, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)]
+            )
 
     def offender_labels(self, report_ids: Iterable[int]) -> set[tuple[str, int]]:
         ids = sorted(set(report_ids))
         if not ids:
             return set()
         rows = self._conn.execute(
-            select(offenders.c.offender_id, offenders.c.report_id).where(offenders.c.report_id.in_(ids))
+            select(offenders.c.offender_id, offenders.c.report_id).where(
+                offenders.c.report_id.in_(ids)
+            )
         )
         return {(r.offender_id, r.report_id) for r in rows}
 

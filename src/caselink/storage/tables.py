@@ -29,6 +29,7 @@ metadata = MetaData(
     }
 )
 
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out, on every backend.
 

@@ -40,7 +40,10 @@ class UnitOfWork:
         self.connection.rollback()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:

@@ -31,17 +31,27 @@ class UserStore:
     def add(self, name: str, role: Role, password_hash: str, at: datetime, by: str) -> None:
         self._conn.execute(
             insert(users).values(
-                name=name, role=role.value, password_hash=password_hash, active=True,
-                failed_logins=0, locked_until=None, created_at=at, created_by=by,
+                name=name,
+                role=role.value,
+                password_hash=password_hash,
+                active=True,
+                failed_logins=0,
+                locked_until=None,
+                created_at=at,
+                created_by=by,
             )
         )
 
     def set_password(self, name: str, password_hash: str) -> None:
-        self._conn.execute(update(users).where(users.c.name == name).values(password_hash=password_hash))
+        self._conn.execute(
+            update(users).where(users.c.name == name).values(password_hash=password_hash)
+        )
 
     def all(self) -> list[StoredUser]:
         return [_user(r) for r in self._conn.execute(select(users).order_by(users.c.name))]
 
 
 def _user(row: Any) -> StoredUser:
-    return StoredUser(row.name, Role(row.role), row.password_hash, row.active, row.failed_logins, row.locked_until)
+    return StoredUser(
+        row.name, Role(row.role), row.password_hash, row.active, row.failed_logins, row.locked_until
+    )

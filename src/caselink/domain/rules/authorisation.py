@@ -20,5 +20,6 @@ def check_authoriser(role: str, authoriser: str, requester: str, policy: ForcePo
         )
     if policy.authoriser_must_differ and authoriser == requester:
         raise NotPermitted(
-            "the person who asked for a cancellation may not authorise it (force policy, rule CAN-3)"
+            "the person who asked for a cancellation may not authorise it "
+            "(force policy, rule CAN-3)"
         )

@@ -51,40 +51,61 @@ INVALID_GROUNDS: tuple[InvalidGround, ...] = (
         "withdrawal",
         "the complainant withdrew support",
         _words(
-            r"withdr[ae]w", r"withdrawn", r"withdrawing", r"withdrawal",
-            r"no longer (?:wish|want|support)", r"(?:does|did) not (?:wish|want) to (?:proceed|pursue|support|continue)",
-            r"declined? to (?:proceed|support|engage|pursue|continue)", r"not supporting",
-            r"unwilling to (?:proceed|support|engage)", r"won'?t support",
+            r"withdr[ae]w",
+            r"withdrawn",
+            r"withdrawing",
+            r"withdrawal",
+            r"no longer (?:wish|want|support)",
+            r"(?:does|did) not (?:wish|want) to (?:proceed|pursue|support|continue)",
+            r"declined? to (?:proceed|support|engage|pursue|continue)",
+            r"not supporting",
+            r"unwilling to (?:proceed|support|engage)",
+            r"won'?t support",
         ),
     ),
     InvalidGround(
         "insufficient_evidence",
         "insufficient evidence",
         _words(
-            r"insufficient evidence", r"lack of (?:evidence|corroboration)",
-            r"not enough evidence", r"no (?:supporting |corroborating |independent )?evidence",
-            r"no corroboration", r"unable to (?:prove|evidence|corroborate)", r"evidential difficult",
+            r"insufficient evidence",
+            r"lack of (?:evidence|corroboration)",
+            r"not enough evidence",
+            r"no (?:supporting |corroborating |independent )?evidence",
+            r"no corroboration",
+            r"unable to (?:prove|evidence|corroborate)",
+            r"evidential difficult",
         ),
     ),
     InvalidGround(
         "credibility",
         "doubt about the complainant's credibility",
         _words(
-            r"credib", r"not believed", r"disbelie", r"doubts?\b", r"doubtful", r"unreliable",
-            r"inconsistent (?:account|statement|version)", r"fantasist", r"attention[- ]seek",
+            r"credib",
+            r"not believed",
+            r"disbelie",
+            r"doubts?\b",
+            r"doubtful",
+            r"unreliable",
+            r"inconsistent (?:account|statement|version)",
+            r"fantasist",
+            r"attention[- ]seek",
             r"history of (?:false|making) (?:allegation|report)",
         ),
     ),
     InvalidGround(
         "no_further_action",
         "no further action",
-        _words(r"nfa\b", r"no further action", r"not in the public interest", r"no realistic prospect"),
+        _words(
+            r"nfa\b", r"no further action", r"not in the public interest", r"no realistic prospect"
+        ),
     ),
     InvalidGround(
         "delay",
         "delay in reporting",
         _words(
-            r"delay(?:ed)? (?:in )?report", r"late report", r"reported (?:late|too late)",
+            r"delay(?:ed)? (?:in )?report",
+            r"late report",
+            r"reported (?:late|too late)",
             r"did not report (?:it )?(?:until|for)",
         ),
     ),
@@ -92,7 +113,21 @@ INVALID_GROUNDS: tuple[InvalidGround, ...] = (
 
 # Evidence that is no evidence: what officers type to get past a mandatory field.
 _PLACEHOLDERS = frozenset(
-    {"", "-", "--", "n/a", "na", "none", "nil", "null", "unknown", "see above", "see rationale", "tbc", "?"}
+    {
+        "",
+        "-",
+        "--",
+        "n/a",
+        "na",
+        "none",
+        "nil",
+        "null",
+        "unknown",
+        "see above",
+        "see rationale",
+        "tbc",
+        "?",
+    }
 )
 
 
@@ -121,7 +156,9 @@ def check_grounds(rationale: str) -> None:
 def check_evidence(
     code: CancellationCode, rationale: str | None, evidence: str | None, own_reference: str
 ) -> None:
-    """Refuse a cancellation that does not state its reason and the evidence its code needs (CAN-1)."""
+    """Refuse a cancellation that does not state its reason and the evidence its code needs
+    (CAN-1).
+    """
     if not rationale or not rationale.strip():
         raise RuleViolation(CANCELLATION_EVIDENCE, f"a {code} needs a rationale")
     if not is_substantive(evidence):
@@ -134,7 +171,9 @@ def check_evidence(
         raise RuleViolation(CANCELLATION_EVIDENCE, f"a {code} ({code.meaning}) needs {needed}")
     assert evidence is not None
     if code is CancellationCode.C3 and evidence.strip() == own_reference:
-        raise RuleViolation(CANCELLATION_EVIDENCE, "a C3 cannot name the report itself as the original")
+        raise RuleViolation(
+            CANCELLATION_EVIDENCE, "a C3 cannot name the report itself as the original"
+        )
 
 
 def check_cancellation(

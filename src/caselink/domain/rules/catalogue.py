@@ -15,7 +15,9 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """Something a rule noticed about a report that is recorded, not refused (e.g. a late decision)."""
+    """Something a rule noticed about a report that is recorded, not refused (e.g. a late
+    decision).
+    """
 
     rule: Rule
     message: str

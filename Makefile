@@ -1,0 +1,34 @@
+# Two commands for a fresh machine:
+#   make demo   sets everything up and runs the main job (caselink demo)
+#   make test   sets everything up and runs the whole test suite (what .ci/run runs)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint services
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The PostgreSQL server the tests use; started if this machine has it installed but stopped.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
+	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
+
+demo: setup
+	$(BIN)/caselink demo
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: setup services lint
+	$(BIN)/pytest -n 2 --dist loadfile

@@ -1,0 +1,5 @@
+"""`python -m caselink.cli` runs the caselink command."""
+
+from caselink.cli.app import main
+
+main()

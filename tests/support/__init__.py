@@ -1,0 +1,1 @@
+"""Helpers the tests share: sample files written from plain rows."""
