@@ -93,9 +93,9 @@ def candidate_sql(settings: LinkSettings, bucketed: bool) -> str:
     Exposed so the query can be read and tested without running it; ``bucketed`` adds the time
     bucket to the join keys (chosen when the data spans more than three buckets).
     """
-    D = repr(float(settings.max_days))
-    K = repr(float(settings.max_km))
-    time_ok = _TIME_OK.format(D=D)
+    days = repr(float(settings.max_days))
+    km = repr(float(settings.max_km))
+    time_ok = _TIME_OK.format(D=days)
     hav = _HAVERSINE.format(R=repr(EARTH_RADIUS_KM))
     dt = "(-2), (-1), (0), (1), (2)" if bucketed else "(0)"
     tb = " AND b.tb = a.tb + o.dt" if bucketed else ""
@@ -103,12 +103,12 @@ def candidate_sql(settings: LinkSettings, bucketed: bool) -> str:
         area = " AND (a.area < 0 OR b.area < 0 OR a.area = b.area)"
     else:
         area = ""
+    steps = "(VALUES (-1), (0), (1))"
     cells = (
-        "(SELECT dy.d AS dy, dx.d AS dx, dt.d AS dt FROM (VALUES (-1), (0), (1)) dy(d), (VALUES (-1), (0), (1)) dx(d), (VALUES "
-        + dt
-        + ") dt(d))"
+        f"(SELECT dy.d AS dy, dx.d AS dx, dt.d AS dt FROM {steps} dy(d), {steps} dx(d), "
+        f"(VALUES {dt}) dt(d))"
     )
-    cells_no_t = "(SELECT dy.d AS dy, dx.d AS dx FROM (VALUES (-1), (0), (1)) dy(d), (VALUES (-1), (0), (1)) dx(d))"
+    cells_no_t = f"(SELECT dy.d AS dy, dx.d AS dx FROM {steps} dy(d), {steps} dx(d))"
     return f"""
 WITH ll AS (SELECT * FROM r WHERE has_ll),
      xy AS (SELECT * FROM r WHERE has_xy),
@@ -117,13 +117,13 @@ WITH ll AS (SELECT * FROM r WHERE has_ll),
 SELECT a.i AS i, b.i AS j
 FROM ll a CROSS JOIN {cells} o
 JOIN ll b ON b.ly = a.ly + o.dy AND b.lx = a.lx + o.dx{tb}
-WHERE a.i < b.i AND NOT a.long_window AND NOT b.long_window AND {time_ok} AND {hav} <= {K}
+WHERE a.i < b.i AND NOT a.long_window AND NOT b.long_window AND {time_ok} AND {hav} <= {km}
 UNION ALL
 -- latitude/longitude, at least one long window: cells only
 SELECT least(a.i, b.i), greatest(a.i, b.i)
 FROM ll a CROSS JOIN {cells_no_t} o
 JOIN ll b ON b.ly = a.ly + o.dy AND b.lx = a.lx + o.dx
-WHERE a.long_window AND (NOT b.long_window OR a.i < b.i) AND {time_ok} AND {hav} <= {K}
+WHERE a.long_window AND (NOT b.long_window OR a.i < b.i) AND {time_ok} AND {hav} <= {km}
 UNION ALL
 -- grid x/y where latitude/longitude cannot decide
 SELECT a.i, b.i
@@ -131,13 +131,13 @@ FROM xy a CROSS JOIN {cells} o
 JOIN xy b ON b.gy = a.gy + o.dy AND b.gx = a.gx + o.dx{tb}
 WHERE a.i < b.i AND NOT (a.has_ll AND b.has_ll)
   AND NOT a.long_window AND NOT b.long_window AND {time_ok}
-  AND sqrt(pow(b.x - a.x, 2) + pow(b.y - a.y, 2)) <= {K} * 1000.0
+  AND sqrt(pow(b.x - a.x, 2) + pow(b.y - a.y, 2)) <= {km} * 1000.0
 UNION ALL
 SELECT least(a.i, b.i), greatest(a.i, b.i)
 FROM xy a CROSS JOIN {cells_no_t} o
 JOIN xy b ON b.gy = a.gy + o.dy AND b.gx = a.gx + o.dx
 WHERE a.long_window AND (NOT b.long_window OR a.i < b.i) AND NOT (a.has_ll AND b.has_ll)
-  AND {time_ok} AND sqrt(pow(b.x - a.x, 2) + pow(b.y - a.y, 2)) <= {K} * 1000.0
+  AND {time_ok} AND sqrt(pow(b.x - a.x, 2) + pow(b.y - a.y, 2)) <= {km} * 1000.0
 UNION ALL
 -- no place on one side: same force (and area), time rule only
 SELECT least(a.i, b.i), greatest(a.i, b.i)
@@ -224,9 +224,9 @@ def candidates_of(frame: ReportFrame, row: int, settings: LinkSettings | None = 
     settings = settings or LinkSettings()
     others = np.flatnonzero(np.arange(frame.n) != row)
     anchor = np.full(others.shape[0], row, dtype=np.int64)
-    D = settings.max_days
-    time_ok = (frame.cand_lo[others] <= frame.cand_hi[row] + D) & (
-        frame.cand_lo[row] <= frame.cand_hi[others] + D
+    days = settings.max_days
+    time_ok = (frame.cand_lo[others] <= frame.cand_hi[row] + days) & (
+        frame.cand_lo[row] <= frame.cand_hi[others] + days
     )
     both_ll = ~np.isnan(frame.latitude[row]) & ~np.isnan(frame.latitude[others])
     both_xy = ~np.isnan(frame.x[row]) & ~np.isnan(frame.x[others])
@@ -239,4 +239,5 @@ def candidates_of(frame: ReportFrame, row: int, settings: LinkSettings | None = 
         a, b = frame.area_code[row], frame.area_code[others]
         same &= (a < 0) | (b < 0) | (a == b)
     keep = time_ok & (near | (~placed & same))
-    return others[keep]
+    out: Ints = others[keep]
+    return out

@@ -40,7 +40,9 @@ def evaluate(
     frame = as_frame(reports, persons)
     labelled = resolve_labels(frame, labels)
     features = model_features(frame, labelled.rows)
-    pairs = with_feedback(frame, labelled_pairs(frame, labelled, features, settings), feedback, features)
+    pairs = with_feedback(
+        frame, labelled_pairs(frame, labelled, features, settings), feedback, features
+    )
     families = FAMILIES if settings.family == "auto" else (settings.family,)
     cv = cross_validate(frame, labelled, pairs, features, settings, folds, seed, families)
     family = choose_family(cv["by_family"]) if settings.family == "auto" else settings.family

@@ -97,7 +97,8 @@ class _Context:
 
 
 def _popcount(words: NDArray[np.uint64]) -> NDArray[np.int64]:
-    return np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+    out: NDArray[np.int64] = np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+    return out
 
 
 def _context(
@@ -153,8 +154,8 @@ def _attribute(sets: Bitsets | None, i: Ints, j: Ints) -> NDArray[np.int8]:
     if sets is None:
         return np.full(i.shape[0], -1, dtype=np.int8)
     a, b = sets.bits[i], sets.bits[j]
-    known = a.any(axis=1) & b.any(axis=1)
-    return _match(known, (a & b).any(axis=1))
+    known = np.asarray(a.any(axis=1) & b.any(axis=1), dtype=bool)
+    return _match(known, np.asarray((a & b).any(axis=1), dtype=bool))
 
 
 def _overlap(

@@ -38,19 +38,29 @@ def fit_family(
     prior = prior_log_odds(pairs)
     facts: dict[str, Any]
     if family == "naive_bayes":
-        weights, offset, counts = fit_naive_bayes(features, pairs.bins, pairs.linked, settings.shrinkage)
+        weights, offset, counts = fit_naive_bayes(
+            features, pairs.bins, pairs.linked, settings.shrinkage
+        )
         facts = {"bin_counts": counts}
     elif family == "logistic":
         weights, intercept, facts = fit_logistic(
-            features, pairs.bins, pairs.linked, settings.logistic_c,
-            settings.max_unlinked_pairs, settings.seed,
+            features,
+            pairs.bins,
+            pairs.linked,
+            settings.logistic_c,
+            settings.max_unlinked_pairs,
+            settings.seed,
         )
         offset = intercept - prior  # log odds minus prior log odds: a log Bayes factor
     else:
         raise ValueError(f"unknown model family {family!r}")
     meta = {**(training or {}), "fit": facts}
     return LinkModel(
-        family=family, features=tuple(features),
-        weights=tuple(tuple(w) for w in weights), offset=float(offset),
-        prior_log_odds=prior, settings=settings, training=meta,
+        family=family,
+        features=tuple(features),
+        weights=tuple(tuple(w) for w in weights),
+        offset=float(offset),
+        prior_log_odds=prior,
+        settings=settings,
+        training=meta,
     )

@@ -2,30 +2,31 @@
 
 Input table (``pyarrow.Table``), one row per report:
 
-==============================  ==============================  =====================================
-column                          type                            meaning
-==============================  ==============================  =====================================
-report_id                       int64, unique, not null         the caller's stable id of the report
-force                           string, not null                the recording force
-reference                       string                          the force's reference (for display)
-status                          string                          incident|crime|n100|transferred|cancelled
-cancellation_code               string or null                  C1..C4 for transferred/cancelled
-offence_code                    string or null                  Home Office code, e.g. 19C
-reported_at                     timestamp (UTC), not null       first contact
-occurred_from, occurred_to      timestamp (UTC) or null         the offence window; to null = a moment
-latitude, longitude             float64 or null                 WGS84 degrees
-x, y                            float64 or null                 projected grid metres (e.g. BNG)
-area_code                       string or null (optional)       e.g. an LSOA code
-behaviours                      list<string>                    "domain:code" behaviours
-attributes                      map<string, list<string>>       free mo.* attributes: name -> values
-                                or JSON string
-offender_sex                    string or null                  male|female (unknown = null)
-offender_age_band               string or null                  "25-34", "30", "40+"
-offender_height                 string or null                  centimetres: "170-180", "175"
-offender_build                  string or null                  as described
-offender_ethnic_appearance      string or null                  as described
-relationship                    string or null                  stranger, acquaintance, ...
-==============================  ==============================  =====================================
+==========================  =========================  ====================================
+column                      type                       meaning
+==========================  =========================  ====================================
+report_id                   int64, unique, not null    the caller's stable id of the report
+force                       string, not null           the recording force
+reference                   string                     the force's reference (for display)
+status                      string                     incident, crime, n100, transferred,
+                                                       cancelled (null: incident)
+cancellation_code           string or null             C1..C4 for transferred/cancelled
+offence_code                string or null             Home Office code, e.g. 19C
+reported_at                 timestamp, not null        first contact
+occurred_from/occurred_to   timestamp or null          the offence window; no end = moment
+latitude, longitude         float64 or null            WGS84 degrees
+x, y                        float64 or null            projected grid metres (e.g. BNG)
+area_code                   string or null (optional)  e.g. an LSOA code
+behaviours                  list<string>               "domain:code" behaviours
+attributes                  map<string, list<string>>  free mo.* attributes: name -> values
+                            or JSON text
+offender_sex                string or null             male, female (unknown = null)
+offender_age_band           string or null             "25-34", "30", "40+"
+offender_height             string or null             centimetres: "170-180", "175"
+offender_build              string or null             as described
+offender_ethnic_appearance  string or null             as described
+relationship                string or null             stranger, acquaintance, ...
+==========================  =========================  ====================================
 
 Optional ``persons`` table: ``report_id`` int64, ``entity_id`` string — the resolved person
 entities named as suspects in each report; it feeds the "same person named" evidence, which is

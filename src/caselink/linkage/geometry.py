@@ -18,7 +18,8 @@ def haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floa
     dphi = p2 - p1
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    out: Floats = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return out
 
 
 def grid_km(x1: Floats, y1: Floats, x2: Floats, y2: Floats) -> Floats:

@@ -1,7 +1,8 @@
 """Regularised logistic regression over one-hot bins (scikit-learn), the second model family.
 
-Each feature's bins are one-hot columns with "unknown" as the reference (weight 0), fitted with
-an L2 penalty (C = LinkSettings.logistic_c). Unlike naive Bayes it accounts for features that
+Each feature's bins are one-hot columns with "unknown" as the reference, fitted with an L2
+penalty (C = LinkSettings.logistic_c); each feature's weights are then centred so its mean
+contribution over unlinked training pairs is 0. Unlike naive Bayes it accounts for features that
 say the same thing twice (overall and per-domain behaviour similarity, say). Unlinked pairs
 beyond ``max_unlinked_pairs`` are sampled and weighted up so the fit sees the full base rate.
 The fitted log odds minus the training prior log odds is a log Bayes factor, on the same scale
@@ -66,10 +67,19 @@ def fit_logistic(
     converged = not any(issubclass(m.category, ConvergenceWarning) for m in caught)
     coef = model.coef_[0]
     out: list[list[float]] = []
+    intercept = float(model.intercept_[0])
     start = 0
-    for f in features:
+    unlinked_w = w[~linked]
+    for k, f in enumerate(features):
         width = f.n_bins - 1
-        out.append([0.0, *(float(v) for v in coef[start : start + width])])
+        raw = np.r_[0.0, coef[start : start + width]]
         start += width
+        # Centre each feature on a typical unrelated pair (its mean contribution over unlinked
+        # pairs is 0) and move the shift into the intercept: the score is unchanged, but a
+        # contribution now reads "more or less link-like than usual", whatever the reference.
+        counts = np.bincount(bins[~linked, k], weights=unlinked_w, minlength=f.n_bins)
+        shift = float(raw @ counts / counts.sum()) if counts.sum() > 0 else 0.0
+        out.append([float(v - shift) for v in raw])
+        intercept += shift
     facts = {"fit_pairs": int(rows.shape[0]), "converged": converged, "c": c}
-    return out, float(model.intercept_[0]), facts
+    return out, intercept, facts

@@ -38,7 +38,12 @@ def best_linked_rank(
 
 
 def top_k_recall(
-    i: Ints, j: Ints, scores: Floats, linked: NDArray[np.bool_], reports: Ints, n_rows: int,
+    i: Ints,
+    j: Ints,
+    scores: Floats,
+    linked: NDArray[np.bool_],
+    reports: Ints,
+    n_rows: int,
     ks: Sequence[int] = (1, 5, 10, 50),
 ) -> dict[int, float]:
     """Share of ``reports`` whose best linked candidate ranks within the top k, for each k.

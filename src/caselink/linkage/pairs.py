@@ -33,7 +33,9 @@ class PairSet:
 
     def subset(self, keep: NDArray[np.bool_]) -> "PairSet":
         """The pairs where ``keep`` is true."""
-        return PairSet(self.i[keep], self.j[keep], self.bins[keep], self.linked[keep], self.feedback[keep])
+        return PairSet(
+            self.i[keep], self.j[keep], self.bins[keep], self.linked[keep], self.feedback[keep]
+        )
 
 
 def model_features(frame: ReportFrame, rows: Ints) -> list[Feature]:
@@ -59,14 +61,22 @@ def labelled_pairs(
         parts_b.append(bin_matrix(features, maker(i, j)))
     if not parts_i:
         empty = np.zeros(0, np.int64)
-        return PairSet(empty, empty, np.zeros((0, len(features)), np.int16), np.zeros(0, bool), np.zeros(0, bool))
+        return PairSet(
+            empty,
+            empty,
+            np.zeros((0, len(features)), np.int16),
+            np.zeros(0, bool),
+            np.zeros(0, bool),
+        )
     i = np.concatenate(parts_i)
     j = np.concatenate(parts_j)
     linked = is_linked(pair_keys(frame, i, j), labelled.linked_keys)
     return PairSet(i, j, np.concatenate(parts_b), linked, np.zeros(i.shape[0], bool))
 
 
-def with_feedback(frame: ReportFrame, pairs: PairSet, feedback: pa.Table | None, features: list[Feature]) -> PairSet:
+def with_feedback(
+    frame: ReportFrame, pairs: PairSet, feedback: pa.Table | None, features: list[Feature]
+) -> PairSet:
     """``pairs`` plus the analyst feedback pairs; a verdict replaces the label-derived status of
     the same pair, and the last verdict on a pair wins."""
     if feedback is None or feedback.num_rows == 0:
@@ -81,8 +91,10 @@ def with_feedback(frame: ReportFrame, pairs: PairSet, feedback: pa.Table | None,
     existing = pair_keys(frame, pairs.i, pairs.j)
     base = pairs.subset(~np.isin(existing, keys))
     return PairSet(
-        np.concatenate([base.i, fi]), np.concatenate([base.j, fj]),
-        np.concatenate([base.bins, bins]), np.concatenate([base.linked, verdict]),
+        np.concatenate([base.i, fi]),
+        np.concatenate([base.j, fj]),
+        np.concatenate([base.bins, bins]),
+        np.concatenate([base.linked, verdict]),
         np.concatenate([base.feedback, np.ones(fi.shape[0], bool)]),
     )
 
@@ -100,9 +112,12 @@ def data_digest(frame: ReportFrame, labelled: Labelled, pairs: PairSet) -> str:
 
 
 def _domains(features: list[Feature]) -> list[str]:
-    return [f.name[len("behaviours_"):-len("_jaccard")] for f in features
-            if f.name.startswith("behaviours_") and f.name != "behaviours_jaccard"]
+    return [
+        f.name[len("behaviours_") : -len("_jaccard")]
+        for f in features
+        if f.name.startswith("behaviours_") and f.name != "behaviours_jaccard"
+    ]
 
 
 def _attributes(features: list[Feature]) -> list[str]:
-    return [f.name[len("attribute_"):] for f in features if f.name.startswith("attribute_")]
+    return [f.name[len("attribute_") :] for f in features if f.name.startswith("attribute_")]

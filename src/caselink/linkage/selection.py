@@ -83,14 +83,20 @@ def cross_validate(
         "n_test_reports": int(labelled.rows.shape[0]),
         "n_reports_with_links": int(reports_with_links.shape[0]),
         "by_family": {},
-        "fold_of": dict(zip(frame.report_id[labelled.rows].tolist(),
-                            fold_of_row[labelled.rows].tolist(), strict=True)),
+        "fold_of": dict(
+            zip(
+                frame.report_id[labelled.rows].tolist(),
+                fold_of_row[labelled.rows].tolist(),
+                strict=True,
+            )
+        ),
     }
     for family in families:
         s = scores[family][tested]
         recall = top_k_recall(test.i, test.j, s, test.linked, reports_with_links, frame.n, KS)
         out["by_family"][family] = {
-            "auc": roc_auc(s, test.linked), **{f"top{k}": v for k, v in recall.items()}
+            "auc": roc_auc(s, test.linked),
+            **{f"top{k}": v for k, v in recall.items()},
         }
     return out
 
@@ -98,6 +104,7 @@ def cross_validate(
 def choose_family(by_family: dict[str, dict[str, float]]) -> str:
     """The family with the best mean of AUC and top-10 recall (the order of FAMILIES breaks a
     tie): AUC for separating pairs, top-10 for what an analyst sees first."""
+
     def merit(name: str) -> float:
         r = by_family[name]
         value = (r["auc"] + r["top10"]) / 2

@@ -46,9 +46,9 @@ def expected_abs_difference(a: Floats, b: Floats, c: Floats, d: Floats) -> Float
         m = overlap & ~p1 & ~p2
         if m.any():
             o = c[m]
-            A, B, C, D = a[m] - o, b[m] - o, c[m] - o, d[m] - o
+            am, bm, cm, dm = a[m] - o, b[m] - o, c[m] - o, d[m] - o
             h = _cube6
-            out[m] = (h(B - C) - h(A - C) - h(B - D) + h(A - D)) / (w1[m] * w2[m])
+            out[m] = (h(bm - cm) - h(am - cm) - h(bm - dm) + h(am - dm)) / (w1[m] * w2[m])
         # a moment inside the other window: E|x - V| = [G'(x - c) - G'(x - d)] / (d - c)
         m = overlap & p1 & ~p2
         if m.any():
@@ -118,18 +118,20 @@ def expected_circular_distance(a: Floats, b: Floats, c: Floats, d: Floats, perio
     with np.errstate(invalid="ignore", divide="ignore"):
         m = ~p1 & ~p2
         if m.any():
-            P = _circular_p
-            A, B, C, D = a[m], b[m], c[m], d[m]
-            corners = P(B - C, period) - P(A - C, period) - P(B - D, period) + P(A - D, period)
+            p = _circular_p
+            am, bm, cm, dm = a[m], b[m], c[m], d[m]
+            corners = (
+                p(bm - cm, period) - p(am - cm, period) - p(bm - dm, period) + p(am - dm, period)
+            )
             out[m] = quarter + corners / (w1[m] * w2[m])
         m = p1 & ~p2
         if m.any():
-            Q = _circular_q
-            out[m] = quarter + (Q(a[m] - c[m], period) - Q(a[m] - d[m], period)) / w2[m]
+            q = _circular_q
+            out[m] = quarter + (q(a[m] - c[m], period) - q(a[m] - d[m], period)) / w2[m]
         m = p2 & ~p1
         if m.any():
-            Q = _circular_q
-            out[m] = quarter + (Q(b[m] - c[m], period) - Q(a[m] - c[m], period)) / w1[m]
+            q = _circular_q
+            out[m] = quarter + (q(b[m] - c[m], period) - q(a[m] - c[m], period)) / w1[m]
     bad = np.isnan(a) | np.isnan(b) | np.isnan(c) | np.isnan(d)
     out[bad] = np.nan
     # The correction is exact in real arithmetic; rounding may stray a hair outside [0, T/2].

@@ -36,16 +36,28 @@ def train(
     frame = as_frame(reports, persons)
     labelled = resolve_labels(frame, labels)
     features = model_features(frame, labelled.rows)
-    pairs = with_feedback(frame, labelled_pairs(frame, labelled, features, settings), feedback, features)
+    pairs = with_feedback(
+        frame, labelled_pairs(frame, labelled, features, settings), feedback, features
+    )
     selection: dict[str, Any] | None = None
-    family = settings.family
+    family: str = settings.family
     if family == "auto":
         cv = cross_validate(
-            frame, labelled, pairs, features, settings,
-            settings.selection_folds, settings.seed, FAMILIES,
+            frame,
+            labelled,
+            pairs,
+            features,
+            settings,
+            settings.selection_folds,
+            settings.seed,
+            FAMILIES,
         )
         family = choose_family(cv["by_family"])
-        selection = {"folds": settings.selection_folds, "chosen": family, "by_family": cv["by_family"]}
+        selection = {
+            "folds": settings.selection_folds,
+            "chosen": family,
+            "by_family": cv["by_family"],
+        }
     training: dict[str, Any] = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_reports": frame.n,

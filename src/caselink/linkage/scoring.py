@@ -1,0 +1,100 @@
+"""Score candidate pairs with a model, streaming, keeping what an analyst will look at."""
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from caselink.linkage.candidates import candidate_batches
+from caselink.linkage.evidence import EvidenceMaker
+from caselink.linkage.frame import ReportFrame, as_frame
+from caselink.linkage.model import LinkModel
+from caselink.linkage.settings import LinkSettings
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+
+def top_per_report(i: Ints, j: Ints, s: Floats, k: int, other_id: Ints) -> NDArray[np.bool_]:
+    """Which pairs are among the k best of either of their reports (ties broken by the other
+    report's id, so the choice is reproducible)."""
+    src = np.concatenate([i, j])
+    dst = np.concatenate([j, i])
+    score = np.concatenate([s, s])
+    order = np.lexsort((other_id[dst], -score, src))
+    src_sorted = src[order]
+    starts = np.flatnonzero(np.r_[True, src_sorted[1:] != src_sorted[:-1]])
+    rank = np.arange(src_sorted.shape[0]) - np.repeat(
+        starts, np.diff(np.r_[starts, src_sorted.shape[0]])
+    )
+    kept = np.zeros(src.shape[0], dtype=bool)
+    kept[order] = rank < k
+    n = i.shape[0]
+    return np.asarray(kept[:n] | kept[n:])
+
+
+def score_rows(
+    frame: ReportFrame,
+    model: LinkModel,
+    settings: LinkSettings | None = None,
+    keep_top: int | None = None,
+    min_score: float | None = None,
+) -> tuple[Ints, Ints, Floats]:
+    """Scores of the candidate pairs of ``frame`` as row arrays (i, j, score).
+
+    Pairs stream from DuckDB in batches; each batch is scored and filtered at once. With
+    ``min_score`` only pairs scoring at least that are kept; with ``keep_top`` only pairs in the
+    top ``keep_top`` of at least one of their two reports (pruned as it goes, which is safe
+    because more pairs can only push a pair down a list).
+    """
+    settings = settings or model.settings
+    maker = EvidenceMaker(frame, domains=model.domains(), attributes=model.attributes())
+    kept_i: list[Ints] = []
+    kept_j: list[Ints] = []
+    kept_s: list[Floats] = []
+    held = 0
+    budget = max(4 * settings.batch_pairs, 4 * frame.n * (keep_top or 0))
+    for i, j in candidate_batches(frame, settings):
+        s = model.score_evidence(maker(i, j))
+        if min_score is not None:
+            keep = s >= min_score
+            i, j, s = i[keep], j[keep], s[keep]
+        kept_i.append(i)
+        kept_j.append(j)
+        kept_s.append(s)
+        held += i.shape[0]
+        if keep_top is not None and held > budget:
+            ci, cj, cs = np.concatenate(kept_i), np.concatenate(kept_j), np.concatenate(kept_s)
+            keep = top_per_report(ci, cj, cs, keep_top, frame.report_id)
+            kept_i, kept_j, kept_s = [ci[keep]], [cj[keep]], [cs[keep]]
+            held = int(keep.sum())
+    if not kept_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    i, j, s = np.concatenate(kept_i), np.concatenate(kept_j), np.concatenate(kept_s)
+    if keep_top is not None:
+        keep = top_per_report(i, j, s, keep_top, frame.report_id)
+        i, j, s = i[keep], j[keep], s[keep]
+    return i, j, s
+
+
+def score(
+    reports: "pa.Table | ReportFrame",
+    model: LinkModel,
+    *,
+    settings: LinkSettings | None = None,
+    persons: pa.Table | None = None,
+    keep_top: int | None = None,
+    min_score: float | None = None,
+) -> pa.Table:
+    """Score every candidate pair: a table (report_id_a, report_id_b, score) sorted by score,
+    highest first, with report_id_a < report_id_b.
+
+    ``settings`` default to the model's (the candidate rule it was trained under). ``keep_top``
+    keeps only each report's best ``keep_top`` pairs and ``min_score`` only pairs scoring at
+    least that much, which is how a national run stays within memory.
+    """
+    frame = as_frame(reports, persons)
+    i, j, s = score_rows(frame, model, settings, keep_top, min_score)
+    a, b = frame.report_id[i], frame.report_id[j]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    order = np.lexsort((hi, lo, -s))
+    return pa.table({"report_id_a": lo[order], "report_id_b": hi[order], "score": s[order]})
