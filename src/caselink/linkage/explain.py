@@ -114,16 +114,14 @@ def _reason(
     pretty = name.replace("attribute_", "").replace("_", " ")
     if name == "relationship":
         return f"relationship {str(value).replace('|', ' / ')} {sign}" if known else None
+    code = int(value) if isinstance(value, int) else -1
     if name == "same_person":
-        return {1: f"same suspect named in both {sign}", 0: f"different suspects named {sign}"}.get(
-            int(value or -1)
-        )
-    if name in ("offender_age", "offender_height"):
-        return {
-            1: f"{pretty} bands overlap {sign}",
-            0: f"{pretty} bands do not overlap {sign}",
-        }.get(int(value))  # type: ignore[arg-type]
-    return {1: f"same {pretty} {sign}", 0: f"different {pretty} {sign}"}.get(int(value))  # type: ignore[arg-type]
+        words = {1: "same suspect named in both", 0: "different suspects named"}
+    elif name in ("offender_age", "offender_height"):
+        words = {1: f"{pretty} bands overlap", 0: f"{pretty} bands do not overlap"}
+    else:
+        words = {1: f"same {pretty}", 0: f"different {pretty}"}
+    return f"{words[code]} {sign}" if code in words else None
 
 
 def _value(ev: Evidence, name: str, k: int, rel: list[str | None]) -> float | int | str | None:

@@ -45,6 +45,13 @@ class Feature:
     edges: tuple[float, ...] = ()
     levels: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # edges are floats whatever they were written as, so the spec (and its version digest)
+        # reads the same before and after a JSON round trip
+        object.__setattr__(self, "edges", tuple(float(e) for e in self.edges))
+        if list(self.edges) != sorted(set(self.edges)):
+            raise ValueError(f"feature {self.name}: edges must increase")
+
     @property
     def n_bins(self) -> int:
         if self.kind == "numeric":

@@ -74,6 +74,62 @@ Words = NDArray[np.uint64]
 _US_PER_DAY = 86_400_000_000
 
 
+class InvalidInput(InvalidValue, ValueError):
+    """An input table linkage cannot use: a domain refusal that is also a ValueError."""
+
+
+_TS = pa.timestamp("us", tz="UTC")
+REPORTS_SCHEMA = pa.schema(
+    [
+        pa.field("report_id", pa.int64(), nullable=False),
+        pa.field("force", pa.string(), nullable=False),
+        pa.field("reference", pa.string()),
+        pa.field("status", pa.string()),
+        pa.field("cancellation_code", pa.string()),
+        pa.field("offence_code", pa.string()),
+        pa.field("reported_at", _TS, nullable=False),
+        pa.field("occurred_from", _TS),
+        pa.field("occurred_to", _TS),
+        pa.field("latitude", pa.float64()),
+        pa.field("longitude", pa.float64()),
+        pa.field("x", pa.float64()),
+        pa.field("y", pa.float64()),
+        pa.field("area_code", pa.string()),
+        pa.field("behaviours", pa.list_(pa.string())),
+        pa.field("attributes", pa.map_(pa.string(), pa.list_(pa.string()))),
+        pa.field("offender_sex", pa.string()),
+        pa.field("offender_age_band", pa.string()),
+        pa.field("offender_height", pa.string()),
+        pa.field("offender_build", pa.string()),
+        pa.field("offender_ethnic_appearance", pa.string()),
+        pa.field("relationship", pa.string()),
+    ]
+)
+PERSONS_SCHEMA = pa.schema([pa.field("report_id", pa.int64()), pa.field("entity_id", pa.string())])
+LABELS_SCHEMA = pa.schema([pa.field("offender_id", pa.string()), pa.field("report_id", pa.int64())])
+
+
+def reports_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
+    """An input table in REPORTS_SCHEMA from plain rows (dicts); a missing key is null, an
+    ``attributes`` dict becomes a map and datetimes must carry their time zone or be UTC."""
+    columns: dict[str, list[Any]] = {f.name: [] for f in REPORTS_SCHEMA}
+    for row in rows:
+        unknown = set(row) - set(columns)
+        if unknown:
+            raise InvalidInput("reports", sorted(unknown), "not columns of the input schema")
+        for name, values in columns.items():
+            value = row.get(name)
+            if name == "attributes" and isinstance(value, Mapping):
+                value = [(k, [v] if isinstance(v, str) else list(v)) for k, v in value.items()]
+            if name == "behaviours" and value is None:
+                value = []
+            values.append(value)
+    return pa.table(
+        {f.name: pa.array(columns[f.name], type=f.type) for f in REPORTS_SCHEMA},
+        schema=REPORTS_SCHEMA,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Bitsets:
     """Sets of values per report as bit rows: ``bits[i]`` has bit k set when report i has
@@ -188,7 +244,7 @@ def _days(table: pa.Table, name: str) -> Floats:
     if col is None:
         return np.full(table.num_rows, np.nan)
     if not pa.types.is_timestamp(col.type):
-        raise InvalidValue(name, str(col.type), "must be a timestamp column")
+        raise InvalidInput(name, str(col.type), "must be a timestamp column")
     tz = col.type.tz
     col = col.cast(pa.timestamp("us", tz=tz)) if tz else col.cast(pa.timestamp("us"))
     micros = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -264,7 +320,7 @@ def _behaviour_bits(table: pa.Table) -> Bitsets:
     rows: list[list[str]] = [[] for _ in range(table.num_rows)]
     if col is not None:
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            raise InvalidValue(
+            raise InvalidInput(
                 "behaviours", str(col.type), "must be a list of 'domain:code' strings"
             )
         rows = [[str(v).strip().lower() for v in (row or []) if v] for row in col.to_pylist()]
@@ -309,7 +365,7 @@ def _attribute_bits(table: pa.Table) -> dict[str, Bitsets]:
 def _suspects(report_id: Ints, persons: pa.Table) -> dict[int, frozenset[int]]:
     for name in ("report_id", "entity_id"):
         if name not in persons.column_names:
-            raise InvalidValue("persons", name, "the persons table needs report_id and entity_id")
+            raise InvalidInput("persons", name, "the persons table needs report_id and entity_id")
     rid = np.asarray(persons.column("report_id").cast(pa.int64()).to_numpy(zero_copy_only=False))
     ent = persons.column("entity_id").cast(pa.string()).to_pylist()
     order = np.argsort(report_id, kind="stable")
@@ -338,26 +394,26 @@ def _with_persons(frame: ReportFrame, persons: pa.Table) -> ReportFrame:
 def _build(table: pa.Table, persons: pa.Table | None) -> ReportFrame:
     missing = [c for c in REQUIRED if c not in table.column_names]
     if missing:
-        raise InvalidValue("reports", missing, "the reports table lacks required columns")
+        raise InvalidInput("reports", missing, "the reports table lacks required columns")
     if table.column("report_id").null_count:
-        raise InvalidValue("report_id", None, "every report needs an id")
+        raise InvalidInput("report_id", None, "every report needs an id")
     report_id = np.asarray(
         table.column("report_id").cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64
     )
     if np.unique(report_id).shape[0] != report_id.shape[0]:
-        raise InvalidValue("report_id", "duplicates", "report ids must be unique")
+        raise InvalidInput("report_id", "duplicates", "report ids must be unique")
     force = _strings(table, "force")
     if any(f is None for f in force):
-        raise InvalidValue("force", None, "every report needs its force")
+        raise InvalidInput("force", None, "every report needs its force")
     status = np.asarray(
         [(s or "incident").strip().lower() for s in _strings(table, "status")], dtype=object
     )
     unknown = sorted(set(status.tolist()) - set(STATUSES))
     if unknown:
-        raise InvalidValue("status", unknown, f"must be one of {', '.join(STATUSES)}")
+        raise InvalidInput("status", unknown, f"must be one of {', '.join(STATUSES)}")
     reported = _days(table, "reported_at")
     if np.isnan(reported).any():
-        raise InvalidValue("reported_at", None, "every report needs its first-contact time")
+        raise InvalidInput("reported_at", None, "every report needs its first-contact time")
     occ_lo = _days(table, "occurred_from")
     occ_hi = _days(table, "occurred_to")
     occ_hi = np.where(np.isnan(occ_hi), occ_lo, occ_hi)  # no end: a moment (or an open end)

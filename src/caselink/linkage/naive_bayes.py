@@ -1,17 +1,17 @@
 """Naive Bayes over binned evidence with shrinkage (Porter & Reich's crimelinkage approach).
 
 For each feature and bin b, with n_L(b), n_U(b) the (weighted) counts of linked and unlinked
-training pairs in the bin, N_L, N_U their totals and q(b) = (n_L(b) + n_U(b)) / (N_L + N_U) the
-pooled share of the bin,
+training pairs in the bin and N_L, N_U their totals, the Bayes factor of the bin is the ratio
+P(b | linked) / P(b | unlinked). Equivalently it is the ratio of the linked count observed in
+the bin to the count expected there if the bin said nothing, E(b) = N_L n_U(b) / N_U. With a
+Gamma prior of mean 1 and shape m (LinkSettings.shrinkage) on that ratio, its posterior mean is
 
-    P(b | linked)   = (n_L(b) + m q(b)) / (N_L + m)
-    P(b | unlinked) = (n_U(b) + m q(b)) / (N_U + m)
-    weight(b)       = log P(b | linked) - log P(b | unlinked)
+    BF(b) = (n_L(b) + m) / (E(b) + m),      weight(b) = log BF(b)
 
-m (LinkSettings.shrinkage) pseudo-pairs spread like the pooled data pull both estimates toward
-the same value, so a bin seen in few linked pairs gets a weight near 0 instead of a wild one;
-a bin never seen at all has weight 0. Features are assumed independent given the link status,
-which is why the log Bayes factors add.
+so a bin with little evidence either way (few linked pairs seen *and* few expected) gets a
+weight near 0, while a bin where many linked pairs were expected and none seen, or the reverse,
+keeps a strong weight. m = 0 is the raw ratio (infinite when a count is 0). Features are taken
+as independent given the link status, which is why the log Bayes factors add.
 """
 
 from collections.abc import Sequence
@@ -36,18 +36,16 @@ def bin_counts(
 def shrunk_log_bayes_factors(
     n_l: NDArray[np.float64], n_u: NDArray[np.float64], shrinkage: float
 ) -> NDArray[np.float64]:
-    """Per-bin log Bayes factors from linked and unlinked counts, shrunk as in the module doc."""
+    """Per-bin log Bayes factors from linked and unlinked counts, shrunk as in the module doc;
+    all zero when either class is empty."""
     total_l, total_u = float(n_l.sum()), float(n_u.sum())
-    pooled = n_l + n_u
     if total_l <= 0 or total_u <= 0:
         return np.zeros_like(n_l)
-    q = pooled / pooled.sum()
-    p_l = (n_l + shrinkage * q) / (total_l + shrinkage)
-    p_u = (n_u + shrinkage * q) / (total_u + shrinkage)
-    out = np.zeros_like(n_l)
-    seen = (p_l > 0) & (p_u > 0)
-    out[seen] = np.log(p_l[seen]) - np.log(p_u[seen])
-    return out
+    expected = total_l * n_u / total_u
+    with np.errstate(divide="ignore"):
+        out = np.log(n_l + shrinkage) - np.log(expected + shrinkage)
+    out[(n_l + n_u) == 0] = 0.0  # a bin never seen says nothing
+    return np.asarray(out, dtype=np.float64)
 
 
 def fit_naive_bayes(

@@ -19,15 +19,16 @@ class LinkSettings:
     windows, and distance). A pair whose place cannot be compared (one or both reports without
     coordinates in a shared system) is compared when the time rule holds and both reports are of
     the same force (``unplaced_rule="same_force"``), or share an area code when both have one
-    (``"same_area"``, falling back to the force). ``shrinkage`` is the number of pseudo-pairs
-    that pull each naive-Bayes bin toward a Bayes factor of 1. ``family`` picks the model
-    ("auto" chooses by cross-validation on the training reports).
+    (``"same_area"``: same force, and same area code when both have one). ``shrinkage`` is the
+    shape of the Gamma prior that pulls each naive-Bayes bin's Bayes factor toward 1 (in
+    pseudo-counts of linked pairs). ``family`` picks the model ("auto" chooses by
+    cross-validation on the training reports).
     """
 
     max_days: float = 365.0
     max_km: float = 50.0
     unplaced_rule: UnplacedRule = "same_force"
-    shrinkage: float = 10.0
+    shrinkage: float = 2.0
     family: Family = "auto"
     logistic_c: float = 0.5
     max_unlinked_pairs: int = 400_000  # logistic regression sees a weighted sample beyond this

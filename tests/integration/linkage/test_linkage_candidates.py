@@ -1,0 +1,113 @@
+"""Candidate pairs from DuckDB against brute force."""
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
+from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
+from caselink.linkage.frame import reports_table
+from caselink.linkage.geometry import pair_distance_km
+
+
+def _random_reports(n: int, seed: int, years: float) -> ReportFrame:
+    rng = np.random.default_rng(seed)
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    rows = []
+    for k in range(n):
+        start = t0 + timedelta(days=float(rng.uniform(0, 365 * years)))
+        kind = rng.choice(["ll", "xy", "both", "none"], p=[0.6, 0.15, 0.15, 0.1])
+        span = rng.choice([0.0, 0.3, 40.0, 500.0], p=[0.5, 0.3, 0.15, 0.05])
+        row = {
+            "report_id": 1000 + k,
+            "force": f"F{rng.integers(0, 4)}",
+            "reported_at": start + timedelta(days=5),
+            "occurred_from": start if rng.random() > 0.1 else None,
+            "occurred_to": start + timedelta(days=float(span)) if span else None,
+            "area_code": f"A{rng.integers(0, 3)}" if rng.random() < 0.7 else None,
+        }
+        if kind in ("ll", "both"):
+            row["latitude"] = float(rng.uniform(50.5, 51.5))
+            row["longitude"] = float(rng.uniform(-1.0, 0.5))
+        if kind in ("xy", "both"):
+            row["x"] = float(rng.uniform(400_000, 480_000))
+            row["y"] = float(rng.uniform(100_000, 180_000))
+        rows.append(row)
+    return ReportFrame.from_arrow(reports_table(rows))
+
+
+def _brute_force(frame: ReportFrame, settings: LinkSettings) -> set[tuple[int, int]]:
+    i, j = np.triu_indices(frame.n, k=1)
+    d = settings.max_days
+    time_ok = (frame.cand_lo[j] <= frame.cand_hi[i] + d) & (
+        frame.cand_lo[i] <= frame.cand_hi[j] + d
+    )
+    placed = (~np.isnan(frame.latitude[i]) & ~np.isnan(frame.latitude[j])) | (
+        ~np.isnan(frame.x[i]) & ~np.isnan(frame.x[j])
+    )
+    with np.errstate(invalid="ignore"):
+        near = (
+            pair_distance_km(frame.latitude, frame.longitude, frame.x, frame.y, i, j)
+            <= settings.max_km
+        )
+    same = frame.force_code[i] == frame.force_code[j]
+    if settings.unplaced_rule == "same_area":
+        a, b = frame.area_code[i], frame.area_code[j]
+        same &= (a < 0) | (b < 0) | (a == b)
+    keep = time_ok & ((placed & near) | (~placed & same))
+    return set(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("years", "settings"),
+    [
+        (1.0, LinkSettings(max_days=60, max_km=15)),
+        (6.0, LinkSettings(max_days=90, max_km=20)),  # spans many time buckets
+        (3.0, LinkSettings(max_days=30, max_km=10, unplaced_rule="same_area")),
+        (2.0, LinkSettings(max_days=0, max_km=25)),
+    ],
+)
+def test_candidates_are_exactly_the_brute_force_set(years: float, settings: LinkSettings) -> None:
+    frame = _random_reports(700, seed=int(years * 10), years=years)
+    i, j = candidate_rows(frame, settings)
+    got = list(zip(i.tolist(), j.tolist(), strict=True))
+    assert len(got) == len(set(got)), "a pair came out twice"
+    assert all(a < b for a, b in got)
+    want = _brute_force(frame, settings)
+    assert len(want) > 100
+    assert set(got) == want
+
+
+def test_no_pair_lies_outside_the_window() -> None:
+    frame = _random_reports(500, seed=5, years=3)
+    settings = LinkSettings(max_days=45, max_km=12)
+    i, j = candidate_rows(frame, settings)
+    gap = np.maximum(frame.cand_lo[j] - frame.cand_hi[i], frame.cand_lo[i] - frame.cand_hi[j])
+    assert (gap <= 45 + 1e-9).all()
+    d = pair_distance_km(frame.latitude, frame.longitude, frame.x, frame.y, i, j)
+    placed = ~np.isnan(d)
+    assert (d[placed] <= 12 + 1e-9).all()
+    assert (frame.force_code[i[~placed]] == frame.force_code[j[~placed]]).all()
+
+
+def test_one_report_candidates_agree_with_the_full_pass() -> None:
+    frame = _random_reports(400, seed=9, years=2)
+    settings = LinkSettings(max_days=60, max_km=15)
+    i, j = candidate_rows(frame, settings)
+    for row in (0, 17, 250):
+        want = set(j[i == row].tolist()) | set(i[j == row].tolist())
+        assert set(candidates_of(frame, row, settings).tolist()) == want
+
+
+def test_candidate_table_uses_report_ids_and_sql_is_inspectable() -> None:
+    frame = _random_reports(50, seed=2, years=1)
+    table = candidate_pairs(frame, LinkSettings(max_days=365, max_km=80))
+    assert table.column_names == ["report_id_a", "report_id_b"]
+    a = table.column("report_id_a").to_numpy()
+    b = table.column("report_id_b").to_numpy()
+    assert (a < b).all()
+    assert a.min() >= 1000
+    sql = candidate_sql(LinkSettings(), bucketed=False)
+    assert "asin" in sql
+    assert "50.0" in sql

@@ -1,0 +1,139 @@
+"""Training, scoring and evaluation end to end on simulated reports."""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from caselink.linkage import LinkModel, LinkSettings, evaluate, evidence, score, train
+
+
+def test_training_learns_that_near_and_alike_means_linked(simulated) -> None:
+    reports, labels, _ = simulated
+    model = train(reports, labels, settings=LinkSettings(family="naive_bayes"))
+    assert model.family == "naive_bayes"
+    w = dict(zip(model.feature_names, model.weights, strict=True))
+    assert w["distance_km"][4] > 1.0 > -1.0 > w["distance_km"][-2]  # 2-3 km vs 40-50 km
+    assert w["behaviours_approach_jaccard"][-1] > 0  # the same approach
+    t = model.training
+    assert t["n_linked_pairs"] > 50
+    assert t["n_linked_pairs"] + t["n_unlinked_pairs"] == t["n_pairs"]
+    assert len(t["data_digest"]) == 64
+
+
+def test_auto_chooses_a_family_by_cross_validation(simulated) -> None:
+    reports, labels, _ = simulated
+    model = train(reports, labels)
+    selection = model.training["selection"]
+    assert model.family == selection["chosen"]
+    assert set(selection["by_family"]) == {"naive_bayes", "logistic"}
+
+
+def test_a_loaded_model_scores_every_pair_the_same(simulated, tmp_path) -> None:
+    reports, labels, _ = simulated
+    model = train(reports, labels, settings=LinkSettings(family="logistic"))
+    model.save(tmp_path / "m.json")
+    loaded = LinkModel.load(tmp_path / "m.json")
+    a = score(reports, model)
+    b = score(reports, loaded)
+    assert a.equals(b)
+    ev = evidence(reports, a.slice(0, 200).select(["report_id_a", "report_id_b"]))
+    scored = loaded.score(ev)
+    np.testing.assert_array_equal(
+        scored.column("score").to_numpy(), a.column("score").to_numpy()[:200]
+    )
+    parts = np.stack([scored.column(f"contribution_{n}").to_numpy() for n in loaded.feature_names])
+    np.testing.assert_allclose(parts.sum(axis=0) + loaded.offset, scored.column("score").to_numpy())
+
+
+def test_keep_top_keeps_each_reports_best_pairs(simulated) -> None:
+    reports, labels, _ = simulated
+    model = train(reports, labels, settings=LinkSettings(family="naive_bayes"))
+    full = score(reports, model)
+    top = score(reports, model, keep_top=3, min_score=-5.0)
+    assert 0 < top.num_rows < full.num_rows
+    assert min(top.column("score").to_pylist()) >= -5.0
+    # every report's best pair in the full list survives
+    best = {}
+    for a, b, s in zip(
+        *(full.column(c).to_pylist() for c in ("report_id_a", "report_id_b", "score")), strict=True
+    ):
+        for r in (a, b):
+            if s >= -5.0 and (r not in best or s > best[r][0]):
+                best[r] = (s, (a, b))
+    kept = set(
+        zip(
+            top.column("report_id_a").to_pylist(),
+            top.column("report_id_b").to_pylist(),
+            strict=True,
+        )
+    )
+    assert {p for _, p in best.values()} <= kept
+
+
+def test_feedback_joins_and_overrides_the_training_pairs(simulated) -> None:
+    reports, labels, _ = simulated
+    settings = LinkSettings(family="naive_bayes")
+    base = train(reports, labels, settings=settings)
+    ids = reports.column("report_id").to_pylist()
+    feedback = pa.table(
+        {
+            "report_id_a": [ids[0], ids[1]],
+            "report_id_b": [ids[-1], ids[-2]],
+            "verdict": ["confirmed", "rejected"],
+        }
+    )
+    model = train(reports, labels, settings=settings, feedback=feedback)
+    assert model.training["n_feedback_pairs"] == 2
+    assert model.training["n_linked_pairs"] == base.training["n_linked_pairs"] + 1
+    assert model.training["data_digest"] != base.training["data_digest"]
+    with pytest.raises(ValueError, match="confirmed or rejected"):
+        train(
+            reports,
+            labels,
+            settings=settings,
+            feedback=feedback.set_column(2, "verdict", pa.array(["yes", "no"])),
+        )
+
+
+def test_evaluation_splits_offenders_and_reports_its_figures(simulated) -> None:
+    reports, labels, _ = simulated
+    # a co-offended report joins two offenders into one group
+    first_two = labels.slice(0, 2).column("report_id").to_pylist()
+    extra = pa.table(
+        {"offender_id": ["co-offender"] * 2, "report_id": pa.array(first_two, pa.int64())}
+    )
+    labels = pa.concat_tables([labels, extra])
+    result = evaluate(reports, labels, folds=4, seed=1)
+    for key in ("auc", "top1", "top5", "top10", "top50", "n_pairs", "n_linked_pairs", "family"):
+        assert key in result
+    assert result["auc"] > 0.85
+    assert result["top1"] <= result["top5"] <= result["top10"] <= result["top50"] <= 1
+    assert result["top10"] > 0.7
+    assert 0 < result["n_linked_pairs"] < result["n_pairs"]
+    fold_of = result["fold_of"]
+    folds_of_offender: dict[str, set[int]] = {}
+    for off, rid in zip(
+        labels.column("offender_id").to_pylist(),
+        labels.column("report_id").to_pylist(),
+        strict=True,
+    ):
+        folds_of_offender.setdefault(off, set()).add(fold_of[rid])
+    assert all(len(f) == 1 for f in folds_of_offender.values()), "an offender sits in two folds"
+    assert set(fold_of.values()) == {0, 1, 2, 3}
+    assert evaluate(reports, labels, folds=4, seed=1)["auc"] == result["auc"]
+
+
+def test_unknown_report_ids_in_labels_are_an_error(simulated) -> None:
+    reports, labels, _ = simulated
+    bad = pa.concat_tables(
+        [
+            labels,
+            pa.table(
+                {"offender_id": ["X", "Y"], "report_id": pa.array([999_999, 888_888], pa.int64())}
+            ),
+        ]
+    )
+    with pytest.raises(ValueError, match="888888, 999999"):
+        evaluate(reports, bad)
+    with pytest.raises(ValueError, match="999999"):
+        train(reports, bad)

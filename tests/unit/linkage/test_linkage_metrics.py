@@ -1,0 +1,29 @@
+"""ROC AUC and top-k recall."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from caselink.linkage.metrics import best_linked_rank, roc_auc, top_k_recall
+
+
+def test_auc_agrees_with_scikit_learn_including_ties() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.random(500) < 0.2
+    s = np.round(rng.normal(y * 1.0, 1.0), 1)
+    assert roc_auc(s, y) == pytest.approx(roc_auc_score(y, s))
+    assert np.isnan(roc_auc(s, np.zeros(500, bool)))
+
+
+def test_rank_counts_ties_against_the_link() -> None:
+    # report 0 has candidates 1 (linked, 2.0), 2 (2.0) and 3 (5.0)
+    i = np.array([0, 0, 0])
+    j = np.array([1, 2, 3])
+    s = np.array([2.0, 2.0, 5.0])
+    linked = np.array([True, False, False])
+    rank = best_linked_rank(i, j, s, linked, 4)
+    assert rank[0] == 3  # 3 candidates score at least 2.0
+    assert rank[1] == 1  # report 1's only candidate is its link
+    assert np.isinf(rank[2])
+    got = top_k_recall(i, j, s, linked, np.array([0, 1]), 4, ks=(1, 3))
+    assert got == {1: 0.5, 3: 1.0}
