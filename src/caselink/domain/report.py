@@ -4,6 +4,7 @@ Every change goes through a method here, which applies the rules and appends an 
 storage layer writes the events and the new state together, or neither.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -146,6 +147,18 @@ class Report:
     def record(self, actor: str, at: datetime, source: str) -> None:
         """Bring the report into the record: one event holding every fact it arrived with."""
         self._emit(EventKind.RECORDED, actor, at, **self.recorded_payload(source))
+
+    def imported_payload(self, source: str, origin: Mapping[str, str]) -> dict[str, Any]:
+        """What the RECORDED event of an imported report says: the source record exactly as it
+        arrived (the facts follow from it by the format's documented rules) and the status the
+        report took, which a pending cancellation may have changed."""
+        pending = self.pending_cancellation
+        return {
+            "source": source,
+            "status": self.status.value,
+            "pending_cancellation": pending.code.value if pending else None,
+            "record": {k: v for k, v in origin.items() if v},
+        }
 
     def recorded_payload(self, source: str) -> dict[str, Any]:
         """What the RECORDED event of this report says: where it came from and all its facts."""

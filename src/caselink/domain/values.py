@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from caselink.domain.errors import InvalidValue
 
@@ -92,6 +93,11 @@ def parse_range(field: str, text: str | None, upper: int) -> tuple[int, int] | N
     """A band such as "25-34", "30", "60+" or "25-" as (low, high) inclusive, or None when empty."""
     if text is None or not text.strip():
         return None
+    return _parse_range(field, text, upper)
+
+
+@lru_cache(maxsize=4096)  # bands repeat across reports; parsing each once is enough
+def _parse_range(field: str, text: str, upper: int) -> tuple[int, int]:
     m = _RANGE.match(text)
     if not m:
         raise InvalidValue(field, text, "write a number or a band such as 25-34 or 60+")

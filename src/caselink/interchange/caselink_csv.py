@@ -117,7 +117,8 @@ class _Row:
             return None
 
     def text(self, column: str) -> str | None:
-        return self.cells.get(column, "").strip() or None
+        cell = self.cells.get(column)
+        return (cell.strip() or None) if cell else None
 
     def required(self, column: str) -> str | None:
         value = self.text(column)
@@ -269,46 +270,61 @@ def _offence_code(row: _Row) -> str | None:
 
 
 class _MoColumns:
-    """The file's mo.* columns, and what each value in them means (cached: codes repeat)."""
+    """The file's mo.* columns, and what each cell in them means.
+
+    Cells repeat heavily ("gagged|bound" in thousands of rows), so each distinct cell of a
+    column is interpreted once and remembered, up to a bound that keeps memory flat.
+    """
+
+    _CACHE_LIMIT = 20_000
 
     def __init__(self, header: tuple[str, ...], taxonomy: Taxonomy) -> None:
         self._columns = [
             (c, c[3:], taxonomy.is_domain(c[3:])) for c in header if c.startswith("mo.")
         ]
         self._taxonomy = taxonomy
-        self._known: dict[tuple[str, str], Behaviour | str] = {}  # a behaviour, or why not
+        self._known: dict[
+            tuple[str, str],
+            tuple[tuple[Behaviour, ...], tuple[str, ...], tuple[tuple[str, str], ...]],
+        ] = {}
 
-    def _behaviour(self, domain: str, code: str) -> Behaviour | str:
-        key = (domain, code)
-        found = self._known.get(key)
-        if found is None:
+    def _interpret(
+        self, name: str, is_domain: bool, cell: str
+    ) -> tuple[tuple[Behaviour, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+        """(behaviours, attribute values, (bad code, reason) pairs) for one cell."""
+        given = cells.values(cell)
+        if not is_domain:
+            return (), tuple(dict.fromkeys(given)), ()
+        found: list[Behaviour] = []
+        bad: list[tuple[str, str]] = []
+        for code in given:
             try:
-                found = self._taxonomy.behaviour(domain, code)
+                found.append(self._taxonomy.behaviour(name, code))
             except InvalidValue as exc:
-                found = exc.reason
-            self._known[key] = found
-        return found
+                bad.append((code, exc.reason))
+        return tuple(found), (), tuple(bad)
 
     def parse(self, row: _Row) -> tuple[frozenset[Behaviour], dict[str, tuple[str, ...]]]:
-        behaviours: set[Behaviour] = set()
+        behaviours: list[Behaviour] = []
         attributes: dict[str, tuple[str, ...]] = {}
         get = row.cells.get
+        known = self._known
         for column, name, is_domain in self._columns:
             cell = get(column, "")
             if not cell:
                 continue
-            given = cells.values(cell)
-            if not given:
-                continue
-            if is_domain:
-                for code in given:
-                    found = self._behaviour(name, code)
-                    if isinstance(found, Behaviour):
-                        behaviours.add(found)
-                    else:
-                        row.error(column, found, code)
-            else:
-                attributes[name] = tuple(dict.fromkeys(given))
+            key = (column, cell)
+            meaning = known.get(key)
+            if meaning is None:
+                meaning = self._interpret(name, is_domain, cell)
+                if len(known) < self._CACHE_LIMIT:
+                    known[key] = meaning
+            found, values, bad = meaning
+            behaviours.extend(found)
+            if values:
+                attributes[name] = values
+            for code, reason in bad:
+                row.error(column, reason, code)
         return frozenset(behaviours), attributes
 
 

@@ -21,8 +21,8 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 def pipeline(
     items: Iterable[T], work: Callable[[list[T]], list[R]], workers: int, batch_size: int
-) -> Iterator[list[R]]:
-    """Yield ``work(batch)`` for consecutive batches, in order.
+) -> Iterator[tuple[list[T], list[R]]]:
+    """Yield each batch with ``work(batch)``, for consecutive batches, in order.
 
     With workers > 0 the batches are worked in that many processes while the caller consumes
     earlier results; at most two batches per worker are in flight, so memory stays flat.
@@ -31,17 +31,21 @@ def pipeline(
     """
     if workers <= 0:
         for batch in batches(items, batch_size):
-            yield work(batch)
+            yield batch, work(batch)
         return
     context = multiprocessing.get_context("forkserver")
+    # Workers fork from a server that has already imported caselink, so each starts at once.
+    context.set_forkserver_preload(["caselink.services.importing"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    pending: deque[Future[list[R]]] = deque()
+    pending: deque[tuple[list[T], Future[list[R]]]] = deque()
     try:
         for batch in batches(items, batch_size):
-            pending.append(pool.submit(work, batch))
+            pending.append((batch, pool.submit(work, batch)))
             if len(pending) > 2 * workers:
-                yield pending.popleft().result()
+                done, future = pending.popleft()
+                yield done, future.result()
         while pending:
-            yield pending.popleft().result()
+            done, future = pending.popleft()
+            yield done, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -20,7 +20,9 @@ def _sqlite_time(value: datetime | None) -> str | None:
     if value is None:
         return None
     # SQLAlchemy's SQLite DATETIME storage format, naive UTC with microseconds.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_date(value: date | None) -> str | None:

@@ -22,79 +22,6 @@ from caselink.domain.values import (
 
 LIST_SEPARATOR = "|"
 
-
-def report_values(report: Report) -> dict[str, Any]:
-    """The reports-table columns of a report (without id, source and digest)."""
-    occ, loc, off = report.occurred, report.location, report.offender
-    return {
-        "force": report.force,
-        "reference": report.reference,
-        "reported_at": report.reported_at,
-        "occurred_from": occ.start,
-        "occurred_to": occ.end,
-        "latitude": loc.latitude,
-        "longitude": loc.longitude,
-        "x": loc.x,
-        "y": loc.y,
-        "area_code": loc.area_code,
-        "offence_code": report.offence_code,
-        "status": report.status.value,
-        "narrative": report.narrative,
-        "recording_rationale": report.recording_rationale,
-        "decided_at": report.decided_at,
-        "offender_sex": off.sex,
-        "offender_age_band": off.age_band,
-        "offender_height": off.height,
-        "offender_build": off.build,
-        "offender_ethnic_appearance": off.ethnic_appearance,
-        "offender_accent": off.accent,
-        "offender_marks": off.marks,
-        "relationship": report.relationship.value if report.relationship else None,
-        "behaviours": LIST_SEPARATOR.join(
-            sorted(f"{b.domain}:{b.code}" for b in report.behaviours)
-        ),
-        "attributes": json.dumps(report.attributes, sort_keys=True, ensure_ascii=False)
-        if report.attributes
-        else "{}",
-        "version": report.version,
-    }
-
-
-def cancellation_values(c: Cancellation, report_id: int) -> dict[str, Any]:
-    return {
-        "report_id": report_id,
-        "code": c.code.value,
-        "rationale": c.rationale,
-        "evidence": c.evidence,
-        "requested_by": c.requested_by,
-        "requested_at": c.requested_at,
-        "state": c.state.value,
-        "decided_by": c.decided_by,
-        "decided_at": c.decided_at,
-        "decision_note": c.decision_note,
-        "complainant_informed_at": c.complainant_informed_at,
-    }
-
-
-def person_values(p: Person, report_id: int, person_key: str) -> dict[str, Any]:
-    dob = p.date_of_birth
-    return {
-        "report_id": report_id,
-        "person_key": person_key,
-        "role": p.role.value,
-        "source_id": p.source_id,
-        "forename": p.forename,
-        "surname": p.surname,
-        "aliases": LIST_SEPARATOR.join(p.aliases) or None,
-        "dob_as_given": dob.as_given if dob else None,
-        "dob": dob.parsed if dob else None,
-        "address": p.address,
-        "postcode": p.postcode,
-        "phone": p.phone,
-        "identifiers": LIST_SEPARATOR.join(p.identifiers) or None,
-    }
-
-
 REPORT_VALUE_COLUMNS: tuple[str, ...] = (
     "force",
     "reference",
@@ -151,6 +78,70 @@ PERSON_VALUE_COLUMNS: tuple[str, ...] = (
     "phone",
     "identifiers",
 )
+
+
+def report_tuple(report: Report) -> tuple[Any, ...]:
+    """The reports-table columns of a report in REPORT_VALUE_COLUMNS order (no id, source, digest)."""
+    occ, loc, off = report.occurred, report.location, report.offender
+    relationship = report.relationship
+    return (
+        report.force, report.reference, report.reported_at, occ.start, occ.end,
+        loc.latitude, loc.longitude, loc.x, loc.y, loc.area_code, report.offence_code,
+        report.status.value, report.narrative, report.recording_rationale, report.decided_at,
+        off.sex, off.age_band, off.height, off.build, off.ethnic_appearance, off.accent, off.marks,
+        relationship.value if relationship else None,
+        behaviours_text(report.behaviours),
+        attributes_text(report.attributes),
+        report.version,
+    )  # fmt: skip
+
+
+def behaviours_text(behaviours: frozenset[Behaviour]) -> str:
+    return LIST_SEPARATOR.join(sorted([f"{b.domain}:{b.code}" for b in behaviours]))
+
+
+def attributes_text(attributes: dict[str, tuple[str, ...]]) -> str:
+    return json.dumps(attributes, sort_keys=True, ensure_ascii=False) if attributes else "{}"
+
+
+def report_values(report: Report) -> dict[str, Any]:
+    """The reports-table columns of a report by name (without id, source and digest)."""
+    return dict(zip(REPORT_VALUE_COLUMNS, report_tuple(report), strict=True))
+
+
+def cancellation_values(c: Cancellation, report_id: int) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "code": c.code.value,
+        "rationale": c.rationale,
+        "evidence": c.evidence,
+        "requested_by": c.requested_by,
+        "requested_at": c.requested_at,
+        "state": c.state.value,
+        "decided_by": c.decided_by,
+        "decided_at": c.decided_at,
+        "decision_note": c.decision_note,
+        "complainant_informed_at": c.complainant_informed_at,
+    }
+
+
+def person_values(p: Person, report_id: int, person_key: str) -> dict[str, Any]:
+    dob = p.date_of_birth
+    return {
+        "report_id": report_id,
+        "person_key": person_key,
+        "role": p.role.value,
+        "source_id": p.source_id,
+        "forename": p.forename,
+        "surname": p.surname,
+        "aliases": LIST_SEPARATOR.join(p.aliases) or None,
+        "dob_as_given": dob.as_given if dob else None,
+        "dob": dob.parsed if dob else None,
+        "address": p.address,
+        "postcode": p.postcode,
+        "phone": p.phone,
+        "identifiers": LIST_SEPARATOR.join(p.identifiers) or None,
+    }
 
 
 def _split(text: str | None) -> tuple[str, ...]:

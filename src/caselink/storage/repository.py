@@ -4,7 +4,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_, update
+from sqlalchemy import Connection, insert, select, update
 
 from caselink.domain.errors import ConcurrentUpdate
 from caselink.domain.report import Report
@@ -137,14 +137,19 @@ class ReportRepository:
 
     def digests(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str | None]]:
         """For the keys already stored: (row id, source digest)."""
-        if not keys:
-            return {}
-        rows = self._conn.execute(
-            select(
-                reports.c.id, reports.c.force, reports.c.reference, reports.c.source_digest
-            ).where(tuple_(reports.c.force, reports.c.reference).in_(list(keys)))
-        )
-        return {(r.force, r.reference): (r.id, r.source_digest) for r in rows}
+        by_force: dict[str, list[str]] = {}
+        for force, reference in keys:
+            by_force.setdefault(force, []).append(reference)
+        found: dict[Key, tuple[int, str | None]] = {}
+        # One query per force, so each is an index range scan on (force, reference).
+        for force, references in by_force.items():
+            rows = self._conn.execute(
+                select(reports.c.id, reports.c.reference, reports.c.source_digest).where(
+                    reports.c.force == force, reports.c.reference.in_(references)
+                )
+            )
+            found.update(((force, r.reference), (r.id, r.source_digest)) for r in rows)
+        return found
 
     def insert_prepared(self, items: Sequence[PreparedReport]) -> list[int]:
         """Insert reports prepared by a Preparer for this dialect; returns their new row ids in
