@@ -81,7 +81,10 @@ PERSON_VALUE_COLUMNS: tuple[str, ...] = (
 
 
 def report_tuple(report: Report) -> tuple[Any, ...]:
-    """The reports-table columns of a report in REPORT_VALUE_COLUMNS order (no id, source, digest)."""
+    """The reports-table columns of a report in REPORT_VALUE_COLUMNS order.
+
+    Without the id, source and digest, which the writer adds.
+    """
     occ, loc, off = report.occurred, report.location, report.offender
     relationship = report.relationship
     return (
