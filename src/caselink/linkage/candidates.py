@@ -27,14 +27,16 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from caselink.linkage.frame import ReportFrame, as_frame
-from caselink.linkage.geometry import EARTH_RADIUS_KM, pair_distance_km
+from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
 
-_HAVERSINE = (
-    "2 * {R} * asin(sqrt(least(1.0, pow(sin(radians(b.lat - a.lat) / 2), 2) + "
-    "cos(radians(a.lat)) * cos(radians(b.lat)) * pow(sin(radians(b.lon - a.lon) / 2), 2))))"
+# Great-circle distance <= D exactly when the chord between the unit vectors is <= 2 sin(D / 2R):
+# the same set as the haversine test, with arithmetic only (DuckDB's trigonometry per pair is
+# what made the join slow).
+_CHORD = (
+    "(b.ux - a.ux) * (b.ux - a.ux) + (b.uy - a.uy) * (b.uy - a.uy) + (b.uz - a.uz) * (b.uz - a.uz)"
 )
 _TIME_OK = "b.lo <= a.hi + {D} AND a.lo <= b.hi + {D}"
 
@@ -44,6 +46,19 @@ def _lon_cell_degrees(max_km: float, max_abs_lat: float) -> float:
     # most this many degrees; see the module doc.
     s = math.sin(max_km / (2 * EARTH_RADIUS_KM)) / max(math.cos(math.radians(max_abs_lat)), 1e-12)
     return 360.0 if s >= 1 else math.degrees(2 * math.asin(s))
+
+
+def chord_limit(max_km: float) -> float:
+    """The chord between unit vectors of two points exactly ``max_km`` apart on the sphere."""
+    return 2 * math.sin(min(max_km / (2 * EARTH_RADIUS_KM), math.pi / 2))
+
+
+def unit_vectors(
+    lat: NDArray[np.float64], lon: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], ...]:
+    """Points on the unit sphere for WGS84 degrees (NaN stays NaN)."""
+    p, q = np.radians(lat), np.radians(lon)
+    return np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)
 
 
 def _report_table(frame: ReportFrame, settings: LinkSettings) -> tuple[pa.Table, bool]:
@@ -63,8 +78,12 @@ def _report_table(frame: ReportFrame, settings: LinkSettings) -> tuple[pa.Table,
     max_lat = float(np.nanmax(np.abs(frame.latitude))) if has_ll.any() else 0.0
     lon_cell = _lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
     xy_cell = settings.max_km * 1000.0
+    ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
     with np.errstate(invalid="ignore"):
         cols = {
+            "ux": ux,
+            "uy": uy,
+            "uz": uz,
             "i": np.arange(frame.n, dtype=np.int64),
             "force": frame.force_code,
             "area": frame.area_code,
@@ -87,68 +106,86 @@ def _report_table(frame: ReportFrame, settings: LinkSettings) -> tuple[pa.Table,
     return pa.table(arrays), bucketed
 
 
-def candidate_sql(settings: LinkSettings, bucketed: bool) -> str:
-    """The SQL that produces the candidate pairs (columns i, j) from the table ``r``.
+def candidate_sql(settings: LinkSettings, bucketed: bool) -> list[str]:
+    """The SQL statements that produce the candidate pairs (columns i, j) from the table ``r``:
+    setup statements, then the query, last.
 
-    Exposed so the query can be read and tested without running it; ``bucketed`` adds the time
-    bucket to the join keys (chosen when the data spans more than three buckets).
+    Exposed so the pipeline can be read and tested without running it; ``bucketed`` adds the
+    time bucket to the join keys (chosen when the data spans more than three buckets). Each
+    report is expanded into the keys of its neighbouring cells (``probe_*`` tables) so every
+    join is a plain equality join, which DuckDB runs as a hash join.
     """
-    days = repr(float(settings.max_days))
-    km = repr(float(settings.max_km))
-    time_ok = _TIME_OK.format(D=days)
-    hav = _HAVERSINE.format(R=repr(EARTH_RADIUS_KM))
-    dt = "(-2), (-1), (0), (1), (2)" if bucketed else "(0)"
-    tb = " AND b.tb = a.tb + o.dt" if bucketed else ""
-    if settings.unplaced_rule == "same_area":
-        area = " AND (a.area < 0 OR b.area < 0 OR a.area = b.area)"
-    else:
-        area = ""
-    steps = "(VALUES (-1), (0), (1))"
-    cells = (
-        f"(SELECT dy.d AS dy, dx.d AS dx, dt.d AS dt FROM {steps} dy(d), {steps} dx(d), "
-        f"(VALUES {dt}) dt(d))"
+    time_ok = _TIME_OK.format(D=repr(float(settings.max_days)))
+    near_ll = f"{_CHORD} <= {chord_limit(settings.max_km) ** 2!r}"
+    metres2 = repr((float(settings.max_km) * 1000.0) ** 2)
+    near_xy = f"(b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y) <= {metres2}"
+    area = (
+        " AND (a.area < 0 OR b.area < 0 OR a.area = b.area)"
+        if settings.unplaced_rule == "same_area"
+        else ""
     )
-    cells_no_t = f"(SELECT dy.d AS dy, dx.d AS dx FROM {steps} dy(d), {steps} dx(d))"
-    return f"""
-WITH ll AS (SELECT * FROM r WHERE has_ll),
-     xy AS (SELECT * FROM r WHERE has_xy),
-     nowhere AS (SELECT * FROM r WHERE NOT has_ll AND NOT has_xy)
--- both placed by latitude/longitude, both windows short: cells and time buckets
+    steps = "(VALUES (-1), (0), (1))"
+    dts = "(VALUES (-2), (-1), (0), (1), (2))" if bucketed else "(VALUES (0))"
+
+    def probe(name: str, src: str, y: str, x: str, short: bool) -> str:
+        # one row per report and neighbouring cell (and time bucket for short windows)
+        if short:
+            return (
+                f"CREATE TEMP TABLE {name} AS SELECT r.i, r.{y} + dy.d AS ky, r.{x} + dx.d AS kx, "
+                f"r.tb + dt.d AS kt FROM {src} r, {steps} dy(d), {steps} dx(d), {dts} dt(d) "
+                "WHERE NOT r.long_window"
+            )
+        return (
+            f"CREATE TEMP TABLE {name} AS SELECT r.i, r.{y} + dy.d AS ky, r.{x} + dx.d AS kx "
+            f"FROM {src} r, {steps} dy(d), {steps} dx(d) WHERE r.long_window"
+        )
+
+    setup = [
+        "CREATE TEMP TABLE ll AS SELECT * FROM r WHERE has_ll",
+        "CREATE TEMP TABLE xy AS SELECT * FROM r WHERE has_xy",
+        "CREATE TEMP TABLE nowhere AS SELECT * FROM r WHERE NOT has_ll AND NOT has_xy",
+        probe("probe_ll", "ll", "ly", "lx", short=True),
+        probe("probe_ll_long", "ll", "ly", "lx", short=False),
+        probe("probe_xy", "xy", "gy", "gx", short=True),
+        probe("probe_xy_long", "xy", "gy", "gx", short=False),
+    ]
+    query = f"""
+-- both placed by latitude/longitude, both windows short: neighbouring cells and time buckets
 SELECT a.i AS i, b.i AS j
-FROM ll a CROSS JOIN {cells} o
-JOIN ll b ON b.ly = a.ly + o.dy AND b.lx = a.lx + o.dx{tb}
-WHERE a.i < b.i AND NOT a.long_window AND NOT b.long_window AND {time_ok} AND {hav} <= {km}
+FROM probe_ll p JOIN ll b ON b.ly = p.ky AND b.lx = p.kx AND b.tb = p.kt
+JOIN ll a ON a.i = p.i
+WHERE a.i < b.i AND NOT b.long_window AND {time_ok} AND {near_ll}
 UNION ALL
 -- latitude/longitude, at least one long window: cells only
 SELECT least(a.i, b.i), greatest(a.i, b.i)
-FROM ll a CROSS JOIN {cells_no_t} o
-JOIN ll b ON b.ly = a.ly + o.dy AND b.lx = a.lx + o.dx
-WHERE a.long_window AND (NOT b.long_window OR a.i < b.i) AND {time_ok} AND {hav} <= {km}
+FROM probe_ll_long p JOIN ll b ON b.ly = p.ky AND b.lx = p.kx
+JOIN ll a ON a.i = p.i
+WHERE (NOT b.long_window OR a.i < b.i) AND {time_ok} AND {near_ll}
 UNION ALL
 -- grid x/y where latitude/longitude cannot decide
 SELECT a.i, b.i
-FROM xy a CROSS JOIN {cells} o
-JOIN xy b ON b.gy = a.gy + o.dy AND b.gx = a.gx + o.dx{tb}
-WHERE a.i < b.i AND NOT (a.has_ll AND b.has_ll)
-  AND NOT a.long_window AND NOT b.long_window AND {time_ok}
-  AND sqrt(pow(b.x - a.x, 2) + pow(b.y - a.y, 2)) <= {km} * 1000.0
+FROM probe_xy p JOIN xy b ON b.gy = p.ky AND b.gx = p.kx AND b.tb = p.kt
+JOIN xy a ON a.i = p.i
+WHERE a.i < b.i AND NOT b.long_window AND NOT (a.has_ll AND b.has_ll) AND {time_ok} AND {near_xy}
 UNION ALL
 SELECT least(a.i, b.i), greatest(a.i, b.i)
-FROM xy a CROSS JOIN {cells_no_t} o
-JOIN xy b ON b.gy = a.gy + o.dy AND b.gx = a.gx + o.dx
-WHERE a.long_window AND (NOT b.long_window OR a.i < b.i) AND NOT (a.has_ll AND b.has_ll)
-  AND {time_ok} AND sqrt(pow(b.x - a.x, 2) + pow(b.y - a.y, 2)) <= {km} * 1000.0
+FROM probe_xy_long p JOIN xy b ON b.gy = p.ky AND b.gx = p.kx
+JOIN xy a ON a.i = p.i
+WHERE (NOT b.long_window OR a.i < b.i) AND NOT (a.has_ll AND b.has_ll)
+  AND {time_ok} AND {near_xy}
 UNION ALL
 -- no place on one side: same force (and area), time rule only
 SELECT least(a.i, b.i), greatest(a.i, b.i)
-FROM nowhere a JOIN r b ON b.force = a.force AND b.i <> a.i
-WHERE (b.has_ll OR b.has_xy OR a.i < b.i) AND {time_ok}{area}
+FROM nowhere a JOIN r b ON b.force = a.force
+WHERE b.i <> a.i AND (b.has_ll OR b.has_xy OR a.i < b.i) AND {time_ok}{area}
 UNION ALL
 -- places in different systems: latitude/longitude only against x/y only
 SELECT least(a.i, b.i), greatest(a.i, b.i)
-FROM r a JOIN r b ON b.force = a.force
-WHERE a.has_ll AND NOT a.has_xy AND b.has_xy AND NOT b.has_ll AND {time_ok}{area}
+FROM (SELECT * FROM r WHERE has_ll AND NOT has_xy) a
+JOIN (SELECT * FROM r WHERE has_xy AND NOT has_ll) b ON b.force = a.force
+WHERE {time_ok}{area}
 """
+    return [*setup, query]
 
 
 def candidate_batches(
@@ -172,10 +209,14 @@ def candidate_batches(
         table = table.take(pa.array(np.unique(np.asarray(rows, dtype=np.int64))))
     con = duckdb.connect()
     try:
-        con.register("r", table)
-        reader = con.sql(candidate_sql(settings, bucketed)).to_arrow_reader(
-            batch or settings.batch_pairs
-        )
+        con.register("reports_arrow", table)
+        # a native table, not the Arrow view: DuckDB plans the cell joins far better on it
+        con.execute("CREATE TEMP TABLE r AS SELECT * FROM reports_arrow")
+        con.unregister("reports_arrow")
+        *setup, query = candidate_sql(settings, bucketed)
+        for statement in setup:
+            con.execute(statement)
+        reader = con.sql(query).to_arrow_reader(batch or settings.batch_pairs)
         for rb in reader:
             if rb.num_rows:
                 yield (
@@ -223,7 +264,6 @@ def candidates_of(frame: ReportFrame, row: int, settings: LinkSettings | None = 
     """
     settings = settings or LinkSettings()
     others = np.flatnonzero(np.arange(frame.n) != row)
-    anchor = np.full(others.shape[0], row, dtype=np.int64)
     days = settings.max_days
     time_ok = (frame.cand_lo[others] <= frame.cand_hi[row] + days) & (
         frame.cand_lo[row] <= frame.cand_hi[others] + days
@@ -231,9 +271,13 @@ def candidates_of(frame: ReportFrame, row: int, settings: LinkSettings | None = 
     both_ll = ~np.isnan(frame.latitude[row]) & ~np.isnan(frame.latitude[others])
     both_xy = ~np.isnan(frame.x[row]) & ~np.isnan(frame.x[others])
     placed = both_ll | both_xy
+    ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
+    chord2 = (ux[others] - ux[row]) ** 2 + (uy[others] - uy[row]) ** 2 + (uz[others] - uz[row]) ** 2
+    grid2 = (frame.x[others] - frame.x[row]) ** 2 + (frame.y[others] - frame.y[row]) ** 2
     with np.errstate(invalid="ignore"):
-        dist = pair_distance_km(frame.latitude, frame.longitude, frame.x, frame.y, anchor, others)
-        near = placed & (dist <= settings.max_km)
+        near_ll = both_ll & (chord2 <= chord_limit(settings.max_km) ** 2)
+        near_xy = ~both_ll & both_xy & (grid2 <= (settings.max_km * 1000.0) ** 2)
+        near = near_ll | near_xy
     same = frame.force_code[others] == frame.force_code[row]
     if settings.unplaced_rule == "same_area":
         a, b = frame.area_code[row], frame.area_code[others]

@@ -21,6 +21,7 @@ Each variable is defined in docs/linkage.md; in short, for a pair of reports (a,
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -88,8 +89,9 @@ class Evidence:
 class _Context:
     # per-report facts reused by every batch of pairs
     domains: tuple[str, ...]
-    domain_masks: NDArray[np.uint64]  # (domains, words)
-    domain_counts: NDArray[np.int64]  # (n, domains)
+    packed: NDArray[np.uint64]  # (columns, n): each domain's codes packed into its own words
+    column_domain: NDArray[np.int64]  # (columns,) the domain of each packed column
+    domain_counts: NDArray[np.uint8]  # (domains, n), saturating at 255
     total_counts: NDArray[np.int64]  # (n,)
     attributes: tuple[str, ...]
     suspect_keys: NDArray[np.int64] | None  # sorted i * n + j of pairs sharing a suspect
@@ -106,16 +108,24 @@ def _context(
 ) -> _Context:
     sets = frame.behaviours
     chosen = tuple(sorted(sets.groups)) if domains is None else tuple(domains)
-    words = sets.bits.shape[1]
-    masks = np.zeros((len(chosen), words), dtype=np.uint64)
+    # Pack each domain's codes into words of its own, so a pair needs one AND and one popcount
+    # per domain instead of masking every word of the whole vocabulary.
+    columns: list[NDArray[np.uint64]] = []
+    column_domain: list[int] = []
     for k, d in enumerate(chosen):
-        if d in sets.groups:
-            masks[k] = sets.groups[d]
-    counts = (
-        np.stack([_popcount(sets.bits & m) for m in masks], axis=1)
-        if chosen
-        else np.zeros((frame.n, 0), np.int64)
-    )
+        codes = [v for v, name in enumerate(sets.vocabulary) if name.split(":", 1)[0] == d]
+        for start in range(0, max(len(codes), 1), 64):
+            word = np.zeros(frame.n, dtype=np.uint64)
+            for t, v in enumerate(codes[start : start + 64]):
+                bit = (sets.bits[:, v // 64] >> np.uint64(v % 64)) & np.uint64(1)
+                word |= bit << np.uint64(t)
+            columns.append(word)
+            column_domain.append(k)
+    packed = np.stack(columns) if columns else np.zeros((0, frame.n), np.uint64)
+    col_dom = np.asarray(column_domain, dtype=np.int64)
+    per_column = np.bitwise_count(packed).astype(np.int64)
+    counts = np.zeros((len(chosen), frame.n), dtype=np.int64)
+    np.add.at(counts, col_dom, per_column)
     names = tuple(sorted(frame.attributes)) if attributes is None else tuple(attributes)
     suspect_keys = None
     has_suspect = None
@@ -133,17 +143,26 @@ def _context(
                 a, b = np.triu_indices(r.shape[0], k=1)
                 keys.append(r[a] * frame.n + r[b])
         suspect_keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
-    return _Context(chosen, masks, counts, _popcount(sets.bits), names, suspect_keys, has_suspect)
+    return _Context(
+        chosen,
+        packed,
+        col_dom,
+        np.minimum(counts, 255).astype(np.uint8),
+        _popcount(sets.bits),
+        names,
+        suspect_keys,
+        has_suspect,
+    )
 
 
-def _jaccard(
-    inter: NDArray[np.int64], ca: NDArray[np.int64], cb: NDArray[np.int64]
-) -> NDArray[np.float64]:
-    union = ca + cb - inter
-    out = np.full(inter.shape[0], np.nan)
+def _jaccard(inter: NDArray[Any], ca: NDArray[Any], cb: NDArray[Any]) -> NDArray[np.float64]:
+    # counts arrive as small unsigned ints (popcounts); int16 holds any union of two sets of
+    # up to 64 codes, and keeps the arithmetic on narrow arrays
+    union = ca.astype(np.int16) + cb - inter
     known = (ca > 0) & (cb > 0)
-    out[known] = inter[known] / union[known]
-    return out
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = inter / union
+    return np.where(known, out, np.nan)
 
 
 def _match(known: NDArray[np.bool_], same: NDArray[np.bool_]) -> NDArray[np.int8]:
@@ -184,15 +203,18 @@ def _compute(frame: ReportFrame, ctx: _Context, i: Ints, j: Ints) -> dict[str, A
     cols["time_of_day_hours"] = expected_circular_distance(a, b, c, d, 24.0)
     cols["day_of_week_days"] = expected_circular_distance(a, b, c, d, 168.0) / 24.0
     bits = frame.behaviours.bits
-    shared = bits[i] & bits[j]
-    cols["behaviours_jaccard"] = _jaccard(
-        _popcount(shared), ctx.total_counts[i], ctx.total_counts[j]
-    )
-    for k, domain in enumerate(ctx.domains):
-        inter = _popcount(shared & ctx.domain_masks[k])
-        cols[domain_feature(domain)] = _jaccard(
-            inter, ctx.domain_counts[i, k], ctx.domain_counts[j, k]
-        )
+    shared_total = _popcount(bits[i] & bits[j])
+    cols["behaviours_jaccard"] = _jaccard(shared_total, ctx.total_counts[i], ctx.total_counts[j])
+    if ctx.domains:
+        per_column = np.bitwise_count(ctx.packed[:, i] & ctx.packed[:, j])
+        if per_column.shape[0] == len(ctx.domains):
+            inter = per_column  # one word per domain: the usual case
+        else:
+            inter = np.zeros((len(ctx.domains), i.shape[0]), dtype=np.int64)
+            np.add.at(inter, ctx.column_domain, per_column)
+        jac = _jaccard(inter, ctx.domain_counts[:, i], ctx.domain_counts[:, j])
+        for k, domain in enumerate(ctx.domains):
+            cols[domain_feature(domain)] = jac[k]
     for name in ctx.attributes:
         cols[attribute_feature(name)] = _attribute(frame.attributes.get(name), i, j)
     cols["offender_sex"] = _codes_match(frame.sex, i, j)

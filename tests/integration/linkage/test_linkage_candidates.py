@@ -108,6 +108,7 @@ def test_candidate_table_uses_report_ids_and_sql_is_inspectable() -> None:
     b = table.column("report_id_b").to_numpy()
     assert (a < b).all()
     assert a.min() >= 1000
-    sql = candidate_sql(LinkSettings(), bucketed=False)
-    assert "asin" in sql
-    assert "50.0" in sql
+    *setup, query = candidate_sql(LinkSettings(), bucketed=False)
+    assert all(statement.startswith("CREATE TEMP TABLE") for statement in setup)
+    assert "JOIN ll b ON b.ly = p.ky" in query  # an equality join on neighbouring cells
+    assert "b.lo <= a.hi + 365.0" in query
