@@ -135,7 +135,8 @@ def expected_circular_distance(a: Floats, b: Floats, c: Floats, d: Floats, perio
             out[m] = circular_distance(a[m] - c[m], period)
     # NaN bounds propagate through the arithmetic; the correction is exact in real arithmetic
     # but rounding may stray a hair outside [0, T/2]
-    return np.clip(out, 0.0, period / 2)
+    clipped: Floats = np.clip(out, 0.0, period / 2)
+    return clipped
 
 
 def _last_sunday(year: int, month: int) -> datetime:
