@@ -205,3 +205,145 @@ users = Table(
     Column("created_at", TZ, nullable=False),
     Column("created_by", String(128), nullable=False),
 )
+
+# -- sessions and tokens (web application and JSON API) -----------------------------------
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # The SHA-256 of the session cookie's value: a stolen database does not yield live sessions.
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_name", String(128), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("justification", Text),  # chosen once per session for the access log
+    Column("created_at", TZ, nullable=False),
+    Column("expires_at", TZ, nullable=False),
+    Column("revoked_at", TZ),
+    Index("ix_web_sessions_user_name", "user_name"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token
+    Column("user_name", String(128), nullable=False),
+    Column("label", String(128)),
+    Column("created_at", TZ, nullable=False),
+    Column("last_used_at", TZ),
+    Column("revoked_at", TZ),
+)
+
+# -- integrity audits ---------------------------------------------------------------------
+
+audit_samples = Table(
+    "audit_samples",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("created_at", TZ, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("spec", Text, nullable=False),  # JSON: period, forces, target margin or n, level
+    Column("description", Text),
+)
+
+audit_items = Table(
+    "audit_items",
+    metadata,
+    Column("sample_id", ID, ForeignKey("audit_samples.id"), nullable=False),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("stratum", String(64), nullable=False),
+    Column("position", Integer, nullable=False),  # draw order within the stratum
+    Column("population", Integer, nullable=False),  # the stratum's size when drawn
+    UniqueConstraint("sample_id", "report_id"),
+)
+
+# Verdicts are appended, never changed: the latest for a sample and report counts.
+audit_verdicts = Table(
+    "audit_verdicts",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("sample_id", ID, ForeignKey("audit_samples.id"), nullable=False),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("verdict", String(16), nullable=False),  # correct | wrong
+    Column("reason", Text),
+    Column("decided_by", String(128), nullable=False),
+    Column("decided_at", TZ, nullable=False),
+    Index("ix_audit_verdicts_sample_report", "sample_id", "report_id"),
+)
+
+# -- offence linkage ----------------------------------------------------------------------
+
+link_runs = Table(
+    "link_runs",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # train | run | evaluate
+    Column("created_at", TZ, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("model_family", String(64)),
+    Column("model_version", String(64)),
+    Column("model_spec", Text),  # the versioned JSON model the run trained or scored with
+    Column("settings", Text, nullable=False),  # JSON
+    Column("figures", Text, nullable=False),  # JSON: counts, timings, evaluation metrics
+)
+
+report_links = Table(
+    "report_links",
+    metadata,
+    Column("run_id", ID, ForeignKey("link_runs.id"), nullable=False),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("other_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Column("score", Float, nullable=False),  # log Bayes factor (or the model's log odds)
+    Column("components", Text, nullable=False),  # JSON: feature -> contribution
+    Index("ix_report_links_run_report", "run_id", "report_id"),
+)
+
+link_series = Table(
+    "link_series",
+    metadata,
+    Column("run_id", ID, ForeignKey("link_runs.id"), nullable=False),
+    Column("series_id", Integer, nullable=False),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Index("ix_link_series_run_series", "run_id", "series_id"),
+    Index("ix_link_series_report", "report_id"),
+)
+
+# Analysts' verdicts on proposed links; used as labels at the next training.
+link_feedback = Table(
+    "link_feedback",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("other_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("verdict", String(16), nullable=False),  # confirmed | rejected
+    Column("note", Text),
+    Column("decided_by", String(128), nullable=False),
+    Column("decided_at", TZ, nullable=False),
+    Index("ix_link_feedback_report", "report_id"),
+)
+
+# -- person resolution --------------------------------------------------------------------
+
+person_runs = Table(
+    "person_runs",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("created_at", TZ, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("model", Text, nullable=False),  # Splink's JSON settings with trained parameters
+    Column("figures", Text, nullable=False),  # JSON
+)
+
+person_entities = Table(
+    "person_entities",
+    metadata,
+    Column("run_id", ID, ForeignKey("person_runs.id"), nullable=False),
+    Column("person_id", ID, ForeignKey("persons.id"), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("match_probability", Float),  # the strongest link that put it in the entity
+    Index("ix_person_entities_run_entity", "run_id", "entity_id"),
+    Index("ix_person_entities_person", "person_id"),
+)
