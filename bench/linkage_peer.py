@@ -211,9 +211,9 @@ def main() -> None:
                 "compared": {"time_of_day": int(tod_ok.sum()), "day_of_week": int(dow_ok.sum())},
                 "notes": [
                     "distances differ by the earth radius only (peer 6372.8 km, ours 6371.0088)",
-                    "the peer has no behaviour Jaccard; its categorical match counts unknown=unknown",
+                    "the peer has no behaviour Jaccard; it counts unknown=unknown as a match",
                     "peer time of day and day of week: FFT convolution on a 2000-step grid",
-                    "crimeserieslinkage 1.1.0 lacks the math imports of its haversine; supplied here",
+                    "crimeserieslinkage 1.1.0 lacks its haversine's math imports; supplied here",
                 ],
             },
             indent=1,
