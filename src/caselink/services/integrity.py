@@ -1,0 +1,683 @@
+"""Recording-integrity figures: rates of write-offs, N100s, late decisions and the rest per force
+with their intervals, funnel plots comparing forces, quarterly p-charts, and audit samples with
+their verdicts and compliance estimates.
+
+The database counts (storage.integrity_queries, storage.audits); caselink.integrity does the
+statistics; this module joins the two and applies who may see what. Figures carry no personal
+data, so registrars and inspectors both may see them (Action.AUDIT). Drawing samples and
+recording verdicts means reading full records: registrars only.
+"""
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
+from caselink.domain.forces import canonical_force
+from caselink.domain.offences import OFFENCES, RAPE_CODES
+from caselink.domain.roles import Action
+from caselink.integrity import (
+    AuditSample,
+    Compliance,
+    Funnel,
+    PChart,
+    PeriodCount,
+    Rate,
+    StratumAudit,
+    UnitCount,
+    compliance,
+    funnel,
+    p_chart,
+    stratified_sample,
+    wilson,
+)
+from caselink.services.context import Actor, Context
+from caselink.storage.access_log import AccessEntry
+from caselink.storage.audits import AuditStore, SampleItem, StratumTally
+from caselink.storage.integrity_queries import (
+    GroupCounts,
+    Scope,
+    group_counts,
+    write_off_population,
+)
+
+FunnelMethod = Literal["binomial", "multiplicative", "additive"]
+NATIONAL = "England and Wales"
+OTHER_CODES: frozenset[str] = frozenset(OFFENCES) - RAPE_CODES
+
+
+class Group(StrEnum):
+    """The offence groups figures are given for."""
+
+    RAPE = "rape"  # 19C–19H, and N100s
+    OTHER = "other"  # every other sexual-offence code
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return RAPE_CODES if self is Group.RAPE else OTHER_CODES
+
+    @property
+    def with_n100(self) -> bool:
+        return self is Group.RAPE
+
+    @property
+    def label(self) -> str:
+        return "rape" if self is Group.RAPE else "other sexual offence"
+
+
+class Measure(StrEnum):
+    WRITE_OFF = "write_off"
+    TRANSFERRED = "transferred"
+    CANCELLED_C2 = "cancelled_c2"
+    CANCELLED_C3 = "cancelled_c3"
+    CANCELLED_C4 = "cancelled_c4"
+    N100 = "n100"
+    LATE = "late"
+    NOT_TOLD = "not_told"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureSpec:
+    title: str
+    numerator: str
+    denominator: str
+
+
+MEASURES: dict[Measure, MeasureSpec] = {
+    Measure.WRITE_OFF: MeasureSpec(
+        "write-off rate",
+        "cancelled or transferred (C1–C4), in force",
+        "reports recorded under a code of the group",
+    ),
+    Measure.TRANSFERRED: MeasureSpec(
+        "transfers (C1)",
+        "transferred to another force or authority",
+        "reports recorded under a code of the group",
+    ),
+    Measure.CANCELLED_C2: MeasureSpec(
+        "cancelled C2",
+        "cancelled on additional verifiable information",
+        "reports recorded under a code of the group",
+    ),
+    Measure.CANCELLED_C3: MeasureSpec(
+        "cancelled C3",
+        "cancelled as a duplicate or part of another crime",
+        "reports recorded under a code of the group",
+    ),
+    Measure.CANCELLED_C4: MeasureSpec(
+        "cancelled C4",
+        "cancelled as recorded in error",
+        "reports recorded under a code of the group",
+    ),
+    Measure.N100: MeasureSpec(
+        "N100 share", "N100s (written-off ones included)", "rape-coded reports and N100s"
+    ),
+    Measure.LATE: MeasureSpec(
+        "late decisions",
+        "recording decision more than the policy deadline after the report",
+        "reports of the group (and N100s) with a decision time",
+    ),
+    Measure.NOT_TOLD: MeasureSpec(
+        "complainant not told",
+        "no record that the complainant was told",
+        "write-offs in force (N100s included)",
+    ),
+    Measure.PENDING: MeasureSpec(
+        "pending authorisations",
+        "cancellations awaiting authorisation (the report still counts)",
+        "write-off requests: in force or awaiting authorisation",
+    ),
+}
+
+
+def measure_counts(counts: GroupCounts, measure: Measure, group: Group) -> tuple[int, int]:
+    """A measure's (numerator, denominator) from one force's counts."""
+    c = counts
+    match measure:
+        case Measure.WRITE_OFF:
+            return c.written_off, c.recorded
+        case Measure.TRANSFERRED:
+            return c.transferred, c.recorded
+        case Measure.CANCELLED_C2:
+            return c.cancelled_c2, c.recorded
+        case Measure.CANCELLED_C3:
+            return c.cancelled_c3, c.recorded
+        case Measure.CANCELLED_C4:
+            return c.cancelled_c4, c.recorded
+        case Measure.N100:
+            # Other sexual offences have no N100: no denominator, so no rate, rather than 0%.
+            return (c.n100, c.recorded + c.n100) if group.with_n100 else (0, 0)
+        case Measure.LATE:
+            return c.late, c.decided
+        case Measure.NOT_TOLD:
+            return c.not_told, c.applied
+        case Measure.PENDING:
+            return c.pending, c.applied + c.pending
+
+
+# -- scope -------------------------------------------------------------------------------------
+
+
+def make_scope(
+    start: date | None = None, end: date | None = None, forces: Sequence[str] = ()
+) -> Scope:
+    """The reports a figure covers: reported on or after `start` and on or before `end` (whole
+    days, UTC), in `forces` (any spelling the Home Office tables or police.uk use)."""
+    if start is not None and end is not None and end < start:
+        raise InvalidRequest(f"the period ends ({end}) before it starts ({start})")
+    names: list[str] = []
+    for name in forces:
+        canonical = canonical_force(name)
+        if canonical is None:
+            raise InvalidValue("force", name, "not one of the 44 force areas")
+        names.append(canonical)
+
+    return Scope(
+        datetime.combine(start, time(), UTC) if start else None,
+        datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
+        tuple(sorted(set(names))),
+    )
+
+
+def _scope_dict(scope: Scope) -> dict[str, Any]:
+    return {
+        "reported_from": scope.start.date().isoformat() if scope.start else None,
+        "reported_before": scope.end.date().isoformat() if scope.end else None,
+        "forces": list(scope.forces) or None,
+    }
+
+
+def _counts(
+    ctx: Context, group: Group, scope: Scope, by_quarter: bool = False
+) -> list[GroupCounts]:
+    with ctx.db.reader() as uow:
+        return group_counts(
+            uow.connection,
+            group.codes,
+            with_n100=group.with_n100,
+            deadline_seconds=ctx.policy.recording_deadline.total_seconds(),
+            scope=scope,
+            by_quarter=by_quarter,
+        )
+
+
+def _sum(force: str, rows: Sequence[GroupCounts]) -> GroupCounts:
+    fields = [
+        sum(getattr(r, name) for r in rows)
+        for name in GroupCounts.__slots__
+        if name not in ("force", "period")
+    ]
+    return GroupCounts(force, None, *fields)
+
+
+# -- rates -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ForceRates:
+    force: str
+    counts: GroupCounts
+    rates: dict[Measure, Rate]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"force": self.force, "rates": {m.value: r.to_dict() for m, r in self.rates.items()}}
+
+
+@dataclass(frozen=True, slots=True)
+class RateTable:
+    """Every measure for one offence group: nationally and per force, each with its Wilson 95%
+    interval."""
+
+    group: Group
+    scope: Scope
+    national: ForceRates
+    forces: list[ForceRates]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "group": self.group.value,
+            "scope": _scope_dict(self.scope),
+            "measures": {
+                m.value: {"title": s.title, "numerator": s.numerator, "denominator": s.denominator}
+                for m, s in MEASURES.items()
+            },
+            "national": self.national.to_dict(),
+            "forces": [f.to_dict() for f in self.forces],
+        }
+
+
+def _force_rates(counts: GroupCounts, group: Group) -> ForceRates:
+    return ForceRates(
+        counts.force,
+        counts,
+        {m: wilson(*measure_counts(counts, m, group)) for m in Measure},
+    )
+
+
+def rates(
+    ctx: Context, actor: Actor, *, group: Group = Group.RAPE, scope: Scope = Scope()
+) -> RateTable:
+    """Counts and rates of every measure for the group, per force and nationally (the sum of the
+    forces in scope), each rate with numerator, denominator and Wilson 95% interval."""
+    actor.require(Action.AUDIT)
+    rows = _counts(ctx, group, scope)
+    return RateTable(
+        group,
+        scope,
+        _force_rates(_sum(NATIONAL, rows), group),
+        [_force_rates(r, group) for r in rows],
+    )
+
+
+# -- funnel ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelResult:
+    """A funnel with what it measures: `source` is "database" or the counts file's name."""
+
+    funnel: Funnel
+    measure: Measure | None
+    group: Group | None
+    source: str
+    scope: Scope | None
+
+    @property
+    def title(self) -> str:
+        if self.measure is None or self.group is None:
+            return f"rate per unit ({self.source})"
+        return f"{self.group.label} {MEASURES[self.measure].title}"
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = self.funnel.to_dict()
+        doc["source"] = self.source
+        if self.measure is not None and self.group is not None:
+            spec = MEASURES[self.measure]
+            doc.update(
+                measure=self.measure.value,
+                group=self.group.value,
+                numerator=spec.numerator,
+                denominator=spec.denominator,
+            )
+        if self.scope is not None:
+            doc["scope"] = _scope_dict(self.scope)
+        return doc
+
+
+def funnel_from_database(
+    ctx: Context,
+    actor: Actor,
+    *,
+    measure: Measure = Measure.WRITE_OFF,
+    group: Group = Group.RAPE,
+    method: FunnelMethod = "binomial",
+    scope: Scope = Scope(),
+) -> FunnelResult:
+    """Each force's rate of the measure on a funnel around the national rate (Spiegelhalter
+    2005): flags "high"/"low" beyond the 99.8% limits."""
+    actor.require(Action.AUDIT)
+    units = [
+        UnitCount(r.force, *measure_counts(r, measure, group)) for r in _counts(ctx, group, scope)
+    ]
+    return FunnelResult(funnel(units, method=method), measure, group, "database", scope)
+
+
+def read_counts(path: Path) -> list[UnitCount]:
+    """An aggregate counts file: CSV with a header naming at least `unit`, `events` and `total`
+    (other columns are ignored), one unit a row. Refused with the line and the reason when a
+    column is missing, a count is not a whole number, negative, or events exceed the total, or a
+    unit appears twice."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in reader.fieldnames or []]
+        missing = [c for c in ("unit", "events", "total") if c not in header]
+        if missing:
+            raise InvalidRequest(
+                f"{path.name}: the counts file needs the columns unit, events, total; "
+                f"missing: {', '.join(missing)}"
+            )
+        reader.fieldnames = header
+        units: list[UnitCount] = []
+        seen: set[str] = set()
+        for row in reader:
+            line = reader.line_num
+            unit = (row.get("unit") or "").strip()
+            if not unit:
+                raise InvalidRequest(f"{path.name} line {line}: the unit is empty")
+            if unit in seen:
+                raise InvalidRequest(f"{path.name} line {line}: unit {unit!r} appears twice")
+            seen.add(unit)
+            events, total = (_count(path, line, row, col) for col in ("events", "total"))
+            if events > total:
+                raise InvalidRequest(
+                    f"{path.name} line {line}: {unit}: events ({events}) exceed the total ({total})"
+                )
+            units.append(UnitCount(unit, events, total))
+    if not units:
+        raise InvalidRequest(f"{path.name}: the counts file has no rows")
+    return units
+
+
+def _count(path: Path, line: int, row: dict[str, str | None], column: str) -> int:
+    text = (row.get(column) or "").strip()
+    try:
+        value = int(text)
+    except ValueError:
+        raise InvalidRequest(
+            f"{path.name} line {line}: {column} {text!r} is not a whole number"
+        ) from None
+    if value < 0:
+        raise InvalidRequest(f"{path.name} line {line}: {column} {value} is negative")
+    return value
+
+
+def funnel_from_counts(
+    actor: Actor, path: Path, *, method: FunnelMethod = "binomial"
+) -> FunnelResult:
+    """A funnel of the units in an aggregate counts file (see `read_counts`)."""
+    actor.require(Action.AUDIT)
+    return FunnelResult(funnel(read_counts(path), method=method), None, None, path.name, None)
+
+
+# -- trend -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ForceTrend:
+    force: str
+    chart: PChart
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"force": self.force, **self.chart.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Quarterly p-charts: nationally and per force, every quarter of the span shown."""
+
+    measure: Measure
+    group: Group
+    scope: Scope
+    quarters: tuple[str, ...]
+    national: ForceTrend
+    forces: list[ForceTrend]
+
+    def to_dict(self) -> dict[str, Any]:
+        spec = MEASURES[self.measure]
+        return {
+            "measure": self.measure.value,
+            "group": self.group.value,
+            "numerator": spec.numerator,
+            "denominator": spec.denominator,
+            "scope": _scope_dict(self.scope),
+            "quarters": list(self.quarters),
+            "national": self.national.to_dict(),
+            "forces": [f.to_dict() for f in self.forces],
+        }
+
+
+def _quarter_range(first: str, last: str) -> list[str]:
+    y, q = int(first[:4]), int(first[5:])
+    out: list[str] = []
+    while f"{y}Q{q}" <= last:
+        out.append(f"{y}Q{q}")
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+def trend(
+    ctx: Context,
+    actor: Actor,
+    *,
+    measure: Measure = Measure.WRITE_OFF,
+    group: Group = Group.RAPE,
+    scope: Scope = Scope(),
+) -> Trend:
+    """The measure per quarter (of reported_at, UTC) per force on a p-chart around the force's
+    own rate over the span, with points beyond 3σ, runs of 8 and CUSUM shifts flagged
+    (Montgomery). Quarters without reports show empty."""
+    actor.require(Action.AUDIT)
+    rows = _counts(ctx, group, scope, by_quarter=True)
+    quarters = (
+        _quarter_range(min(r.period or "" for r in rows), max(r.period or "" for r in rows))
+        if rows
+        else []
+    )
+    by_force: dict[str, dict[str, GroupCounts]] = {}
+    for r in rows:
+        by_force.setdefault(r.force, {})[r.period or ""] = r
+
+    def chart(name: str, cells: dict[str, GroupCounts]) -> ForceTrend:
+        periods = []
+        for q in quarters:
+            events, total = measure_counts(cells[q], measure, group) if q in cells else (0, 0)
+            periods.append(PeriodCount(q, events, total))
+        return ForceTrend(name, p_chart(periods))
+
+    national = {q: _sum(NATIONAL, [r for r in rows if r.period == q]) for q in quarters}
+    return Trend(
+        measure,
+        group,
+        scope,
+        tuple(quarters),
+        chart(NATIONAL, national),
+        [chart(force, cells) for force, cells in sorted(by_force.items())],
+    )
+
+
+# -- audit samples, verdicts, compliance --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DrawnSample:
+    sample_id: int
+    group: Group
+    scope: Scope
+    sample: AuditSample
+    items: list[SampleItem]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sample_id": self.sample_id,
+            "group": self.group.value,
+            "scope": _scope_dict(self.scope),
+            "seed": self.sample.seed,
+            "margin": self.sample.margin,
+            "level": self.sample.level,
+            "strata": [
+                {
+                    "force": s.stratum,
+                    "population": s.population,
+                    "size": len(s.ids),
+                    "references": list(s.ids),
+                }
+                for s in self.sample.strata
+            ],
+        }
+
+
+def draw_sample(
+    ctx: Context,
+    actor: Actor,
+    *,
+    seed: int,
+    margin: float | None = None,
+    size: int | None = None,
+    group: Group = Group.RAPE,
+    scope: Scope = Scope(),
+    description: str | None = None,
+) -> DrawnSample:
+    """Draw and store a stratified random sample (one stratum per force) of the write-offs in
+    scope: cancelled and transferred reports of the group and, for rape, every N100. Sized by
+    `margin` (Cochran, per force) or `size` per force; the same seed and the same records give the
+    same sample. Registrars only: auditing the sample means reading the records."""
+    actor.require(Action.AUDIT)
+    actor.require(Action.VIEW_REPORT)
+    if (margin is None) == (size is None):
+        raise InvalidRequest("give either a target margin (--margin) or a size per force (--n)")
+    if margin is not None and not 0.0 < margin < 1.0:
+        raise InvalidValue("margin", margin, "a margin lies strictly between 0 and 1")
+    if size is not None and size < 1:
+        raise InvalidValue("n", size, "sample at least one report per force")
+    if seed < 0:
+        raise InvalidValue("seed", seed, "a seed is a non-negative integer")
+    with ctx.db.unit_of_work() as uow:
+        rows = write_off_population(
+            uow.connection, group.codes, with_n100=group.with_n100, scope=scope
+        )
+        if not rows:
+            raise NotFound("no write-offs in scope to sample")
+        ids = {(r.force, r.reference): r.report_id for r in rows}
+        strata: dict[str, list[str]] = {}
+        for r in rows:
+            strata.setdefault(r.force, []).append(r.reference)
+        drawn = stratified_sample(strata, seed=seed, size=size, margin=margin)
+        spec = {
+            "group": group.value,
+            **_scope_dict(scope),
+            "margin": margin,
+            "n": size,
+            "level": drawn.level,
+        }
+        store = AuditStore(uow.connection)
+        sample_id = store.add_sample(
+            created_at=ctx.clock(),
+            created_by=actor.name,
+            seed=seed,
+            spec=json.dumps(spec, sort_keys=True),
+            description=description,
+            items=[
+                (ids[(s.stratum, ref)], s.stratum, position, s.population)
+                for s in drawn.strata
+                for position, ref in enumerate(s.ids, start=1)
+            ],
+        )
+        items = store.items(sample_id)
+        uow.commit()
+    return DrawnSample(sample_id, group, scope, drawn, items)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedVerdict:
+    sample_id: int
+    force: str
+    reference: str
+    verdict: str
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sample_id": self.sample_id,
+            "force": self.force,
+            "reference": self.reference,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at.isoformat(),
+        }
+
+
+def record_verdict(
+    ctx: Context,
+    actor: Actor,
+    sample_id: int,
+    force: str,
+    reference: str,
+    *,
+    correct: bool,
+    reason: str,
+    why: str | None = None,
+) -> RecordedVerdict:
+    """A registrar's verdict on a sampled write-off: rightly decided or not, and why. Appended,
+    never changed (a later verdict on the same report supersedes, and both stay). Judging a
+    write-off is a consultation of the record, so it is logged first (DPA 2018 s.62)."""
+    actor.require(Action.AUDIT)
+    actor.require(Action.VIEW_REPORT)
+    if not reason.strip():
+        raise InvalidRequest("say why the write-off was decided correctly or wrongly (--reason)")
+    name = canonical_force(force) or force
+    now = ctx.clock()
+    with ctx.db.unit_of_work() as uow:
+        store = AuditStore(uow.connection)
+        if store.sample(sample_id) is None:
+            raise NotFound(f"no audit sample {sample_id}")
+        report_id = store.item_report_id(sample_id, name, reference)
+        if report_id is None:
+            raise NotFound(f"{name} {reference} is not in audit sample {sample_id}")
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    now,
+                    actor.name,
+                    "consult",
+                    name,
+                    reference,
+                    (why or "").strip() or f"integrity audit: verdict on sample {sample_id}",
+                    f"audit sample {sample_id}",
+                )
+            ]
+        )
+        verdict = "correct" if correct else "wrong"
+        store.add_verdict(
+            sample_id=sample_id,
+            report_id=report_id,
+            verdict=verdict,
+            reason=reason.strip(),
+            decided_by=actor.name,
+            decided_at=now,
+        )
+        uow.commit()
+    return RecordedVerdict(sample_id, name, reference, verdict, reason.strip(), actor.name, now)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCompliance:
+    """What a sample's verdicts say: per force, the share correct (Wilson with finite-population
+    correction) and the wrong write-offs extrapolated to the force's population; nationally the
+    stratified total. `tallies` says how many were drawn and how many have a verdict."""
+
+    sample_id: int
+    seed: int
+    tallies: list[StratumTally]
+    result: Compliance
+
+    def to_dict(self) -> dict[str, Any]:
+        drawn = {t.stratum: t.drawn for t in self.tallies}
+        doc = self.result.to_dict()
+        for s in doc["strata"]:
+            s["force"] = s["stratum"]
+            s["drawn"] = drawn.get(s["stratum"], 0)
+        return {"sample_id": self.sample_id, "seed": self.seed, **doc}
+
+
+def audit_compliance(ctx: Context, actor: Actor, sample_id: int) -> AuditCompliance:
+    """Compliance of the write-offs a sample was drawn from, from the verdicts recorded so far.
+    Forces with no verdict yet are counted as unaudited, not as compliant."""
+    actor.require(Action.AUDIT)
+    with ctx.db.reader() as uow:
+        store = AuditStore(uow.connection)
+        stored = store.sample(sample_id)
+        if stored is None:
+            raise NotFound(f"no audit sample {sample_id}")
+        tallies = store.tallies(sample_id)
+    audits = [StratumAudit(t.stratum, t.population, t.audited, t.correct) for t in tallies]
+    return AuditCompliance(sample_id, stored.seed, tallies, compliance(audits))
+
+
+def sample_items(ctx: Context, actor: Actor, sample_id: int) -> list[SampleItem]:
+    """The sample's reports by force in draw order, with their latest verdicts."""
+    actor.require(Action.AUDIT)
+    actor.require(Action.VIEW_REPORT)
+    with ctx.db.reader() as uow:
+        store = AuditStore(uow.connection)
+        if store.sample(sample_id) is None:
+            raise NotFound(f"no audit sample {sample_id}")
+        return store.items(sample_id)
