@@ -100,6 +100,11 @@ class AuditStore:
             int(row.id), row.created_at, row.created_by, int(row.seed), row.spec, row.description
         )
 
+    def latest_sample_id(self) -> int | None:
+        """The most recently drawn sample, or None before any."""
+        found = self._conn.execute(select(func.max(audit_samples.c.id))).scalar()
+        return None if found is None else int(found)
+
     def item_report_id(self, sample_id: int, force: str, reference: str) -> int | None:
         """The report's id if that report is in the sample."""
         found = self._conn.execute(

@@ -1,0 +1,376 @@
+"""The inspection report: one self-contained HTML page (plotly's script embedded, so it opens
+offline) with the funnel plot, quarterly trends, a league table with intervals, the latest audit
+and the screening results, and the findings in plain words; the funnel also as a PNG. And the
+short summary the demonstration prints.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment
+
+from caselink.domain.roles import Role
+from caselink.integrity import FunnelPoint, Rate, wilson
+from caselink.integrity.plotting import funnel_figure_html, funnel_png, p_chart_html
+from caselink.services.context import Actor, Context
+from caselink.services.integrity import (
+    MEASURES,
+    NATIONAL,
+    AuditCompliance,
+    FunnelResult,
+    Group,
+    Measure,
+    RateTable,
+    Trend,
+    audit_compliance,
+    funnel_from_database,
+    rates,
+    trend,
+)
+from caselink.services.integrity_screening import WEIGHTS, ScreenResult, TruthCheck, screen
+from caselink.storage.audits import AuditStore
+from caselink.storage.integrity_queries import Scope
+
+# Figures carry no personal data: the inspector's view is enough to produce them.
+REPORTING_ACTOR = Actor("integrity-report", Role.INSPECTOR)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def interval(lower: float | None, upper: float | None) -> str:
+    """'27.2–30.7%' for an interval of rates."""
+    if lower is None or upper is None:
+        return "—"
+    return f"{lower * 100:.1f}–{upper * 100:.1f}%"
+
+
+def finding_sentences(result: FunnelResult) -> list[str]:
+    """One plain sentence for each unit beyond its 99.8% limits, highest rate first, e.g.
+    "Kent's rape write-off rate, 29.0% (27.2–30.7%), is above the 99.8% limit for a force of its
+    size (13.0%; national rate 11.3%)". The bracketed interval is the unit's Wilson 95%
+    interval."""
+    f = result.funnel
+    what = result.title
+    out: list[str] = []
+    flagged = sorted((u for u in f.units if u.flag), key=lambda u: -(u.rate or 0.0))
+    for u in flagged:
+        rate = wilson(u.events, u.total)
+        side, limit = ("above", u.upper998) if u.flag == "high" else ("below", u.lower998)
+        out.append(
+            f"{u.unit}'s {what}, {percent(u.rate)} ({interval(rate.lower, rate.upper)}), is "
+            f"{side} the 99.8% limit for a force of its size ({percent(limit)}; national rate "
+            f"{percent(f.national_rate)}; {u.events:,} of {u.total:,})."
+        )
+    if f.dispersion.advised:
+        out.append(
+            f"Forces differ more than chance allows (φ = {f.dispersion.phi:.2f}, "
+            f"{f.dispersion.outside95} of {f.dispersion.units} outside the 95% limits where "
+            f"{f.dispersion.expected_outside95:.1f} are expected): an overdispersion-adjusted "
+            "funnel (--method additive) shows which forces are unusual even allowing for that."
+        )
+    return out
+
+
+# -- the demonstration's summary --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedForce:
+    force: str
+    rate: Rate
+    flag: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"force": self.force, "flag": self.flag, "rate": self.rate.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class IntegritySummary:
+    """The headline integrity figures: the national rape write-off rate, the forces beyond the
+    99.8% funnel limits, the findings in words and, when the truth is known, how the screen
+    compares with a random audit."""
+
+    national: Rate
+    high: list[FlaggedForce]
+    low: list[FlaggedForce]
+    findings: list[str]
+    screening: TruthCheck | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "national": self.national.to_dict(),
+            "high": [f.to_dict() for f in self.high],
+            "low": [f.to_dict() for f in self.low],
+            "findings": self.findings,
+            "screening": self.screening.to_dict() if self.screening else None,
+        }
+
+    def lines(self) -> list[str]:
+        """The summary as lines of text to print."""
+        n = self.national
+        out = [
+            f"national rape write-off rate {percent(n.rate)} ({interval(n.lower, n.upper)}), "
+            f"{n.numerator:,} of {n.denominator:,}",
+            "above the 99.8% funnel limit: " + (", ".join(f.force for f in self.high) or "none"),
+            "below the 99.8% funnel limit: " + (", ".join(f.force for f in self.low) or "none"),
+        ]
+        if self.screening:
+            for s in self.screening.at:
+                out.append(
+                    f"screening top {s.n}: precision {percent(s.ranked.precision)}, recall "
+                    f"{percent(s.ranked.recall)}; random audit of {s.n}: precision "
+                    f"{percent(s.random.precision)}, recall {percent(s.random.recall)}"
+                )
+        return out
+
+
+def _flagged(points: Sequence[FunnelPoint], flag: str) -> list[FlaggedForce]:
+    return [
+        FlaggedForce(u.unit, wilson(u.events, u.total), flag)
+        for u in sorted(points, key=lambda u: u.unit)
+        if u.flag == flag
+    ]
+
+
+def demo_summary(
+    ctx: Context, *, truth: Path | None = None, actor: Actor = REPORTING_ACTOR
+) -> IntegritySummary:
+    """The integrity headline for the demonstration: national rape write-off rate, forces flagged
+    high and low at 99.8% on the funnel, and (given the synthetic truth file) screening against a
+    random audit at n = 100, 500, 1000."""
+    result = funnel_from_database(ctx, actor)
+    units = result.funnel.units
+    national = wilson(sum(u.events for u in units), sum(u.total for u in units))
+    checked = screen(ctx, actor, top=0, truth=truth).truth if truth else None
+    return IntegritySummary(
+        national,
+        _flagged(units, "high"),
+        _flagged(units, "low"),
+        finding_sentences(result),
+        checked,
+    )
+
+
+# -- the HTML report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionReport:
+    """Everything the inspection report shows, computed once; `render` makes the page."""
+
+    generated_at: datetime
+    scope: Scope
+    rape: RateTable
+    other: RateTable
+    funnel: FunnelResult
+    trend: Trend
+    audit: AuditCompliance | None
+    screening: ScreenResult
+    findings: list[str]
+
+
+def build_report(
+    ctx: Context,
+    actor: Actor = REPORTING_ACTOR,
+    *,
+    scope: Scope = Scope(),
+    truth: Path | None = None,
+    top: int = 25,
+) -> InspectionReport:
+    """Compute the inspection report's figures (no personal data in any of them)."""
+    result = funnel_from_database(ctx, actor, scope=scope)
+    with ctx.db.reader() as uow:
+        latest = AuditStore(uow.connection).latest_sample_id()
+    return InspectionReport(
+        ctx.clock(),
+        scope,
+        rates(ctx, actor, group=Group.RAPE, scope=scope),
+        rates(ctx, actor, group=Group.OTHER, scope=scope),
+        result,
+        trend(ctx, actor, scope=scope),
+        audit_compliance(ctx, actor, latest) if latest is not None else None,
+        screen(ctx, actor, scope=scope, top=top, truth=truth),
+        finding_sentences(result),
+    )
+
+
+def render(report: InspectionReport) -> str:
+    """The report as one HTML page; plotly's script is embedded once, inline."""
+    f = report.funnel.funnel
+    league = sorted(f.units, key=lambda u: -(u.rate or 0.0))
+    flagged = {u.unit for u in f.units if u.flag}
+    charts = [(NATIONAL, report.trend.national.chart)] + [
+        (t.force, t.chart) for t in report.trend.forces if t.force in flagged or t.chart.signalled
+    ]
+    context = {
+        "r": report,
+        "f": f,
+        "league": [(u, wilson(u.events, u.total)) for u in league],
+        "funnel_html": funnel_figure_html(
+            f, f"Funnel plot: {report.funnel.title} by force", include_plotlyjs=True
+        ),
+        "trend_html": [
+            (name, p_chart_html(chart, f"{name}: {report.funnel.title} by quarter"))
+            for name, chart in charts[:13]
+        ],
+        "signals": [
+            (t.force, p.period, s)
+            for t in [report.trend.national, *report.trend.forces]
+            for p in t.chart.points
+            for s in p.signals
+            if s.rule != "beyond_2sigma"
+        ],
+        "measures": MEASURES,
+        "Measure": Measure,
+        "weights": WEIGHTS,
+        "percent": percent,
+        "interval": interval,
+    }
+    return _TEMPLATE.render(**context)
+
+
+def write_report(
+    ctx: Context,
+    path: Path,
+    *,
+    png: Path | None = None,
+    truth: Path | None = None,
+    actor: Actor = REPORTING_ACTOR,
+    scope: Scope = Scope(),
+) -> Path:
+    """Write the inspection report to `path` (and the funnel plot as PNG to `png`); the page is
+    self-contained and works offline. Returns `path`."""
+    report = build_report(ctx, actor, scope=scope, truth=truth)
+    path.write_text(render(report), encoding="utf-8")
+    if png is not None:
+        png.write_bytes(funnel_png(report.funnel.funnel, f"{report.funnel.title} by force"))
+    return path
+
+
+_TEMPLATE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
+    """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Recording integrity: inspection report</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
+table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
+th:first-child,td:first-child{text-align:left}
+.high{color:#c0392b;font-weight:600}.low{color:#2471a3;font-weight:600}
+.note{color:#555;font-size:.9rem}
+</style></head><body>
+<h1>Recording integrity: inspection report</h1>
+<p class="note">Generated {{ r.generated_at.strftime("%Y-%m-%d %H:%M UTC") }}.
+Reports {% if r.scope.start %}from {{ r.scope.start.date() }} {% endif %}{% if r.scope.end %}before
+{{ r.scope.end.date() }} {% endif %}{% if r.scope.forces %}in {{ r.scope.forces|join(", ") }}
+{% else %}in every force{% endif %}. No personal data appears in this report.</p>
+
+<h2 id="findings">Findings</h2>
+<p>National {{ r.funnel.title }}: <strong>{{ percent(f.national_rate) }}</strong>
+({{ "{:,}".format(r.rape.national.counts.written_off) }} of
+{{ "{:,}".format(r.rape.national.counts.recorded) }} reports recorded under a rape code
+were cancelled or transferred).</p>
+{% if r.findings %}<ul>{% for s in r.findings %}<li>{{ s }}</li>{% endfor %}</ul>
+{% else %}<p>No force lies beyond its 99.8% limits.</p>{% endif %}
+<p class="note">A force outside the 99.8% limits is very unlikely to be there by chance (about 1
+in 500 for a force whose true rate is the national rate). It may reflect a different recording
+practice rather than worse decisions; the audit and screening below say whether the decisions
+were right.</p>
+
+<h2 id="funnel">Funnel plot</h2>
+{{ funnel_html|safe }}
+<p class="note">Each point is a force: its rate against its number of reports. Solid lines are
+the 99.8% limits, dashed the 95% limits around the national rate; the funnel narrows as forces
+grow, because larger numbers leave less to chance. Method: {{ f.method }}{% if f.adjusted %}
+(adjusted for overdispersion){% endif %}.</p>
+
+<h2 id="league">League table</h2>
+<table><tr><th>force</th><th>written off</th><th>reports</th><th>rate</th><th>95% CI</th>
+<th>99.8% limits</th><th>flag</th></tr>
+{% for u, w in league %}<tr><td>{{ u.unit }}</td><td>{{ "{:,}".format(u.events) }}</td>
+<td>{{ "{:,}".format(u.total) }}</td><td>{{ percent(u.rate) }}</td>
+<td>{{ interval(w.lower, w.upper) }}</td><td>{{ interval(u.lower998, u.upper998) }}</td>
+<td class="{{ u.flag or '' }}">{{ u.flag or "" }}</td></tr>
+{% endfor %}</table>
+
+<h2 id="measures">Every measure, nationally</h2>
+<table><tr><th>measure</th><th>group</th><th>count</th><th>out of</th><th>rate</th>
+<th>95% CI</th><th>denominator</th></tr>
+{% for table in (r.rape, r.other) %}{% for m, rate in table.national.rates.items() %}
+{% if rate.denominator %}<tr><td>{{ measures[m].title }}</td><td>{{ table.group.label }}</td>
+<td>{{ "{:,}".format(rate.numerator) }}</td><td>{{ "{:,}".format(rate.denominator) }}</td>
+<td>{{ percent(rate.rate) }}</td><td>{{ interval(rate.lower, rate.upper) }}</td>
+<td class="note">{{ measures[m].denominator }}</td></tr>{% endif %}
+{% endfor %}{% endfor %}</table>
+
+<h2 id="trends">Quarterly trends</h2>
+<p class="note">p-charts: each quarter's rate with 3σ limits around the force's own rate over
+the period. Shown: the nation, and forces flagged on the funnel or with a signal.</p>
+{% for name, html in trend_html %}{{ html|safe }}{% endfor %}
+{% if signals %}<table><tr><th>force</th><th>quarter</th><th>signal</th><th>direction</th>
+<th>since</th></tr>{% for force, period, s in signals %}<tr><td>{{ force }}</td>
+<td>{{ period }}</td><td>{{ s.rule }}</td><td>{{ s.direction }}</td><td>{{ s.since }}</td></tr>
+{% endfor %}</table>{% else %}<p>No quarter signals a change.</p>{% endif %}
+
+<h2 id="audit">Audit</h2>
+{% if r.audit %}{% set n = r.audit.result.national %}
+<p>Audit sample {{ r.audit.sample_id }} (seed {{ r.audit.seed }}):
+{{ n.audited }} write-offs judged, {{ n.correct }} correct.
+{% if n.share_correct.estimate is not none %}Share correct
+{{ percent(n.share_correct.estimate) }}
+({{ interval(n.share_correct.lower, n.share_correct.upper) }});
+about {{ "{:,.0f}".format(n.wrong.estimate) }} wrong write-offs
+({{ "{:,.0f}".format(n.wrong.lower) }}–{{ "{:,.0f}".format(n.wrong.upper) }}) among the
+{{ "{:,}".format(n.population) }} in the audited forces.{% endif %}
+{% if n.unaudited_population %}{{ "{:,}".format(n.unaudited_population) }} write-offs are in
+forces with no verdict yet.{% endif %}</p>
+<table><tr><th>force</th><th>write-offs</th><th>judged</th><th>correct</th><th>share correct</th>
+<th>95% CI (FPC)</th><th>wrong (estimate)</th></tr>
+{% for s in r.audit.result.strata %}<tr><td>{{ s.stratum }}</td><td>{{ s.population }}</td>
+<td>{{ s.audited }}</td><td>{{ s.correct }}</td><td>{{ percent(s.share_correct.rate) }}</td>
+<td>{{ interval(s.share_correct.lower, s.share_correct.upper) }}</td>
+<td>{% if s.wrong.estimate is not none %}{{ "{:,.0f}".format(s.wrong.estimate) }}
+({{ "{:,.0f}".format(s.wrong.lower) }}–{{ "{:,.0f}".format(s.wrong.upper) }})
+{% else %}—{% endif %}</td></tr>
+{% endfor %}</table>
+{% else %}<p>No audit sample has been drawn yet (<code>caselink integrity sample</code>).</p>
+{% endif %}
+
+<h2 id="screening">Screening</h2>
+{% set sc = r.screening %}
+<p>{{ "{:,}".format(sc.flagged) }} of {{ "{:,}".format(sc.total) }} write-offs (cancelled,
+transferred, awaiting authorisation, N100) carry at least one flag. Score = sum of the weights
+of the flags: {% for rule, w in weights.items() %}{{ rule }} {{ w }}
+{%- if not loop.last %}, {% endif %}{% endfor %}.</p>
+{% if sc.truth %}<table><tr><th>audit of n</th><th>screen precision</th><th>screen recall</th>
+<th>random precision (95% range)</th><th>random recall</th><th>lift</th></tr>
+{% for s in sc.truth.at %}<tr><td>{{ s.n }}</td><td>{{ percent(s.ranked.precision) }}</td>
+<td>{{ percent(s.ranked.recall) }}</td>
+<td>{{ percent(s.random.precision) }}
+({{ interval(s.random.precision_lower, s.random.precision_upper) }})</td>
+<td>{{ percent(s.random.recall) }}</td><td>{{ "%.1f"|format(s.lift or 0) }}</td></tr>
+{% endfor %}</table>
+<p class="note">Against the known answers of {{ "{:,}".format(sc.truth.matched) }} write-offs,
+{{ "{:,}".format(sc.truth.wrong) }} of them wrong.</p>{% endif %}
+<table><tr><th>rank</th><th>force</th><th>reference</th><th>write-off</th><th>score</th>
+<th>flags</th></tr>
+{% for i in sc.items %}<tr><td>{{ i.rank }}</td><td>{{ i.force }}</td><td>{{ i.reference }}</td>
+<td>{{ i.kind }}</td><td>{{ i.score }}</td>
+<td style="text-align:left">{% for fl in i.flags %}{{ fl.rule }} {{ fl.message }}
+{%- if not loop.last %}; {% endif %}{% endfor %}</td></tr>
+{% endfor %}</table>
+
+<h2 id="reading">How to read this report</h2>
+<p class="note">Every rate is shown with its numerator, its denominator and a 95% Wilson
+interval. The write-off rate counts reports recorded under a rape code (19C–19H) that were
+cancelled or transferred, out of all reports recorded under a rape code; N100s carry no code
+and are counted separately. A cancellation awaiting authorisation still counts as a crime. See
+docs/integrity.md for every measure, the screening weights and the methods.</p>
+</body></html>
+"""
+)
