@@ -207,6 +207,10 @@ def _counts(
         )
 
 
+def _total_name(scope: Scope) -> str:
+    return "all forces shown" if scope.forces else NATIONAL
+
+
 def _sum(force: str, rows: Sequence[GroupCounts]) -> GroupCounts:
     fields = [
         sum(getattr(r, name) for r in rows)
@@ -270,7 +274,7 @@ def rates(
     return RateTable(
         group,
         scope,
-        _force_rates(_sum(NATIONAL, rows), group),
+        _force_rates(_sum(_total_name(scope), rows), group),
         [_force_rates(r, group) for r in rows],
     )
 
@@ -438,12 +442,15 @@ def trend(
     measure: Measure = Measure.WRITE_OFF,
     group: Group = Group.RAPE,
     scope: Scope = Scope(),
+    show: Sequence[str] = (),
 ) -> Trend:
     """The measure per quarter (of reported_at, UTC) per force on a p-chart around the force's
     own rate over the span, with points beyond 3σ, runs of 8 and CUSUM shifts flagged
-    (Montgomery). Quarters without reports show empty."""
+    (Montgomery). Quarters without reports show empty. The national chart covers every force in
+    `scope`; `show` limits the force charts to those forces (all when empty)."""
     actor.require(Action.AUDIT)
     rows = _counts(ctx, group, scope, by_quarter=True)
+    wanted = set(make_scope(forces=show).forces)
     quarters = (
         _quarter_range(min(r.period or "" for r in rows), max(r.period or "" for r in rows))
         if rows
@@ -466,8 +473,12 @@ def trend(
         group,
         scope,
         tuple(quarters),
-        chart(NATIONAL, national),
-        [chart(force, cells) for force, cells in sorted(by_force.items())],
+        chart(_total_name(scope), national),
+        [
+            chart(force, cells)
+            for force, cells in sorted(by_force.items())
+            if not wanted or force in wanted
+        ],
     )
 
 
