@@ -6,10 +6,10 @@ import sys
 import typer
 
 from caselink.cli.options import Db, Json
-from caselink.cli.output import console, print_json, refuse
+from caselink.cli.output import console, errors, print_json, refuse
 from caselink.cli.running import running
 from caselink.domain.roles import Role
-from caselink.services import users
+from caselink.services import auth, users
 
 users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 
@@ -51,3 +51,25 @@ def list_users(db: Db = None, as_json: Json = False) -> None:
         return
     for u in found:
         console.print(f"{u.name:<24} {u.role.value:<10} {'active' if u.active else 'inactive'}")
+
+
+@users_app.command("token")
+def token(
+    name: str,
+    label: str | None = typer.Option(
+        None, "--label", help="what the token is for (shown to administrators)"
+    ),
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Issue an API token for a user and print it once; only its SHA-256 is stored."""
+    with running(db, as_json) as application:
+        issued = auth.issue_token(application.context, name, label)
+    if as_json:
+        print_json({"user": name, "token": issued, "label": label})
+    else:
+        # Printed alone on stdout so a script can capture it; the advice goes to stderr.
+        print(issued)
+        errors.print(
+            f"API token for {name}: send it as 'Authorization: Bearer TOKEN'. It is shown only now."
+        )

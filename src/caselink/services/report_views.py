@@ -1,0 +1,474 @@
+"""What the web pages and the JSON API show: recording a report from a form, the report list,
+the authorisation queue, linkage and person read models, integrity figures and the access log.
+
+Every function checks the actor's role first. Every read of personal data (a report, its
+links, a series, a person) writes the access log with the justification before returning
+(DPA 2018 s.62); lists that carry no personal data (references, statuses, codes) do not.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from caselink.domain.behaviours import Behaviour
+from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
+from caselink.domain.forces import canonical_force
+from caselink.domain.offences import normalise_offence_code
+from caselink.domain.person import Person, PersonRole
+from caselink.domain.report import Report
+from caselink.domain.roles import Action, Role, may
+from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship
+from caselink.integrity import (
+    Funnel,
+    FunnelCurves,
+    PChart,
+    PeriodCount,
+    UnitCount,
+    funnel_curves,
+    p_chart,
+)
+from caselink.integrity import funnel as funnel_of
+from caselink.services import recording
+from caselink.services.context import Actor, Context
+from caselink.services.recording import ReportView
+from caselink.storage import queries, report_queries
+from caselink.storage.access_log import AccessEntry
+from caselink.storage.report_queries import (
+    AuditItemRow,
+    LinkRow,
+    MemberRow,
+    PairRow,
+    PendingRow,
+    PersonRow,
+    ReportQuery,
+    ReportRow,
+    RunRow,
+    SampleRow,
+    SeriesRow,
+)
+
+WEB_SOURCE = "web"
+MAX_PAGE = 500
+
+__all__ = [
+    "AuditItemRow",
+    "Funnel",
+    "FunnelCurves",
+    "LinkRow",
+    "MemberRow",
+    "PChart",
+    "PairRow",
+    "PendingRow",
+    "PersonRow",
+    "ReportQuery",
+    "ReportRow",
+    "RunRow",
+    "SampleRow",
+    "SeriesRow",
+]
+
+
+def _require_any(actor: Actor, *actions: Action) -> None:
+    if not any(may(actor.role, a) for a in actions):
+        actor.require(actions[0])
+
+
+def _justified(why: str) -> str:
+    text = why.strip()
+    if not text:
+        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
+    return text
+
+
+def _log(
+    ctx: Context, actor: Actor, keys: Sequence[tuple[str, str]], why: str, detail: str
+) -> None:
+    with ctx.db.unit_of_work() as uow:
+        now = ctx.clock()
+        uow.access_log.write(
+            [AccessEntry(now, actor.name, "consult", f, r, why, detail) for f, r in keys]
+        )
+        uow.commit()
+
+
+# -- recording a new report ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewReport:
+    """A report as a form gives it; the domain checks every value when it is built."""
+
+    force: str
+    reference: str
+    reported_at: datetime
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    offence_code: str | None = None
+    narrative: str = ""
+    relationship: str | None = None
+    offender_sex: str | None = None
+    offender_age_band: str | None = None
+    behaviours: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    complainant_forename: str | None = None
+    complainant_surname: str | None = None
+
+
+def record_report(ctx: Context, actor: Actor, new: NewReport) -> Report:
+    """Record a new report as an incident (and classify it as a crime when an offence code is
+    given), with its recorded event, in one unit of work.
+
+    Refused with the field at fault (``InvalidValue``) when a value cannot be what it claims,
+    or when the force already holds the reference.
+    """
+    actor.require(Action.RECORD)
+    now = ctx.clock()
+    force = canonical_force(new.force)
+    if force is None:
+        raise InvalidValue("force", new.force, "not one of the 44 police force areas")
+    reference = new.reference.strip()
+    if not reference or len(reference) > 128:
+        raise InvalidValue("reference", new.reference, "give the force's reference (1–128 chars)")
+    if new.reported_at > now:
+        raise InvalidValue("reported_at", new.reported_at, "lies in the future")
+    offence = None
+    if new.offence_code:
+        offence = normalise_offence_code(new.offence_code)
+        if offence is None:
+            raise InvalidValue("offence_code", new.offence_code, "not a Home Office offence code")
+    relationship = None
+    if new.relationship:
+        try:
+            relationship = Relationship(new.relationship)
+        except ValueError:
+            raise InvalidValue(
+                "relationship", new.relationship, "not a known relationship"
+            ) from None
+    behaviours: set[Behaviour] = set()
+    for domain, codes in new.behaviours.items():
+        if not ctx.taxonomy.is_domain(domain):
+            raise InvalidValue(f"mo.{domain}", domain, "not a behaviour domain")
+        behaviours.update(ctx.taxonomy.behaviour(domain, c) for c in codes if c.strip())
+    complainant = Person(
+        role=PersonRole.COMPLAINANT,
+        forename=(new.complainant_forename or "").strip() or None,
+        surname=(new.complainant_surname or "").strip() or None,
+    )
+    report = Report(
+        force=force,
+        reference=reference,
+        reported_at=new.reported_at,
+        occurred=OccurredWindow(new.occurred_from, new.occurred_to),
+        location=Location(latitude=new.latitude, longitude=new.longitude),
+        narrative=new.narrative.strip(),
+        relationship=relationship,
+        offender=OffenderDescription(
+            sex=new.offender_sex or None, age_band=(new.offender_age_band or "").strip() or None
+        ),
+        behaviours=frozenset(behaviours),
+        persons=[complainant] if complainant.has_identity else [],
+    )
+    report.record(actor.name, now, WEB_SOURCE)
+    if offence is not None:
+        report.classify_crime(offence, actor.name, now, ctx.policy)
+    with ctx.db.unit_of_work() as uow:
+        if queries.report_exists(uow.connection, force, reference):
+            raise InvalidValue("reference", reference, f"{force} already holds this reference")
+        report_id = uow.reports.add(report, WEB_SOURCE)
+        uow.events.append((event, report_id) for event in report.events)
+        uow.commit()
+    report.events.clear()
+    return report
+
+
+# -- lists -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportList:
+    items: list[ReportRow]
+    more: bool
+    query: ReportQuery
+    linkage_run: int | None
+
+
+def list_reports(ctx: Context, actor: Actor, query: ReportQuery) -> ReportList:
+    """Reports matching the filters, newest first (no names, no free text: not logged)."""
+    _require_any(actor, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED)
+    if not 1 <= query.limit <= MAX_PAGE or query.offset < 0:
+        raise InvalidRequest(f"a page holds 1 to {MAX_PAGE} reports from an offset of 0 or more")
+    with ctx.db.reader() as uow:
+        run = report_queries.latest_run_id(uow.connection)
+        items, more = report_queries.list_reports(uow.connection, query, run)
+    return ReportList(items, more, query, run)
+
+
+def report_summary(ctx: Context, actor: Actor, force: str, reference: str) -> ReportRow:
+    """A report's key, status, offence code and version (what a decision form needs; no
+    personal data, so not logged)."""
+    _require_any(
+        actor, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.RECORD, Action.CLASSIFY
+    )
+    with ctx.db.reader() as uow:
+        row = report_queries.report_row(uow.connection, force, reference)
+    if row is None:
+        raise NotFound(f"no report {force} {reference}")
+    return row
+
+
+def pending_queue(ctx: Context, actor: Actor, force: str | None = None) -> list[PendingRow]:
+    """Cancellations awaiting authorisation, oldest first: the registrar's queue."""
+    actor.require(Action.AUTHORISE_CANCELLATION)
+    with ctx.db.reader() as uow:
+        return report_queries.pending_cancellations(uow.connection, force)
+
+
+# -- one report ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSet:
+    """The latest linkage run's proposals for one report, and its series there."""
+
+    run: RunRow | None
+    links: list[LinkRow]
+    series_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    view: ReportView
+    linkage: LinkSet | None  # None when the actor may not see linkage
+
+
+def report_page(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) -> ReportPage:
+    """A report in full (pseudonymised for inspectors) with, for analysts, its proposed links
+    and series. The consultation is logged by services.recording.show first."""
+    view = recording.show(ctx, actor, force, reference, why=why)
+    linkage = None
+    if may(actor.role, Action.LINK):
+        linkage = _links(ctx, force, reference)
+    return ReportPage(view, linkage)
+
+
+def _links(ctx: Context, force: str, reference: str) -> LinkSet:
+    with ctx.db.reader() as uow:
+        row = report_queries.report_row(uow.connection, force, reference)
+        if row is None:
+            raise NotFound(f"no report {force} {reference}")
+        run_id = report_queries.latest_run_id(uow.connection)
+        if run_id is None:
+            return LinkSet(None, [], None)
+        run = report_queries.run_info(uow.connection, run_id)
+        links = report_queries.links_of(uow.connection, run_id, row.id)
+        series = report_queries.series_of_report(uow.connection, run_id, row.id)
+    return LinkSet(run, links, series)
+
+
+def report_links(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) -> LinkSet:
+    """The latest run's proposed links for a report with their reasons; logged as a
+    consultation."""
+    actor.require(Action.LINK)
+    links = _links(ctx, force, reference)
+    _log(ctx, actor, [(force, reference)], _justified(why), "links")
+    return links
+
+
+# -- linkage ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesOverview:
+    run: RunRow | None
+    series: list[SeriesRow]
+
+
+def series_overview(ctx: Context, actor: Actor) -> SeriesOverview:
+    """The series of the latest linkage run, largest first (references and counts only)."""
+    actor.require(Action.LINK)
+    with ctx.db.reader() as uow:
+        run_id = report_queries.latest_run_id(uow.connection)
+        if run_id is None:
+            return SeriesOverview(None, [])
+        return SeriesOverview(
+            report_queries.run_info(uow.connection, run_id),
+            report_queries.series_list(uow.connection, run_id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    run: RunRow
+    series_id: int
+    members: list[MemberRow]
+    links: list[PairRow]
+    persons: list[PersonRow]
+
+
+def series_view(ctx: Context, actor: Actor, series_id: int, *, why: str) -> SeriesView:
+    """One series: its reports (for the map and timeline), the links among them and the persons
+    recorded with them (for the link chart). Each member's consultation is logged."""
+    actor.require(Action.LINK)
+    reason = _justified(why)
+    with ctx.db.reader() as uow:
+        run_id = report_queries.latest_run_id(uow.connection)
+        run = None if run_id is None else report_queries.run_info(uow.connection, run_id)
+        if run is None:
+            raise NotFound("no linkage run yet: run `caselink link run`")
+        members = report_queries.series_members(uow.connection, run.id, series_id)
+        if not members:
+            raise NotFound(f"no series {series_id} in linkage run {run.id}")
+        ids = [m.id for m in members]
+        pairs = report_queries.links_among(uow.connection, run.id, ids)
+        person_run = report_queries.latest_person_run_id(uow.connection)
+        people = report_queries.persons_of_reports(uow.connection, ids, person_run)
+    _log(ctx, actor, [(m.force, m.reference) for m in members], reason, f"series {series_id}")
+    return SeriesView(run, series_id, members, pairs, people)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    person: PersonRow
+    person_run: int | None
+    same_entity: list[PersonRow]  # other records resolved to the same person
+
+
+def person_view(ctx: Context, actor: Actor, person_id: int, *, why: str) -> PersonView:
+    """A person record and every record person resolution put with it; logged per report."""
+    actor.require(Action.LINK)
+    reason = _justified(why)
+    with ctx.db.reader() as uow:
+        run = report_queries.latest_person_run_id(uow.connection)
+        found = report_queries.person(uow.connection, person_id, run)
+        if found is None:
+            raise NotFound(f"no person {person_id}")
+        same: list[PersonRow] = []
+        if run is not None and found.entity_id is not None:
+            same = [
+                p
+                for p in report_queries.entity_members(uow.connection, run, found.entity_id)
+                if p.id != found.id
+            ]
+    keys = sorted({(p.force, p.reference) for p in [found, *same]})
+    _log(ctx, actor, keys, reason, f"person {person_id}")
+    return PersonView(found, run, same)
+
+
+# -- integrity -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelFigure:
+    funnel: Funnel
+    curves: FunnelCurves | None
+
+
+def write_off_funnel(ctx: Context, actor: Actor) -> FunnelFigure:
+    """Rape write-off rates by force on a funnel around the national rate, with limit curves."""
+    actor.require(Action.AUDIT)
+    with ctx.db.reader() as uow:
+        counts = queries.rape_write_offs_by_force(uow.connection)
+    units = [UnitCount(c.force, c.written_off, c.rape_reports) for c in counts]
+    result = funnel_of(units, method="multiplicative")
+    curves = None
+    if result.national_rate is not None and units:
+        curves = funnel_curves(
+            result.national_rate,
+            max_total=max(u.total for u in units),
+            points=120,
+            phi=result.phi or 1.0,
+        )
+    return FunnelFigure(result, curves)
+
+
+def write_off_trend(ctx: Context, actor: Actor, force: str | None = None) -> PChart | None:
+    """The rape write-off rate by quarter as a p-chart, nationally or for one force; None when
+    there are no rape reports yet."""
+    actor.require(Action.AUDIT)
+    with ctx.db.reader() as uow:
+        months = report_queries.rape_write_offs_by_month(uow.connection, force)
+    quarters: dict[str, list[int]] = {}
+    for m in months:
+        key = f"{m.year}Q{(m.month - 1) // 3 + 1}"
+        counts = quarters.setdefault(key, [0, 0])
+        counts[0] += m.written_off
+        counts[1] += m.rape_reports
+    if not quarters:
+        return None
+    return p_chart([PeriodCount(k, w, n) for k, (w, n) in sorted(quarters.items())])
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSampleView:
+    sample: SampleRow
+    items: list[AuditItemRow]
+
+
+def audit_overview(ctx: Context, actor: Actor) -> list[SampleRow]:
+    """Audit samples with their progress (items judged, found wrong)."""
+    actor.require(Action.AUDIT)
+    with ctx.db.reader() as uow:
+        return report_queries.audit_samples_overview(uow.connection)
+
+
+def audit_sample(ctx: Context, actor: Actor, sample_id: int) -> AuditSampleView:
+    """One audit sample's items (references, statuses, strata) and their latest verdicts."""
+    actor.require(Action.AUDIT)
+    with ctx.db.reader() as uow:
+        sample = next(
+            (s for s in report_queries.audit_samples_overview(uow.connection) if s.id == sample_id),
+            None,
+        )
+        if sample is None:
+            raise NotFound(f"no audit sample {sample_id}")
+        return AuditSampleView(sample, report_queries.audit_items_of(uow.connection, sample_id))
+
+
+# -- administration and dashboards -----------------------------------------------------------
+
+
+def access_log(
+    ctx: Context, actor: Actor, *, limit: int = 200, user: str | None = None
+) -> list[AccessEntry]:
+    """The latest entries of the access log, optionally of one user: for administrators."""
+    actor.require(Action.READ_ACCESS_LOG)
+    if not 1 <= limit <= 5000:
+        raise InvalidRequest("ask for 1 to 5000 entries")
+    with ctx.db.reader() as uow:
+        return uow.access_log.recent(limit, user or None)
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """What a role's home page counts: no personal data, only figures and queue lengths."""
+
+    role: Role
+    figures: dict[str, Any]
+
+
+def dashboard(ctx: Context, actor: Actor) -> Dashboard:
+    """Figures for the actor's home page, chosen by role."""
+    figures: dict[str, Any] = {}
+    with ctx.db.reader() as uow:
+        conn = uow.connection
+        if actor.role is Role.ADMIN:
+            figures["users"] = len(uow.users.all())
+            figures["recent_access"] = len(uow.access_log.recent(1000))
+            return Dashboard(actor.role, figures)
+        if actor.role in (Role.OFFICER, Role.REGISTRAR):
+            recent, _ = report_queries.list_reports(conn, ReportQuery(status="incident", limit=10))
+            figures["awaiting_decision"] = recent
+        if may(actor.role, Action.AUTHORISE_CANCELLATION):
+            figures["pending"] = len(report_queries.pending_cancellations(conn))
+        if may(actor.role, Action.AUDIT):
+            counts = queries.rape_write_offs_by_force(conn)
+            figures["rape_reports"] = sum(c.rape_reports for c in counts)
+            figures["written_off"] = sum(c.written_off for c in counts)
+            figures["audit_samples"] = len(report_queries.audit_samples_overview(conn))
+        if may(actor.role, Action.LINK):
+            run = report_queries.latest_run_id(conn)
+            figures["linkage_run"] = None if run is None else report_queries.run_info(conn, run)
+            figures["series"] = 0 if run is None else len(report_queries.series_list(conn, run))
+    return Dashboard(actor.role, figures)

@@ -1,0 +1,1 @@
+"""Routes by area: sign-in, reports, decisions, integrity, linkage, administration, API."""

@@ -1,0 +1,58 @@
+"""Integrity pages: the write-off funnel by force, the trend by quarter, the audit workbench."""
+
+import json
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from caselink.domain.forces import FORCES
+from caselink.services import report_views
+from caselink.web import charts
+from caselink.web.routes.report_pages import report_url
+from caselink.web.security import Session, context
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/integrity")
+def funnel_page(request: Request, session: Session) -> Response:
+    figure = report_views.write_off_funnel(context(request), session.actor)
+    flagged = [u for u in figure.funnel.units if u.flag]
+    return render(
+        request,
+        "integrity.html",
+        {
+            "funnel": figure.funnel,
+            "flagged": flagged,
+            "figure_json": json.dumps(charts.funnel_figure(figure.funnel, figure.curves)),
+        },
+    )
+
+
+@router.get("/integrity/trends")
+def trend_page(request: Request, session: Session, force: str = "") -> Response:
+    chosen = force if force in FORCES else None
+    chart = report_views.write_off_trend(context(request), session.actor, chosen)
+    return render(
+        request,
+        "trends.html",
+        {
+            "chart": chart,
+            "force": chosen,
+            "forces": FORCES,
+            "figure_json": json.dumps(charts.trend_figure(chart)) if chart else None,
+        },
+    )
+
+
+@router.get("/integrity/audits")
+def audits_page(request: Request, session: Session) -> Response:
+    samples = report_views.audit_overview(context(request), session.actor)
+    return render(request, "audits.html", {"samples": samples})
+
+
+@router.get("/integrity/audits/{sample_id}")
+def audit_page(request: Request, session: Session, sample_id: int) -> Response:
+    view = report_views.audit_sample(context(request), session.actor, sample_id)
+    return render(request, "audit.html", {"view": view, "report_url": report_url})

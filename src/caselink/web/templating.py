@@ -1,0 +1,71 @@
+"""The Jinja2 templates, their filters, the navigation by role, and one way to render a page."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from caselink.domain.roles import Action, may
+from caselink.services.context import Actor
+from caselink.web.security import CSRF_FIELD, optional_session
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _when(value: datetime | None, with_time: bool = True) -> str:
+    if value is None:
+        return "—"
+    return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def _percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+templates = Jinja2Templates(directory=TEMPLATES)
+templates.env.filters["when"] = _when
+templates.env.filters["percent"] = _percent
+templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+
+# (label, path, any of these actions): a page appears in the menu of the roles that may use it.
+_NAV: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
+    ("Reports", "/reports", (Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED)),
+    ("New report", "/reports/new", (Action.RECORD,)),
+    ("Cancellation queue", "/queue", (Action.AUTHORISE_CANCELLATION,)),
+    ("Integrity", "/integrity", (Action.AUDIT,)),
+    ("Audits", "/integrity/audits", (Action.AUDIT,)),
+    ("Series", "/linkage/series", (Action.LINK,)),
+    ("Access log", "/admin/access-log", (Action.READ_ACCESS_LOG,)),
+    ("Users", "/admin/users", (Action.MANAGE_USERS,)),
+)
+
+
+def navigation(actor: Actor | None) -> list[tuple[str, str]]:
+    if actor is None:
+        return []
+    return [(label, path) for label, path, acts in _NAV if any(may(actor.role, a) for a in acts)]
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    """Render a page with the signed-in user, their menu and the session's CSRF token.
+
+    Pages are never cached: they may hold personal data, and a shared machine's back button
+    must not show it after logout.
+    """
+    session = optional_session(request)
+    actor = session.actor if session else None
+    page = {
+        "user": actor,
+        "nav": navigation(actor),
+        "csrf_token": session.csrf_token if session else "",
+        "justification": session.justification if session else None,
+        **(context or {}),
+    }
+    response = templates.TemplateResponse(request, name, page, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
