@@ -21,7 +21,9 @@ from numpy.typing import NDArray
 from caselink.linkage.evidence import OFFENDER, Evidence, attribute_feature, domain_feature
 
 Kind = Literal["numeric", "match", "levels"]
-Bins = NDArray[np.int16]
+# bins are small non-negative integers: uint8 when every feature has at most 256 bins (the
+# usual case, halving the memory of a national training set), int16 otherwise
+Bins = NDArray[Any]
 
 # Cut points chosen where the literature and analysts read differences (km, days, hours);
 # the model learns the weights, so these only need to be fine where evidence changes fast.
@@ -145,7 +147,8 @@ def default_features(
 
 def bin_matrix(features: Sequence[Feature], ev: Evidence) -> Bins:
     """Bins of every pair for every feature, shape (pairs, features)."""
-    out = np.zeros((len(ev), len(features)), dtype=np.int16)
+    dtype = np.uint8 if all(f.n_bins <= 256 for f in features) else np.int16
+    out = np.zeros((len(ev), len(features)), dtype=dtype)
     for k, f in enumerate(features):
         out[:, k] = f.bins(ev)
     return out

@@ -64,7 +64,7 @@ def labelled_pairs(
         return PairSet(
             empty,
             empty,
-            np.zeros((0, len(features)), np.int16),
+            np.zeros((0, len(features)), np.uint8),
             np.zeros(0, bool),
             np.zeros(0, bool),
         )

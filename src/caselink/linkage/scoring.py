@@ -1,5 +1,8 @@
 """Score candidate pairs with a model, streaming, keeping what an analyst will look at."""
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
@@ -53,20 +56,36 @@ def score_rows(
     kept_s: list[Floats] = []
     held = 0
     budget = max(4 * settings.batch_pairs, 4 * frame.n * (keep_top or 0))
-    for i, j in candidate_batches(frame, settings):
+
+    def work(i: Ints, j: Ints) -> tuple[Ints, Ints, Floats]:
         s = model.score_evidence(maker(i, j))
         if min_score is not None:
             keep = s >= min_score
-            i, j, s = i[keep], j[keep], s[keep]
-        kept_i.append(i)
-        kept_j.append(j)
-        kept_s.append(s)
-        held += i.shape[0]
+            return i[keep], j[keep], s[keep]
+        return i, j, s
+
+    def collect(part: tuple[Ints, Ints, Floats]) -> None:
+        nonlocal held, kept_i, kept_j, kept_s
+        kept_i.append(part[0])
+        kept_j.append(part[1])
+        kept_s.append(part[2])
+        held += part[0].shape[0]
         if keep_top is not None and held > budget:
             ci, cj, cs = np.concatenate(kept_i), np.concatenate(kept_j), np.concatenate(kept_s)
             keep = top_per_report(ci, cj, cs, keep_top, frame.report_id)
             kept_i, kept_j, kept_s = [ci[keep]], [cj[keep]], [cs[keep]]
             held = int(keep.sum())
+
+    # Batches are scored on a few threads while DuckDB produces the next ones; results are
+    # collected in the order the batches came, so the outcome does not depend on timing.
+    with ThreadPoolExecutor(max_workers=settings.threads) as pool:
+        pending: deque[Future[tuple[Ints, Ints, Floats]]] = deque()
+        for i, j in candidate_batches(frame, settings):
+            pending.append(pool.submit(work, i, j))
+            while len(pending) > settings.threads:
+                collect(pending.popleft().result())
+        while pending:
+            collect(pending.popleft().result())
     if not kept_i:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     i, j, s = np.concatenate(kept_i), np.concatenate(kept_j), np.concatenate(kept_s)

@@ -35,6 +35,7 @@ class LinkSettings:
     selection_folds: int = 3
     seed: int = 0
     batch_pairs: int = 2_000_000  # pairs scored at a time, which bounds memory when streaming
+    threads: int = 2  # batches scored at once (numpy releases the interpreter lock)
 
     def __post_init__(self) -> None:
         if not self.max_days >= 0:
@@ -49,6 +50,8 @@ class LinkSettings:
             raise ValueError(f"unknown unplaced rule {self.unplaced_rule!r}")
         if self.selection_folds < 2:
             raise ValueError("selection_folds must be at least 2")
+        if self.threads < 1:
+            raise ValueError("threads must be at least 1")
         if self.batch_pairs < 1000:
             raise ValueError("batch_pairs must be at least 1000")
 
