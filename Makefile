@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint services
+.PHONY: setup demo test lint services browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \
 	  (command -v pg_ctlcluster >/dev/null && pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start) || true
 
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+browser:
+	@test -x /usr/bin/chromium || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
+	   (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null))
+
 demo: setup
 	$(BIN)/caselink demo
 
@@ -30,5 +36,5 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: setup services lint
+test: setup services browser lint
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -1,0 +1,252 @@
+"""What offence linkage reads and writes: the report frame, labels, feedback, runs and results.
+
+Linkage itself never touches the database: these queries hand it Arrow tables and store what
+it returns, stamped with the run (and model version) that produced it.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, and_, func, insert, select
+
+from caselink.storage.bulk import BulkWriter
+from caselink.storage.report_rows import LIST_SEPARATOR
+from caselink.storage.tables import (
+    cancellations,
+    link_feedback,
+    link_runs,
+    link_series,
+    offenders,
+    report_links,
+    reports,
+)
+
+_FRAME_COLUMNS = (
+    "force", "reference", "status", "offence_code", "reported_at", "occurred_from",
+    "occurred_to", "latitude", "longitude", "x", "y", "area_code", "offender_sex",
+    "offender_age_band", "offender_height", "offender_build", "offender_ethnic_appearance",
+    "relationship",
+)  # fmt: skip
+_TIME = pa.timestamp("us", tz="UTC")
+_TYPES: dict[str, pa.DataType] = {
+    "reported_at": _TIME, "occurred_from": _TIME, "occurred_to": _TIME,
+    "latitude": pa.float64(), "longitude": pa.float64(), "x": pa.float64(), "y": pa.float64(),
+}  # fmt: skip
+
+
+def report_frame(conn: Connection, batch: int = 50_000) -> pa.Table:
+    """Every report as linkage's input table (see caselink.linkage.frame), written-off ones too.
+
+    A report's cancellation code is its current cancellation's (applied or pending): a
+    cancelled or N100 report stays in the index, flagged, never dropped.
+    """
+    current = (
+        select(cancellations.c.report_id, func.max(cancellations.c.id).label("cid"))
+        .where(cancellations.c.state != "refused")
+        .group_by(cancellations.c.report_id)
+        .subquery()
+    )
+    code = select(cancellations.c.code).where(cancellations.c.id == current.c.cid).scalar_subquery()
+    query = (
+        select(
+            reports.c.id, *[reports.c[c] for c in _FRAME_COLUMNS], reports.c.behaviours,
+            reports.c.attributes, code.label("cancellation_code"),
+        )
+        .select_from(reports.outerjoin(current, current.c.report_id == reports.c.id))
+        .order_by(reports.c.id)
+    )  # fmt: skip
+    columns: dict[str, list[Any]] = {c: [] for c in ("report_id", *_FRAME_COLUMNS)}
+    columns.update(behaviours=[], attributes=[], cancellation_code=[])
+    result = conn.execution_options(yield_per=batch).execute(query)
+    for row in result:
+        columns["report_id"].append(row[0])
+        for i, name in enumerate(_FRAME_COLUMNS, start=1):
+            columns[name].append(row[i])
+        columns["behaviours"].append(row.behaviours.split(LIST_SEPARATOR) if row.behaviours else [])
+        columns["attributes"].append(row.attributes)
+        columns["cancellation_code"].append(row.cancellation_code)
+    arrays = {
+        name: pa.array(
+            values, type=_TYPES.get(name, pa.int64() if name == "report_id" else pa.string())
+        )
+        for name, values in columns.items()
+        if name != "behaviours"
+    }
+    arrays["behaviours"] = pa.array(columns["behaviours"], type=pa.list_(pa.string()))
+    return pa.table(arrays)
+
+
+def offender_labels(conn: Connection) -> pa.Table:
+    """The known offenders of solved reports: offender_id, report_id."""
+    rows = conn.execute(select(offenders.c.offender_id, offenders.c.report_id)).all()
+    return pa.table({
+        "offender_id": pa.array([r[0] for r in rows], pa.string()),
+        "report_id": pa.array([r[1] for r in rows], pa.int64()),
+    })  # fmt: skip
+
+
+def feedback_pairs(conn: Connection) -> pa.Table:
+    """Analysts' latest verdict on each proposed pair: report_id_a, report_id_b, linked."""
+    latest = (
+        select(func.max(link_feedback.c.id).label("id"))
+        .group_by(link_feedback.c.report_id, link_feedback.c.other_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(link_feedback.c.report_id, link_feedback.c.other_id, link_feedback.c.verdict).join(
+            latest, latest.c.id == link_feedback.c.id
+        )
+    ).all()
+    return pa.table({
+        "report_id_a": pa.array([r[0] for r in rows], pa.int64()),
+        "report_id_b": pa.array([r[1] for r in rows], pa.int64()),
+        "linked": pa.array([r[2] == "confirmed" for r in rows], pa.bool_()),
+    })  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRun:
+    id: int
+    kind: str
+    created_at: datetime
+    created_by: str
+    model_family: str | None
+    model_version: str | None
+    model_spec: str | None
+    settings: dict[str, Any]
+    figures: dict[str, Any]
+
+
+def _run(row: Any) -> LinkRun:
+    return LinkRun(
+        row.id, row.kind, row.created_at, row.created_by, row.model_family, row.model_version,
+        row.model_spec, json.loads(row.settings), json.loads(row.figures),
+    )  # fmt: skip
+
+
+def add_run(
+    conn: Connection,
+    *,
+    kind: str,
+    at: datetime,
+    by: str,
+    model_family: str | None,
+    model_version: str | None,
+    model_spec: str | None,
+    settings: dict[str, Any],
+    figures: dict[str, Any],
+) -> int:
+    """Record a training, scoring or evaluation run; returns its id."""
+    result = conn.execute(
+        insert(link_runs).values(
+            kind=kind, created_at=at, created_by=by, model_family=model_family,
+            model_version=model_version, model_spec=model_spec,
+            settings=json.dumps(settings, sort_keys=True),
+            figures=json.dumps(figures, sort_keys=True),
+        )
+    )  # fmt: skip
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def latest_run(conn: Connection, kind: str) -> LinkRun | None:
+    row = conn.execute(
+        select(link_runs).where(link_runs.c.kind == kind).order_by(link_runs.c.id.desc()).limit(1)
+    ).first()
+    return _run(row) if row else None
+
+
+def save_links(
+    conn: Connection, run_id: int, rows: Iterable[tuple[int, int, int, float, str]]
+) -> int:
+    """Store scored links: (report_id, other_id, rank, score, components JSON)."""
+    batch = [(run_id, *r) for r in rows]
+    BulkWriter(conn).insert(
+        report_links, ("run_id", "report_id", "other_id", "rank", "score", "components"), batch
+    )
+    return len(batch)
+
+
+def save_series(conn: Connection, run_id: int, members: Iterable[tuple[int, int]]) -> int:
+    """Store series membership: (series_id, report_id)."""
+    batch = [(run_id, s, r) for s, r in members]
+    BulkWriter(conn).insert(link_series, ("run_id", "series_id", "report_id"), batch)
+    return len(batch)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLink:
+    other_id: int
+    force: str
+    reference: str
+    status: str
+    rank: int
+    score: float
+    components: dict[str, float]
+
+
+def links_of(conn: Connection, run_id: int, report_id: int, k: int) -> list[StoredLink]:
+    """A report's stored top links in a run, best first."""
+    rows = conn.execute(
+        select(
+            report_links.c.other_id, reports.c.force, reports.c.reference, reports.c.status,
+            report_links.c.rank, report_links.c.score, report_links.c.components,
+        )
+        .join(reports, reports.c.id == report_links.c.other_id)
+        .where(and_(report_links.c.run_id == run_id, report_links.c.report_id == report_id))
+        .order_by(report_links.c.rank)
+        .limit(k)
+    )  # fmt: skip
+    return [
+        StoredLink(
+            r.other_id, r.force, r.reference, r.status, r.rank, r.score, json.loads(r.components)
+        )
+        for r in rows
+    ]
+
+
+def series_members(conn: Connection, run_id: int) -> pa.Table:
+    """Series membership of a run: series_id, report_id."""
+    rows = conn.execute(
+        select(link_series.c.series_id, link_series.c.report_id).where(
+            link_series.c.run_id == run_id
+        )
+    ).all()
+    return pa.table({
+        "series_id": pa.array([r[0] for r in rows], pa.int64()),
+        "report_id": pa.array([r[1] for r in rows], pa.int64()),
+    })  # fmt: skip
+
+
+def report_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Row ids for (force, reference) keys that exist."""
+    found: dict[tuple[str, str], int] = {}
+    for force, reference in keys:
+        row = conn.execute(
+            select(reports.c.id).where(reports.c.force == force, reports.c.reference == reference)
+        ).first()
+        if row is not None:
+            found[(force, reference)] = int(row[0])
+    return found
+
+
+def add_feedback(
+    conn: Connection,
+    report_id: int,
+    other_id: int,
+    verdict: str,
+    note: str | None,
+    by: str,
+    at: datetime,
+) -> None:
+    conn.execute(
+        insert(link_feedback).values(
+            report_id=report_id, other_id=other_id, verdict=verdict, note=note, decided_by=by,
+            decided_at=at,
+        )
+    )  # fmt: skip
