@@ -50,6 +50,12 @@ def main() -> None:
     ap.add_argument("--max-days", type=float, default=365.0)
     ap.add_argument("--family", default="auto", choices=["auto", "naive_bayes", "logistic"])
     ap.add_argument("--keep-top", type=int, default=50)
+    ap.add_argument(
+        "--min-score",
+        type=float,
+        default=0.0,
+        help="keep only pairs with at least this log Bayes factor (evidence for a link)",
+    )
     ap.add_argument("--evaluate", action="store_true", help="also run the 5-fold evaluation")
     ap.add_argument("--data", type=Path, help="use this synthetic folder instead of generating")
     args = ap.parse_args()
@@ -81,7 +87,7 @@ def main() -> None:
     model = train(frame, labels, settings=settings)
     phases["train"] = time.perf_counter() - t
     t = time.perf_counter()
-    scored = score(frame, model, keep_top=args.keep_top)
+    scored = score(frame, model, keep_top=args.keep_top, min_score=args.min_score)
     phases["score"] = time.perf_counter() - t
     t = time.perf_counter()
     series = form_series(scored, model.threshold)
