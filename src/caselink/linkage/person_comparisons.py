@@ -1,0 +1,287 @@
+"""The person model's specification: comparisons, blocking rules and training rules.
+
+Built from Splink's comparison-level library so the same specification generates SQL for
+DuckDB or Spark; ``model_settings`` returns it as a Splink settings dictionary, which is what a
+run stores (with the trained parameters) in ``person_runs.model``. docs/persons.md explains
+each comparison and rule and why it is there.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+
+UNIQUE_ID = "unique_id"
+# Carried through prediction so entities can be checked for people in more than one role.
+RETAINED = ["role"]
+
+
+def forename_comparison() -> ComparisonCreator:
+    """Forename: exact (weighted by how common the name is), a known nickname (Bob and
+    Robert), close spellings, or the other record's surname (names written the wrong way round).
+    """
+    forename = "forename_std"
+    return cl.CustomComparison(
+        output_column_name="forename",
+        comparison_description="forename",
+        comparison_levels=[
+            cll.NullLevel(forename),
+            cll.ExactMatchLevel(forename).configure(tf_adjustment_column=forename),
+            cll.ArrayIntersectLevel("forename_alts", min_intersection=1).configure(
+                label_for_charts="nickname of the same name"
+            ),
+            cll.JaroWinklerLevel(forename, 0.92),
+            cll.JaroWinklerLevel(forename, 0.85),
+            cll.CustomLevel(
+                "forename_std_l = surname_std_r OR forename_std_r = surname_std_l",
+                label_for_charts="forename is the other's surname",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def surname_comparison() -> ComparisonCreator:
+    """Surname: exact (weighted by how common it is), close spellings, or the other record's
+    forename."""
+    surname = "surname_std"
+    return cl.CustomComparison(
+        output_column_name="surname",
+        comparison_description="surname",
+        comparison_levels=[
+            cll.NullLevel(surname),
+            cll.ExactMatchLevel(surname).configure(tf_adjustment_column=surname),
+            cll.CustomLevel(
+                "surname_std_l = forename_std_r OR surname_std_r = forename_std_l",
+                label_for_charts="surname is the other's forename",
+            ),
+            cll.JaroWinklerLevel(surname, 0.92),
+            cll.JaroWinklerLevel(surname, 0.85),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def alias_comparison() -> ComparisonCreator:
+    """An alias recorded on one record is the other's name."""
+    return cl.CustomComparison(
+        output_column_name="alias",
+        comparison_description="aliases",
+        comparison_levels=[
+            cll.CustomLevel(
+                "alias_names_l IS NULL AND alias_names_r IS NULL", label_for_charts="no aliases"
+            ).configure(is_null_level=True),
+            cll.CustomLevel(
+                "list_contains(alias_names_l, full_name_r) "
+                "OR list_contains(alias_names_r, full_name_l)",
+                label_for_charts="one's name is the other's alias",
+                base_dialect_str="duckdb",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def dob_comparison() -> ComparisonCreator:
+    """Date of birth: exact, day and month swapped, one keystroke, a year out, year only."""
+    return cl.CustomComparison(
+        output_column_name="dob",
+        comparison_description="date of birth (ISO text after reading)",
+        comparison_levels=[
+            cll.Or(cll.NullLevel("dob_year")).configure(is_null_level=True),
+            cll.ExactMatchLevel("dob").configure(label_for_charts="date of birth exact"),
+            cll.CustomLevel(
+                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+                "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
+                "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                label_for_charts="day and month swapped",
+            ),
+            cll.LevenshteinLevel("dob", 1).configure(label_for_charts="one character differs"),
+            cll.AbsoluteDateDifferenceLevel(
+                "dob", input_is_string=True, threshold=1, metric="year", datetime_format="%Y-%m-%d"
+            ).configure(label_for_charts="within a year"),
+            cll.And(cll.Or(cll.NullLevel("dob")), cll.ExactMatchLevel("dob_year")).configure(
+                label_for_charts="year of birth only, same year"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def place_comparison() -> ComparisonCreator:
+    """Address and postcode together: people move, and the two say the same thing twice."""
+    postcode, address = "postcode_std", "address_std"
+    sector = "regexp_extract(postcode_std, '^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9]')"
+    return cl.CustomComparison(
+        output_column_name="place",
+        comparison_description="postcode and address",
+        comparison_levels=[
+            cll.And(cll.Or(cll.NullLevel(postcode)), cll.Or(cll.NullLevel(address))).configure(
+                is_null_level=True
+            ),
+            cll.And(cll.ExactMatchLevel(postcode), cll.ExactMatchLevel(address)).configure(
+                label_for_charts="postcode and address exact"
+            ),
+            cll.ExactMatchLevel(postcode).configure(label_for_charts="postcode exact"),
+            cll.JaroWinklerLevel(address, 0.9).configure(
+                label_for_charts="address Jaro-Winkler >= 0.9"
+            ),
+            cll.CustomLevel(
+                f"{sector.replace('postcode_std', 'postcode_std_l')} = "
+                f"{sector.replace('postcode_std', 'postcode_std_r')} "
+                f"AND {sector.replace('postcode_std', 'postcode_std_l')} <> ''",
+                label_for_charts="postcode sector",
+                base_dialect_str="duckdb",
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def phone_comparison() -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name="phone",
+        comparison_description="phone number (digits, UK national form)",
+        comparison_levels=[
+            cll.NullLevel("phone_std"),
+            cll.ExactMatchLevel("phone_std").configure(label_for_charts="phone exact"),
+            cll.LevenshteinLevel("phone_std", 1).configure(label_for_charts="one digit differs"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def identifier_comparison() -> ComparisonCreator:
+    """Identifiers such as a PNC ID: one in common is near-conclusive, two different ones
+    are strong evidence of two people."""
+    return cl.CustomComparison(
+        output_column_name="identifiers",
+        comparison_description="identifiers (PNC ID and others)",
+        comparison_levels=[
+            cll.NullLevel("identifiers"),
+            cll.ArrayIntersectLevel("identifiers", min_intersection=1).configure(
+                label_for_charts="an identifier in common"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def force_comparison() -> ComparisonCreator:
+    """The force whose report records the person: people are mostly named near home, so two
+    records of one name in one force are likelier one person than across the country."""
+    return cl.CustomComparison(
+        output_column_name="force",
+        comparison_description="recording force",
+        comparison_levels=[
+            cll.NullLevel("force_std"),
+            cll.ExactMatchLevel("force_std").configure(label_for_charts="same force"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def comparisons() -> list[ComparisonCreator]:
+    return [
+        forename_comparison(),
+        surname_comparison(),
+        dob_comparison(),
+        place_comparison(),
+        phone_comparison(),
+        identifier_comparison(),
+        alias_comparison(),
+        force_comparison(),
+    ]
+
+
+def prediction_blocking_rules() -> list[BlockingRuleCreator]:
+    """Pairs worth scoring: each rule needs two fields to agree, so blocks stay small at a
+    million records; between them they catch a typo, a nickname, a missing field or a move.
+    """
+    return [
+        block_on("first_identifier"),
+        block_on("surname_std", "dob"),
+        block_on("forename_key", "surname_std"),
+        block_on("forename_key", "dob"),
+        block_on("surname_std", "postcode_std"),
+        block_on("forename_key", "postcode_std"),
+        block_on("phone_std"),
+        block_on("dob", "postcode_std"),
+        block_on("surname_std", "dob_year", "substr(forename_std, 1, 1)"),
+        # Forename and surname written the wrong way round.
+        CustomRule("l.forename_std = r.surname_std AND l.surname_std = r.forename_std"),
+    ]
+
+
+def training_blocking_rules() -> list[BlockingRuleCreator]:
+    """Expectation maximisation runs once per rule; a rule cannot train the comparisons it
+    blocks on, so between them every comparison is trained at least once."""
+    return [
+        block_on("forename_key", "surname_std"),
+        block_on("dob", "postcode_std"),
+        block_on("phone_std"),
+    ]
+
+
+# Rules that admit almost no false matches, and how many true matches they are thought to find:
+# used to estimate the prior (the chance two records picked at random are the same person).
+DETERMINISTIC_RULES = (
+    "l.first_identifier = r.first_identifier",
+    "l.full_name = r.full_name AND l.dob = r.dob",
+    "l.surname_std = r.surname_std AND l.dob = r.dob AND l.postcode_std = r.postcode_std",
+)
+DETERMINISTIC_RECALL = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class PersonModelSpec:
+    """How a run trains and scores; stored with the run (``person_runs.figures['spec']``)."""
+
+    threshold: float = 0.95
+    u_max_pairs: float = 5e6
+    seed: int = 42
+    em_max_iterations: int = 20
+    deterministic_recall: float = DETERMINISTIC_RECALL
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("the match threshold is a probability strictly between 0 and 1")
+        if not 0.0 < self.deterministic_recall <= 1.0:
+            raise ValueError("deterministic recall is a proportion in (0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "u_max_pairs": self.u_max_pairs,
+            "seed": self.seed,
+            "em_max_iterations": self.em_max_iterations,
+            "deterministic_recall": self.deterministic_recall,
+            **self.extra,
+        }
+
+
+def settings_creator(spec: PersonModelSpec) -> SettingsCreator:
+    """The untrained Splink settings for ``spec``."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name=UNIQUE_ID,
+        comparisons=[*comparisons()],
+        blocking_rules_to_generate_predictions=[*prediction_blocking_rules()],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+        additional_columns_to_retain=RETAINED,
+        max_iterations=spec.em_max_iterations,
+        em_convergence=0.001,
+    )
+
+
+def model_settings(spec: PersonModelSpec, dialect: str = "duckdb") -> dict[str, Any]:
+    """The untrained model as a Splink settings dictionary (SQL in ``dialect``)."""
+    settings: dict[str, Any] = settings_creator(spec).get_settings(dialect).as_dict()  # type: ignore[no-untyped-call]
+    return settings

@@ -1,0 +1,314 @@
+"""Person resolution: which person records are the same human, with Splink on DuckDB.
+
+Pure of the database: ``resolve`` takes the person records as an Arrow table
+(``PERSON_RECORD_SCHEMA``) and returns every record's entity, the trained model (Splink's JSON
+settings with its parameters) and the run's figures. Training is unsupervised — u from random
+pairs, the prior from near-certain rules, m by expectation maximisation — and labelled records
+(the same label = the same person), when given, replace the m estimates they can.
+
+Public API::
+
+    PersonModelSpec(threshold=0.95, ...)               how a run trains and scores
+    resolve(records, spec, labels=None) -> PersonResolution
+    evaluate(entities, truth) -> dict                  pairwise and cluster figures
+    model_settings(spec) -> dict                       the untrained Splink settings
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import DuckDBAPI, Linker
+
+from caselink.linkage.person_comparisons import (
+    DETERMINISTIC_RULES,
+    PersonModelSpec,
+    model_settings,
+    settings_creator,
+    training_blocking_rules,
+)
+from caselink.linkage.person_evaluation import evaluate
+from caselink.linkage.person_preparation import PREPARED_TABLE, one_row, prepare
+
+__all__ = ["PersonModelSpec", "PersonResolution", "evaluate", "model_settings", "resolve"]
+
+ENTITY_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("entity_id", pa.string()),
+        ("match_probability", pa.float64()),  # the strongest link into the entity; null alone
+    ]
+)
+LABEL_SCHEMA = pa.schema([("person_id", pa.int64()), ("label", pa.string())])
+# Below this many comparable records there is nothing to learn from: every record stands alone.
+MIN_RECORDS_TO_TRAIN = 10
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonResolution:
+    """What a run produced: every record's entity, the trained model and the figures."""
+
+    entities: pa.Table  # ENTITY_SCHEMA, one row per input record
+    model: dict[str, Any]  # Splink settings with trained m, u and prior
+    figures: dict[str, Any]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[str]) -> None:
+    training = linker.training
+    try:
+        training.estimate_probability_two_random_records_match(
+            list(DETERMINISTIC_RULES), recall=spec.deterministic_recall
+        )
+    except Exception as exc:  # too few matches for the rules: keep Splink's default prior
+        notes.append(f"prior not estimated ({type(exc).__name__}: {exc}); default kept")
+    training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
+    for rule in training_blocking_rules():
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except Exception as exc:  # a rule with no pairs in small or sparse data
+            notes.append(f"expectation maximisation skipped a rule ({type(exc).__name__})")
+    if labelled:
+        training.estimate_m_from_label_column("label")
+
+
+# No single disagreement may veto a link outright: people change phones, move and marry, and a
+# synthetic or clean sample can teach the model otherwise. Levels never seen among the sampled
+# non-matches get the rate the sample can bound ("not once in N pairs").
+M_FLOOR = 0.001
+
+
+def bounded_model(model: dict[str, Any], u_pairs: float) -> tuple[dict[str, Any], list[str]]:
+    """``model`` with every m at least ``M_FLOOR`` and untrained m and u filled in; returns the
+    adjusted copy and what was changed."""
+    out = json.loads(json.dumps(model))
+    changed: list[str] = []
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            name = f"{comparison['output_column_name']}: {level['label_for_charts']}"
+            m = level.get("m_probability")
+            if m is None or m < M_FLOOR:
+                level["m_probability"] = M_FLOOR
+                changed.append(f"m of {name} set to {M_FLOOR}")
+            if level.get("u_probability") is None:
+                level["u_probability"] = 1.0 / u_pairs
+                changed.append(f"u of {name} set to 1/{u_pairs:.0f}")
+    return out, changed
+
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    # Splink warns on its logger about levels the data never showed; the run records those in
+    # its notes instead of printing them between a command's lines.
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def resolve(
+    records: pa.Table,
+    spec: PersonModelSpec | None = None,
+    *,
+    labels: pa.Table | None = None,
+    today: date | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> PersonResolution:
+    """Resolve person records into entities (see the module docstring).
+
+    ``records`` follows ``PERSON_RECORD_SCHEMA`` (only ``person_id`` and ``role`` are
+    required); ``labels`` is ``LABEL_SCHEMA`` for any subset of them. Records with nothing to
+    compare are entities of their own and counted as unresolvable; nothing in a record's
+    content makes the run fail.
+    """
+    with _quiet_splink():
+        return _resolve(records, spec or PersonModelSpec(), labels, today, threads, progress)
+
+
+def _resolve(
+    records: pa.Table,
+    spec: PersonModelSpec,
+    labels: pa.Table | None,
+    today: date | None,
+    threads: int | None,
+    progress: Progress | None,
+) -> PersonResolution:
+    today = today or datetime.now(UTC).date()
+    say = progress or (lambda _stage: None)
+    clock = _Clock()
+    notes: list[str] = []
+    con = _connect(threads)
+    try:
+        say("preparing records")
+        with clock.stage("prepare"):
+            prepared, unresolvable = prepare(con, records, today=today)
+            labelled = 0
+            if labels is not None and labels.num_rows:
+                labelled = _attach_labels(con, labels)
+        model = model_settings(spec)
+        links = 0
+        if prepared.resolvable >= MIN_RECORDS_TO_TRAIN:
+            db_api = DuckDBAPI(con)
+            sdf = db_api.register(PREPARED_TABLE)
+            linker = Linker(sdf, settings_creator(spec), log_level=None)
+            say("training the model")
+            with clock.stage("train"):
+                _train(linker, spec, labelled > 0, notes)
+                model, changed = bounded_model(linker.misc.save_model_to_json(), spec.u_max_pairs)
+                notes.extend(changed)
+                linker = Linker(sdf, model, log_level=None)
+            say("scoring candidate pairs")
+            with clock.stage("predict"):
+                predictions = linker.inference.predict(threshold_match_probability=spec.threshold)
+            say("forming entities")
+            with clock.stage("cluster"):
+                clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                    predictions, threshold_match_probability=spec.threshold
+                )
+                entities, links = _entities(con, predictions.physical_name, clusters.physical_name)
+        else:
+            notes.append(
+                f"{prepared.resolvable} comparable record(s): too few to train; each stands alone"
+            )
+            entities = con.sql(
+                f"SELECT unique_id AS person_id, 'P' || unique_id AS entity_id, "
+                f"NULL::DOUBLE AS match_probability FROM {PREPARED_TABLE}"
+            ).to_arrow_table()
+        alone = pa.table(
+            {
+                "person_id": unresolvable.column("unique_id"),
+                "entity_id": pc.binary_join_element_wise(
+                    "P", unresolvable.column("unique_id").cast(pa.string()), ""
+                ),
+                "match_probability": pa.nulls(unresolvable.num_rows, pa.float64()),
+            }
+        )
+        entities = pa.concat_tables([entities.cast(ENTITY_SCHEMA), alone.cast(ENTITY_SCHEMA)])
+        with clock.stage("figures"):
+            structure = _structure(con, entities, records)
+    finally:
+        con.close()
+    figures: dict[str, Any] = {
+        **prepared.to_dict(),
+        "labelled": labelled,
+        "links": links,
+        **structure,
+        "threshold": spec.threshold,
+        "prior": model.get("probability_two_random_records_match"),
+        "spec": spec.to_dict(),
+        "seconds": clock.seconds,
+        "notes": notes,
+    }
+    return PersonResolution(entities, model, figures)
+
+
+def _attach_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table) -> int:
+    labels = labels.select(["person_id", "label"]).cast(LABEL_SCHEMA)
+    con.register("person_labels", labels)
+    con.execute(f"ALTER TABLE {PREPARED_TABLE} ADD COLUMN label VARCHAR")
+    con.execute(
+        f"UPDATE {PREPARED_TABLE} p SET label = l.label FROM person_labels l "
+        "WHERE l.person_id = p.unique_id"
+    )
+    con.unregister("person_labels")
+    return int(one_row(con, f"SELECT count(label) FROM {PREPARED_TABLE}")[0])
+
+
+def _entities(
+    con: duckdb.DuckDBPyConnection, predictions: str, clusters: str
+) -> tuple[pa.Table, int]:
+    # A record's probability is that of the strongest link above the threshold touching it;
+    # the entity is named after its lowest record id, so the same grouping gets the same name.
+    table = con.sql(
+        f"""
+        WITH ends AS (
+            SELECT unique_id_l AS id, match_probability FROM {predictions}
+            UNION ALL
+            SELECT unique_id_r AS id, match_probability FROM {predictions}
+        ),
+        best AS (SELECT id, max(match_probability) AS p FROM ends GROUP BY id),
+        named AS (
+            SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS first_id
+            FROM {clusters}
+        )
+        SELECT n.unique_id AS person_id, 'P' || n.first_id AS entity_id,
+            b.p AS match_probability
+        FROM named n LEFT JOIN best b ON b.id = n.unique_id
+        """
+    ).to_arrow_table()
+    return table, int(one_row(con, f"SELECT count(*) FROM {predictions}")[0])
+
+
+def _structure(
+    con: duckdb.DuckDBPyConnection, entities: pa.Table, records: pa.Table
+) -> dict[str, Any]:
+    roles = records.select(["person_id", "role"])
+    con.register("entity_rows", entities)
+    con.register("role_rows", roles)
+    try:
+        row = one_row(
+            con,
+            """
+            WITH e AS (
+                SELECT r.entity_id, count(*) AS n, count(DISTINCT o.role) AS roles,
+                    bool_or(o.role = 'complainant') AND bool_or(o.role = 'suspect') AS cs
+                FROM entity_rows r JOIN role_rows o USING (person_id)
+                GROUP BY r.entity_id
+            )
+            SELECT count(*), count(*) FILTER (WHERE n > 1), coalesce(max(n), 0),
+                count(*) FILTER (WHERE roles > 1), count(*) FILTER (WHERE cs),
+                count(*) FILTER (WHERE n = 2), count(*) FILTER (WHERE n BETWEEN 3 AND 5),
+                count(*) FILTER (WHERE n > 5)
+            FROM e
+            """,
+        )
+    finally:
+        con.unregister("entity_rows")
+        con.unregister("role_rows")
+    total, multi, largest, several_roles, cs, two, few, many = (int(v) for v in row)
+    return {
+        "entities": total,
+        "entities_with_several_records": multi,
+        "largest_entity": largest,
+        "entity_sizes": {"1": total - multi, "2": two, "3-5": few, "6+": many},
+        "entities_with_several_roles": several_roles,
+        "complainant_and_suspect": cs,
+    }
