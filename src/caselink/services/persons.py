@@ -1,0 +1,349 @@
+"""Person resolution: resolve every person record into person entities, read an entity, export.
+
+A run reads every person record, hands them to ``caselink.linkage.person_resolution`` (Splink
+on DuckDB), and writes the trained model, the figures and every record's entity in one
+transaction. Reading an entity is a consultation of personal data and is logged first (DPA 2018
+s.62); a run combines personal data and is logged as such.
+"""
+
+import csv
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from caselink.domain.errors import InvalidRequest, NotFound
+from caselink.domain.roles import Action, Role
+from caselink.linkage.person_resolution import PersonModelSpec, evaluate
+from caselink.linkage.person_resolution import resolve as resolve_records
+from caselink.services.context import Actor, Context
+from caselink.storage import person_store
+from caselink.storage.access_log import AccessEntry
+from caselink.storage.person_store import EntityRecord, PersonRun
+
+DEFAULT_THRESHOLD = PersonModelSpec().threshold
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionSummary:
+    """One run: its id, threshold, figures and (when a truth file was given) its evaluation."""
+
+    run_id: int
+    threshold: float
+    figures: dict[str, Any]
+    evaluation: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "run_id": self.run_id,
+            "threshold": self.threshold,
+            "figures": self.figures,
+        }
+        if self.evaluation is not None:
+            out["evaluation"] = self.evaluation
+        return out
+
+    def lines(self) -> list[str]:
+        """A few lines for a terminal or the demo."""
+        f = self.figures
+        out = [
+            f"person resolution run {self.run_id} at threshold {self.threshold}: "
+            f"{f['records']:,} records into {f['entities']:,} entities "
+            f"({f['entities_with_several_records']:,} with more than one record, "
+            f"largest {f['largest_entity']})",
+            f"  unresolvable {f['unresolvable']:,}, thin {f['thin']:,}, "
+            f"unreadable dates of birth {f['dob_unreadable']:,}",
+            f"  entities in more than one role {f['entities_with_several_roles']:,} "
+            f"(complainant in one report and suspect in another: "
+            f"{f['complainant_and_suspect']:,})",
+        ]
+        if self.evaluation:
+            e = self.evaluation
+            out.append(
+                f"  against the truth: pairwise precision {e['precision']:.4f}, recall "
+                f"{e['recall']:.4f}, F1 {e['f1']:.4f}; cluster precision "
+                f"{e['cluster_precision']:.4f}, cluster recall {e['cluster_recall']:.4f}"
+            )
+        return out
+
+
+def read_identity_file(path: Path) -> list[tuple[str, str]]:
+    """(source_id, identity) rows of a labels or truth file: a CSV with ``source_id`` and
+    ``identity_id`` (the synthetic truth's format) or ``label`` columns."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        key = "identity_id" if "identity_id" in fields else "label" if "label" in fields else None
+        if "source_id" not in fields or key is None:
+            raise InvalidRequest(
+                f"{path.name} needs the columns source_id and identity_id (or label)"
+            )
+        return [
+            (row["source_id"], row[key]) for row in reader if row.get("source_id") and row.get(key)
+        ]
+
+
+def _identity_table(rows: list[tuple[str, str]], ids: dict[str, int], name: str) -> pa.Table:
+    pairs = [(ids[s], v) for s, v in rows if s in ids]
+    return pa.table(
+        {
+            "person_id": pa.array([p for p, _ in pairs], pa.int64()),
+            name: pa.array([v for _, v in pairs], pa.string()),
+        }
+    )
+
+
+def resolve(
+    ctx: Context,
+    actor: Actor,
+    *,
+    threshold: float | None = None,
+    labels: Path | None = None,
+    truth: Path | None = None,
+    why: str | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> ResolutionSummary:
+    """Resolve every person record into entities and store the run (analysts only).
+
+    ``threshold`` is the match probability at or above which two records are linked;
+    ``labels`` (source_id, identity_id) trains m from known identities; ``truth`` in the same
+    format evaluates the run (pairwise and cluster figures, kept in the run's figures). The run
+    combines personal data, so it is logged (DPA 2018 s.62).
+    """
+    actor.require(Action.LINK)
+    spec = PersonModelSpec(threshold=threshold if threshold is not None else DEFAULT_THRESHOLD)
+    with ctx.db.reader() as uow:
+        records = person_store.person_records(uow.connection)
+        ids = person_store.source_ids(uow.connection) if (labels or truth) else {}
+    label_table = _identity_table(read_identity_file(labels), ids, "label") if labels else None
+    truth_rows = read_identity_file(truth) if truth else None
+    result = resolve_records(
+        records,
+        spec,
+        labels=label_table,
+        today=ctx.clock().date(),
+        threads=threads,
+        progress=progress,
+    )
+    evaluation = (
+        evaluate(result.entities, _identity_table(truth_rows, ids, "identity_id"))
+        if truth_rows is not None
+        else None
+    )
+    figures = dict(result.figures)
+    if evaluation is not None:
+        figures["evaluation"] = evaluation
+    if progress:
+        progress("saving entities")
+    with ctx.db.unit_of_work() as uow:
+        run_id = person_store.save_run(
+            uow.connection,
+            created_at=ctx.clock(),
+            created_by=actor.name,
+            threshold=spec.threshold,
+            model=result.model,
+            figures=figures,
+            entities=result.entities,
+        )
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    ctx.clock(),
+                    actor.name,
+                    "combine",
+                    None,
+                    None,
+                    (why or "").strip() or "person resolution run",
+                    f"person resolution run {run_id}: {figures['records']} records",
+                )
+            ]
+        )
+        uow.commit()
+    return ResolutionSummary(run_id, spec.threshold, figures, evaluation)
+
+
+def latest_run(ctx: Context) -> PersonRun | None:
+    with ctx.db.reader() as uow:
+        return person_store.latest_run(uow.connection)
+
+
+def _run_or_latest(ctx: Context, conn: Any, run_id: int | None) -> PersonRun:
+    run = (
+        person_store.get_run(conn, run_id) if run_id is not None else person_store.latest_run(conn)
+    )
+    if run is None:
+        raise NotFound(
+            f"no person resolution run {run_id}"
+            if run_id is not None
+            else "no person resolution run yet: run `caselink persons resolve` first"
+        )
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class EntityView:
+    """A person entity: every record of it, the reports they are in and in which role.
+
+    ``roles`` lists every role the person has; more than one (a complainant here and a suspect
+    there) is shown, never hidden. ``withheld`` is true when identity fields were removed
+    because the reader may not see a complainant's identity and this person is one.
+    """
+
+    run_id: int
+    entity_id: str
+    records: list[EntityRecord]
+    roles: list[str]
+    withheld: bool
+
+    @property
+    def several_roles(self) -> bool:
+        return len(self.roles) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "entity_id": self.entity_id,
+            "roles": self.roles,
+            "several_roles": self.several_roles,
+            "identity_withheld": self.withheld,
+            "records": [
+                {
+                    "source_id": r.source_id,
+                    "force": r.force,
+                    "reference": r.reference,
+                    "status": r.status,
+                    "reported_at": r.reported_at,
+                    "role": r.role,
+                    "forename": r.forename,
+                    "surname": r.surname,
+                    "date_of_birth": r.dob_as_given,
+                    "address": r.address,
+                    "postcode": r.postcode,
+                    "phone": r.phone,
+                    "identifiers": r.identifiers,
+                    "aliases": r.aliases,
+                    "match_probability": r.match_probability,
+                }
+                for r in self.records
+            ],
+        }
+
+
+def _withhold(record: EntityRecord) -> EntityRecord:
+    return EntityRecord(
+        record.person_id,
+        None,
+        record.role,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        record.match_probability,
+        record.force,
+        record.reference,
+        record.status,
+        record.reported_at,
+    )
+
+
+def show(
+    ctx: Context, actor: Actor, entity_id: str, *, why: str, run_id: int | None = None
+) -> EntityView:
+    """Every report a person entity appears in, with role and the report's status (cancelled
+    and N100 reports included); the consultation is logged first (DPA 2018 s.62).
+
+    Analysts, registrars and officers see the records in full. Inspectors see the reports and
+    roles, but when the person is a complainant anywhere, no identifying field of any of their
+    records: a complainant's identity is never theirs to see.
+    """
+    pseudonymised = actor.role is Role.INSPECTOR
+    actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
+    if not why.strip():
+        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
+    with ctx.db.unit_of_work() as uow:
+        run = _run_or_latest(ctx, uow.connection, run_id)
+        records = person_store.entity_records(uow.connection, run.id, entity_id)
+        if not records:
+            raise NotFound(f"no person entity {entity_id} in run {run.id}")
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    ctx.clock(),
+                    actor.name,
+                    "consult",
+                    r.force,
+                    r.reference,
+                    why.strip(),
+                    f"person entity {entity_id} (run {run.id})"
+                    + (", pseudonymised" if pseudonymised else ""),
+                )
+                for r in records
+            ]
+        )
+        uow.commit()
+    roles = sorted({r.role for r in records})
+    withheld = pseudonymised and "complainant" in roles
+    if withheld:
+        records = [_withhold(r) for r in records]
+    return EntityView(run.id, entity_id, records, roles, withheld)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonExportSummary:
+    run_id: int
+    records: int
+    path: Path
+
+
+EXPORT_COLUMNS = ("source_id", "force", "reference", "role", "entity_id", "match_probability")
+
+
+def export(
+    ctx: Context, actor: Actor, path: Path, *, why: str, run_id: int | None = None
+) -> PersonExportSummary:
+    """Write every person record's entity as CSV (``EXPORT_COLUMNS``); the disclosure is logged
+    first. Written to a temporary file and moved into place, so a failed export leaves nothing.
+    """
+    actor.require(Action.EXPORT)
+    if not why.strip():
+        raise InvalidRequest("say why you are disclosing this data: it is logged (DPA 2018 s.62)")
+    tmp = path.with_name(path.name + ".part")
+    with ctx.db.unit_of_work() as uow:
+        run = _run_or_latest(ctx, uow.connection, run_id)
+        uow.access_log.write(
+            [
+                AccessEntry(
+                    ctx.clock(),
+                    actor.name,
+                    "disclose",
+                    None,
+                    None,
+                    why.strip(),
+                    f"person entities of run {run.id} to {path.name}",
+                )
+            ]
+        )
+        n = 0
+        try:
+            with tmp.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(EXPORT_COLUMNS)
+                for row in person_store.export_rows(uow.connection, run.id):
+                    probability = "" if row[5] is None else f"{row[5]:.6f}"
+                    writer.writerow([row[0] or "", row[1], row[2], row[3], row[4], probability])
+                    n += 1
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        uow.commit()
+    return PersonExportSummary(run.id, n, path)

@@ -1,0 +1,275 @@
+"""Person resolution runs and their entities: reading person records out, writing results in.
+
+Person records leave as one Arrow table (what ``caselink.linkage.person_resolution`` reads);
+a run comes back as a ``person_runs`` row (the trained model and figures as JSON) and one
+``person_entities`` row per person record. Reads for the rest of the system — which reports
+name the same suspect — are here too (``suspect_entities``).
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, func, insert, select
+
+from caselink.storage.bulk import BulkWriter
+from caselink.storage.tables import person_entities, person_runs, persons, reports
+
+PERSON_RECORD_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("report_id", pa.int64()),
+        ("role", pa.string()),
+        ("source_id", pa.string()),
+        ("forename", pa.string()),
+        ("surname", pa.string()),
+        ("aliases", pa.string()),
+        ("dob_as_given", pa.string()),
+        ("dob", pa.date32()),
+        ("address", pa.string()),
+        ("postcode", pa.string()),
+        ("phone", pa.string()),
+        ("identifiers", pa.string()),
+        ("force", pa.string()),
+    ]
+)
+SUSPECT_ENTITY_SCHEMA = pa.schema([("report_id", pa.int64()), ("entity_id", pa.string())])
+_BATCH = 100_000
+
+
+def _dob_array(values: list[Any]) -> pa.Array:
+    # SQLite hands dates back as ISO text, PostgreSQL as dates.
+    if any(isinstance(v, str) for v in values):
+        text = pa.array([v if isinstance(v, str) else None for v in values], pa.string())
+        return pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True).cast(pa.date32())
+    return pa.array(values, pa.date32())
+
+
+def person_records(conn: Connection) -> pa.Table:
+    """Every person record with its report's force, as ``PERSON_RECORD_SCHEMA``.
+
+    Read through the driver in batches: a million records in seconds, not minutes.
+    """
+    p, r = persons.c, reports.c
+    query = (
+        select(
+            p.id,
+            p.report_id,
+            p.role,
+            p.source_id,
+            p.forename,
+            p.surname,
+            p.aliases,
+            p.dob_as_given,
+            p.dob,
+            p.address,
+            p.postcode,
+            p.phone,
+            p.identifiers,
+            r.force,
+        )
+        .select_from(persons.join(reports, reports.c.id == persons.c.report_id))
+        .order_by(p.id)
+    )
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    batches: list[pa.RecordBatch] = []
+    cursor = conn.exec_driver_sql(sql)
+    names = PERSON_RECORD_SCHEMA.names
+    while rows := cursor.fetchmany(_BATCH):
+        columns = list(zip(*rows, strict=True))
+        arrays = []
+        for name, values, field in zip(names, columns, PERSON_RECORD_SCHEMA, strict=True):
+            arrays.append(
+                _dob_array(list(values)) if name == "dob" else pa.array(values, field.type)
+            )
+        batches.append(pa.RecordBatch.from_arrays(arrays, schema=PERSON_RECORD_SCHEMA))
+    return pa.Table.from_batches(batches, schema=PERSON_RECORD_SCHEMA)
+
+
+def source_ids(conn: Connection) -> dict[str, int]:
+    """Person id by source id, for records that have one (labels and truth files use them)."""
+    rows = conn.execute(
+        select(persons.c.source_id, persons.c.id).where(persons.c.source_id.is_not(None))
+    )
+    return {str(s): int(i) for s, i in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRun:
+    id: int
+    created_at: datetime
+    created_by: str
+    threshold: float
+    figures: dict[str, Any]
+
+
+def save_run(
+    conn: Connection,
+    *,
+    created_at: datetime,
+    created_by: str,
+    threshold: float,
+    model: dict[str, Any],
+    figures: dict[str, Any],
+    entities: pa.Table,
+) -> int:
+    """Write a run and every record's entity (``person_id``, ``entity_id``,
+    ``match_probability``); returns the run's id."""
+    run_id = int(
+        conn.execute(
+            insert(person_runs)
+            .values(
+                created_at=created_at,
+                created_by=created_by,
+                threshold=threshold,
+                model=json.dumps(model, sort_keys=True),
+                figures=json.dumps(figures, sort_keys=True, default=str),
+            )
+            .returning(person_runs.c.id)
+        ).scalar_one()
+    )
+    writer = BulkWriter(conn)
+    columns = ("run_id", "person_id", "entity_id", "match_probability")
+    for batch in entities.select(["person_id", "entity_id", "match_probability"]).to_batches(
+        _BATCH
+    ):
+        ids, names, probs = (batch.column(i).to_pylist() for i in range(3))
+        writer.insert_ready(
+            person_entities,
+            columns,
+            [(run_id, i, e, p) for i, e, p in zip(ids, names, probs, strict=True)],
+        )
+    return run_id
+
+
+def _run(row: Any) -> PersonRun:
+    return PersonRun(
+        int(row.id), row.created_at, row.created_by, float(row.threshold), json.loads(row.figures)
+    )
+
+
+def latest_run(conn: Connection) -> PersonRun | None:
+    row = conn.execute(select(person_runs).order_by(person_runs.c.id.desc()).limit(1)).first()
+    return _run(row) if row else None
+
+
+def get_run(conn: Connection, run_id: int) -> PersonRun | None:
+    row = conn.execute(select(person_runs).where(person_runs.c.id == run_id)).first()
+    return _run(row) if row else None
+
+
+def run_model(conn: Connection, run_id: int) -> dict[str, Any]:
+    text = conn.execute(select(person_runs.c.model).where(person_runs.c.id == run_id)).scalar()
+    return dict(json.loads(text)) if text else {}
+
+
+def _latest_id(conn: Connection) -> int | None:
+    found = conn.execute(select(func.max(person_runs.c.id))).scalar()
+    return int(found) if found is not None else None
+
+
+def suspect_entities(conn: Connection, run_id: int | None = None) -> pa.Table:
+    """Each report's named suspects as person entities: ``report_id`` (int64), ``entity_id``
+    (string), one row per suspect record, from ``run_id`` or the latest run.
+
+    Two reports sharing an ``entity_id`` name the same person as suspect (offence linkage's
+    evidence "same person named as suspect"). Cancelled and N100 reports are included, as
+    the linkage index keeps them. Empty when no run exists.
+    """
+    run_id = run_id if run_id is not None else _latest_id(conn)
+    if run_id is None:
+        return SUSPECT_ENTITY_SCHEMA.empty_table()
+    rows = conn.execute(
+        select(persons.c.report_id, person_entities.c.entity_id)
+        .select_from(person_entities.join(persons, persons.c.id == person_entities.c.person_id))
+        .where(person_entities.c.run_id == run_id, persons.c.role == "suspect")
+        .order_by(persons.c.report_id, person_entities.c.entity_id)
+    ).all()
+    return pa.table(
+        {
+            "report_id": pa.array([int(r[0]) for r in rows], pa.int64()),
+            "entity_id": pa.array([str(r[1]) for r in rows], pa.string()),
+        },
+        schema=SUSPECT_ENTITY_SCHEMA,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    """One person record of an entity, with the report it is in."""
+
+    person_id: int
+    source_id: str | None
+    role: str
+    forename: str | None
+    surname: str | None
+    dob_as_given: str | None
+    dob: date | None
+    address: str | None
+    postcode: str | None
+    phone: str | None
+    identifiers: str | None
+    aliases: str | None
+    match_probability: float | None
+    force: str
+    reference: str
+    status: str
+    reported_at: datetime
+
+
+def entity_records(conn: Connection, run_id: int, entity_id: str) -> list[EntityRecord]:
+    """Every record of one entity in one run, with its report's force, reference and status."""
+    p, r, e = persons.c, reports.c, person_entities.c
+    rows = conn.execute(
+        select(
+            p.id,
+            p.source_id,
+            p.role,
+            p.forename,
+            p.surname,
+            p.dob_as_given,
+            p.dob,
+            p.address,
+            p.postcode,
+            p.phone,
+            p.identifiers,
+            p.aliases,
+            e.match_probability,
+            r.force,
+            r.reference,
+            r.status,
+            r.reported_at,
+        )
+        .select_from(
+            person_entities.join(persons, persons.c.id == e.person_id).join(
+                reports, reports.c.id == p.report_id
+            )
+        )
+        .where(e.run_id == run_id, e.entity_id == entity_id)
+        .order_by(r.reported_at, p.id)
+    ).all()
+    return [EntityRecord(*tuple[Any, ...](row)) for row in rows]
+
+
+def export_rows(
+    conn: Connection, run_id: int
+) -> Iterator[tuple[str | None, str, str, str, str, float | None]]:
+    """(source_id, force, reference, role, entity_id, match_probability) for every record."""
+    p, r, e = persons.c, reports.c, person_entities.c
+    result = conn.execute(
+        select(p.source_id, r.force, r.reference, p.role, e.entity_id, e.match_probability)
+        .select_from(
+            person_entities.join(persons, persons.c.id == e.person_id).join(
+                reports, reports.c.id == p.report_id
+            )
+        )
+        .where(e.run_id == run_id)
+        .order_by(e.entity_id, p.id)
+        .execution_options(yield_per=10_000)
+    )
+    for row in result:
+        yield row[0], row[1], row[2], row[3], row[4], row[5]
