@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, extract, func, or_, select
+from sqlalchemy import Connection, exists, extract, func, or_, select
 
 from caselink.domain.offences import RAPE_CODES
 from caselink.storage.tables import (
@@ -130,7 +130,7 @@ def list_reports(
         )
     rows = conn.execute(
         select(*_ROW_COLUMNS)
-        .where(and_(*where))
+        .where(*where)
         .order_by(reports.c.reported_at.desc(), reports.c.id.desc())
         .limit(query.limit + 1)
         .offset(query.offset)

@@ -52,6 +52,7 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
         ),
         docs_url="/api/docs",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     app.state.caselink = application

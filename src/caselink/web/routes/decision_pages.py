@@ -80,6 +80,7 @@ def classify(
     rationale: Field = "",
     expected_version: Field = "",
 ) -> Response:
+    session.actor.require(Action.CLASSIFY)  # a refusal of role is a 403, not a form error
     values = {
         "decision": decision,
         "offence_code": offence_code,
@@ -128,6 +129,7 @@ def cancel(
     evidence: Field = "",
     expected_version: Field = "",
 ) -> Response:
+    session.actor.require(Action.REQUEST_CANCELLATION)
     values = {
         "code": code,
         "rationale": rationale,
@@ -209,6 +211,7 @@ def decide(
     note: Field = "",
     expected_version: Field = "",
 ) -> Response:
+    session.actor.require(Action.AUTHORISE_CANCELLATION)
     ctx = context(request)
     values = {"decision": decision, "note": note, "expected_version": expected_version}
     errors = FieldErrors()
@@ -284,6 +287,7 @@ def add_person(
     surname: Field = "",
     date_of_birth: Field = "",
 ) -> Response:
+    session.actor.require(Action.RECORD)
     try:
         person_role = PersonRole(role)
     except ValueError:

@@ -1,0 +1,137 @@
+"""The web application over the shared `app` fixture: a test client per role, signed in, and a
+small store of reports with persons."""
+
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caselink.bootstrap import App
+from caselink.domain.roles import Role
+from caselink.services import auth
+from caselink.services.context import Actor
+from caselink.services.importing import Kind, import_file
+from caselink.web import create_app
+from support.sample_files import report, write_persons, write_reports
+
+with warnings.catch_warnings():
+    # Starlette's test client warns that it will move to httpx2, which is not installed here.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+PASSWORD = "correct horse battery staple"
+ROLES = {
+    "officer": "olive",
+    "registrar": "rita",
+    "analyst": "ann",
+    "inspector": "ian",
+    "admin": "ada",
+}
+COMPLAINANT = ("Jessamy", "Quartermaine")  # a name that appears nowhere else on a page
+
+
+@pytest.fixture
+def store(app: App, tmp_path: Path) -> App:
+    """Three Kent reports (K1 a rape crime with a complainant and a suspect, K2, K3)."""
+    reports = write_reports(
+        tmp_path / "reports.csv",
+        [
+            report("K1"),
+            report("K2", offence_code="20A"),
+            report("K3", reported_at="2024-05-01T10:00:00", decided_at="2024-05-01T12:00:00"),
+        ],
+    )
+    persons = write_persons(
+        tmp_path / "persons.csv",
+        [
+            {
+                "reference": "K1",
+                "force": "Kent",
+                "role": "complainant",
+                "source_id": "p1",
+                "forename": COMPLAINANT[0],
+                "surname": COMPLAINANT[1],
+                "date_of_birth": "1990-02-03",
+            },
+            {
+                "reference": "K1",
+                "force": "Kent",
+                "role": "suspect",
+                "source_id": "p2",
+                "forename": "Dorian",
+                "surname": "Blackwood",
+            },
+        ],
+    )
+    actor = Actor("olive", Role.OFFICER)
+    import_file(app.context, actor, Kind.REPORTS, reports)
+    import_file(app.context, actor, Kind.PERSONS, persons)
+    return app
+
+
+@pytest.fixture
+def client(app: App) -> Iterator[TestClient]:
+    with TestClient(create_app(app)) as c:
+        yield c
+
+
+def _sign_in(c: TestClient, name: str, password: str = PASSWORD) -> Any:
+    page = c.get("/login")
+    return c.post(
+        "/login",
+        data={"name": name, "password": password, "login_csrf": page.context["login_csrf"]},
+    )
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., Any]:
+    """Post the login form (with its CSRF cookie) as a user; returns the response."""
+    return _sign_in
+
+
+@pytest.fixture
+def csrf_of() -> Callable[[TestClient], str]:
+    """The CSRF token of a signed-in client's session."""
+    return _csrf
+
+
+@pytest.fixture
+def signed_in(app: App) -> Iterator[Callable[[str], TestClient]]:
+    """A client signed in as a role's user, with a justification given."""
+    opened: list[TestClient] = []
+
+    def open_as(role: str, why: str | None = "investigating this report") -> TestClient:
+        c = TestClient(create_app(app))
+        c.__enter__()
+        opened.append(c)
+        answer = _sign_in(c, ROLES[role])
+        assert answer.status_code == 200, answer.text
+        c.headers["x-test-role"] = role
+        if why:
+            answer = c.post(
+                "/justification",
+                data={"csrf_token": _csrf(c), "other": why, "next": "/"},
+            )
+            assert answer.status_code == 200
+        return c
+
+    yield open_as
+    for c in opened:
+        c.__exit__(None, None, None)
+
+
+def _csrf(c: TestClient) -> str:
+    token: str = c.get("/").context["csrf_token"]
+    return token
+
+
+@pytest.fixture
+def token_for(app: App) -> Callable[[str], dict[str, str]]:
+    """Authorization headers with a fresh API token for a role's user."""
+
+    def make(role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {auth.issue_token(app.context, ROLES[role])}"}
+
+    return make
