@@ -1,128 +1,17 @@
 """Linkage pages over a linkage run written straight into storage: a series with a written-off
 member, its map, timeline and link chart, links with reasons, and person entities."""
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from caselink.bootstrap import App
-from caselink.domain.roles import Role
-from caselink.services import recording
-from caselink.services.context import Actor
 from caselink.storage.tables import (
-    link_runs,
-    link_series,
-    person_entities,
-    person_runs,
     persons,
-    report_links,
-    reports,
 )
 
 WHY = {"X-Justification": "series review"}
-
-
-@pytest.fixture
-def linked(store: App) -> App:
-    """K1 written off (C4, authorised), in series 7 with K2 and K3; one person entity spans K1
-    and K3."""
-    ctx = store.context
-    recording.cancel(
-        ctx,
-        Actor("olive", Role.OFFICER),
-        "Kent",
-        "K1",
-        code=_c4(),
-        rationale="Recorded twice in error.",
-        evidence="Control room keying error.",
-    )
-    recording.authorise(ctx, Actor("rita", Role.REGISTRAR), "Kent", "K1")
-    with ctx.db.unit_of_work() as uow:
-        conn = uow.connection
-        ids = dict(conn.execute(select(reports.c.reference, reports.c.id)).all())
-        now = ctx.clock()
-        run = conn.execute(
-            insert(link_runs).values(
-                kind="run",
-                created_at=now,
-                created_by="ann",
-                model_version="nb-1",
-                settings="{}",
-                figures="{}",
-            )
-        ).inserted_primary_key[0]
-        conn.execute(
-            insert(link_series),
-            [{"run_id": run, "series_id": 7, "report_id": ids[r]} for r in ("K1", "K2", "K3")],
-        )
-        conn.execute(
-            insert(report_links),
-            [
-                {
-                    "run_id": run,
-                    "report_id": ids["K1"],
-                    "other_id": ids["K3"],
-                    "rank": 1,
-                    "score": 4.2,
-                    "components": json.dumps({"distance": 2.1, "approach": 1.4, "time": 0.01}),
-                },
-                {
-                    "run_id": run,
-                    "report_id": ids["K2"],
-                    "other_id": ids["K3"],
-                    "rank": 1,
-                    "score": 1.5,
-                    "components": json.dumps({"reasons": ["2.3 km apart +1.9"]}),
-                },
-            ],
-        )
-        person_run = conn.execute(
-            insert(person_runs).values(
-                created_at=now, created_by="ann", threshold=0.9, model="{}", figures="{}"
-            )
-        ).inserted_primary_key[0]
-        suspect = conn.execute(
-            select(persons.c.id).where(persons.c.surname == "Blackwood")
-        ).scalar_one()
-        conn.execute(
-            insert(person_entities),
-            [
-                {
-                    "run_id": person_run,
-                    "person_id": suspect,
-                    "entity_id": "E1",
-                    "match_probability": 1.0,
-                },
-            ],
-        )
-        uow.commit()
-    recording.add_person(ctx, Actor("olive", Role.OFFICER), "Kent", "K3", _suspect())
-    with ctx.db.unit_of_work() as uow:
-        other = uow.connection.execute(
-            select(persons.c.id).where(persons.c.surname == "Blackwod")
-        ).scalar_one()
-        uow.connection.execute(
-            insert(person_entities).values(
-                run_id=person_run, person_id=other, entity_id="E1", match_probability=0.97
-            )
-        )
-        uow.commit()
-    return store
-
-
-def _c4() -> Any:
-    from caselink.domain.rules.cancellation import CancellationCode
-
-    return CancellationCode.C4
-
-
-def _suspect() -> Any:
-    from caselink.domain.person import Person, PersonRole
-
-    return Person(role=PersonRole.SUSPECT, forename="Dorian", surname="Blackwod")
 
 
 def test_the_series_list_counts_the_written_off_member(
