@@ -2,6 +2,10 @@
 
 import os
 import uuid
+
+# Rich sizes its consoles once, when caselink.cli is first imported: make tables wide enough,
+# whichever test imports it first, so no test sees its cells truncated.
+os.environ.setdefault("COLUMNS", "200")
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """`caselink import` and `caselink export`: files in and out."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -86,46 +87,34 @@ def _import(
         console.print(f"  {note.replace('_', ' ')}: {n:,}")
 
 
-@import_app.command("reports")
-def import_reports(
-    file: File,
-    fmt: FormatOpt = Format.CASELINK_CSV,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    db: Db = None,
-    user: User = None,
-    as_json: Json = False,
-) -> None:
-    """Import reports (caselink CSV, police.uk street-level CSV, or caselink JSON lines)."""
-    _import(Kind.REPORTS, file, fmt, skip_invalid, rejects, db, user, as_json)
+def _import_command(kind: Kind, summary: str) -> Callable[..., None]:
+    def command(
+        file: File,
+        fmt: FormatOpt = Format.CASELINK_CSV,
+        skip_invalid: SkipInvalid = False,
+        rejects: Rejects = None,
+        db: Db = None,
+        user: User = None,
+        as_json: Json = False,
+    ) -> None:
+        _import(kind, file, fmt, skip_invalid, rejects, db, user, as_json)
+
+    command.__doc__ = summary
+    return command
 
 
-@import_app.command("persons")
-def import_persons(
-    file: File,
-    fmt: FormatOpt = Format.CASELINK_CSV,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    db: Db = None,
-    user: User = None,
-    as_json: Json = False,
-) -> None:
-    """Import persons attached to reports already imported (caselink CSV)."""
-    _import(Kind.PERSONS, file, fmt, skip_invalid, rejects, db, user, as_json)
-
-
-@import_app.command("offenders")
-def import_offenders(
-    file: File,
-    fmt: FormatOpt = Format.CASELINK_CSV,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    db: Db = None,
-    user: User = None,
-    as_json: Json = False,
-) -> None:
-    """Import the known offenders of solved reports (caselink CSV), used to train linkage."""
-    _import(Kind.OFFENDERS, file, fmt, skip_invalid, rejects, db, user, as_json)
+for _kind, _summary in (
+    (
+        Kind.REPORTS,
+        "Import reports (caselink CSV, police.uk street-level CSV, or caselink JSON lines).",
+    ),
+    (Kind.PERSONS, "Import persons attached to reports already imported (caselink CSV)."),
+    (
+        Kind.OFFENDERS,
+        "Import the known offenders of solved reports (caselink CSV), used to train linkage.",
+    ),
+):
+    import_app.command(_kind.value)(_import_command(_kind, _summary))
 
 
 def _why(why: str | None, as_json: bool) -> str:

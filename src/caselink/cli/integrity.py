@@ -14,7 +14,13 @@ from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
 from caselink.integrity import Funnel, Rate
 from caselink.integrity.plotting import funnel_png
-from caselink.services import integrity, integrity_report, integrity_screening, users
+from caselink.services import (
+    integrity,
+    integrity_audit,
+    integrity_report,
+    integrity_screening,
+    users,
+)
 from caselink.services.integrity import MEASURES, Group, Measure
 from caselink.storage.integrity_queries import Scope
 
@@ -272,7 +278,7 @@ def sample(
     with running(db, as_json) as application:
         ctx = application.context
         actor = users.resolve_actor(ctx, user)
-        drawn = integrity.draw_sample(
+        drawn = integrity_audit.draw_sample(
             ctx,
             actor,
             seed=seed,
@@ -322,7 +328,7 @@ def verdict(
     with running(db, as_json) as application:
         ctx = application.context
         actor = users.resolve_actor(ctx, user)
-        done = integrity.record_verdict(
+        done = integrity_audit.record_verdict(
             ctx, actor, sample_id, force, reference, correct=correct, reason=reason, why=why
         )
     if as_json:
@@ -345,7 +351,7 @@ def compliance(
     finite-population correction) and the wrong write-offs it implies, nationally too."""
     with running(db, as_json) as application:
         ctx = application.context
-        result = integrity.audit_compliance(ctx, users.resolve_actor(ctx, user), sample_id)
+        result = integrity_audit.audit_compliance(ctx, users.resolve_actor(ctx, user), sample_id)
     if as_json:
         print_json(result.to_dict())
         return

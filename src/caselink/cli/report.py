@@ -1,5 +1,6 @@
 """`caselink report`: read one report, and the recording decisions on it."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from caselink.domain.report import Report
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.interchange.jsonl import report_document
 from caselink.services import recording, users
+from caselink.services.context import Actor, Context
 from caselink.services.recording import ReportView
 
 report_app = typer.Typer(
@@ -160,6 +162,15 @@ def _render(view: ReportView) -> None:
     console.print(history)
 
 
+def _acting(
+    db: str | None, user: str | None, as_json: bool, change: Callable[[Context, Actor], Report]
+) -> tuple[Report, Context]:
+    """Run one change to a report as the named user; refusals become messages and exit 1."""
+    with running(db, as_json) as application:
+        ctx = application.context
+        return change(ctx, users.resolve_actor(ctx, user)), ctx
+
+
 @report_app.command("classify")
 def classify(
     force: Force,
@@ -176,17 +187,10 @@ def classify(
     """Record the recording decision: a crime (--offence CODE) or an N100 (--n100 RATIONALE)."""
     if (offence is None) == (n100 is None):
         refuse("give exactly one of --offence CODE or --n100 RATIONALE", as_json=as_json)
-    with running(db, as_json) as application:
-        ctx = application.context
-        report = recording.classify(
-            ctx,
-            users.resolve_actor(ctx, user),
-            force,
-            reference,
-            offence_code=offence.strip().upper() if offence else None,
-            n100_rationale=n100,
-            expected_version=expected_version,
-        )
+    report, ctx = _acting(db, user, as_json, lambda ctx, actor: recording.classify(
+        ctx, actor, force, reference, offence_code=offence.strip().upper() if offence else None,
+        n100_rationale=n100, expected_version=expected_version,
+    ))  # fmt: skip
     late = [f for f in report.findings(ctx.policy) if f.rule.id == "REC-1"]
     _done(report, "classified" + (f"; flagged: {late[0].message}" if late else ""), as_json)
 
@@ -211,18 +215,10 @@ def cancel(
     as_json: Json = False,
 ) -> None:
     """Ask to cancel or transfer a report. Rape and N100 cancellations then wait for a registrar."""
-    with running(db, as_json) as application:
-        ctx = application.context
-        report = recording.cancel(
-            ctx,
-            users.resolve_actor(ctx, user),
-            force,
-            reference,
-            code=code,
-            rationale=rationale,
-            evidence=evidence,
-            expected_version=expected_version,
-        )
+    report, _ = _acting(db, user, as_json, lambda ctx, actor: recording.cancel(
+        ctx, actor, force, reference, code=code, rationale=rationale, evidence=evidence,
+        expected_version=expected_version,
+    ))  # fmt: skip
     what = (
         "cancellation awaiting a registrar's authorisation"
         if report.pending_cancellation
@@ -242,16 +238,9 @@ def authorise(
     as_json: Json = False,
 ) -> None:
     """Authorise the pending cancellation (registrar)."""
-    with running(db, as_json) as application:
-        ctx = application.context
-        report = recording.authorise(
-            ctx,
-            users.resolve_actor(ctx, user),
-            force,
-            reference,
-            note=note,
-            expected_version=expected_version,
-        )
+    report, _ = _acting(db, user, as_json, lambda ctx, actor: recording.authorise(
+        ctx, actor, force, reference, note=note, expected_version=expected_version
+    ))  # fmt: skip
     _done(report, "cancellation authorised", as_json)
 
 
@@ -266,16 +255,9 @@ def refuse_cancellation(
     as_json: Json = False,
 ) -> None:
     """Refuse the pending cancellation (registrar); the report stands as it was."""
-    with running(db, as_json) as application:
-        ctx = application.context
-        report = recording.refuse(
-            ctx,
-            users.resolve_actor(ctx, user),
-            force,
-            reference,
-            note=note,
-            expected_version=expected_version,
-        )
+    report, _ = _acting(db, user, as_json, lambda ctx, actor: recording.refuse(
+        ctx, actor, force, reference, note=note, expected_version=expected_version
+    ))  # fmt: skip
     _done(report, "cancellation refused", as_json)
 
 
@@ -292,14 +274,7 @@ def inform(
     as_json: Json = False,
 ) -> None:
     """Record that the complainant was told of the cancellation or transfer."""
-    with running(db, as_json) as application:
-        ctx = application.context
-        report = recording.inform(
-            ctx,
-            users.resolve_actor(ctx, user),
-            force,
-            reference,
-            how=how,
-            expected_version=expected_version,
-        )
+    report, _ = _acting(db, user, as_json, lambda ctx, actor: recording.inform(
+        ctx, actor, force, reference, how=how, expected_version=expected_version
+    ))  # fmt: skip
     _done(report, "complainant informed", as_json)

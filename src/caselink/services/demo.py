@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caselink.domain.roles import Role
-from caselink.integrity import Rate, wilson
 from caselink.services import history, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
+from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
 from caselink.storage import queries
 from caselink.storage.event_log import ChainReport
 from caselink.synth import SynthSummary, generate
@@ -31,37 +31,49 @@ def demo_password(name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ForceRate:
-    force: str
-    rate: Rate
-    pending: int
+class DemoFolder:
+    """Where the demo puts everything: its database, the synthetic data and the reports."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "caselink.db"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "integrity-report.html"
+
+    @property
+    def funnel(self) -> Path:
+        return self.root / "funnel.png"
+
+    def clear(self) -> None:
+        """Remove an earlier demo's database and data: they are the demo's own."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for name in ("caselink.db", "caselink.db-wal", "caselink.db-shm"):
+            (self.root / name).unlink(missing_ok=True)
+        if self.data.exists():
+            shutil.rmtree(self.data)
 
 
 @dataclass(frozen=True, slots=True)
 class DemoResult:
-    data_dir: Path
+    folder: DemoFolder
     synth: SynthSummary
     imports: dict[str, ImportSummary]
     stats: queries.Stats
     chain: ChainReport
-    national: Rate
-    forces: list[ForceRate]
-
-
-def prepare_folder(folder: Path) -> tuple[Path, Path]:
-    """A clean demo folder: its old database and data are the demo's own, so they are replaced."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("caselink.db", "caselink.db-wal", "caselink.db-shm"):
-        (folder / name).unlink(missing_ok=True)
-    data = folder / "data"
-    if data.exists():
-        shutil.rmtree(data)
-    return folder / "caselink.db", data
+    integrity: IntegritySummary
 
 
 def run_demo(
     ctx: Context,
-    data_dir: Path,
+    folder: DemoFolder,
     *,
     scale: float = 1.0,
     seed: int = 2017,
@@ -78,7 +90,7 @@ def run_demo(
         return stage(description, total) if stage else (lambda done: None)
 
     tick = open_stage("generating a national year of synthetic reports", None)
-    summary = generate(data_dir, scale=scale, seed=seed, progress=lambda done, total: tick(done))
+    summary = generate(folder.data, scale=scale, seed=seed, progress=lambda done, _: tick(done))
     for name, role in DEMO_USERS:
         users.add_user(ctx, name, role, demo_password(name), by="demo")
     registrar = Actor("rita", Role.REGISTRAR)
@@ -96,7 +108,9 @@ def run_demo(
     chain = history.verify(ctx, tick)
     with ctx.db.reader() as uow:
         stats = queries.stats(uow.connection)
-        counts = queries.rape_write_offs_by_force(uow.connection)
-    national = wilson(sum(c.written_off for c in counts), sum(c.rape_reports for c in counts))
-    forces = [ForceRate(c.force, wilson(c.written_off, c.rape_reports), c.pending) for c in counts]
-    return DemoResult(data_dir, summary, imports, stats, chain, national, forces)
+    open_stage("recording-integrity figures and the inspection report", None)
+    inspector = Actor("ian", Role.INSPECTOR)
+    truth = summary.write_off_validity_csv
+    integrity = demo_summary(ctx, truth=truth, actor=inspector)
+    write_report(ctx, folder.report, png=folder.funnel, truth=truth, actor=inspector)
+    return DemoResult(folder, summary, imports, stats, chain, integrity)

@@ -8,8 +8,6 @@ data, so registrars and inspectors both may see them (Action.AUDIT). Drawing sam
 recording verdicts means reading full records: registrars only.
 """
 
-import csv
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,33 +15,26 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
+from caselink.domain.errors import InvalidRequest, InvalidValue
 from caselink.domain.forces import canonical_force
 from caselink.domain.offences import OFFENCES, RAPE_CODES
 from caselink.domain.roles import Action
 from caselink.integrity import (
-    AuditSample,
-    Compliance,
     Funnel,
     PChart,
     PeriodCount,
     Rate,
-    StratumAudit,
     UnitCount,
-    compliance,
     funnel,
     p_chart,
-    stratified_sample,
     wilson,
 )
+from caselink.interchange.counts_csv import read_counts
 from caselink.services.context import Actor, Context
-from caselink.storage.access_log import AccessEntry
-from caselink.storage.audits import AuditStore, SampleItem, StratumTally
 from caselink.storage.integrity_queries import (
     GroupCounts,
     Scope,
     group_counts,
-    write_off_population,
 )
 
 FunnelMethod = Literal["binomial", "multiplicative", "additive"]
@@ -185,7 +176,7 @@ def make_scope(
     )
 
 
-def _scope_dict(scope: Scope) -> dict[str, Any]:
+def scope_dict(scope: Scope) -> dict[str, Any]:
     return {
         "reported_from": scope.start.date().isoformat() if scope.start else None,
         "reported_before": scope.end.date().isoformat() if scope.end else None,
@@ -246,7 +237,7 @@ class RateTable:
     def to_dict(self) -> dict[str, Any]:
         return {
             "group": self.group.value,
-            "scope": _scope_dict(self.scope),
+            "scope": scope_dict(self.scope),
             "measures": {
                 m.value: {"title": s.title, "numerator": s.numerator, "denominator": s.denominator}
                 for m, s in MEASURES.items()
@@ -310,7 +301,7 @@ class FunnelResult:
                 denominator=spec.denominator,
             )
         if self.scope is not None:
-            doc["scope"] = _scope_dict(self.scope)
+            doc["scope"] = scope_dict(self.scope)
         return doc
 
 
@@ -332,61 +323,13 @@ def funnel_from_database(
     return FunnelResult(funnel(units, method=method), measure, group, "database", scope)
 
 
-def read_counts(path: Path) -> list[UnitCount]:
-    """An aggregate counts file: CSV with a header naming at least `unit`, `events` and `total`
-    (other columns are ignored), one unit a row. Refused with the line and the reason when a
-    column is missing, a count is not a whole number, negative, or events exceed the total, or a
-    unit appears twice."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        missing = [c for c in ("unit", "events", "total") if c not in header]
-        if missing:
-            raise InvalidRequest(
-                f"{path.name}: the counts file needs the columns unit, events, total; "
-                f"missing: {', '.join(missing)}"
-            )
-        reader.fieldnames = header
-        units: list[UnitCount] = []
-        seen: set[str] = set()
-        for row in reader:
-            line = reader.line_num
-            unit = (row.get("unit") or "").strip()
-            if not unit:
-                raise InvalidRequest(f"{path.name} line {line}: the unit is empty")
-            if unit in seen:
-                raise InvalidRequest(f"{path.name} line {line}: unit {unit!r} appears twice")
-            seen.add(unit)
-            events, total = (_count(path, line, row, col) for col in ("events", "total"))
-            if events > total:
-                raise InvalidRequest(
-                    f"{path.name} line {line}: {unit}: events ({events}) exceed the total ({total})"
-                )
-            units.append(UnitCount(unit, events, total))
-    if not units:
-        raise InvalidRequest(f"{path.name}: the counts file has no rows")
-    return units
-
-
-def _count(path: Path, line: int, row: dict[str, str | None], column: str) -> int:
-    text = (row.get(column) or "").strip()
-    try:
-        value = int(text)
-    except ValueError:
-        raise InvalidRequest(
-            f"{path.name} line {line}: {column} {text!r} is not a whole number"
-        ) from None
-    if value < 0:
-        raise InvalidRequest(f"{path.name} line {line}: {column} {value} is negative")
-    return value
-
-
 def funnel_from_counts(
     actor: Actor, path: Path, *, method: FunnelMethod = "binomial"
 ) -> FunnelResult:
-    """A funnel of the units in an aggregate counts file (see `read_counts`)."""
+    """A funnel of the units in an aggregate counts file (caselink.interchange.counts_csv)."""
     actor.require(Action.AUDIT)
-    return FunnelResult(funnel(read_counts(path), method=method), None, None, path.name, None)
+    units = [UnitCount(u.unit, u.events, u.total) for u in read_counts(path)]
+    return FunnelResult(funnel(units, method=method), None, None, path.name, None)
 
 
 # -- trend -------------------------------------------------------------------------------------
@@ -419,7 +362,7 @@ class Trend:
             "group": self.group.value,
             "numerator": spec.numerator,
             "denominator": spec.denominator,
-            "scope": _scope_dict(self.scope),
+            "scope": scope_dict(self.scope),
             "quarters": list(self.quarters),
             "national": self.national.to_dict(),
             "forces": [f.to_dict() for f in self.forces],
@@ -480,215 +423,3 @@ def trend(
             if not wanted or force in wanted
         ],
     )
-
-
-# -- audit samples, verdicts, compliance --------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DrawnSample:
-    sample_id: int
-    group: Group
-    scope: Scope
-    sample: AuditSample
-    items: list[SampleItem]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sample_id": self.sample_id,
-            "group": self.group.value,
-            "scope": _scope_dict(self.scope),
-            "seed": self.sample.seed,
-            "margin": self.sample.margin,
-            "level": self.sample.level,
-            "strata": [
-                {
-                    "force": s.stratum,
-                    "population": s.population,
-                    "size": len(s.ids),
-                    "references": list(s.ids),
-                }
-                for s in self.sample.strata
-            ],
-        }
-
-
-def draw_sample(
-    ctx: Context,
-    actor: Actor,
-    *,
-    seed: int,
-    margin: float | None = None,
-    size: int | None = None,
-    group: Group = Group.RAPE,
-    scope: Scope = Scope(),
-    description: str | None = None,
-) -> DrawnSample:
-    """Draw and store a stratified random sample (one stratum per force) of the write-offs in
-    scope: cancelled and transferred reports of the group and, for rape, every N100. Sized by
-    `margin` (Cochran, per force) or `size` per force; the same seed and the same records give the
-    same sample. Registrars only: auditing the sample means reading the records."""
-    actor.require(Action.AUDIT)
-    actor.require(Action.VIEW_REPORT)
-    if (margin is None) == (size is None):
-        raise InvalidRequest("give either a target margin (--margin) or a size per force (--n)")
-    if margin is not None and not 0.0 < margin < 1.0:
-        raise InvalidValue("margin", margin, "a margin lies strictly between 0 and 1")
-    if size is not None and size < 1:
-        raise InvalidValue("n", size, "sample at least one report per force")
-    if seed < 0:
-        raise InvalidValue("seed", seed, "a seed is a non-negative integer")
-    with ctx.db.unit_of_work() as uow:
-        rows = write_off_population(
-            uow.connection, group.codes, with_n100=group.with_n100, scope=scope
-        )
-        if not rows:
-            raise NotFound("no write-offs in scope to sample")
-        ids = {(r.force, r.reference): r.report_id for r in rows}
-        strata: dict[str, list[str]] = {}
-        for r in rows:
-            strata.setdefault(r.force, []).append(r.reference)
-        drawn = stratified_sample(strata, seed=seed, size=size, margin=margin)
-        spec = {
-            "group": group.value,
-            **_scope_dict(scope),
-            "margin": margin,
-            "n": size,
-            "level": drawn.level,
-        }
-        store = AuditStore(uow.connection)
-        sample_id = store.add_sample(
-            created_at=ctx.clock(),
-            created_by=actor.name,
-            seed=seed,
-            spec=json.dumps(spec, sort_keys=True),
-            description=description,
-            items=[
-                (ids[(s.stratum, ref)], s.stratum, position, s.population)
-                for s in drawn.strata
-                for position, ref in enumerate(s.ids, start=1)
-            ],
-        )
-        items = store.items(sample_id)
-        uow.commit()
-    return DrawnSample(sample_id, group, scope, drawn, items)
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedVerdict:
-    sample_id: int
-    force: str
-    reference: str
-    verdict: str
-    reason: str
-    decided_by: str
-    decided_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "sample_id": self.sample_id,
-            "force": self.force,
-            "reference": self.reference,
-            "verdict": self.verdict,
-            "reason": self.reason,
-            "decided_by": self.decided_by,
-            "decided_at": self.decided_at.isoformat(),
-        }
-
-
-def record_verdict(
-    ctx: Context,
-    actor: Actor,
-    sample_id: int,
-    force: str,
-    reference: str,
-    *,
-    correct: bool,
-    reason: str,
-    why: str | None = None,
-) -> RecordedVerdict:
-    """A registrar's verdict on a sampled write-off: rightly decided or not, and why. Appended,
-    never changed (a later verdict on the same report supersedes, and both stay). Judging a
-    write-off is a consultation of the record, so it is logged first (DPA 2018 s.62)."""
-    actor.require(Action.AUDIT)
-    actor.require(Action.VIEW_REPORT)
-    if not reason.strip():
-        raise InvalidRequest("say why the write-off was decided correctly or wrongly (--reason)")
-    name = canonical_force(force) or force
-    now = ctx.clock()
-    with ctx.db.unit_of_work() as uow:
-        store = AuditStore(uow.connection)
-        if store.sample(sample_id) is None:
-            raise NotFound(f"no audit sample {sample_id}")
-        report_id = store.item_report_id(sample_id, name, reference)
-        if report_id is None:
-            raise NotFound(f"{name} {reference} is not in audit sample {sample_id}")
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    now,
-                    actor.name,
-                    "consult",
-                    name,
-                    reference,
-                    (why or "").strip() or f"integrity audit: verdict on sample {sample_id}",
-                    f"audit sample {sample_id}",
-                )
-            ]
-        )
-        verdict = "correct" if correct else "wrong"
-        store.add_verdict(
-            sample_id=sample_id,
-            report_id=report_id,
-            verdict=verdict,
-            reason=reason.strip(),
-            decided_by=actor.name,
-            decided_at=now,
-        )
-        uow.commit()
-    return RecordedVerdict(sample_id, name, reference, verdict, reason.strip(), actor.name, now)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditCompliance:
-    """What a sample's verdicts say: per force, the share correct (Wilson with finite-population
-    correction) and the wrong write-offs extrapolated to the force's population; nationally the
-    stratified total. `tallies` says how many were drawn and how many have a verdict."""
-
-    sample_id: int
-    seed: int
-    tallies: list[StratumTally]
-    result: Compliance
-
-    def to_dict(self) -> dict[str, Any]:
-        drawn = {t.stratum: t.drawn for t in self.tallies}
-        doc = self.result.to_dict()
-        for s in doc["strata"]:
-            s["force"] = s["stratum"]
-            s["drawn"] = drawn.get(s["stratum"], 0)
-        return {"sample_id": self.sample_id, "seed": self.seed, **doc}
-
-
-def audit_compliance(ctx: Context, actor: Actor, sample_id: int) -> AuditCompliance:
-    """Compliance of the write-offs a sample was drawn from, from the verdicts recorded so far.
-    Forces with no verdict yet are counted as unaudited, not as compliant."""
-    actor.require(Action.AUDIT)
-    with ctx.db.reader() as uow:
-        store = AuditStore(uow.connection)
-        stored = store.sample(sample_id)
-        if stored is None:
-            raise NotFound(f"no audit sample {sample_id}")
-        tallies = store.tallies(sample_id)
-    audits = [StratumAudit(t.stratum, t.population, t.audited, t.correct) for t in tallies]
-    return AuditCompliance(sample_id, stored.seed, tallies, compliance(audits))
-
-
-def sample_items(ctx: Context, actor: Actor, sample_id: int) -> list[SampleItem]:
-    """The sample's reports by force in draw order, with their latest verdicts."""
-    actor.require(Action.AUDIT)
-    actor.require(Action.VIEW_REPORT)
-    with ctx.db.reader() as uow:
-        store = AuditStore(uow.connection)
-        if store.sample(sample_id) is None:
-            raise NotFound(f"no audit sample {sample_id}")
-        return store.items(sample_id)

@@ -19,17 +19,16 @@ from caselink.services.context import Actor, Context
 from caselink.services.integrity import (
     MEASURES,
     NATIONAL,
-    AuditCompliance,
     FunnelResult,
     Group,
     Measure,
     RateTable,
     Trend,
-    audit_compliance,
     funnel_from_database,
     rates,
     trend,
 )
+from caselink.services.integrity_audit import AuditCompliance, audit_compliance
 from caselink.services.integrity_screening import WEIGHTS, ScreenResult, TruthCheck, screen
 from caselink.storage.audits import AuditStore
 from caselink.storage.integrity_queries import Scope

@@ -6,6 +6,7 @@ events in one transaction; a concurrent change to the same version is refused wh
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, NotFound
@@ -26,7 +27,7 @@ def _change(
     force: str,
     reference: str,
     expected_version: int | None,
-    mutate: Callable[[Report], Any],
+    mutate: Callable[[Report, datetime], Any],
 ) -> Report:
     actor.require(action)
     with ctx.db.unit_of_work() as uow:
@@ -38,7 +39,7 @@ def _change(
                 f"{force} {reference} is at version {report.version}, not {expected_version}: "
                 "someone changed it since you read it; reload and try again"
             )
-        mutate(report)
+        mutate(report, ctx.clock())
         uow.reports.save(report)
         rid = uow.reports.id_of(report)
         uow.events.append((event, rid) for event in report.events)
@@ -61,11 +62,10 @@ def classify(
 
     A decision after the 24-hour deadline is recorded and flagged (rule REC-1), never refused.
     """
-    now = ctx.clock()
     if (offence_code is None) == (n100_rationale is None):
         raise InvalidRequest("give either an offence code (crime) or an N100 rationale, not both")
 
-    def mutate(report: Report) -> None:
+    def mutate(report: Report, now: datetime) -> None:
         if offence_code is not None:
             report.classify_crime(offence_code, actor.name, now, ctx.policy)
         else:
@@ -92,7 +92,6 @@ def cancel(
     Refused with the rule it breaks when the evidence is missing or the grounds are invalid.
     A C3 must name a report of the same force that exists.
     """
-    now = ctx.clock()
     if code is CancellationCode.C3 and evidence:
         with ctx.db.reader() as uow:
             if not queries.report_exists(uow.connection, force, evidence.strip()):
@@ -100,12 +99,12 @@ def cancel(
                     f"a C3 names the original report, but {force} {evidence.strip()} does not exist"
                 )
 
-    def mutate(report: Report) -> None:
-        report.request_cancellation(code, rationale, evidence, actor.name, now, ctx.policy)
-
     return _change(
-        ctx, actor, Action.REQUEST_CANCELLATION, force, reference, expected_version, mutate
-    )
+        ctx, actor, Action.REQUEST_CANCELLATION, force, reference, expected_version,
+        lambda report, now: report.request_cancellation(
+            code, rationale, evidence, actor.name, now, ctx.policy
+        ),
+    )  # fmt: skip
 
 
 def authorise(
@@ -118,14 +117,12 @@ def authorise(
     expected_version: int | None = None,
 ) -> Report:
     """A registrar authorises a pending cancellation (rule CAN-3)."""
-    now = ctx.clock()
-
-    def mutate(report: Report) -> None:
-        report.authorise_cancellation(actor.name, actor.role.value, now, ctx.policy, note)
-
     return _change(
-        ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate
-    )
+        ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version,
+        lambda report, now: report.authorise_cancellation(
+            actor.name, actor.role.value, now, ctx.policy, note
+        ),
+    )  # fmt: skip
 
 
 def refuse(
@@ -138,14 +135,12 @@ def refuse(
     expected_version: int | None = None,
 ) -> Report:
     """A registrar refuses a pending cancellation, saying why; the report stands as it was."""
-    now = ctx.clock()
-
-    def mutate(report: Report) -> None:
-        report.refuse_cancellation(actor.name, actor.role.value, now, ctx.policy, note)
-
     return _change(
-        ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version, mutate
-    )
+        ctx, actor, Action.AUTHORISE_CANCELLATION, force, reference, expected_version,
+        lambda report, now: report.refuse_cancellation(
+            actor.name, actor.role.value, now, ctx.policy, note
+        ),
+    )  # fmt: skip
 
 
 def inform(
@@ -158,14 +153,10 @@ def inform(
     expected_version: int | None = None,
 ) -> Report:
     """Record that the complainant was told of the cancellation or transfer (rule CAN-4)."""
-    now = ctx.clock()
-
-    def mutate(report: Report) -> None:
-        report.inform_complainant(actor.name, now, how)
-
     return _change(
-        ctx, actor, Action.INFORM_COMPLAINANT, force, reference, expected_version, mutate
-    )
+        ctx, actor, Action.INFORM_COMPLAINANT, force, reference, expected_version,
+        lambda report, now: report.inform_complainant(actor.name, now, how),
+    )  # fmt: skip
 
 
 def add_person(
@@ -177,16 +168,10 @@ def add_person(
     expected_version: int | None = None,
 ) -> Report:
     """Attach a person to a report."""
-    now = ctx.clock()
     return _change(
-        ctx,
-        actor,
-        Action.RECORD,
-        force,
-        reference,
-        expected_version,
-        lambda report: report.add_person(person, actor.name, now),
-    )
+        ctx, actor, Action.RECORD, force, reference, expected_version,
+        lambda report, now: report.add_person(person, actor.name, now),
+    )  # fmt: skip
 
 
 _WITHHELD = frozenset({"persons", "narrative", "forename", "surname", "rationale", "evidence"})
