@@ -236,7 +236,8 @@ def _floats(table: pa.Table, name: str) -> Floats:
     col = _column(table, name)
     if col is None:
         return np.full(table.num_rows, np.nan)
-    return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    # A copy: Arrow's zero-copy view is read-only, and bad coordinates are blanked in place.
+    return np.array(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _days(table: pa.Table, name: str) -> Floats:
