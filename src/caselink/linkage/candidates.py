@@ -209,6 +209,11 @@ def candidate_batches(
         table = table.take(pa.array(np.unique(np.asarray(rows, dtype=np.int64))))
     con = duckdb.connect()
     try:
+        # Streaming without keeping the rows in order lets DuckDB hand batches over as they
+        # come instead of buffering the result; callers sort where order matters.
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET memory_limit = '{settings.duckdb_memory_mb}MB'")
+        con.execute(f"SET threads = {max(settings.threads, 1)}")
         con.register("reports_arrow", table)
         # a native table, not the Arrow view: DuckDB plans the cell joins far better on it
         con.execute("CREATE TEMP TABLE r AS SELECT * FROM reports_arrow")

@@ -70,8 +70,13 @@ def labelled_pairs(
         )
     i = np.concatenate(parts_i)
     j = np.concatenate(parts_j)
+    bins = np.concatenate(parts_b)
+    del parts_b
+    # DuckDB streams pairs in no fixed order; sorting makes training reproducible
+    order = np.lexsort((j, i))
+    i, j, bins = i[order], j[order], bins[order]
     linked = is_linked(pair_keys(frame, i, j), labelled.linked_keys)
-    return PairSet(i, j, np.concatenate(parts_b), linked, np.zeros(i.shape[0], bool))
+    return PairSet(i, j, bins, linked, np.zeros(i.shape[0], bool))
 
 
 def with_feedback(

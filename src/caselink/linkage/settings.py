@@ -36,6 +36,7 @@ class LinkSettings:
     seed: int = 0
     batch_pairs: int = 2_000_000  # pairs scored at a time, which bounds memory when streaming
     threads: int = 2  # batches scored at once (numpy releases the interpreter lock)
+    duckdb_memory_mb: int = 1024  # DuckDB's memory limit while it joins candidate cells
 
     def __post_init__(self) -> None:
         if not self.max_days >= 0:
@@ -50,6 +51,8 @@ class LinkSettings:
             raise ValueError(f"unknown unplaced rule {self.unplaced_rule!r}")
         if self.selection_folds < 2:
             raise ValueError("selection_folds must be at least 2")
+        if self.duckdb_memory_mb < 64:
+            raise ValueError("duckdb_memory_mb must be at least 64")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
         if self.batch_pairs < 1000:
