@@ -38,8 +38,11 @@ _TYPES: dict[str, pa.DataType] = {
 }  # fmt: skip
 
 
-def report_frame(conn: Connection, batch: int = 50_000) -> pa.Table:
-    """Every report as linkage's input table (see caselink.linkage.frame), written-off ones too.
+def report_frame(
+    conn: Connection, report_ids: Sequence[int] | None = None, batch: int = 50_000
+) -> pa.Table:
+    """Every report (or those of ``report_ids``) as linkage's input table (see
+    caselink.linkage.frame), written-off ones too.
 
     A report's cancellation code is its current cancellation's (applied or pending): a
     cancelled or N100 report stays in the index, flagged, never dropped.
@@ -59,9 +62,11 @@ def report_frame(conn: Connection, batch: int = 50_000) -> pa.Table:
         .select_from(reports.outerjoin(current, current.c.report_id == reports.c.id))
         .order_by(reports.c.id)
     )  # fmt: skip
+    if report_ids is not None:
+        query = query.where(reports.c.id.in_(sorted(set(report_ids))))
     columns: dict[str, list[Any]] = {c: [] for c in ("report_id", *_FRAME_COLUMNS)}
     columns.update(behaviours=[], attributes=[], cancellation_code=[])
-    result = conn.execution_options(yield_per=batch).execute(query)
+    result = conn.execute(query.execution_options(yield_per=batch))
     for row in result:
         columns["report_id"].append(row[0])
         for i, name in enumerate(_FRAME_COLUMNS, start=1):
@@ -221,18 +226,6 @@ def series_members(conn: Connection, run_id: int) -> pa.Table:
         "series_id": pa.array([r[0] for r in rows], pa.int64()),
         "report_id": pa.array([r[1] for r in rows], pa.int64()),
     })  # fmt: skip
-
-
-def report_ids(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Row ids for (force, reference) keys that exist."""
-    found: dict[tuple[str, str], int] = {}
-    for force, reference in keys:
-        row = conn.execute(
-            select(reports.c.id).where(reports.c.force == force, reports.c.reference == reference)
-        ).first()
-        if row is not None:
-            found[(force, reference)] = int(row[0])
-    return found
 
 
 def add_feedback(
