@@ -217,15 +217,21 @@ def test_exports(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
 def test_a_force_taxonomy_replaces_the_default(database: str, tmp_path: Path) -> None:
     taxonomy = tmp_path / "force.toml"
     taxonomy.write_text(
-        'name = "force scheme"\n[domains.approach]\ncodes = { blitz = "Blitz" }\naliases = { A1 = "blitz" }\n'
+        'name = "force scheme"\n[domains.approach]\n'
+        'codes = { blitz = "Blitz" }\naliases = { A1 = "blitz" }\n'
     )
     env = {"CASELINK_DATABASE_URL": database, "CASELINK_TAXONOMY_PATH": str(taxonomy)}
     assert runner.invoke(app, ["init"], env=env).exit_code == 0
     add = ["users", "add", "olive", "--role", "officer", "--password-stdin"]
     assert runner.invoke(app, add, input=PASSWORD, env=env).exit_code == 0
-    rows = [report("K1", **{"mo.approach": "A1", "mo.control": ""}), report("K2", **{"mo.control": ""})]
+    rows = [
+        report("K1", **{"mo.approach": "A1", "mo.control": ""}),
+        report("K2", **{"mo.control": ""}),
+    ]
     path = write_reports(tmp_path / "r.csv", rows)
-    result = runner.invoke(app, ["import", "reports", str(path), "--user", "olive", "--json"], env=env)
+    result = runner.invoke(
+        app, ["import", "reports", str(path), "--user", "olive", "--json"], env=env
+    )
     assert result.exit_code == 0, result.output
     show = ["report", "show", "Kent", "K1", "--user", "olive", "--why", "test", "--json"]
     doc = json.loads(runner.invoke(app, show, env=env).output)

@@ -16,7 +16,8 @@ def test_demo_builds_everything_and_says_where(tmp_path: Path) -> None:
     assert doc["history_intact"] is True
     assert doc["stats"]["reports"] == doc["imports"]["reports"]["imported"] > 2000
     assert doc["imports"]["persons"]["rejected"] == 0
-    assert Path(doc["database"]).exists() and Path(doc["integrity_report"]).exists()
+    assert Path(doc["database"]).exists()
+    assert Path(doc["integrity_report"]).exists()
     assert (out / "data" / "truth" / "report_offenders.csv").exists()
     assert {u["role"] for u in doc["users"]} == {
         "officer",
