@@ -27,6 +27,7 @@ def test_demo_builds_everything_and_says_where(tmp_path: Path) -> None:
         "admin",
     }
     assert doc["integrity"]["national"]["denominator"] > 0
+    assert doc["linkage"]["run"]["series"] > 0
     again = CliRunner().invoke(app, ["demo", "--out", str(out), "--scale", "0.02", "--json"])
     assert again.exit_code == 0  # a second run replaces the first demo's database
     assert json.loads(again.output)["stats"]["reports"] == doc["stats"]["reports"]

@@ -93,6 +93,7 @@ def _document(result: DemoResult, seconds: float) -> dict[str, object]:
         "stats": result.stats.to_dict(),
         "imports": {k: v.to_dict() for k, v in result.imports.items()},
         "history_intact": result.chain.intact,
+        "linkage": {"model": result.link_training.to_dict(), "run": result.links.to_dict()},
         "integrity": result.integrity.to_dict(),
         "users": [
             {"user": name, "role": role.value, "password": demo_password(name)}
@@ -117,6 +118,16 @@ def _render(result: DemoResult, seconds: float) -> None:
         status.add_row(name, f"{n:,}")
     status.add_row("pending cancellations", f"{s.pending_cancellations:,}")
     console.print(status)
+    m, run = result.link_training.model, result.links
+    console.print(
+        Panel(
+            f"model {m.version} ({m.family}, chosen by offender-split cross-validation)\n"
+            f"{run.pairs:,} candidate pairs kept, {run.links:,} ranked links stored\n"
+            f"[bold]{run.series.num_rows:,} series found, {run.series_with_write_offs:,} of them "
+            "contain written-off reports[/]",
+            title="offence linkage",
+        )
+    )
     console.print(Panel("\n".join(result.integrity.lines()), title="recording integrity"))
     users = "\n".join(
         f"  {name:<6} {role.value:<10} password {demo_password(name)}" for name, role in DEMO_USERS
@@ -133,6 +144,7 @@ def _render(result: DemoResult, seconds: float) -> None:
             "  caselink stats\n"
             "  caselink integrity funnel --user ian\n"
             "  caselink integrity screen --top 20 --user rita\n"
+            "  caselink link series --user ann\n"
             "  caselink report show Kent <reference> --user rita --why 'demo'\n"
             "  caselink history verify",
             title="where everything is",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caselink.domain.roles import Role
-from caselink.services import history, users
+from caselink.services import history, linkage, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
@@ -68,6 +68,8 @@ class DemoResult:
     imports: dict[str, ImportSummary]
     stats: queries.Stats
     chain: ChainReport
+    link_training: linkage.TrainOutcome
+    links: linkage.RunOutcome
     integrity: IntegritySummary
 
 
@@ -108,9 +110,14 @@ def run_demo(
     chain = history.verify(ctx, tick)
     with ctx.db.reader() as uow:
         stats = queries.stats(uow.connection)
+    analyst = Actor("ann", Role.ANALYST)
+    open_stage("training the offence-link model on solved reports", None)
+    link_training = linkage.train(ctx, analyst)
+    open_stage("linking offences: candidates, scores, series", None)
+    links = linkage.run(ctx, analyst)
     open_stage("recording-integrity figures and the inspection report", None)
     inspector = Actor("ian", Role.INSPECTOR)
     truth = summary.write_off_validity_csv
     integrity = demo_summary(ctx, truth=truth, actor=inspector)
     write_report(ctx, folder.report, png=folder.funnel, truth=truth, actor=inspector)
-    return DemoResult(folder, summary, imports, stats, chain, integrity)
+    return DemoResult(folder, summary, imports, stats, chain, link_training, links, integrity)
