@@ -116,8 +116,9 @@ def test_the_funnel_is_drawn_by_the_plotly_the_app_serves(
 ) -> None:
     page = open_as("inspector")
     failed: list[str] = []
-    page.on("requestfailed", lambda r: failed.append(r.url))
     page.goto("/integrity")
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.reload()
     page.wait_for_selector(".plot .main-svg", timeout=15000)
     assert failed == []
     screenshot(page, "funnel")

@@ -1,15 +1,18 @@
 """Integrity pages: the write-off funnel by force, the trend by quarter, the audit workbench."""
 
 import json
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from caselink.domain.forces import FORCES
-from caselink.services import report_views
+from caselink.domain.roles import Action, may
+from caselink.services import integrity_audit, report_views
 from caselink.web import charts
 from caselink.web.routes.report_pages import report_url
-from caselink.web.security import Session, context
+from caselink.web.security import PostSession, Session, Why, context
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,4 +58,32 @@ def audits_page(request: Request, session: Session) -> Response:
 @router.get("/integrity/audits/{sample_id}")
 def audit_page(request: Request, session: Session, sample_id: int) -> Response:
     view = report_views.audit_sample(context(request), session.actor, sample_id)
-    return render(request, "audit.html", {"view": view, "report_url": report_url})
+    may_judge = may(session.actor.role, Action.VIEW_REPORT)  # judging reads the record
+    return render(
+        request, "audit.html", {"view": view, "report_url": report_url, "may_judge": may_judge}
+    )
+
+
+@router.post("/integrity/audits/{sample_id}/verdict")
+def record_verdict(
+    request: Request,
+    session: PostSession,
+    why: Why,
+    sample_id: int,
+    force: Annotated[str, Form()] = "",
+    reference: Annotated[str, Form()] = "",
+    verdict: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """A registrar's verdict on a sampled write-off (appended; the latest counts)."""
+    integrity_audit.record_verdict(
+        context(request),
+        session.actor,
+        sample_id,
+        force,
+        reference,
+        correct=verdict == "correct",
+        reason=reason,
+        why=why,
+    )
+    return RedirectResponse(f"/integrity/audits/{sample_id}", status_code=303)
