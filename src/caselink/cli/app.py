@@ -4,7 +4,7 @@ import typer
 from rich.table import Table
 
 from caselink import __version__
-from caselink.cli import demo, history, importing, integrity, link, report, users
+from caselink.cli import demo, history, importing, integrity, link, persons, report, users
 from caselink.cli.options import Db, Json
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
@@ -63,6 +63,7 @@ app.add_typer(report.report_app, name="report")
 app.add_typer(history.history_app, name="history")
 app.add_typer(integrity.integrity_app, name="integrity")
 app.add_typer(link.link_app, name="link")
+app.add_typer(persons.persons_app, name="persons")
 app.add_typer(users.users_app, name="users")
 
 

@@ -93,6 +93,7 @@ def _document(result: DemoResult, seconds: float) -> dict[str, object]:
         "stats": result.stats.to_dict(),
         "imports": {k: v.to_dict() for k, v in result.imports.items()},
         "history_intact": result.chain.intact,
+        "persons": result.persons.to_dict(),
         "linkage": {"model": result.link_training.to_dict(), "run": result.links.to_dict()},
         "integrity": result.integrity.to_dict(),
         "users": [
@@ -118,6 +119,7 @@ def _render(result: DemoResult, seconds: float) -> None:
         status.add_row(name, f"{n:,}")
     status.add_row("pending cancellations", f"{s.pending_cancellations:,}")
     console.print(status)
+    console.print(Panel("\n".join(result.persons.lines()), title="person resolution"))
     m, run = result.link_training.model, result.links
     console.print(
         Panel(
@@ -145,6 +147,7 @@ def _render(result: DemoResult, seconds: float) -> None:
             "  caselink integrity funnel --user ian\n"
             "  caselink integrity screen --top 20 --user rita\n"
             "  caselink link series --user ann\n"
+            "  caselink persons show <entity> --user ann --why 'demo'\n"
             "  caselink report show Kent <reference> --user rita --why 'demo'\n"
             "  caselink history verify",
             title="where everything is",

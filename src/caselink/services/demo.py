@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caselink.domain.roles import Role
-from caselink.services import history, linkage, users
+from caselink.services import history, linkage, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
@@ -68,6 +68,7 @@ class DemoResult:
     imports: dict[str, ImportSummary]
     stats: queries.Stats
     chain: ChainReport
+    persons: persons.ResolutionSummary
     link_training: linkage.TrainOutcome
     links: linkage.RunOutcome
     integrity: IntegritySummary
@@ -111,6 +112,8 @@ def run_demo(
     with ctx.db.reader() as uow:
         stats = queries.stats(uow.connection)
     analyst = Actor("ann", Role.ANALYST)
+    open_stage("resolving person records into people (Splink)", None)
+    people = persons.resolve(ctx, analyst, truth=summary.person_identities_csv)
     open_stage("training the offence-link model on solved reports", None)
     link_training = linkage.train(ctx, analyst)
     open_stage("linking offences: candidates, scores, series", None)
@@ -120,4 +123,6 @@ def run_demo(
     truth = summary.write_off_validity_csv
     integrity = demo_summary(ctx, truth=truth, actor=inspector)
     write_report(ctx, folder.report, png=folder.funnel, truth=truth, actor=inspector)
-    return DemoResult(folder, summary, imports, stats, chain, link_training, links, integrity)
+    return DemoResult(
+        folder, summary, imports, stats, chain, people, link_training, links, integrity
+    )

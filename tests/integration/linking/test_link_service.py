@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
-from caselink.services import linkage, users
+from caselink.services import linkage, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
 from caselink.storage.linkage_store import latest_run
@@ -152,3 +152,22 @@ def test_evaluate_labels_feedback_and_roles(
     assert run is not None
     assert run.figures["feedback"] == 1
     assert json.loads(run.model_spec or "{}")["version"] == trained.model.version
+
+
+def test_the_same_person_named_is_evidence(
+    ctx: Context, registrar: Actor, analyst: Actor, dataset: SynthSummary, tmp_path: Path
+) -> None:
+    import_file(ctx, registrar, Kind.REPORTS, dataset.reports_csv)
+    import_file(ctx, registrar, Kind.PERSONS, dataset.persons_csv)
+    import_file(ctx, registrar, Kind.OFFENDERS, dataset.offenders_csv)
+    persons.resolve(ctx, analyst)
+    trained = linkage.train(ctx, analyst)
+    with ctx.db.reader() as uow:
+        run = latest_run(uow.connection, "train")
+    assert run is not None
+    assert run.figures["named_suspects"] > 0
+    features = {f["name"]: f for f in json.loads(run.model_spec or "{}")["features"]}
+    assert "same_person" in features, trained.model.feature_names
+    # Bins: unknown, different, same. Naming the same resolved suspect is evidence for a link.
+    _unknown, different, same = features["same_person"]["weights"]
+    assert same > different
