@@ -1,7 +1,7 @@
 """Web latency on a synthetic store: the report page and the report list under concurrent clients.
 
 Usage: python bench/web_bench.py [--years 10] [--scale 0.05] [--clients 20] [--requests 600]
-       [--db PATH] [--server-workers 2] [--warmup 100]
+       [--db PATH] [--server-workers 1] [--warmup 100]
 
 Generates `--years` of synthetic national reports (caselink.synth, `--scale` of national
 volume), imports them into a fresh SQLite store (or reuses `--db` if it already holds them),
@@ -158,7 +158,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=600, help="per endpoint")
     parser.add_argument("--db", type=Path, help="build or reuse the store here")
-    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn processes")
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="uvicorn processes (more add ~40 ms here)"
+    )
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured requests first")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="caselink-web-bench-"))
