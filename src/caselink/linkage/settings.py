@@ -34,7 +34,7 @@ class LinkSettings:
     max_unlinked_pairs: int = 400_000  # logistic regression sees a weighted sample beyond this
     selection_folds: int = 3
     seed: int = 0
-    batch_pairs: int = 2_000_000  # pairs scored at a time, which bounds memory when streaming
+    batch_pairs: int = 1_000_000  # pairs scored at a time, which bounds memory when streaming
     threads: int = 2  # batches scored at once (numpy releases the interpreter lock)
     duckdb_memory_mb: int = 1024  # DuckDB's memory limit while it joins candidate cells
 
