@@ -135,3 +135,15 @@ def test_unreadable_bands_and_unknown_words_count_as_unknown() -> None:
     frame = ReportFrame.from_arrow(reports_table(rows))
     assert np.isnan(frame.age_lo[1])
     assert frame.build[1] == -1
+
+
+def test_impossible_coordinates_are_unknown_even_in_a_column_without_nulls() -> None:
+    # a column without nulls comes from Arrow as a read-only view; blanking must not fail
+    rows = [
+        {"report_id": 1, "force": "Kent", "reported_at": at(0), "latitude": 95.0, "longitude": 0.1},
+        {"report_id": 2, "force": "Kent", "reported_at": at(0), "latitude": 51.0, "longitude": 0.1},
+    ]
+    frame = ReportFrame.from_arrow(reports_table(rows))
+    assert np.isnan(frame.latitude[0])
+    assert np.isnan(frame.longitude[0])
+    assert frame.latitude[1] == 51.0
