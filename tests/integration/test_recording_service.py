@@ -135,6 +135,9 @@ def test_show_logs_the_consultation_and_inspectors_never_see_complainants(
     assert seen.pseudonymised
     assert seen.report.persons[0].forename is None
     assert "Jane" not in repr(seen.history)
+    # The imported source record (its narrative among it) is withheld from inspectors too.
+    assert "Account given" in repr(full.history)
+    assert "Account given" not in repr(seen.history)
     assert seen.report.narrative == ""
     with ctx.db.reader() as uow:
         log = uow.access_log.recent()

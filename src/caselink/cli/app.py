@@ -4,7 +4,7 @@ import typer
 from rich.table import Table
 
 from caselink import __version__
-from caselink.cli import demo, history, importing, integrity, link, persons, report, users
+from caselink.cli import demo, history, importing, integrity, link, persons, report, users, web
 from caselink.cli.options import Db, Json
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
@@ -57,6 +57,7 @@ def version() -> None:
 
 app.command()(demo.demo)
 app.command()(demo.synth)
+app.command()(web.serve)
 app.add_typer(importing.import_app, name="import")
 app.add_typer(importing.export_app, name="export")
 app.add_typer(report.report_app, name="report")

@@ -12,6 +12,7 @@ from rich.table import Table
 from caselink.cli.options import Json
 from caselink.cli.output import console, print_json, progress
 from caselink.cli.running import running
+from caselink.cli.web import run_server
 from caselink.services.demo import DEMO_USERS, DemoFolder, DemoResult, demo_password, run_demo
 from caselink.synth import generate
 
@@ -57,10 +58,17 @@ def demo(
     scale: Scale = 1.0,
     seed: Seed = 2017,
     workers: Workers = 0,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the web app when done (Ctrl-C stops)")
+    ] = True,
+    host: Annotated[
+        str, typer.Option("--host", help="interface the web app listens on")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="web app port")] = 8000,
     as_json: Json = False,
 ) -> None:
     """The main job: a national year of synthetic reports in a fresh database, every analysis
-    run on it."""
+    run on it, then the web app served with one demo user per role."""
     folder = DemoFolder(out)
     folder.clear()
     started = time.perf_counter()
@@ -83,6 +91,14 @@ def demo(
         print_json(_document(result, seconds))
     else:
         _render(result, seconds)
+    if serve:
+        users = ", ".join(f"{name} ({role.value})" for name, role in DEMO_USERS)
+        console.print(
+            f"[bold]caselink is served at http://{host}:{port}/[/] — sign in as {users}; "
+            "each password is <name>-demo-password. API schema: /api/v1/openapi.json. "
+            "Ctrl-C stops it."
+        )
+        run_server(application, host, port)
 
 
 def _document(result: DemoResult, seconds: float) -> dict[str, object]:

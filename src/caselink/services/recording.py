@@ -174,7 +174,11 @@ def add_person(
     )  # fmt: skip
 
 
-_WITHHELD = frozenset({"persons", "narrative", "forename", "surname", "rationale", "evidence"})
+# What an inspector's view of the history leaves out: anything that could identify the
+# complainant, including the imported source record, whose free text may name them.
+_WITHHELD = frozenset(
+    {"persons", "narrative", "forename", "surname", "rationale", "evidence", "record", "how", "note"}
+)
 
 
 @dataclass(frozen=True, slots=True)

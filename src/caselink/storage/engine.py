@@ -5,7 +5,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 WRITE = "caselink_write"
 
@@ -28,7 +27,9 @@ def make_engine(url: str) -> Engine:
     """
     url = database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, poolclass=NullPool)
+        # Pooled connections: opening a SQLite connection in WAL mode costs milliseconds
+        # (journal set-up and checkpoint), which every request of the web app would pay.
+        engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
