@@ -86,7 +86,7 @@ def simulate(
     return table, labels, all_labels
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def simulated() -> tuple[pa.Table, pa.Table, pa.Table]:
     return simulate()
 
