@@ -10,6 +10,7 @@ from rich.table import Table
 from caselink.cli.options import Db, Json, User, Why
 from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
+from caselink.linkage import LinkSettings
 from caselink.services import linkage, users
 
 link_app = typer.Typer(
@@ -28,6 +29,13 @@ def train(
     labels: Annotated[
         Path | None, typer.Option("--labels", help="offenders.csv (default: the imported labels)")
     ] = None,
+    max_days: Annotated[
+        float,
+        typer.Option("--max-days", min=1, help="candidate pairs at most this many days apart"),
+    ] = 365.0,
+    max_km: Annotated[
+        float, typer.Option("--max-km", min=0.1, help="candidate pairs at most this far apart")
+    ] = 50.0,
     db: Db = None,
     user: User = None,
     as_json: Json = False,
@@ -39,7 +47,10 @@ def train(
         progress("training the link model", None, not as_json),
     ):
         ctx = application.context
-        outcome = linkage.train(ctx, users.resolve_actor(ctx, user), labels=labels)
+        settings = LinkSettings(max_days=max_days, max_km=max_km)
+        outcome = linkage.train(
+            ctx, users.resolve_actor(ctx, user), labels=labels, settings=settings
+        )
     if as_json:
         print_json(outcome.to_dict())
         return

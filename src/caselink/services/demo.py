@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caselink.domain.roles import Role
+from caselink.linkage import LinkSettings
 from caselink.services import history, linkage, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
@@ -22,6 +23,10 @@ DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("ian", Role.INSPECTOR),
     ("ada", Role.ADMIN),
 )
+# The demo links within 5 km and 120 days, not the default 50 km and 365 days: a national year
+# has about a billion candidate pairs at the default, which cannot be scored within the demo's
+# couple of minutes on two cores (bench/linkage_scale.py measures the wider windows).
+DEMO_LINK_SETTINGS = LinkSettings(max_km=5.0, max_days=120.0)
 Stage = Callable[[str, int | None], Callable[[int], None]]  # (description, total) -> tick
 
 
@@ -115,7 +120,7 @@ def run_demo(
     open_stage("resolving person records into people (Splink)", None)
     people = persons.resolve(ctx, analyst, truth=summary.person_identities_csv)
     open_stage("training the offence-link model on solved reports", None)
-    link_training = linkage.train(ctx, analyst)
+    link_training = linkage.train(ctx, analyst, settings=DEMO_LINK_SETTINGS)
     open_stage("linking offences: candidates, scores, series", None)
     links = linkage.run(ctx, analyst)
     open_stage("recording-integrity figures and the inspection report", None)

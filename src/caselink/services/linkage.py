@@ -5,7 +5,6 @@ labels, feedback and resolved suspects from storage, hands them over as Arrow ta
 stores what comes back stamped with its run and model version.
 """
 
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -200,26 +199,38 @@ def _written_off(summary: pa.Table) -> Iterator[int]:
     return iter(totals.tolist())
 
 
+STORED_COMPONENTS = 6  # the strongest contributions kept with each stored link
+
+
 def _components(
     model: LinkModel, frame: pa.Table, pairs: pa.Table, suspects: pa.Table | None
 ) -> list[str]:
-    """Each pair's per-feature contributions as compact JSON, the quiet ones left out."""
-    scored = model.score(
-        evidence(frame, pairs.select(["report_id_a", "report_id_b"]), model.settings, suspects)
-    )
+    """Each pair's strongest per-feature contributions as compact JSON (the quiet ones left out).
+
+    Worked out for all kept pairs at once; only the string formatting is per pair.
+    """
+    wanted = pairs.select(["report_id_a", "report_id_b"])
+    scored = model.score(evidence(frame, wanted, model.settings, suspects))
     names = [c for c in scored.column_names if c.startswith("contribution_")]
-    columns = [
-        np.asarray(scored.column(c).to_numpy(zero_copy_only=False), dtype=np.float64) for c in names
+    if not names:
+        return ["{}"] * scored.num_rows
+    matrix = np.column_stack(
+        [
+            np.asarray(scored.column(c).to_numpy(zero_copy_only=False), dtype=np.float64)
+            for c in names
+        ]
+    )
+    matrix = np.nan_to_num(np.round(matrix, 3))
+    keep = min(STORED_COMPONENTS, len(names))
+    strongest = np.argsort(-np.abs(matrix), axis=1)[:, :keep]
+    values = np.take_along_axis(matrix, strongest, axis=1).tolist()
+    labels = [f'"{n[len("contribution_") :]}":' for n in names]
+    return [
+        "{"
+        + ",".join(f"{labels[f]}{v}" for f, v in zip(fs, vs, strict=True) if abs(v) >= QUIET)
+        + "}"
+        for fs, vs in zip(strongest.tolist(), values, strict=True)
     ]
-    out: list[str] = []
-    for k in range(scored.num_rows):
-        parts = {
-            n[13:]: round(float(col[k]), 3)
-            for n, col in zip(names, columns, strict=True)
-            if abs(col[k]) >= QUIET
-        }
-        out.append(json.dumps(parts, separators=(",", ":")))
-    return out
 
 
 def run(ctx: Context, actor: Actor, *, top: int = DEFAULT_TOP) -> RunOutcome:
