@@ -292,16 +292,16 @@ def suspects_named_elsewhere(conn: Connection) -> dict[int, int]:
         .distinct()
         .subquery()
     )
-    other = suspects.alias("other")
-    rows = conn.execute(
-        select(suspects.c.report_id, func.count(func.distinct(other.c.report_id)).label("n"))
-        .join(
-            other,
-            and_(
-                other.c.entity_id == suspects.c.entity_id,
-                other.c.report_id != suspects.c.report_id,
-            ),
-        )
-        .group_by(suspects.c.report_id)
-    )
-    return {int(r.report_id): int(r.n) for r in rows}
+    # Grouped here rather than by a self-join: SQLite would join the subquery to itself
+    # without an index, quadratic in the number of suspects.
+    reports_of: dict[str, set[int]] = {}
+    entities_of: dict[int, set[str]] = {}
+    for report_id, entity_id in conn.execute(select(suspects.c.report_id, suspects.c.entity_id)):
+        reports_of.setdefault(entity_id, set()).add(int(report_id))
+        entities_of.setdefault(int(report_id), set()).add(entity_id)
+    named: dict[int, int] = {}
+    for report_id, entities in entities_of.items():
+        others = set().union(*(reports_of[e] for e in entities)) - {report_id}
+        if others:
+            named[report_id] = len(others)
+    return named
