@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         default=5000, gt=0, description="rows written per batch on import"
     )
     import_workers: int = Field(
-        default=0,
+        default=2,
         ge=0,
         description="processes parsing reports on import (0: parse in the importing process)",
     )

@@ -10,7 +10,9 @@ from caselink.cli.app import app
 
 def test_demo_builds_everything_and_says_where(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--scale", "0.02", "--no-serve", "--json"])
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(out), "--scale", "0.02", "--no-serve", "--json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["history_intact"] is True
@@ -28,6 +30,8 @@ def test_demo_builds_everything_and_says_where(tmp_path: Path) -> None:
     }
     assert doc["integrity"]["national"]["denominator"] > 0
     assert doc["linkage"]["run"]["series"] > 0
-    again = CliRunner().invoke(app, ["demo", "--out", str(out), "--scale", "0.02", "--no-serve", "--json"])
+    again = CliRunner().invoke(
+        app, ["demo", "--out", str(out), "--scale", "0.02", "--no-serve", "--json"]
+    )
     assert again.exit_code == 0  # a second run replaces the first demo's database
     assert json.loads(again.output)["stats"]["reports"] == doc["stats"]["reports"]

@@ -200,6 +200,7 @@ def test_parsing_in_worker_processes_gives_the_same_result(
         Kind.REPORTS,
         path,
         workers=2,
+        parallel_from_bytes=0,
         batch_size=7,
         skip_invalid=True,
         rejects=rejects,

@@ -57,7 +57,7 @@ def demo(
     out: Out = Path("caselink-demo"),
     scale: Scale = 1.0,
     seed: Seed = 2017,
-    workers: Workers = 0,
+    workers: Workers = 2,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="serve the web app when done (Ctrl-C stops)")
     ] = True,

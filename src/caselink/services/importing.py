@@ -28,6 +28,7 @@ from caselink.storage.unit_of_work import UnitOfWork
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 1000
+SMALL_FILE = 4_000_000  # bytes; about 15,000 reports
 Progress = Callable[[int], None]
 
 
@@ -110,6 +111,7 @@ def import_file(
     rejects: Path | None = None,
     batch_size: int = 5000,
     workers: int = 0,
+    parallel_from_bytes: int = SMALL_FILE,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import one file of reports, persons or offender labels in one transaction.
@@ -123,6 +125,8 @@ def import_file(
     memory stays flat however long the file.
     """
     actor.require(Action.RECORD)
+    if path.stat().st_size < parallel_from_bytes:
+        workers = 0  # starting worker processes would cost more than they save
     reading, source = _reading(ctx, kind, path, fmt)
     summary = ImportSummary()
     total_errors = 0

@@ -177,7 +177,17 @@ def add_person(
 # What an inspector's view of the history leaves out: anything that could identify the
 # complainant, including the imported source record, whose free text may name them.
 _WITHHELD = frozenset(
-    {"persons", "narrative", "forename", "surname", "rationale", "evidence", "record", "how", "note"}
+    {
+        "persons",
+        "narrative",
+        "forename",
+        "surname",
+        "rationale",
+        "evidence",
+        "record",
+        "how",
+        "note",
+    }
 )
 
 

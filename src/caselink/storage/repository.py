@@ -4,7 +4,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from caselink.domain.errors import ConcurrentUpdate
 from caselink.domain.report import Report
@@ -137,18 +137,33 @@ class ReportRepository:
 
     def digests(self, keys: Sequence[Key]) -> dict[Key, tuple[int, str | None]]:
         """For the keys already stored: (row id, source digest)."""
+        if not keys:
+            return {}
+        if self._conn.dialect.name == "postgresql":
+            # Joined to the keys as an array, the unique (force, reference) index serves each
+            # key; an IN list on a table the import is growing got a plan that read every
+            # report of the force per batch, slower and slower as the import went on.
+            rows = self._conn.execute(
+                text(
+                    "SELECT r.id, r.force, r.reference, r.source_digest FROM reports r "
+                    "JOIN unnest(CAST(:forces AS text[]), CAST(:refs AS text[])) AS k(force, ref) "
+                    "ON r.force = k.force AND r.reference = k.ref"
+                ),
+                {"forces": [k[0] for k in keys], "refs": [k[1] for k in keys]},
+            )
+            return {(r.force, r.reference): (r.id, r.source_digest) for r in rows}
         by_force: dict[str, list[str]] = {}
         for force, reference in keys:
             by_force.setdefault(force, []).append(reference)
         found: dict[Key, tuple[int, str | None]] = {}
         # One query per force, so each is an index range scan on (force, reference).
         for force, references in by_force.items():
-            rows = self._conn.execute(
+            result = self._conn.execute(
                 select(reports.c.id, reports.c.reference, reports.c.source_digest).where(
                     reports.c.force == force, reports.c.reference.in_(references)
                 )
             )
-            found.update(((force, r.reference), (r.id, r.source_digest)) for r in rows)
+            found.update(((force, r.reference), (r.id, r.source_digest)) for r in result)
         return found
 
     def insert_prepared(self, items: Sequence[PreparedReport]) -> list[int]:
