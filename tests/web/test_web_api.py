@@ -149,3 +149,11 @@ def test_caselink_users_token_prints_a_token_stored_only_as_its_hash(
         cli, ["users", "token", "nobody"], env={"CASELINK_DATABASE_URL": app.database_url}
     )
     assert unknown.exit_code == 1
+
+
+def test_a_nul_character_is_a_bad_request_not_a_server_error(
+    store: App, client: Any, token_for: Headers
+) -> None:
+    response = client.get("/api/v1/access-log?user=%00", headers=token_for("admin"))
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]

@@ -65,6 +65,36 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class RefuseNulCharacters:
+    """Answers 400 to a request whose path or query carries a NUL character.
+
+    No caselink value holds one, and PostgreSQL refuses them in text, so letting one through
+    would turn a bad request into a server error.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")
+        ):
+            body = b'{"detail":"a NUL character is not allowed in a request"}'
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
 def _lifespan(application: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -108,6 +138,7 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
     errors.install(app)
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RefuseNulCharacters)
 
     @app.get(
         "/healthz", tags=["health"], response_model=Health, summary="Liveness: the process answers"
