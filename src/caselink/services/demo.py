@@ -23,10 +23,10 @@ DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("ian", Role.INSPECTOR),
     ("ada", Role.ADMIN),
 )
-# The demo links within 5 km and 120 days, not the default 50 km and 365 days: a national year
+# The demo links within 3 km and 90 days, not the default 50 km and 365 days: a national year
 # has about a billion candidate pairs at the default, which cannot be scored within the demo's
 # couple of minutes on two cores (bench/linkage_scale.py measures the wider windows).
-DEMO_LINK_SETTINGS = LinkSettings(max_km=5.0, max_days=120.0)
+DEMO_LINK_SETTINGS = LinkSettings(max_km=3.0, max_days=90.0)
 Stage = Callable[[str, int | None], Callable[[int], None]]  # (description, total) -> tick
 
 
@@ -122,7 +122,7 @@ def run_demo(
     open_stage("training the offence-link model on solved reports", None)
     link_training = linkage.train(ctx, analyst, settings=DEMO_LINK_SETTINGS)
     open_stage("linking offences: candidates, scores, series", None)
-    links = linkage.run(ctx, analyst)
+    links = linkage.run(ctx, analyst, top=5)
     open_stage("recording-integrity figures and the inspection report", None)
     inspector = Actor("ian", Role.INSPECTOR)
     truth = summary.write_off_validity_csv
