@@ -32,10 +32,10 @@ from caselink.integrity import funnel as funnel_of
 from caselink.services import recording
 from caselink.services.context import Actor, Context
 from caselink.services.recording import ReportView
-from caselink.storage import queries, report_queries
+from caselink.storage import audit_queries, queries, report_queries
 from caselink.storage.access_log import AccessEntry
+from caselink.storage.audit_queries import AuditItemRow, SampleRow
 from caselink.storage.report_queries import (
-    AuditItemRow,
     LinkRow,
     MemberRow,
     PairRow,
@@ -44,7 +44,6 @@ from caselink.storage.report_queries import (
     ReportQuery,
     ReportRow,
     RunRow,
-    SampleRow,
     SeriesRow,
 )
 
@@ -388,7 +387,7 @@ def write_off_trend(ctx: Context, actor: Actor, force: str | None = None) -> PCh
     there are no rape reports yet."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        months = report_queries.rape_write_offs_by_month(uow.connection, force)
+        months = audit_queries.rape_write_offs_by_month(uow.connection, force)
     quarters: dict[str, list[int]] = {}
     for m in months:
         key = f"{m.year}Q{(m.month - 1) // 3 + 1}"
@@ -410,7 +409,7 @@ def audit_overview(ctx: Context, actor: Actor) -> list[SampleRow]:
     """Audit samples with their progress (items judged, found wrong)."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        return report_queries.audit_samples_overview(uow.connection)
+        return audit_queries.audit_samples_overview(uow.connection)
 
 
 def audit_sample(ctx: Context, actor: Actor, sample_id: int) -> AuditSampleView:
@@ -418,12 +417,12 @@ def audit_sample(ctx: Context, actor: Actor, sample_id: int) -> AuditSampleView:
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
         sample = next(
-            (s for s in report_queries.audit_samples_overview(uow.connection) if s.id == sample_id),
+            (s for s in audit_queries.audit_samples_overview(uow.connection) if s.id == sample_id),
             None,
         )
         if sample is None:
             raise NotFound(f"no audit sample {sample_id}")
-        return AuditSampleView(sample, report_queries.audit_items_of(uow.connection, sample_id))
+        return AuditSampleView(sample, audit_queries.audit_items_of(uow.connection, sample_id))
 
 
 # -- administration and dashboards -----------------------------------------------------------
@@ -466,7 +465,7 @@ def dashboard(ctx: Context, actor: Actor) -> Dashboard:
             counts = queries.rape_write_offs_by_force(conn)
             figures["rape_reports"] = sum(c.rape_reports for c in counts)
             figures["written_off"] = sum(c.written_off for c in counts)
-            figures["audit_samples"] = len(report_queries.audit_samples_overview(conn))
+            figures["audit_samples"] = len(audit_queries.audit_samples_overview(conn))
         if may(actor.role, Action.LINK):
             run = report_queries.latest_run_id(conn)
             figures["linkage_run"] = None if run is None else report_queries.run_info(conn, run)
