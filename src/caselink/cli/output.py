@@ -4,8 +4,6 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from enum import Enum
 from typing import Any, NoReturn
 
 import typer
@@ -20,6 +18,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from caselink.interchange.jsonl import json_value
+
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # messages stay whole lines, greppable
 
@@ -27,18 +27,8 @@ REFUSED = 1  # bad data, a rule, a conflict: the message says what and why
 USAGE = 2
 
 
-def _default(value: object) -> object:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
-    raise TypeError(f"cannot print {type(value).__name__} as JSON")
-
-
 def print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(document, default=json_value, ensure_ascii=False, indent=2) + "\n")
 
 
 def refuse(

@@ -25,18 +25,21 @@ from caselink.interchange.rows import Parsed, Reading, Record, RowDigest, RowErr
 REJECT_HEADER = ("json",)
 
 
-def _default(value: object) -> object:
+def json_value(value: object) -> object:
+    """A JSON-native stand-in for the values caselink documents hold (``json.dumps`` default)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, default=_default, ensure_ascii=False, sort_keys=True)
+    return json.dumps(document, default=json_value, ensure_ascii=False, sort_keys=True)
 
 
 def report_document(report: Report) -> dict[str, Any]:
