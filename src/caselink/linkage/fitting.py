@@ -16,9 +16,10 @@ FAMILIES = ("naive_bayes", "logistic")
 
 
 def prior_log_odds(pairs: PairSet) -> float:
-    """log(linked / unlinked) among the training pairs (0 when a class is empty)."""
-    n_l = int(pairs.linked.sum())
-    n_u = len(pairs) - n_l
+    """log(linked / unlinked) among the candidate pairs the training pairs stand for (0 when a
+    class is empty)."""
+    n_l = float(pairs.weight[pairs.linked].sum())
+    n_u = float(pairs.weight[~pairs.linked].sum())
     return float(np.log(n_l / n_u)) if n_l and n_u else 0.0
 
 
@@ -39,7 +40,7 @@ def fit_family(
     facts: dict[str, Any]
     if family == "naive_bayes":
         weights, offset, counts = fit_naive_bayes(
-            features, pairs.bins, pairs.linked, settings.shrinkage
+            features, pairs.bins, pairs.linked, settings.shrinkage, pairs.weight
         )
         facts = {"bin_counts": counts}
     elif family == "logistic":
@@ -50,6 +51,7 @@ def fit_family(
             settings.logistic_c,
             settings.max_unlinked_pairs,
             settings.seed,
+            pairs.weight,
         )
         offset = intercept - prior  # log odds minus prior log odds: a log Bayes factor
     else:

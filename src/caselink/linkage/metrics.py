@@ -1,4 +1,9 @@
-"""Figures of merit for ranked links: ROC AUC over pairs and top-k recall per report."""
+"""Figures of merit for ranked links: ROC AUC over pairs and top-k recall per report.
+
+``roc_auc`` and ``top_k_recall`` define them over scores held in memory; ``RankTally`` gives the
+same figures over pairs that stream past in batches, which is how a national evaluation counts
+hundreds of millions of test pairs without holding them.
+"""
 
 from collections.abc import Sequence
 
@@ -55,3 +60,39 @@ def top_k_recall(
     if reports.shape[0] == 0:
         return {k: float("nan") for k in ks}
     return {k: float(np.mean(rank <= k)) for k in ks}
+
+
+class RankTally:
+    """Out-of-fold figures accumulated batch by batch without holding every test score: the
+    AUC as P(linked > unlinked) + P(tie) / 2 against the sorted linked scores, and each
+    report's rank as the count of its candidates scoring at least its best linked one."""
+
+    def __init__(self, n_rows: int, i: Ints, j: Ints, linked_scores: Floats) -> None:
+        """``i``, ``j``: every linked pair there is, with its score."""
+        self.linked_sorted = np.sort(linked_scores)
+        self.best = np.full(n_rows, -np.inf)
+        np.maximum.at(self.best, i, linked_scores)
+        np.maximum.at(self.best, j, linked_scores)
+        self.at_least = np.zeros(n_rows)
+        self.n_unlinked = 0
+        self.wins = 0.0
+
+    def add(self, i: Ints, j: Ints, s: Floats, linked: NDArray[np.bool_]) -> None:
+        n = self.at_least.shape[0]
+        self.at_least += np.bincount(i, weights=s >= self.best[i], minlength=n)
+        self.at_least += np.bincount(j, weights=s >= self.best[j], minlength=n)
+        u = s[~linked]
+        above = np.searchsorted(self.linked_sorted, u, side="right")
+        tied = above - np.searchsorted(self.linked_sorted, u, side="left")
+        self.wins += float((self.linked_sorted.shape[0] - above).sum() + 0.5 * tied.sum())
+        self.n_unlinked += int(u.shape[0])
+
+    def figures(self, reports: Ints, ks: Sequence[int] = (1, 5, 10, 50)) -> dict[str, float]:
+        """``auc`` and ``top{k}`` as ``roc_auc`` and ``top_k_recall`` define them."""
+        n_linked = self.linked_sorted.shape[0]
+        auc = self.wins / (n_linked * self.n_unlinked) if n_linked and self.n_unlinked else np.nan
+        rank = np.where(np.isfinite(self.best), self.at_least, np.inf)[reports]
+        recall = {
+            f"top{k}": float(np.mean(rank <= k)) if reports.shape[0] else float("nan") for k in ks
+        }
+        return {"auc": float(auc), **recall}

@@ -1,5 +1,12 @@
 """Training pairs: candidate pairs among solved reports (linked when they share an offender)
-and analyst feedback pairs, as bin matrices ready for any model family."""
+and analyst feedback pairs, as bin matrices ready for any model family.
+
+Linked pairs are rare and all kept. Unlinked pairs can number hundreds of millions nationally, so
+beyond ``LinkSettings.max_training_pairs`` they are sampled: a pair is kept when a hash of its
+two report ids falls below the sampling rate, which halves each time the sample outgrows the cap,
+and each kept pair weighs 1 / rate. The sample is the same whatever order DuckDB streams pairs
+in, and both model families fit weighted counts, so estimates stay unbiased.
+"""
 
 import hashlib
 from dataclasses import dataclass
@@ -27,14 +34,25 @@ class PairSet:
     bins: Bins
     linked: NDArray[np.bool_]
     feedback: NDArray[np.bool_]  # True where the status is an analyst's verdict
+    weight: NDArray[np.float64]  # how many candidate pairs each stands for (1 unless sampled)
 
     def __len__(self) -> int:
         return int(self.i.shape[0])
 
+    @property
+    def complete(self) -> bool:
+        """Whether every candidate pair is here (no unlinked pair was sampled out)."""
+        return bool((self.weight == 1.0).all())
+
     def subset(self, keep: NDArray[np.bool_]) -> "PairSet":
         """The pairs where ``keep`` is true."""
         return PairSet(
-            self.i[keep], self.j[keep], self.bins[keep], self.linked[keep], self.feedback[keep]
+            self.i[keep],
+            self.j[keep],
+            self.bins[keep],
+            self.linked[keep],
+            self.feedback[keep],
+            self.weight[keep],
         )
 
 
@@ -49,17 +67,40 @@ def model_features(frame: ReportFrame, rows: Ints) -> list[Feature]:
     return default_features(maker.domains, maker.attributes, rel)
 
 
+def pair_uniform(frame: ReportFrame, i: Ints, j: Ints) -> NDArray[np.float64]:
+    """A number in [0, 1) per pair, fixed by its two report ids (not by row order or batch):
+    the splitmix64 finaliser of the ordered id pair."""
+    a = frame.report_id[np.minimum(i, j)].astype(np.uint64)
+    b = frame.report_id[np.maximum(i, j)].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = a * np.uint64(0x9E3779B97F4A7C15) + b
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return np.asarray((z >> np.uint64(11)).astype(np.float64) / float(1 << 53))
+
+
 def labelled_pairs(
     frame: ReportFrame, labelled: Labelled, features: list[Feature], settings: LinkSettings
 ) -> PairSet:
-    """Candidate pairs among the labelled rows, binned in batches so evidence never piles up."""
-    maker = EvidenceMaker(frame, domains=_domains(features), attributes=_attributes(features))
-    parts_i, parts_j, parts_b = [], [], []
+    """Candidate pairs among the labelled rows, binned in batches so evidence never piles up:
+    every linked pair, and the unlinked ones sampled down to ``settings.max_training_pairs``
+    (see the module doc)."""
+    maker = evidence_maker(frame, features)
+    parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]] = []
+    rate, held = 1.0, 0
     for i, j in candidate_batches(frame, settings, rows=labelled.rows):
-        parts_i.append(i)
-        parts_j.append(j)
-        parts_b.append(bin_matrix(features, maker(i, j)))
-    if not parts_i:
+        linked = is_linked(pair_keys(frame, i, j), labelled.linked_keys)
+        u = pair_uniform(frame, i, j)
+        keep = linked | (u < rate)
+        i, j, linked, u = i[keep], j[keep], linked[keep], u[keep]
+        parts.append((i, j, bin_matrix(features, maker(i, j)), linked, u))
+        held += int((~linked).sum())
+        while held > settings.max_training_pairs:
+            rate /= 2
+            parts = [_thin(p, rate) for p in parts]
+            held = sum(int((~p[3]).sum()) for p in parts)
+    if not parts:
         empty = np.zeros(0, np.int64)
         return PairSet(
             empty,
@@ -67,16 +108,26 @@ def labelled_pairs(
             np.zeros((0, len(features)), np.uint8),
             np.zeros(0, bool),
             np.zeros(0, bool),
+            np.zeros(0),
         )
-    i = np.concatenate(parts_i)
-    j = np.concatenate(parts_j)
-    bins = np.concatenate(parts_b)
-    del parts_b
+    i = np.concatenate([p[0] for p in parts])
+    j = np.concatenate([p[1] for p in parts])
+    bins = np.concatenate([p[2] for p in parts])
+    linked = np.concatenate([p[3] for p in parts])
+    del parts
     # DuckDB streams pairs in no fixed order; sorting makes training reproducible
     order = np.lexsort((j, i))
-    i, j, bins = i[order], j[order], bins[order]
-    linked = is_linked(pair_keys(frame, i, j), labelled.linked_keys)
-    return PairSet(i, j, bins, linked, np.zeros(i.shape[0], bool))
+    i, j, bins, linked = i[order], j[order], bins[order], linked[order]
+    weight = np.where(linked, 1.0, 1.0 / rate)
+    return PairSet(i, j, bins, linked, np.zeros(i.shape[0], bool), weight)
+
+
+def _thin(
+    part: tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]], rate: float
+) -> tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]:
+    i, j, bins, linked, u = part
+    keep = linked | (u < rate)
+    return i[keep], j[keep], bins[keep], linked[keep], u[keep]
 
 
 def with_feedback(
@@ -91,8 +142,7 @@ def with_feedback(
     _, last = np.unique(keys[::-1], return_index=True)
     pick = np.sort(keys.shape[0] - 1 - last)
     fi, fj, verdict, keys = fi[pick], fj[pick], verdict[pick], keys[pick]
-    maker = EvidenceMaker(frame, domains=_domains(features), attributes=_attributes(features))
-    bins = bin_matrix(features, maker(fi, fj))
+    bins = bin_matrix(features, evidence_maker(frame, features)(fi, fj))
     existing = pair_keys(frame, pairs.i, pairs.j)
     base = pairs.subset(~np.isin(existing, keys))
     return PairSet(
@@ -101,6 +151,7 @@ def with_feedback(
         np.concatenate([base.bins, bins]),
         np.concatenate([base.linked, verdict]),
         np.concatenate([base.feedback, np.ones(fi.shape[0], bool)]),
+        np.concatenate([base.weight, np.ones(fi.shape[0])]),
     )
 
 
@@ -114,6 +165,11 @@ def data_digest(frame: ReportFrame, labelled: Labelled, pairs: PairSet) -> str:
     h.update(frame.report_id[pairs.j[pairs.feedback]].tobytes())
     h.update(pairs.linked[pairs.feedback].tobytes())
     return h.hexdigest()
+
+
+def evidence_maker(frame: ReportFrame, features: list[Feature]) -> EvidenceMaker:
+    """The evidence ``features`` need, for pairs of ``frame``'s rows."""
+    return EvidenceMaker(frame, domains=_domains(features), attributes=_attributes(features))
 
 
 def _domains(features: list[Feature]) -> list[str]:

@@ -7,21 +7,24 @@ pairs whose two reports are both in the test fold. The test-fold scores of all f
 every labelled report is a test report exactly once.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from caselink.linkage.features import Feature
+from caselink.linkage.candidates import candidate_batches
+from caselink.linkage.features import Bins, Feature, bin_matrix
 from caselink.linkage.fitting import fit_family
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.labels import Labelled
-from caselink.linkage.metrics import roc_auc, top_k_recall
-from caselink.linkage.pairs import PairSet
+from caselink.linkage.labels import Labelled, is_linked, pair_keys
+from caselink.linkage.metrics import RankTally
+from caselink.linkage.model import LinkModel
+from caselink.linkage.pairs import PairSet, evidence_maker
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
 KS = (1, 5, 10, 50)
 
 
@@ -57,7 +60,12 @@ def cross_validate(
     families: Sequence[str],
 ) -> dict[str, Any]:
     """Pooled out-of-fold figures per family (auc, top1..top50), with the pair counts and the
-    fold of every labelled report id (``fold_of``: report id -> fold)."""
+    fold of every labelled report id (``fold_of``: report id -> fold).
+
+    Models are fitted on ``pairs`` (which may hold a weighted sample of the unlinked pairs);
+    the figures are over every test pair, so when ``pairs`` is a sample the candidate pairs
+    are streamed once more and scored as they come.
+    """
     fold_of_row = np.full(frame.n, -1, dtype=np.int64)
     fold_of_row[labelled.rows] = assign_folds(labelled, folds, seed)
     fi, fj = fold_of_row[pairs.i], fold_of_row[pairs.j]
@@ -65,21 +73,42 @@ def cross_validate(
     keys = labelled.linked_keys
     has_link[keys // frame.n] = True
     has_link[keys % frame.n] = True
-    scores = {f: np.full(len(pairs), np.nan) for f in families}
-    tested = np.zeros(len(pairs), dtype=bool)
+    models: dict[tuple[str, int], LinkModel] = {}
     for k in range(folds):
         train_mask = (fi != k) & (fj != k) & ((fi >= 0) & (fj >= 0) | pairs.feedback)
-        test_mask = (fi == k) & (fj == k) & ~pairs.feedback
-        tested |= test_mask
         train = pairs.subset(train_mask)
         for family in families:
-            model = fit_family(family, features, train, settings)
-            scores[family][test_mask] = model.score_bins(pairs.bins[test_mask])
-    test = pairs.subset(tested)
+            models[family, k] = fit_family(family, features, train, settings)
+    # Every linked pair is held (sampling drops unlinked pairs only): the best linked score of
+    # each test report, and the linked scores AUC ranks the unlinked against, come from them.
+    held_test = (fi == fj) & (fi >= 0) & ~pairs.feedback
+    linked_test = pairs.subset(held_test & pairs.linked)
+    tallies = {
+        family: RankTally(
+            frame.n,
+            linked_test.i,
+            linked_test.j,
+            _scored(models, family, linked_test.bins, fold_of_row[linked_test.i]),
+        )
+        for family in families
+    }
+    if pairs.complete:
+        batches: Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]] = iter(
+            [(p.i, p.j, p.bins, p.linked) for p in [pairs.subset(held_test)]]
+        )
+    else:
+        batches = _test_pairs(frame, labelled, pairs, features, settings, fold_of_row)
+    n_pairs = n_linked = 0
+    for i, j, bins, linked in batches:
+        n_pairs += i.shape[0]
+        n_linked += int(linked.sum())
+        fold = fold_of_row[i]
+        for family in families:
+            tallies[family].add(i, j, _scored(models, family, bins, fold), linked)
     reports_with_links = np.flatnonzero(has_link & (fold_of_row >= 0))
     out: dict[str, Any] = {
-        "n_pairs": len(test),
-        "n_linked_pairs": int(test.linked.sum()),
+        "n_pairs": n_pairs,
+        "n_linked_pairs": n_linked,
         "n_test_reports": int(labelled.rows.shape[0]),
         "n_reports_with_links": int(reports_with_links.shape[0]),
         "by_family": {},
@@ -92,13 +121,38 @@ def cross_validate(
         ),
     }
     for family in families:
-        s = scores[family][tested]
-        recall = top_k_recall(test.i, test.j, s, test.linked, reports_with_links, frame.n, KS)
-        out["by_family"][family] = {
-            "auc": roc_auc(s, test.linked),
-            **{f"top{k}": v for k, v in recall.items()},
-        }
+        out["by_family"][family] = tallies[family].figures(reports_with_links, KS)
     return out
+
+
+def _scored(
+    models: dict[tuple[str, int], LinkModel], family: str, bins: Bins, fold: Ints
+) -> Floats:
+    s = np.empty(bins.shape[0])
+    for k in np.unique(fold).tolist():
+        at = fold == k
+        s[at] = models[family, k].score_bins(bins[at])
+    return s
+
+
+def _test_pairs(
+    frame: ReportFrame,
+    labelled: Labelled,
+    pairs: PairSet,
+    features: Sequence[Feature],
+    settings: LinkSettings,
+    fold_of_row: Ints,
+) -> Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]]:
+    """Every candidate pair within one test fold, binned batch by batch (feedback pairs are
+    not test pairs)."""
+    maker = evidence_maker(frame, list(features))
+    verdicts = np.sort(pair_keys(frame, pairs.i[pairs.feedback], pairs.j[pairs.feedback]))
+    for i, j in candidate_batches(frame, settings, rows=labelled.rows):
+        fold_i, fold_j = fold_of_row[i], fold_of_row[j]
+        keys = pair_keys(frame, i, j)
+        keep = (fold_i == fold_j) & (fold_i >= 0) & ~is_linked(keys, verdicts)
+        i, j, keys = i[keep], j[keep], keys[keep]
+        yield i, j, bin_matrix(features, maker(i, j)), is_linked(keys, labelled.linked_keys)
 
 
 def choose_family(by_family: dict[str, dict[str, float]]) -> str:

@@ -32,6 +32,7 @@ class LinkSettings:
     family: Family = "auto"
     logistic_c: float = 0.5
     max_unlinked_pairs: int = 400_000  # logistic regression sees a weighted sample beyond this
+    max_training_pairs: int = 4_000_000  # unlinked training pairs held; beyond, a weighted sample
     selection_folds: int = 3
     seed: int = 0
     batch_pairs: int = 1_000_000  # pairs scored at a time, which bounds memory when streaming
@@ -55,6 +56,8 @@ class LinkSettings:
             raise ValueError("duckdb_memory_mb must be at least 64")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.max_training_pairs < 1000:
+            raise ValueError("max_training_pairs must be at least 1000")
         if self.batch_pairs < 1000:
             raise ValueError("batch_pairs must be at least 1000")
 

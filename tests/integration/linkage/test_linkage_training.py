@@ -137,3 +137,20 @@ def test_unknown_report_ids_in_labels_are_an_error(simulated) -> None:
         evaluate(reports, bad)
     with pytest.raises(ValueError, match="999999"):
         train(reports, bad)
+
+
+def test_a_sample_of_unlinked_pairs_trains_and_every_test_pair_is_still_counted(simulated) -> None:
+    reports, labels, _ = simulated
+    full = LinkSettings(family="naive_bayes")
+    sampled = LinkSettings(family="naive_bayes", max_training_pairs=1000)
+    whole = train(reports, labels, settings=full).training
+    thin = train(reports, labels, settings=sampled).training
+    assert thin["n_unlinked_pairs_held"] <= 1000 < whole["n_unlinked_pairs_held"]
+    assert thin["n_linked_pairs"] == whole["n_linked_pairs"]  # linked pairs are never dropped
+    # the sample stands for all the unlinked pairs
+    assert thin["n_unlinked_pairs"] == pytest.approx(whole["n_unlinked_pairs"], rel=0.1)
+    a = evaluate(reports, labels, folds=4, seed=1, settings=full)
+    b = evaluate(reports, labels, folds=4, seed=1, settings=sampled)
+    assert (b["n_pairs"], b["n_linked_pairs"]) == (a["n_pairs"], a["n_linked_pairs"])
+    assert b["auc"] == pytest.approx(a["auc"], abs=0.02)
+    assert b["top10"] == pytest.approx(a["top10"], abs=0.05)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from caselink.linkage.metrics import best_linked_rank, roc_auc, top_k_recall
+from caselink.linkage.metrics import RankTally, best_linked_rank, roc_auc, top_k_recall
 
 
 def test_auc_agrees_with_scikit_learn_including_ties() -> None:
@@ -27,3 +27,22 @@ def test_rank_counts_ties_against_the_link() -> None:
     assert np.isinf(rank[2])
     got = top_k_recall(i, j, s, linked, np.array([0, 1]), 4, ks=(1, 3))
     assert got == {1: 0.5, 3: 1.0}
+
+
+def test_streamed_figures_equal_the_in_memory_ones() -> None:
+    rng = np.random.default_rng(3)
+    n_rows, n_pairs = 60, 900
+    i = rng.integers(0, n_rows - 1, n_pairs)
+    j = np.minimum(i + rng.integers(1, 20, n_pairs), n_rows - 1)
+    keep = i < j
+    i, j = i[keep], j[keep]
+    linked = rng.random(i.shape[0]) < 0.1
+    s = np.round(rng.normal(linked * 1.5, 1.0), 1)  # rounded: plenty of ties
+    reports = np.unique(np.concatenate([i[linked], j[linked]]))
+    tally = RankTally(n_rows, i[linked], j[linked], s[linked])
+    for part in np.array_split(np.arange(i.shape[0]), 7):
+        tally.add(i[part], j[part], s[part], linked[part])
+    got = tally.figures(reports, ks=(1, 5, 10))
+    assert got["auc"] == pytest.approx(roc_auc(s, linked))
+    expected = top_k_recall(i, j, s, linked, reports, n_rows, ks=(1, 5, 10))
+    assert {k: got[f"top{k}"] for k in (1, 5, 10)} == expected
