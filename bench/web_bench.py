@@ -86,7 +86,9 @@ def start_server(db: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "caselink.web.serving:from_environment", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log", "--workers", str(workers)],
+         "--no-access-log", "--workers", str(workers),
+         # clients sign in one after another, then wait for the rest: keep their connections
+         "--timeout-keep-alive", "120"],
         env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -18,7 +18,12 @@ SECURE_COOKIES_ENV = "CASELINK_WEB_SECURE_COOKIES"
 
 
 def run_server(
-    application: App, host: str = "127.0.0.1", port: int = 8000, *, secure_cookies: bool = False
+    application: App,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    secure_cookies: bool = False,
+    workers: int = 1,
 ) -> None:
     """Serve the web pages and the API over ``application``'s database until interrupted (the
     demo calls this).
@@ -29,7 +34,13 @@ def run_server(
     os.environ["CASELINK_DATABASE_URL"] = application.database_url
     os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
     uvicorn.run(
-        WEB_FACTORY, factory=True, host=host, port=port, log_level="warning", access_log=False
+        WEB_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
     )
 
 
@@ -43,6 +54,15 @@ def serve(
             help="mark the session cookie Secure even over http (behind a TLS proxy)",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="server processes; one a core serves more requests at once",
+        ),
+    ] = 1,
     db: Db = None,
 ) -> None:
     """Serve the web pages and the JSON API (/api/v1; OpenAPI at /api/v1/openapi.json)."""
@@ -51,4 +71,4 @@ def serve(
             f"caselink on http://{host}:{port}/ — database {application.database_url} "
             "(Ctrl-C to stop)"
         )
-        run_server(application, host, port, secure_cookies=secure_cookies)
+        run_server(application, host, port, secure_cookies=secure_cookies, workers=workers)

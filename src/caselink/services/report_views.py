@@ -8,7 +8,7 @@ links, a series, a person) writes the access log with the justification before r
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from caselink.domain.behaviours import Behaviour
@@ -462,7 +462,12 @@ def dashboard(ctx: Context, actor: Actor) -> Dashboard:
         if may(actor.role, Action.AUTHORISE_CANCELLATION):
             figures["pending"] = len(report_queries.pending_cancellations(conn))
         if may(actor.role, Action.AUDIT):
-            counts = queries.rape_write_offs_by_force(conn)
+            # The latest year in the store, not all of it: a home page must open quickly on
+            # ten years of reports, and the year is the period rates are published for.
+            latest = queries.latest_report_time(conn)
+            since = None if latest is None else latest - timedelta(days=365)
+            counts = queries.rape_write_offs_by_force(conn, since)
+            figures["write_offs_since"] = since
             figures["rape_reports"] = sum(c.rape_reports for c in counts)
             figures["written_off"] = sum(c.written_off for c in counts)
             figures["audit_samples"] = len(audit_queries.audit_samples_overview(conn))

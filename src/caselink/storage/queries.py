@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
@@ -101,6 +102,12 @@ def report_history(conn: Connection, force: str, reference: str) -> list[dict[st
     ]
 
 
+def latest_report_time(conn: Connection) -> datetime | None:
+    """When the newest report in the store was made (None for an empty store)."""
+    found: datetime | None = conn.execute(select(func.max(reports.c.reported_at))).scalar()
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class WriteOffCounts:
     """Per force: reports recorded under a rape code, how many are written off, how many wait."""
@@ -111,15 +118,21 @@ class WriteOffCounts:
     pending: int  # cancellation awaiting authorisation: still counts as a crime
 
 
-def rape_write_offs_by_force(conn: Connection) -> list[WriteOffCounts]:
-    """Rape write-off counts per force, the numerator and denominator of the published rate."""
+def rape_write_offs_by_force(
+    conn: Connection, since: datetime | None = None
+) -> list[WriteOffCounts]:
+    """Rape write-off counts per force, the numerator and denominator of the published rate;
+    of reports made at or after ``since`` when given."""
     written = func.sum(case((reports.c.status.in_(("cancelled", "transferred")), 1), else_=0))
     pending_ids = select(cancellations.c.report_id).where(cancellations.c.state == "pending")
     pending = func.sum(case((reports.c.id.in_(pending_ids), 1), else_=0))
-    rows = conn.execute(
+    query = (
         select(reports.c.force, func.count().label("n"), written.label("w"), pending.label("p"))
         .where(reports.c.offence_code.in_(sorted(RAPE_CODES)))
         .group_by(reports.c.force)
         .order_by(reports.c.force)
     )
+    if since is not None:
+        query = query.where(reports.c.reported_at >= since)
+    rows = conn.execute(query)
     return [WriteOffCounts(r.force, int(r.n), int(r.w or 0), int(r.p or 0)) for r in rows]

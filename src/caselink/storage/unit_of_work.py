@@ -1,5 +1,6 @@
 """The unit of work: one transaction, the repositories that share it, and commit or nothing."""
 
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import Self
 
@@ -10,18 +11,30 @@ from caselink.storage.engine import WRITE
 from caselink.storage.event_log import EventLog
 from caselink.storage.repository import ReportRepository
 from caselink.storage.users import UserStore
+from caselink.storage.write_turn import WriteTurn
 
 
 class UnitOfWork:
     """Everything done inside ``with uow:`` commits together on ``commit()``, or not at all."""
 
-    def __init__(self, engine: Engine, write: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        write: bool = True,
+        turn: AbstractContextManager[object] | None = None,
+    ) -> None:
         self._engine, self._write = engine, write
+        self._turn = turn or nullcontext()
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
-        self._conn = self._engine.connect().execution_options(**{WRITE: self._write})
-        self._conn.begin()
+        self._turn.__enter__()
+        try:
+            self._conn = self._engine.connect().execution_options(**{WRITE: self._write})
+            self._conn.begin()
+        except BaseException:
+            self._turn.__exit__(None, None, None)
+            raise
         self.reports = ReportRepository(self._conn)
         self.events = EventLog(self._conn)
         self.access_log = AccessLog(self._conn)
@@ -46,11 +59,14 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
-        if conn is not None:
-            # Anything not committed explicitly is rolled back: a failure never half-writes.
-            if conn.in_transaction():
-                conn.rollback()
-            conn.close()
+        try:
+            if conn is not None:
+                # Anything not committed explicitly is rolled back: a failure never half-writes.
+                if conn.in_transaction():
+                    conn.rollback()
+                conn.close()
+        finally:
+            self._turn.__exit__(exc_type, exc, tb)
 
 
 class Database:
@@ -58,9 +74,22 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._write_turn = _write_turn(engine)
 
     def unit_of_work(self, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, write)
+        return UnitOfWork(self.engine, write, self._write_turn if write else None)
+
+    def reader(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, write=False)
+
+
+def _write_turn(engine: Engine) -> WriteTurn | None:
+    """SQLite writers take turns (see write_turn); a file database's processes too."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = engine.url.database
+    on_disk = bool(path) and path != ":memory:" and not str(path).startswith("file:")
+    return WriteTurn(f"{path}-writelock" if on_disk else None)
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self.engine, write=False)

@@ -1,11 +1,14 @@
 """The Jinja2 templates, their filters, the navigation by role, and one way to render a page."""
 
+from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.responses import Response
 
 from caselink.domain.roles import Action, may
@@ -18,7 +21,25 @@ TEMPLATES = Path(__file__).parent / "templates"
 def _when(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "—"
-    return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    # isoformat is C and a list page formats a hundred of these: strftime cost a tenth of it
+    return value.isoformat(" ", "minutes")[:16] if with_time else value.date().isoformat()
+
+
+@lru_cache(maxsize=1024)
+def _options(choices: tuple[tuple[str, str], ...], selected: str | None) -> Markup:
+    return Markup("").join(
+        Markup('<option value="{}"{}>{}</option>').format(
+            value, Markup(" selected") if value == selected else "", label
+        )
+        for value, label in choices
+    )
+
+
+def options(choices: Iterable[str] | Iterable[tuple[str, str]], selected: Any = None) -> Markup:
+    """The <option>s of a filter's <select>, ``selected`` marked: built once per choice list
+    and selection, since every list page draws the same few hundred options."""
+    pairs = tuple(c if isinstance(c, tuple) else (c, c) for c in choices)
+    return _options(pairs, None if selected is None else str(selected))
 
 
 def _percent(value: float | None, digits: int = 1) -> str:
@@ -29,6 +50,7 @@ templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.filters["when"] = _when
 templates.env.filters["percent"] = _percent
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+templates.env.globals["options"] = options
 
 # (label, path, any of these actions): a page appears in the menu of the roles that may use it.
 _NAV: tuple[tuple[str, str, tuple[Action, ...]], ...] = (

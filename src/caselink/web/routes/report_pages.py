@@ -1,7 +1,9 @@
 """Report pages: the list with its filters, recording a new report, and one report in full."""
 
+import re
 from dataclasses import asdict
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -25,8 +27,20 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+# (code, "code description") for the offence filter
+OFFENCE_CHOICES = tuple((code, f"{code} {o.description}") for code, o in OFFENCES.items())
+
+
+@lru_cache(maxsize=256)
+def _quoted_force(force: str) -> str:
+    return quote(force, safe="")
+
+
 def report_url(force: str, reference: str) -> str:
-    return f"/reports/{quote(force, safe='')}/{quote(reference, safe='')}"
+    # Most references need no quoting; a list page builds fifty of these.
+    ref = reference if _URL_SAFE.match(reference) else quote(reference, safe="")
+    return f"/reports/{_quoted_force(force)}/{ref}"
 
 
 def _filters(request: Request, errors: FieldErrors) -> ReportQuery:
@@ -71,7 +85,7 @@ def report_list(request: Request, session: Session) -> Response:
             "filters": dict(request.query_params),
             "forces": FORCES,
             "statuses": [s.value for s in Status],
-            "offences": OFFENCES,
+            "offences": OFFENCE_CHOICES,
             "page": page,
             "previous_url": f"/reports?{urlencode({**kept, 'page': page - 1})}"
             if page > 1
