@@ -77,6 +77,11 @@ def alias_comparison() -> ComparisonCreator:
                 "alias_names_l IS NULL AND alias_names_r IS NULL", label_for_charts="no aliases"
             ).configure(is_null_level=True),
             cll.CustomLevel(
+                "list_has_any(alias_names_l, alias_names_r)",
+                label_for_charts="an alias in common",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
                 "list_contains(alias_names_l, full_name_r) "
                 "OR list_contains(alias_names_r, full_name_l)",
                 label_for_charts="one's name is the other's alias",
@@ -173,14 +178,21 @@ def identifier_comparison() -> ComparisonCreator:
 
 
 def force_comparison() -> ComparisonCreator:
-    """The force whose report records the person: people are mostly named near home, so two
-    records of one name in one force are likelier one person than across the country."""
+    """The force whose report records the person, and the roles: people are mostly named near
+    home, so two records of one name in one force are likelier one person than across the
+    country; and offending repeats, so two suspect records are likelier one person than, say,
+    a complainant and a witness."""
+    both_suspects = "role_l = 'suspect' AND role_r = 'suspect'"
     return cl.CustomComparison(
         output_column_name="force",
-        comparison_description="recording force",
+        comparison_description="recording force and roles",
         comparison_levels=[
             cll.NullLevel("force_std"),
+            cll.And(cll.ExactMatchLevel("force_std"), cll.CustomLevel(both_suspects)).configure(
+                label_for_charts="same force, both suspects"
+            ),
             cll.ExactMatchLevel("force_std").configure(label_for_charts="same force"),
+            cll.CustomLevel(both_suspects, label_for_charts="both suspects"),
             cll.ElseLevel(),
         ],
     )
@@ -211,6 +223,7 @@ def prediction_blocking_rules() -> list[BlockingRuleCreator]:
         block_on("surname_std", "postcode_std"),
         block_on("forename_key", "postcode_std"),
         block_on("phone_std"),
+        block_on("first_alias", "force_std"),
         block_on("dob", "postcode_std"),
         block_on("surname_std", "dob_year", "substr(forename_std, 1, 1)"),
         # Forename and surname written the wrong way round.

@@ -184,7 +184,8 @@ SELECT
         ELSE c.phone_digits END AS phone_std,
     CASE WHEN len(c.identifier_list) > 0 THEN c.identifier_list END AS identifiers,
     c.identifier_list[1] AS first_identifier,
-    CASE WHEN len(c.alias_names) > 0 THEN c.alias_names END AS alias_names
+    CASE WHEN len(c.alias_names) > 0 THEN c.alias_names END AS alias_names,
+    c.alias_names[1] AS first_alias
 FROM checked c LEFT JOIN nick n ON n.nickname = c.forename_std
 """
 

@@ -16,6 +16,7 @@ Public API::
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -197,13 +198,25 @@ def _resolve(
                 linker = Linker(sdf, model, log_level=None)
             say("scoring candidate pairs")
             with clock.stage("predict"):
-                predictions = linker.inference.predict(threshold_match_probability=spec.threshold)
+                # Pairs a little below the threshold too: they can still join a record to a
+                # person named in many reports (see _attachments).
+                predictions = linker.inference.predict(
+                    threshold_match_weight=_weight(spec.threshold) - ATTACH_REACH
+                )
             say("forming entities")
             with clock.stage("cluster"):
                 clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
                     predictions, threshold_match_probability=spec.threshold
                 )
-                entities, links = _entities(con, predictions.physical_name, clusters.physical_name)
+                attached = _attachments(
+                    con, predictions.physical_name, clusters.physical_name, spec.threshold
+                )
+                if attached:
+                    notes.append(f"{attached} group(s) joined to a person named in several reports")
+                    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                        db_api.register(LINKS_TABLE), threshold_match_probability=spec.threshold
+                    )
+                entities, links = _entities(con, LINKS_TABLE, clusters.physical_name)
         else:
             notes.append(
                 f"{prepared.resolvable} comparable record(s): too few to train; each stands alone"
@@ -238,6 +251,100 @@ def _resolve(
         "notes": notes,
     }
     return PersonResolution(entities, model, figures)
+
+
+# How far below the threshold (in bits) a pair may score and still join a small group to a
+# larger one; a group of n records adds log2(n) bits, so 7 bits reaches groups of up to 128.
+ATTACH_REACH = 7.0
+LINKS_TABLE = "person_links"
+
+
+def _weight(probability: float) -> float:
+    return math.log2(probability / (1.0 - probability))
+
+
+def _attachments(
+    con: duckdb.DuckDBPyConnection, predictions: str, clusters: str, threshold: float
+) -> int:
+    """Join small groups to the person named in many reports they best resemble.
+
+    Writes ``person_links``: the pairs at or above the threshold, and one link for every group
+    (the components of those pairs) that joins a larger group. A person named in n reports is
+    n times likelier than a person named once to be the one a new record names, so the best
+    pair between the two groups gains log2(n) bits (n >= 2). A group joins only one larger
+    group, only when it is the single one within reach, and never when any record of one
+    contradicts a record of the other on date of birth, phone or identifier (typos aside).
+    Returns how many groups were joined.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE person_groups AS
+        SELECT c.unique_id, c.cluster_id, count(*) OVER (PARTITION BY c.cluster_id) AS size,
+            min(c.unique_id) OVER (PARTITION BY c.cluster_id) AS first_id,
+            p.dob, p.dob_year, p.phone_std, p.identifiers
+        FROM {clusters} c JOIN {PREPARED_TABLE} p USING (unique_id)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE person_attach AS
+        WITH across AS (
+            SELECT l.cluster_id AS cl, l.size AS sl, r.cluster_id AS cr, r.size AS sr,
+                l.first_id AS fl, r.first_id AS fr, p.match_weight AS w
+            FROM {predictions} p
+            JOIN person_groups l ON l.unique_id = p.unique_id_l
+            JOIN person_groups r ON r.unique_id = p.unique_id_r
+            WHERE l.cluster_id <> r.cluster_id
+        ),
+        oriented AS (  -- a: the smaller group, b: the larger (ties by id)
+            SELECT CASE WHEN small THEN cl ELSE cr END AS a,
+                CASE WHEN small THEN cr ELSE cl END AS b,
+                CASE WHEN small THEN fl ELSE fr END AS first_a,
+                CASE WHEN small THEN fr ELSE fl END AS first_b,
+                CASE WHEN small THEN sr ELSE sl END AS size_b, w
+            FROM (SELECT *, sl < sr OR (sl = sr AND cl < cr) AS small FROM across)
+        ),
+        scored AS (
+            SELECT a, b, first_a, first_b, max(w) + log2(size_b) AS score
+            FROM oriented WHERE size_b >= 2
+            GROUP BY a, b, first_a, first_b, size_b
+            HAVING max(w) + log2(size_b) >= {_weight(threshold)}
+        ),
+        contradicted AS (
+            SELECT DISTINCT s.a, s.b
+            FROM scored s
+            JOIN person_groups x ON x.cluster_id = s.a
+            JOIN person_groups y ON y.cluster_id = s.b
+            WHERE (x.dob <> y.dob AND levenshtein(x.dob, y.dob) > 1
+                    AND NOT (substr(x.dob, 1, 4) = substr(y.dob, 1, 4)
+                        AND substr(x.dob, 6, 2) = substr(y.dob, 9, 2)
+                        AND substr(x.dob, 9, 2) = substr(y.dob, 6, 2)))
+                OR abs(x.dob_year - y.dob_year) > 1
+                OR (x.phone_std <> y.phone_std AND levenshtein(x.phone_std, y.phone_std) > 1)
+                OR NOT list_has_any(x.identifiers, y.identifiers)
+        ),
+        allowed AS (
+            SELECT s.*, count(*) OVER (PARTITION BY s.a) AS choices
+            FROM scored s ANTI JOIN contradicted c ON c.a = s.a AND c.b = s.b
+        )
+        SELECT first_a AS unique_id_l, first_b AS unique_id_r,
+            1.0 / (1.0 + pow(2.0, -score)) AS match_probability
+        FROM allowed WHERE choices = 1
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {LINKS_TABLE} AS
+        SELECT unique_id_l, unique_id_r, match_probability FROM {predictions}
+        WHERE match_probability >= {threshold}
+        UNION ALL
+        SELECT unique_id_l, unique_id_r, match_probability FROM person_attach
+        """
+    )
+    attached = int(one_row(con, "SELECT count(*) FROM person_attach")[0])
+    con.execute("DROP TABLE person_groups")
+    con.execute("DROP TABLE person_attach")
+    return attached
 
 
 def _attach_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table) -> int:
