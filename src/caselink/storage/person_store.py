@@ -7,7 +7,7 @@ name the same suspect — are here too (``suspect_entities``).
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -172,9 +172,12 @@ def _latest_id(conn: Connection) -> int | None:
     return int(found) if found is not None else None
 
 
-def suspect_entities(conn: Connection, run_id: int | None = None) -> pa.Table:
+def suspect_entities(
+    conn: Connection, run_id: int | None = None, report_ids: Sequence[int] | None = None
+) -> pa.Table:
     """Each report's named suspects as person entities: ``report_id`` (int64), ``entity_id``
-    (string), one row per suspect record, from ``run_id`` or the latest run.
+    (string), one row per suspect record, from ``run_id`` or the latest run; of the reports
+    ``report_ids`` only when given.
 
     Two reports sharing an ``entity_id`` name the same person as suspect (offence linkage's
     evidence "same person named as suspect"). Cancelled and N100 reports are included, as
@@ -183,12 +186,15 @@ def suspect_entities(conn: Connection, run_id: int | None = None) -> pa.Table:
     run_id = run_id if run_id is not None else _latest_id(conn)
     if run_id is None:
         return SUSPECT_ENTITY_SCHEMA.empty_table()
-    rows = conn.execute(
+    query = (
         select(persons.c.report_id, person_entities.c.entity_id)
         .select_from(person_entities.join(persons, persons.c.id == person_entities.c.person_id))
         .where(person_entities.c.run_id == run_id, persons.c.role == "suspect")
         .order_by(persons.c.report_id, person_entities.c.entity_id)
-    ).all()
+    )
+    if report_ids is not None:
+        query = query.where(persons.c.report_id.in_(list(report_ids)))
+    rows = conn.execute(query).all()
     return pa.table(
         {
             "report_id": pa.array([int(r[0]) for r in rows], pa.int64()),

@@ -47,6 +47,9 @@ def _percent(value: float | None, digits: int = 1) -> str:
 
 
 templates = Jinja2Templates(directory=TEMPLATES)
+# Templates ship with the package and do not change under a running server: no stat() of every
+# template on every page.
+templates.env.auto_reload = False
 templates.env.filters["when"] = _when
 templates.env.filters["percent"] = _percent
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
