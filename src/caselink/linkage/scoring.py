@@ -35,6 +35,20 @@ def top_per_report(i: Ints, j: Ints, s: Floats, k: int, other_id: Ints) -> NDArr
     return np.asarray(kept[:n] | kept[n:])
 
 
+def kth_best(i: Ints, j: Ints, s: Floats, k: int, n_rows: int) -> Floats:
+    """Each row's k-th best score among the pairs it is in (-inf with fewer than k pairs)."""
+    src = np.concatenate([i, j])
+    score = np.concatenate([s, s])
+    order = np.lexsort((-score, src))
+    src_sorted = src[order]
+    starts = np.flatnonzero(np.r_[True, src_sorted[1:] != src_sorted[:-1]])
+    counts = np.diff(np.r_[starts, src_sorted.shape[0]])
+    out = np.full(n_rows, -np.inf)
+    full = counts >= k
+    out[src_sorted[starts[full]]] = score[order][starts[full] + k - 1]
+    return out
+
+
 def score_rows(
     frame: ReportFrame,
     model: LinkModel,
@@ -48,6 +62,10 @@ def score_rows(
     ``min_score`` only pairs scoring at least that are kept; with ``keep_top`` only pairs in the
     top ``keep_top`` of at least one of their two reports (pruned as it goes, which is safe
     because more pairs can only push a pair down a list).
+
+    Each prune also notes every report's ``keep_top``-th best score so far; from then on a
+    pair scoring below that bar for both its reports is dropped as soon as it is scored,
+    without being held or sorted (the bars only rise, so it could never make either list).
     """
     settings = settings or model.settings
     maker = EvidenceMaker(frame, domains=model.domains(), attributes=model.attributes())
@@ -56,16 +74,18 @@ def score_rows(
     kept_s: list[Floats] = []
     held = 0
     budget = max(4 * settings.batch_pairs, 4 * frame.n * (keep_top or 0))
+    bar = np.full(frame.n, -np.inf)  # each report's keep_top-th best score so far
 
     def work(i: Ints, j: Ints) -> tuple[Ints, Ints, Floats]:
         s = model.score_evidence(maker(i, j))
+        floor = bar  # replaced, never changed in place, by the collecting thread
+        keep = (s >= floor[i]) | (s >= floor[j])
         if min_score is not None:
-            keep = s >= min_score
-            return i[keep], j[keep], s[keep]
-        return i, j, s
+            keep &= s >= min_score
+        return i[keep], j[keep], s[keep]
 
     def collect(part: tuple[Ints, Ints, Floats]) -> None:
-        nonlocal held, kept_i, kept_j, kept_s
+        nonlocal held, kept_i, kept_j, kept_s, bar
         kept_i.append(part[0])
         kept_j.append(part[1])
         kept_s.append(part[2])
@@ -75,6 +95,7 @@ def score_rows(
             keep = top_per_report(ci, cj, cs, keep_top, frame.report_id)
             kept_i, kept_j, kept_s = [ci[keep]], [cj[keep]], [cs[keep]]
             held = int(keep.sum())
+            bar = kth_best(kept_i[0], kept_j[0], kept_s[0], keep_top, frame.n)
 
     # Batches are scored on a few threads while DuckDB produces the next ones; results are
     # collected in the order the batches came, so the outcome does not depend on timing.

@@ -1,5 +1,7 @@
 """Training, scoring and evaluation end to end on simulated reports."""
 
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -154,3 +156,27 @@ def test_a_sample_of_unlinked_pairs_trains_and_every_test_pair_is_still_counted(
     assert (b["n_pairs"], b["n_linked_pairs"]) == (a["n_pairs"], a["n_linked_pairs"])
     assert b["auc"] == pytest.approx(a["auc"], abs=0.02)
     assert b["top10"] == pytest.approx(a["top10"], abs=0.05)
+
+
+def test_pruning_while_streaming_keeps_exactly_each_reports_top_pairs(simulated) -> None:
+    reports, labels, _ = simulated
+    model = train(reports, labels, settings=LinkSettings(family="naive_bayes"))
+    full = score(reports, model)
+    # small batches make the scorer prune, and drop pairs below both reports' bars, midway
+    streamed = score(reports, model, settings=replace(model.settings, batch_pairs=1000), keep_top=1)
+    assert full.num_rows > 4 * 1000  # more pairs than the scorer may hold: it had to prune
+    ranked: dict[int, list[tuple[float, int, tuple[int, int]]]] = {}
+    for a, b, s in zip(
+        *(full.column(c).to_pylist() for c in ("report_id_a", "report_id_b", "score")), strict=True
+    ):
+        ranked.setdefault(a, []).append((-s, b, (a, b)))
+        ranked.setdefault(b, []).append((-s, a, (a, b)))
+    expected = {min(options)[2] for options in ranked.values()}  # best, ties by the other's id
+    kept = set(
+        zip(
+            streamed.column("report_id_a").to_pylist(),
+            streamed.column("report_id_b").to_pylist(),
+            strict=True,
+        )
+    )
+    assert kept == expected
