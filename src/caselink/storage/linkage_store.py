@@ -47,12 +47,16 @@ def report_frame(
     A report's cancellation code is its current cancellation's (applied or pending): a
     cancelled or N100 report stays in the index, flagged, never dropped.
     """
-    current = (
+    wanted = None if report_ids is None else sorted(set(report_ids))
+    current_query = (
         select(cancellations.c.report_id, func.max(cancellations.c.id).label("cid"))
         .where(cancellations.c.state != "refused")
         .group_by(cancellations.c.report_id)
-        .subquery()
     )
+    if wanted is not None:
+        # only these reports' cancellations: grouping all of them cost 10 ms a query
+        current_query = current_query.where(cancellations.c.report_id.in_(wanted))
+    current = current_query.subquery()
     code = select(cancellations.c.code).where(cancellations.c.id == current.c.cid).scalar_subquery()
     query = (
         select(
@@ -62,8 +66,8 @@ def report_frame(
         .select_from(reports.outerjoin(current, current.c.report_id == reports.c.id))
         .order_by(reports.c.id)
     )  # fmt: skip
-    if report_ids is not None:
-        query = query.where(reports.c.id.in_(sorted(set(report_ids))))
+    if wanted is not None:
+        query = query.where(reports.c.id.in_(wanted))
     columns: dict[str, list[Any]] = {c: [] for c in ("report_id", *_FRAME_COLUMNS)}
     columns.update(behaviours=[], attributes=[], cancellation_code=[])
     result = conn.execute(query.execution_options(yield_per=batch))

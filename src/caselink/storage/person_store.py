@@ -186,15 +186,15 @@ def suspect_entities(
     run_id = run_id if run_id is not None else _latest_id(conn)
     if run_id is None:
         return SUSPECT_ENTITY_SCHEMA.empty_table()
-    query = (
-        select(persons.c.report_id, person_entities.c.entity_id)
-        .select_from(person_entities.join(persons, persons.c.id == person_entities.c.person_id))
-        .where(person_entities.c.run_id == run_id, persons.c.role == "suspect")
-        .order_by(persons.c.report_id, person_entities.c.entity_id)
-    )
-    if report_ids is not None:
-        query = query.where(persons.c.report_id.in_(list(report_ids)))
-    rows = conn.execute(query).all()
+    if report_ids is None:
+        rows = conn.execute(
+            select(persons.c.report_id, person_entities.c.entity_id)
+            .select_from(person_entities.join(persons, persons.c.id == person_entities.c.person_id))
+            .where(person_entities.c.run_id == run_id, persons.c.role == "suspect")
+            .order_by(persons.c.report_id, person_entities.c.entity_id)
+        ).all()
+    else:
+        rows = _suspects_of(conn, run_id, report_ids)
     return pa.table(
         {
             "report_id": pa.array([int(r[0]) for r in rows], pa.int64()),
@@ -202,6 +202,27 @@ def suspect_entities(
         },
         schema=SUSPECT_ENTITY_SCHEMA,
     )
+
+
+def _suspects_of(conn: Connection, run_id: int, report_ids: Sequence[int]) -> list[Any]:
+    # Two lookups by key, persons by report then entities by person, with the run picked out
+    # here: given the run in SQL, SQLite started from the run's index and read every entity of
+    # the run (180 ms a query on a national year).
+    suspects = dict(
+        conn.execute(
+            select(persons.c.id, persons.c.report_id).where(
+                persons.c.report_id.in_(list(report_ids)), persons.c.role == "suspect"
+            )
+        ).all()
+    )
+    if not suspects:
+        return []
+    found = conn.execute(
+        select(
+            person_entities.c.person_id, person_entities.c.entity_id, person_entities.c.run_id
+        ).where(person_entities.c.person_id.in_(list(suspects)))
+    ).all()
+    return sorted((suspects[person], entity) for person, entity, run in found if run == run_id)
 
 
 @dataclass(frozen=True, slots=True)
