@@ -19,6 +19,7 @@ part in the placed rule. Pairs come out once, as row numbers (i < j) of the Repo
 """
 
 import math
+import tempfile
 from collections.abc import Iterator
 
 import duckdb
@@ -207,7 +208,10 @@ def candidate_batches(
     table, bucketed = _report_table(frame, settings)
     if rows is not None:
         table = table.take(pa.array(np.unique(np.asarray(rows, dtype=np.int64))))
-    con = duckdb.connect()
+    # DuckDB spills joins beyond its memory limit to ".tmp" in the working directory, and a
+    # killed run left gigabytes there: spill to a folder of our own that goes with the run.
+    spill = tempfile.TemporaryDirectory(prefix="caselink-candidates-")
+    con = duckdb.connect(config={"temp_directory": spill.name})
     try:
         # Streaming without keeping the rows in order lets DuckDB hand batches over as they
         # come instead of buffering the result; callers sort where order matters.
@@ -230,6 +234,7 @@ def candidate_batches(
                 )
     finally:
         con.close()
+        spill.cleanup()
 
 
 def candidate_rows(
