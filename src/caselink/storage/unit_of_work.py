@@ -90,6 +90,3 @@ def _write_turn(engine: Engine) -> WriteTurn | None:
     path = engine.url.database
     on_disk = bool(path) and path != ":memory:" and not str(path).startswith("file:")
     return WriteTurn(f"{path}-writelock" if on_disk else None)
-
-    def reader(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=False)

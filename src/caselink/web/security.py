@@ -63,8 +63,8 @@ def optional_session(request: Request) -> WebSession | None:
 
 async def current_session(request: Request) -> WebSession:
     # Run on the event loop, not in a worker thread: a session is one read by primary key,
-    # quicker than the hop to a thread and back that a plain function dependency costs on
-    # every page (measured: a quarter of a report page's time under twenty clients).
+    # quicker than the round trip to a worker thread that a plain function dependency costs
+    # on every page.
     found = optional_session(request)
     if found is None:
         raise LoginRequired(_here(request))
