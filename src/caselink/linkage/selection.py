@@ -92,10 +92,10 @@ def cross_validate(
         )
         for family in families
     }
+    batches: Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]]
     if pairs.complete:
-        batches: Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]] = iter(
-            [(p.i, p.j, p.bins, p.linked) for p in [pairs.subset(held_test)]]
-        )
+        test = pairs.subset(held_test)
+        batches = iter([(test.i, test.j, test.bins, test.linked)])
     else:
         batches = _test_pairs(frame, labelled, pairs, features, settings, fold_of_row)
     n_pairs = n_linked = 0
