@@ -1,6 +1,7 @@
 """SQLite writers take turns: a second writer waits in line, in this process or another."""
 
-import multiprocessing
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -33,23 +34,23 @@ def test_threads_take_turns_and_a_turn_is_reentrant(tmp_path: Path) -> None:
     assert (tmp_path / "db-writelock").exists()
 
 
-def _hold(path: str, ready: "multiprocessing.synchronize.Event", seconds: float) -> None:
-    with WriteTurn(path):
-        ready.set()
-        time.sleep(seconds)
+HOLD = """
+import sys, time
+from caselink.storage.write_turn import WriteTurn
+with WriteTurn(sys.argv[1]):
+    print("ready", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
 
 
 def test_another_process_waits_for_the_turn(tmp_path: Path) -> None:
     path = str(tmp_path / "db-writelock")
-    spawn = multiprocessing.get_context("spawn")
-    ready = spawn.Event()
-    holder = spawn.Process(target=_hold, args=(path, ready, 0.5))
-    holder.start()
-    try:
-        assert ready.wait(30)
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD, path, "0.5"], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
         start = time.monotonic()
         with WriteTurn(path):
             waited = time.monotonic() - start
-    finally:
-        holder.join(30)
     assert waited > 0.2
