@@ -20,6 +20,14 @@ Floats = NDArray[np.float64]
 def top_per_report(i: Ints, j: Ints, s: Floats, k: int, other_id: Ints) -> NDArray[np.bool_]:
     """Which pairs are among the k best of either of their reports (ties broken by the other
     report's id, so the choice is reproducible)."""
+    return top_and_bar(i, j, s, k, other_id)[0]
+
+
+def top_and_bar(
+    i: Ints, j: Ints, s: Floats, k: int, other_id: Ints
+) -> tuple[NDArray[np.bool_], Floats]:
+    """``top_per_report``, and from the same ranking each row's k-th best score among the pairs
+    it is in (-inf with fewer than k); rows index ``other_id``."""
     src = np.concatenate([i, j])
     dst = np.concatenate([j, i])
     score = np.concatenate([s, s])
@@ -31,22 +39,11 @@ def top_per_report(i: Ints, j: Ints, s: Floats, k: int, other_id: Ints) -> NDArr
     )
     kept = np.zeros(src.shape[0], dtype=bool)
     kept[order] = rank < k
+    bar = np.full(other_id.shape[0], -np.inf)
+    at = order[rank == k - 1]
+    bar[src[at]] = score[at]
     n = i.shape[0]
-    return np.asarray(kept[:n] | kept[n:])
-
-
-def kth_best(i: Ints, j: Ints, s: Floats, k: int, n_rows: int) -> Floats:
-    """Each row's k-th best score among the pairs it is in (-inf with fewer than k pairs)."""
-    src = np.concatenate([i, j])
-    score = np.concatenate([s, s])
-    order = np.lexsort((-score, src))
-    src_sorted = src[order]
-    starts = np.flatnonzero(np.r_[True, src_sorted[1:] != src_sorted[:-1]])
-    counts = np.diff(np.r_[starts, src_sorted.shape[0]])
-    out = np.full(n_rows, -np.inf)
-    full = counts >= k
-    out[src_sorted[starts[full]]] = score[order][starts[full] + k - 1]
-    return out
+    return np.asarray(kept[:n] | kept[n:]), bar
 
 
 def score_rows(
@@ -92,10 +89,9 @@ def score_rows(
         held += part[0].shape[0]
         if keep_top is not None and held > budget:
             ci, cj, cs = np.concatenate(kept_i), np.concatenate(kept_j), np.concatenate(kept_s)
-            keep = top_per_report(ci, cj, cs, keep_top, frame.report_id)
+            keep, bar = top_and_bar(ci, cj, cs, keep_top, frame.report_id)
             kept_i, kept_j, kept_s = [ci[keep]], [cj[keep]], [cs[keep]]
             held = int(keep.sum())
-            bar = kth_best(kept_i[0], kept_j[0], kept_s[0], keep_top, frame.n)
 
     # Batches are scored on a few threads while DuckDB produces the next ones; results are
     # collected in the order the batches came, so the outcome does not depend on timing.
