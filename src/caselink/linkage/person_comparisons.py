@@ -92,6 +92,15 @@ def alias_comparison() -> ComparisonCreator:
     )
 
 
+def day_month_swapped(left: str, right: str) -> str:
+    """SQL: two ISO dates of birth with the same year and day and month the other way round."""
+    return (
+        f"substr({left}, 1, 4) = substr({right}, 1, 4) "
+        f"AND substr({left}, 6, 2) = substr({right}, 9, 2) "
+        f"AND substr({left}, 9, 2) = substr({right}, 6, 2)"
+    )
+
+
 def dob_comparison() -> ComparisonCreator:
     """Date of birth: exact, day and month swapped, one keystroke, a year out, year only."""
     return cl.CustomComparison(
@@ -101,9 +110,7 @@ def dob_comparison() -> ComparisonCreator:
             cll.Or(cll.NullLevel("dob_year")).configure(is_null_level=True),
             cll.ExactMatchLevel("dob").configure(label_for_charts="date of birth exact"),
             cll.CustomLevel(
-                "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
-                "AND substr(dob_l, 6, 2) = substr(dob_r, 9, 2) "
-                "AND substr(dob_l, 9, 2) = substr(dob_r, 6, 2)",
+                day_month_swapped("dob_l", "dob_r"),
                 label_for_charts="day and month swapped",
             ),
             cll.LevenshteinLevel("dob", 1).configure(label_for_charts="one character differs"),

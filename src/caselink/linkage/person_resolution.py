@@ -32,6 +32,7 @@ from splink import DuckDBAPI, Linker
 from caselink.linkage.person_comparisons import (
     DETERMINISTIC_RULES,
     PersonModelSpec,
+    day_month_swapped,
     model_settings,
     settings_creator,
     training_blocking_rules,
@@ -316,9 +317,7 @@ def _attachments(
             JOIN person_groups x ON x.cluster_id = s.a
             JOIN person_groups y ON y.cluster_id = s.b
             WHERE (x.dob <> y.dob AND levenshtein(x.dob, y.dob) > 1
-                    AND NOT (substr(x.dob, 1, 4) = substr(y.dob, 1, 4)
-                        AND substr(x.dob, 6, 2) = substr(y.dob, 9, 2)
-                        AND substr(x.dob, 9, 2) = substr(y.dob, 6, 2)))
+                    AND NOT ({day_month_swapped("x.dob", "y.dob")}))
                 OR abs(x.dob_year - y.dob_year) > 1
                 OR (x.phone_std <> y.phone_std AND levenshtein(x.phone_std, y.phone_std) > 1)
                 OR NOT list_has_any(x.identifiers, y.identifiers)
