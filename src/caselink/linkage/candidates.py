@@ -42,7 +42,7 @@ _CHORD = (
 _TIME_OK = "b.lo <= a.hi + {D} AND a.lo <= b.hi + {D}"
 
 
-def _lon_cell_degrees(max_km: float, max_abs_lat: float) -> float:
+def lon_cell_degrees(max_km: float, max_abs_lat: float) -> float:
     # d >= 2R asin(cos(phi_max) sin(dlon/2)), so a pair within max_km differs in longitude by at
     # most this many degrees; see the module doc.
     s = math.sin(max_km / (2 * EARTH_RADIUS_KM)) / max(math.cos(math.radians(max_abs_lat)), 1e-12)
@@ -77,7 +77,7 @@ def _report_table(frame: ReportFrame, settings: LinkSettings) -> tuple[pa.Table,
     has_xy = ~np.isnan(frame.x)
     lat_cell = math.degrees(settings.max_km / EARTH_RADIUS_KM)
     max_lat = float(np.nanmax(np.abs(frame.latitude))) if has_ll.any() else 0.0
-    lon_cell = _lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
+    lon_cell = lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
     xy_cell = settings.max_km * 1000.0
     ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
     with np.errstate(invalid="ignore"):

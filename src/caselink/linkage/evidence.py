@@ -86,7 +86,7 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
+class EvidenceContext:
     # per-report facts reused by every batch of pairs
     domains: tuple[str, ...]
     packed: NDArray[np.uint64]  # (columns, n): each domain's codes packed into its own words
@@ -105,7 +105,7 @@ def _popcount(words: NDArray[np.uint64]) -> NDArray[np.int64]:
 
 def _context(
     frame: ReportFrame, domains: Sequence[str] | None, attributes: Sequence[str] | None
-) -> _Context:
+) -> EvidenceContext:
     sets = frame.behaviours
     chosen = tuple(sorted(sets.groups)) if domains is None else tuple(domains)
     # Pack each domain's codes into words of its own, so a pair needs one AND and one popcount
@@ -143,7 +143,7 @@ def _context(
                 a, b = np.triu_indices(r.shape[0], k=1)
                 keys.append(r[a] * frame.n + r[b])
         suspect_keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
-    return _Context(
+    return EvidenceContext(
         chosen,
         packed,
         col_dom,
@@ -191,7 +191,7 @@ def _codes_match(codes: Ints, i: Ints, j: Ints) -> NDArray[np.int8]:
     return _match((a >= 0) & (b >= 0), a == b)
 
 
-def _compute(frame: ReportFrame, ctx: _Context, i: Ints, j: Ints) -> dict[str, Array]:
+def _compute(frame: ReportFrame, ctx: EvidenceContext, i: Ints, j: Ints) -> dict[str, Array]:
     cols: dict[str, Array] = {}
     with np.errstate(invalid="ignore"):
         cols["distance_km"] = pair_distance_km(
@@ -265,6 +265,11 @@ class EvidenceMaker:
     @property
     def attributes(self) -> tuple[str, ...]:
         return self._ctx.attributes
+
+    @property
+    def context(self) -> "EvidenceContext":
+        """The per-report arrays every batch shares (the compiled scorer reads them too)."""
+        return self._ctx
 
     def __call__(self, i: Ints, j: Ints) -> Evidence:
         i = np.asarray(i, dtype=np.int64)

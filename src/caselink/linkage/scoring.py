@@ -11,6 +11,7 @@ from caselink.linkage.candidates import candidate_batches
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.frame import ReportFrame, as_frame
 from caselink.linkage.model import LinkModel
+from caselink.linkage.pair_scorer import top_pairs
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -126,10 +127,15 @@ def score(
 
     ``settings`` default to the model's (the candidate rule it was trained under). ``keep_top``
     keeps only each report's best ``keep_top`` pairs and ``min_score`` only pairs scoring at
-    least that much, which is how a national run stays within memory.
+    least that much, which is how a national run stays within memory. With ``keep_top`` the
+    pairs are scored report by report in compiled code (pair_scorer), never listed; without it
+    they stream from DuckDB and are scored in batches.
     """
     frame = as_frame(reports, persons)
-    i, j, s = score_rows(frame, model, settings, keep_top, min_score)
+    if keep_top is not None:
+        i, j, s = top_pairs(frame, model, settings or model.settings, keep_top, min_score)
+    else:
+        i, j, s = score_rows(frame, model, settings, keep_top, min_score)
     a, b = frame.report_id[i], frame.report_id[j]
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     order = np.lexsort((hi, lo, -s))

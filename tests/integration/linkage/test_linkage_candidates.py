@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
+from caselink.linkage.candidate_index import candidate_index, row_candidates
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
@@ -112,3 +113,31 @@ def test_candidate_table_uses_report_ids_and_sql_is_inspectable() -> None:
     assert all(statement.startswith("CREATE TEMP TABLE") for statement in setup)
     assert "JOIN ll b ON b.ly = p.ky" in query  # an equality join on neighbouring cells
     assert "b.lo <= a.hi + 365.0" in query
+
+
+@pytest.mark.parametrize(
+    ("years", "settings", "rows"),
+    [
+        (1.0, LinkSettings(max_days=60, max_km=15), None),
+        (6.0, LinkSettings(max_days=90, max_km=20), None),
+        (3.0, LinkSettings(max_days=30, max_km=10, unplaced_rule="same_area"), None),
+        (2.0, LinkSettings(max_days=0, max_km=25), np.arange(0, 700, 3)),
+    ],
+)
+def test_the_compiled_index_finds_each_reports_brute_force_candidates(
+    years: float, settings: LinkSettings, rows: np.ndarray | None
+) -> None:
+    frame = _random_reports(700, seed=int(years * 10) + 1, years=years)
+    index = candidate_index(frame, settings, rows)
+    members = set(range(frame.n)) if rows is None else set(rows.tolist())
+    want = {(a, b) for a, b in _brute_force(frame, settings) if a in members and b in members}
+    assert len(want) > 100
+    out = np.empty(frame.n, np.int64)
+    got = set()
+    for i in sorted(members):
+        found = out[: row_candidates(index, i, out)].tolist()
+        assert len(found) == len(set(found))
+        assert i not in found
+        got |= {(min(i, j), max(i, j)) for j in found}
+        assert {b for a, b in want if a == i} | {a for a, b in want if b == i} == set(found)
+    assert got == want

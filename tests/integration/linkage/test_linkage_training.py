@@ -6,7 +6,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from caselink.linkage import LinkModel, LinkSettings, evaluate, evidence, score, train
+from caselink.linkage import LinkModel, LinkSettings, ReportFrame, evaluate, evidence, score, train
+from caselink.linkage.pair_scorer import top_pairs
+from caselink.linkage.scoring import score_rows, top_per_report
 
 
 def test_training_learns_that_near_and_alike_means_linked(simulated) -> None:
@@ -180,3 +182,34 @@ def test_pruning_while_streaming_keeps_exactly_each_reports_top_pairs(simulated)
         )
     )
     assert kept == expected
+
+
+@pytest.mark.parametrize(("family", "keep_top"), [("naive_bayes", 1), ("logistic", 4)])
+def test_the_compiled_scorer_keeps_the_same_pairs_with_the_same_scores(
+    simulated, family: str, keep_top: int
+) -> None:
+    reports, labels, _ = simulated
+    # a suspect named in several reports, so "same person" takes all three values
+    ids = labels.column("report_id").to_pylist()
+    who = labels.column("offender_id").to_pylist()
+    persons = pa.table(
+        {
+            "report_id": pa.array(ids[::2], pa.int64()),
+            "entity_id": pa.array([f"p{o}" for o in who[::2]], pa.string()),
+        }
+    )
+    model = train(reports, labels, settings=LinkSettings(family=family), persons=persons)
+    frame = ReportFrame.from_arrow(reports, persons)
+    i, j, s = score_rows(frame, model)  # every pair, scored as arrays
+    keep = top_per_report(i, j, s, keep_top, frame.report_id)
+    want = dict(zip(zip(i[keep].tolist(), j[keep].tolist(), strict=True), s[keep], strict=True))
+    ci, cj, cs = top_pairs(frame, model, model.settings, keep_top)
+    got = dict(zip(zip(ci.tolist(), cj.tolist(), strict=True), cs, strict=True))
+    assert len(want) > 200
+    assert set(got) == set(want)
+    assert max(abs(got[p] - want[p]) for p in want) < 1e-9
+    # a floor on the score keeps the pairs above it, each still in a report's best
+    fi, fj, fs = top_pairs(frame, model, model.settings, keep_top, min_score=0.0)
+    assert set(zip(fi.tolist(), fj.tolist(), strict=True)) <= set(got)
+    assert (fs >= 0).all()
+    assert fs.shape[0] > 0

@@ -1,0 +1,226 @@
+"""Every candidate of one report at a time, from a compiled index: the rule of candidates.py.
+
+A full run needs each report's best links, not the list of all pairs; DuckDB can only hand
+the pairs over (hundreds of millions of them in a national year, 40 s just to stream), while a
+report's candidates, found directly, can be scored and forgotten at once. The index holds:
+
+* placed reports in cells of at least ``max_km`` each way (latitude/longitude cells as in
+  candidates.py, and grid cells for x/y), each cell's reports sorted by the start of their
+  time window, so one report's candidates lie in its 3 x 3 neighbouring cells within a slice
+  found by binary search;
+* every force's reports by place class (none, latitude/longitude only, x/y only, both), for
+  the pairs whose places cannot be compared: classes that share no coordinate system.
+
+``row_candidates`` applies the exact rule to what the slices hold, so it finds the same pairs
+as the DuckDB query (tests compare them).
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from caselink.linkage.candidates import chord_limit, lon_cell_degrees, unit_vectors
+from caselink.linkage.compiled import compiled
+from caselink.linkage.frame import ReportFrame
+from caselink.linkage.geometry import EARTH_RADIUS_KM
+from caselink.linkage.settings import LinkSettings
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
+
+_OFFSET = 1 << 30  # cell coordinates are shifted by this before they are packed into one key
+# a float margin on the slice bounds only; the exact time rule is applied to every report
+_SLACK = 1e-6
+
+
+class Groups(NamedTuple):
+    """Rows grouped by a key, each group sorted by the start of its time window."""
+
+    keys: Ints  # sorted distinct keys
+    start: Ints  # group g is rows[start[g]:start[g + 1]]
+    rows: Ints
+    lo: Floats  # the window start of each row in ``rows``
+    span: Floats  # the longest window of each group
+
+
+class CandidateIndex(NamedTuple):
+    """What ``row_candidates`` needs; built by ``candidate_index``."""
+
+    lo: Floats
+    hi: Floats
+    ux: Floats
+    uy: Floats
+    uz: Floats
+    x: Floats
+    y: Floats
+    has_ll: Bools
+    has_xy: Bools
+    force: Ints
+    area: Ints
+    ll_cell_y: Ints
+    ll_cell_x: Ints
+    xy_cell_y: Ints
+    xy_cell_x: Ints
+    ll: Groups
+    xy: Groups
+    by_force: Groups  # key: force * 4 + place class (1: latitude/longitude, 2: x/y)
+    days: float
+    chord2: float
+    metres2: float
+    same_area: bool
+
+
+def _key(cy: Ints, cx: Ints) -> Ints:
+    return (cy + _OFFSET) * (2 * _OFFSET) + (cx + _OFFSET)
+
+
+def _groups(keys: Ints, rows: Ints, lo: Floats, hi: Floats) -> Groups:
+    order = np.lexsort((lo[rows], keys))
+    k, r = keys[order], rows[order]
+    distinct, first = np.unique(k, return_index=True)
+    start = np.append(first, k.shape[0]).astype(np.int64)
+    span = (hi[r] - lo[r]) if r.shape[0] else np.zeros(0)
+    longest = np.maximum.reduceat(span, first) if r.shape[0] else np.zeros(0)
+    return Groups(distinct.astype(np.int64), start, r.astype(np.int64), lo[r].copy(), longest)
+
+
+def candidate_index(
+    frame: ReportFrame, settings: LinkSettings, rows: Ints | None = None
+) -> CandidateIndex:
+    """The index of ``frame``'s reports (only ``rows``, when given, take part)."""
+    n = frame.n
+    member = np.ones(n, dtype=bool)
+    if rows is not None:
+        member[:] = False
+        member[np.asarray(rows, dtype=np.int64)] = True
+    has_ll = ~np.isnan(frame.latitude)
+    has_xy = ~np.isnan(frame.x)
+    lat_cell = math.degrees(settings.max_km / EARTH_RADIUS_KM)
+    max_lat = float(np.nanmax(np.abs(frame.latitude[has_ll]))) if has_ll.any() else 0.0
+    lon_cell = lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
+    xy_cell = settings.max_km * 1000.0
+    with np.errstate(invalid="ignore"):
+        ly = np.where(has_ll, np.floor(frame.latitude / lat_cell), 0).astype(np.int64)
+        lx = np.where(has_ll, np.floor(frame.longitude / lon_cell), 0).astype(np.int64)
+        gy = np.where(has_xy, np.floor(frame.y / xy_cell), 0).astype(np.int64)
+        gx = np.where(has_xy, np.floor(frame.x / xy_cell), 0).astype(np.int64)
+    ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
+    lo, hi = frame.cand_lo, frame.cand_hi
+    ll_rows = np.flatnonzero(has_ll & member)
+    xy_rows = np.flatnonzero(has_xy & member)
+    all_rows = np.flatnonzero(member)
+    place = has_ll.astype(np.int64) + 2 * has_xy.astype(np.int64)
+    return CandidateIndex(
+        lo=lo,
+        hi=hi,
+        ux=ux,
+        uy=uy,
+        uz=uz,
+        x=frame.x,
+        y=frame.y,
+        has_ll=has_ll,
+        has_xy=has_xy,
+        force=frame.force_code,
+        area=frame.area_code,
+        ll_cell_y=ly,
+        ll_cell_x=lx,
+        xy_cell_y=gy,
+        xy_cell_x=gx,
+        ll=_groups(_key(ly[ll_rows], lx[ll_rows]), ll_rows, lo, hi),
+        xy=_groups(_key(gy[xy_rows], gx[xy_rows]), xy_rows, lo, hi),
+        by_force=_groups(frame.force_code[all_rows] * 4 + place[all_rows], all_rows, lo, hi),
+        days=float(settings.max_days),
+        chord2=chord_limit(settings.max_km) ** 2,
+        metres2=(float(settings.max_km) * 1000.0) ** 2,
+        same_area=settings.unplaced_rule == "same_area",
+    )
+
+
+@compiled
+def _group_of(groups: Groups, key: int) -> int:
+    g = np.searchsorted(groups.keys, key)
+    if g < groups.keys.shape[0] and groups.keys[g] == key:
+        return int(g)
+    return -1
+
+
+@compiled
+def _slice(groups: Groups, g: int, lo: float, hi: float, days: float) -> tuple[int, int]:
+    # rows of group g whose window can be within ``days`` of [lo, hi]: starting no later than
+    # hi + days, and no earlier than lo - days - the group's longest window
+    s, e = groups.start[g], groups.start[g + 1]
+    starts = groups.lo[s:e]
+    first = s + np.searchsorted(starts, lo - days - groups.span[g] - _SLACK)
+    last = s + np.searchsorted(starts, hi + days, side="right")
+    return int(first), int(last)
+
+
+@compiled
+def row_candidates(ix: CandidateIndex, i: int, out: Ints) -> int:
+    """Write the row of every candidate of report ``i`` (itself excluded) into ``out`` and
+    return how many there are; ``out`` must have room for every row of the frame."""
+    count = 0
+    lo, hi, days = ix.lo[i], ix.hi[i], ix.days
+    if ix.has_ll[i]:
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                key = (ix.ll_cell_y[i] + dy + _OFFSET) * (2 * _OFFSET) + (
+                    ix.ll_cell_x[i] + dx + _OFFSET
+                )
+                g = _group_of(ix.ll, key)
+                if g < 0:
+                    continue
+                first, last = _slice(ix.ll, g, lo, hi, days)
+                for p in range(first, last):
+                    j = ix.ll.rows[p]
+                    if j == i or lo > ix.hi[j] + days:
+                        continue
+                    d2 = (
+                        (ix.ux[j] - ix.ux[i]) * (ix.ux[j] - ix.ux[i])
+                        + (ix.uy[j] - ix.uy[i]) * (ix.uy[j] - ix.uy[i])
+                        + (ix.uz[j] - ix.uz[i]) * (ix.uz[j] - ix.uz[i])
+                    )
+                    if d2 <= ix.chord2:
+                        out[count] = j
+                        count += 1
+    if ix.has_xy[i]:
+        for dy in range(-1, 2):
+            for dx in range(-1, 2):
+                key = (ix.xy_cell_y[i] + dy + _OFFSET) * (2 * _OFFSET) + (
+                    ix.xy_cell_x[i] + dx + _OFFSET
+                )
+                g = _group_of(ix.xy, key)
+                if g < 0:
+                    continue
+                first, last = _slice(ix.xy, g, lo, hi, days)
+                for p in range(first, last):
+                    j = ix.xy.rows[p]
+                    if j == i or lo > ix.hi[j] + days or (ix.has_ll[i] and ix.has_ll[j]):
+                        continue
+                    d2 = (ix.x[j] - ix.x[i]) * (ix.x[j] - ix.x[i]) + (ix.y[j] - ix.y[i]) * (
+                        ix.y[j] - ix.y[i]
+                    )
+                    if d2 <= ix.metres2:
+                        out[count] = j
+                        count += 1
+    # places that cannot be compared: the classes sharing no coordinate system with this one
+    place = int(ix.has_ll[i]) + 2 * int(ix.has_xy[i])
+    for other in range(4):
+        if place & other:
+            continue
+        g = _group_of(ix.by_force, ix.force[i] * 4 + other)
+        if g < 0:
+            continue
+        first, last = _slice(ix.by_force, g, lo, hi, days)
+        for p in range(first, last):
+            j = ix.by_force.rows[p]
+            if j == i or lo > ix.hi[j] + days:
+                continue
+            if ix.same_area and ix.area[i] >= 0 and ix.area[j] >= 0 and ix.area[i] != ix.area[j]:
+                continue
+            out[count] = j
+            count += 1
+    return count

@@ -1,0 +1,25 @@
+"""The one way caselink compiles code: numba, typed so compiled functions keep their signatures.
+
+Compiled code is for the loops over hundreds of millions of report pairs that array code cannot
+do without holding every pair (candidate_index, pair_scorer). Compiled functions are cached on
+disk next to their modules, so only the first run on a machine pays for compiling them, and
+they release the interpreter lock, so threads run them side by side.
+
+They are compiled without numba's reference counting, and so may not allocate arrays: callers
+hand over working arrays. Helpers called once per pair take tuples of arrays, and counting
+every array in and out of every call cost three times the helpers' own work.
+"""
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "_nrt": False}
+
+
+def compiled(fn: F) -> F:
+    """``fn`` compiled to machine code (see the module doc for what it may not do)."""
+    return cast(F, numba.njit(**_OPTIONS)(fn))
