@@ -38,7 +38,7 @@ Timestamps of any unit are accepted; naive ones are taken as UTC. Columns other 
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -199,6 +199,23 @@ class ReportFrame:
             more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
             raise ValueError(f"unknown report ids: {shown}{more}")
         return rows.astype(np.int64)
+
+    def take(self, rows: Ints) -> "ReportFrame":
+        """The frame of ``rows`` in that order (row k of the result is row ``rows[k]`` here)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        changes: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray):
+                changes[name] = value[rows]
+        changes["behaviours"] = replace(self.behaviours, bits=self.behaviours.bits[rows])
+        changes["attributes"] = {
+            k: replace(v, bits=v.bits[rows]) for k, v in self.attributes.items()
+        }
+        if self.suspects is not None:
+            old = self.suspects
+            changes["suspects"] = {new: old[r] for new, r in enumerate(rows.tolist()) if r in old}
+        return replace(self, **changes)
 
     @classmethod
     def from_arrow(cls, reports: pa.Table, persons: pa.Table | None = None) -> "ReportFrame":
