@@ -189,53 +189,53 @@ def _slice(groups: Groups, g: int, lo: float, hi: float, days: float) -> tuple[i
 
 
 @compiled
+def _cell_candidates(
+    ix: CandidateIndex, groups: Groups, cy: int, cx: int, grid: bool, i: int, out: Ints, n: int
+) -> int:
+    # candidates of row i in the 3 x 3 cells around (cy, cx) of one grid, written to out from
+    # position n on; returns the new count. The latitude/longitude grid tests the chord between
+    # unit vectors; the x/y grid the distance in metres, for pairs not both latitude/longitude.
+    lo, hi, days = ix.lo[i], ix.hi[i], ix.days
+    for dy in range(-1, 2):
+        for dx in range(-1, 2):
+            g = _group_of(groups, (cy + dy + _OFFSET) * (2 * _OFFSET) + (cx + dx + _OFFSET))
+            if g < 0:
+                continue
+            first, last = _slice(groups, g, lo, hi, days)
+            for p in range(first, last):
+                j = groups.rows[p]
+                if j == i or lo > ix.hi[j] + days:
+                    continue
+                if grid:
+                    if ix.has_ll[i] and ix.has_ll[j]:
+                        continue
+                    d2 = (ix.x[j] - ix.x[i]) * (ix.x[j] - ix.x[i]) + (ix.y[j] - ix.y[i]) * (
+                        ix.y[j] - ix.y[i]
+                    )
+                    near = d2 <= ix.metres2
+                else:
+                    d2 = (
+                        (ix.ux[j] - ix.ux[i]) * (ix.ux[j] - ix.ux[i])
+                        + (ix.uy[j] - ix.uy[i]) * (ix.uy[j] - ix.uy[i])
+                        + (ix.uz[j] - ix.uz[i]) * (ix.uz[j] - ix.uz[i])
+                    )
+                    near = d2 <= ix.chord2
+                if near:
+                    out[n] = j
+                    n += 1
+    return n
+
+
+@compiled
 def row_candidates(ix: CandidateIndex, i: int, out: Ints) -> int:
     """Write the row of every candidate of report ``i`` (itself excluded) into ``out`` and
     return how many there are; ``out`` must have room for every row of the frame."""
     count = 0
     lo, hi, days = ix.lo[i], ix.hi[i], ix.days
     if ix.has_ll[i]:
-        for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                key = (ix.ll_cell_y[i] + dy + _OFFSET) * (2 * _OFFSET) + (
-                    ix.ll_cell_x[i] + dx + _OFFSET
-                )
-                g = _group_of(ix.ll, key)
-                if g < 0:
-                    continue
-                first, last = _slice(ix.ll, g, lo, hi, days)
-                for p in range(first, last):
-                    j = ix.ll.rows[p]
-                    if j == i or lo > ix.hi[j] + days:
-                        continue
-                    d2 = (
-                        (ix.ux[j] - ix.ux[i]) * (ix.ux[j] - ix.ux[i])
-                        + (ix.uy[j] - ix.uy[i]) * (ix.uy[j] - ix.uy[i])
-                        + (ix.uz[j] - ix.uz[i]) * (ix.uz[j] - ix.uz[i])
-                    )
-                    if d2 <= ix.chord2:
-                        out[count] = j
-                        count += 1
+        count = _cell_candidates(ix, ix.ll, ix.ll_cell_y[i], ix.ll_cell_x[i], False, i, out, count)
     if ix.has_xy[i]:
-        for dy in range(-1, 2):
-            for dx in range(-1, 2):
-                key = (ix.xy_cell_y[i] + dy + _OFFSET) * (2 * _OFFSET) + (
-                    ix.xy_cell_x[i] + dx + _OFFSET
-                )
-                g = _group_of(ix.xy, key)
-                if g < 0:
-                    continue
-                first, last = _slice(ix.xy, g, lo, hi, days)
-                for p in range(first, last):
-                    j = ix.xy.rows[p]
-                    if j == i or lo > ix.hi[j] + days or (ix.has_ll[i] and ix.has_ll[j]):
-                        continue
-                    d2 = (ix.x[j] - ix.x[i]) * (ix.x[j] - ix.x[i]) + (ix.y[j] - ix.y[i]) * (
-                        ix.y[j] - ix.y[i]
-                    )
-                    if d2 <= ix.metres2:
-                        out[count] = j
-                        count += 1
+        count = _cell_candidates(ix, ix.xy, ix.xy_cell_y[i], ix.xy_cell_x[i], True, i, out, count)
     # places that cannot be compared: the classes sharing no coordinate system with this one
     place = int(ix.has_ll[i]) + 2 * int(ix.has_xy[i])
     for other in range(4):
