@@ -15,16 +15,14 @@ report's candidates, found directly, can be scored and forgotten at once. The in
 as the DuckDB query (tests compare them).
 """
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from caselink.linkage.candidates import chord_limit, lon_cell_degrees, unit_vectors
+from caselink.linkage.candidates import cells, chord_limit, unit_vectors
 from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -87,38 +85,11 @@ def _groups(keys: Ints, rows: Ints, lo: Floats, hi: Floats) -> Groups:
     return Groups(distinct.astype(np.int64), start, r.astype(np.int64), lo[r].copy(), longest)
 
 
-class _Cells(NamedTuple):
-    has_ll: Bools
-    has_xy: Bools
-    ly: Ints
-    lx: Ints
-    gy: Ints
-    gx: Ints
-
-
-def _cells(frame: ReportFrame, settings: LinkSettings) -> _Cells:
-    has_ll = ~np.isnan(frame.latitude)
-    has_xy = ~np.isnan(frame.x)
-    lat_cell = math.degrees(settings.max_km / EARTH_RADIUS_KM)
-    max_lat = float(np.nanmax(np.abs(frame.latitude[has_ll]))) if has_ll.any() else 0.0
-    lon_cell = lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
-    xy_cell = settings.max_km * 1000.0
-    with np.errstate(invalid="ignore"):
-        return _Cells(
-            has_ll,
-            has_xy,
-            np.where(has_ll, np.floor(frame.latitude / lat_cell), 0).astype(np.int64),
-            np.where(has_ll, np.floor(frame.longitude / lon_cell), 0).astype(np.int64),
-            np.where(has_xy, np.floor(frame.y / xy_cell), 0).astype(np.int64),
-            np.where(has_xy, np.floor(frame.x / xy_cell), 0).astype(np.int64),
-        )
-
-
 def locality_order(frame: ReportFrame, settings: LinkSettings) -> Ints:
     """The rows in an order that keeps each cell's reports together, by window start within a
     cell: scoring a frame taken in this order reads the candidates' facts from neighbouring
     memory instead of from all over the arrays (three times faster on a national year)."""
-    c = _cells(frame, settings)
+    c = cells(frame, settings)
     ll = _key(c.ly, c.lx)
     xy = _key(c.gy, c.gx)
     rank = np.where(c.has_ll, 0, np.where(c.has_xy, 1, 2))
@@ -135,7 +106,7 @@ def candidate_index(
     if rows is not None:
         member[:] = False
         member[np.asarray(rows, dtype=np.int64)] = True
-    c = _cells(frame, settings)
+    c = cells(frame, settings)
     has_ll, has_xy = c.has_ll, c.has_xy
     ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
     lo, hi = frame.cand_lo, frame.cand_hi

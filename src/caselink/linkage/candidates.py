@@ -21,6 +21,7 @@ part in the placed rule. Pairs come out once, as row numbers (i < j) of the Repo
 import math
 import tempfile
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -62,6 +63,36 @@ def unit_vectors(
     return np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)
 
 
+class Cells(NamedTuple):
+    """Each report's place flags and cells (see the module doc); 0 where it has no such place."""
+
+    has_ll: NDArray[np.bool_]
+    has_xy: NDArray[np.bool_]
+    ly: Ints
+    lx: Ints
+    gy: Ints
+    gx: Ints
+
+
+def cells(frame: ReportFrame, settings: LinkSettings) -> Cells:
+    """The latitude/longitude and grid cells of every report of ``frame`` under ``settings``."""
+    has_ll = ~np.isnan(frame.latitude)
+    has_xy = ~np.isnan(frame.x)
+    lat_cell = math.degrees(settings.max_km / EARTH_RADIUS_KM)
+    max_lat = float(np.nanmax(np.abs(frame.latitude))) if has_ll.any() else 0.0
+    lon_cell = lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
+    xy_cell = settings.max_km * 1000.0
+    with np.errstate(invalid="ignore"):
+        return Cells(
+            has_ll,
+            has_xy,
+            np.where(has_ll, np.floor(frame.latitude / lat_cell), 0).astype(np.int64),
+            np.where(has_ll, np.floor(frame.longitude / lon_cell), 0).astype(np.int64),
+            np.where(has_xy, np.floor(frame.y / xy_cell), 0).astype(np.int64),
+            np.where(has_xy, np.floor(frame.x / xy_cell), 0).astype(np.int64),
+        )
+
+
 def _report_table(frame: ReportFrame, settings: LinkSettings) -> tuple[pa.Table, bool]:
     width = max(settings.max_days, 1.0)
     span = frame.cand_hi - frame.cand_lo
@@ -73,36 +104,30 @@ def _report_table(frame: ReportFrame, settings: LinkSettings) -> tuple[pa.Table,
         if bucketed
         else np.zeros(frame.n, np.int64)
     )
-    has_ll = ~np.isnan(frame.latitude)
-    has_xy = ~np.isnan(frame.x)
-    lat_cell = math.degrees(settings.max_km / EARTH_RADIUS_KM)
-    max_lat = float(np.nanmax(np.abs(frame.latitude))) if has_ll.any() else 0.0
-    lon_cell = lon_cell_degrees(settings.max_km, min(max_lat + 1e-9, 90.0))
-    xy_cell = settings.max_km * 1000.0
+    c = cells(frame, settings)
     ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
-    with np.errstate(invalid="ignore"):
-        cols = {
-            "ux": ux,
-            "uy": uy,
-            "uz": uz,
-            "i": np.arange(frame.n, dtype=np.int64),
-            "force": frame.force_code,
-            "area": frame.area_code,
-            "lo": frame.cand_lo,
-            "hi": frame.cand_hi,
-            "lat": frame.latitude,
-            "lon": frame.longitude,
-            "x": frame.x,
-            "y": frame.y,
-            "has_ll": has_ll,
-            "has_xy": has_xy,
-            "long_window": long_window,
-            "tb": tb,
-            "ly": np.where(has_ll, np.floor(frame.latitude / lat_cell), 0).astype(np.int64),
-            "lx": np.where(has_ll, np.floor(frame.longitude / lon_cell), 0).astype(np.int64),
-            "gy": np.where(has_xy, np.floor(frame.y / xy_cell), 0).astype(np.int64),
-            "gx": np.where(has_xy, np.floor(frame.x / xy_cell), 0).astype(np.int64),
-        }
+    cols = {
+        "ux": ux,
+        "uy": uy,
+        "uz": uz,
+        "i": np.arange(frame.n, dtype=np.int64),
+        "force": frame.force_code,
+        "area": frame.area_code,
+        "lo": frame.cand_lo,
+        "hi": frame.cand_hi,
+        "lat": frame.latitude,
+        "lon": frame.longitude,
+        "x": frame.x,
+        "y": frame.y,
+        "has_ll": c.has_ll,
+        "has_xy": c.has_xy,
+        "long_window": long_window,
+        "tb": tb,
+        "ly": c.ly,
+        "lx": c.lx,
+        "gy": c.gy,
+        "gx": c.gx,
+    }
     arrays = {k: pa.array(v, from_pandas=True) for k, v in cols.items()}
     return pa.table(arrays), bucketed
 

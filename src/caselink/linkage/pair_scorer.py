@@ -35,7 +35,6 @@ from caselink.linkage.candidate_index import (
 )
 from caselink.linkage.compiled import compiled
 from caselink.linkage.evidence import OFFENDER, EvidenceMaker, attribute_feature, domain_feature
-from caselink.linkage.features import DEFAULT_EDGES
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.model import LinkModel
@@ -198,7 +197,7 @@ def model_tables(model: LinkModel, frame: ReportFrame) -> ModelTables:
         if f.name == "distance_km" and f.kind == "numeric":
             distance = k
     costly = np.asarray([s in (_DIST, _TOD, _DOW) for s in slot], dtype=bool)  # -1: absent
-    dist_edges = edges[distance] if distance >= 0 else np.asarray(DEFAULT_EDGES["distance_km"])
+    dist_edges = edges[distance] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
     return ModelTables(
         kind=np.asarray(kind, dtype=np.int64),
