@@ -12,6 +12,7 @@ from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.frame import ReportFrame, as_frame
 from caselink.linkage.model import LinkModel
 from caselink.linkage.pair_scorer import top_pairs
+from caselink.linkage.ranking import rank_within
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -32,16 +33,10 @@ def top_and_bar(
     src = np.concatenate([i, j])
     dst = np.concatenate([j, i])
     score = np.concatenate([s, s])
-    order = np.lexsort((other_id[dst], -score, src))
-    src_sorted = src[order]
-    starts = np.flatnonzero(np.r_[True, src_sorted[1:] != src_sorted[:-1]])
-    rank = np.arange(src_sorted.shape[0]) - np.repeat(
-        starts, np.diff(np.r_[starts, src_sorted.shape[0]])
-    )
-    kept = np.zeros(src.shape[0], dtype=bool)
-    kept[order] = rank < k
+    rank = rank_within(src, -score, other_id[dst])
+    kept = rank < k
     bar = np.full(other_id.shape[0], -np.inf)
-    at = order[rank == k - 1]
+    at = rank == k - 1
     bar[src[at]] = score[at]
     n = i.shape[0]
     return np.asarray(kept[:n] | kept[n:]), bar
