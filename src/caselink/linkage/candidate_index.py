@@ -15,6 +15,7 @@ report's candidates, found directly, can be scored and forgotten at once. The in
 as the DuckDB query (tests compare them).
 """
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -225,3 +226,44 @@ def row_candidates(ix: CandidateIndex, i: int, out: Ints) -> int:
             out[count] = j
             count += 1
     return count
+
+
+@compiled
+def _pairs_from(
+    ix: CandidateIndex, rows: Ints, start: int, out_i: Ints, out_j: Ints, found: Ints
+) -> tuple[int, int]:
+    # candidate pairs (i < j) of rows[start:], until out_i/out_j cannot take the next row's;
+    # returns how many were written and the position to go on from
+    count = 0
+    p = start
+    while p < rows.shape[0]:
+        i = rows[p]
+        m = row_candidates(ix, i, found)
+        if count + m > out_i.shape[0]:
+            break
+        for q in range(m):
+            if found[q] > i:
+                out_i[count] = i
+                out_j[count] = found[q]
+                count += 1
+        p += 1
+    return count, p
+
+
+def index_batches(
+    frame: ReportFrame, settings: LinkSettings, rows: Ints | None = None, batch: int | None = None
+) -> Iterator[tuple[Ints, Ints]]:
+    """``candidates.candidate_batches`` from the compiled index: the same pairs (i < j, rows of
+    ``frame``, both in ``rows`` when given), batch by batch, in no promised order."""
+    members = np.arange(frame.n, dtype=np.int64) if rows is None else np.unique(rows)
+    if frame.n < 2 or members.shape[0] < 2:
+        return
+    ix = candidate_index(frame, settings, members)
+    # room for the largest batch asked for and for any one report's candidates
+    size = max(batch or settings.batch_pairs, frame.n)
+    out_i, out_j, found = (np.empty(size, np.int64) for _ in range(3))
+    position = 0
+    while position < members.shape[0]:
+        count, position = _pairs_from(ix, members, position, out_i, out_j, found)
+        if count:
+            yield out_i[:count].copy(), out_j[:count].copy()

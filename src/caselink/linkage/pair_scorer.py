@@ -20,7 +20,7 @@ dropped before any trigonometry.
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from queue import SimpleQueue
 from typing import NamedTuple
@@ -36,6 +36,7 @@ from caselink.linkage.candidate_index import (
 )
 from caselink.linkage.compiled import compiled
 from caselink.linkage.evidence import OFFENDER, EvidenceMaker, attribute_feature, domain_feature
+from caselink.linkage.features import Bins, Feature
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.model import LinkModel
@@ -654,3 +655,56 @@ def _best_of(sets: list[Heaps], k: int, report_id: Ints) -> tuple[Ints, Ints, Fl
     i, j, s = np.concatenate(rows), np.concatenate(other), np.concatenate(score)
     keep = rank_within(i, -s, report_id[j]) < k
     return i[keep], j[keep], s[keep]
+
+
+@compiled
+def _bins_of_pairs(
+    pd: PairData, mt: ModelTables, i: Ints, j: Ints, out: NDArray[np.generic], scratch: Scratch
+) -> None:
+    ev, inter = scratch.evidence, scratch.intersections
+    for q in range(i.shape[0]):
+        _cheap_evidence(pd, i[q], j[q], ev, inter)
+        _costly_evidence(pd, i[q], j[q], ev)
+        for f in range(mt.kind.shape[0]):
+            value = ev[mt.slot[f]] if mt.slot[f] >= 0 else 0.0
+            out[q, f] = _bin(
+                mt.kind[f], value, mt.edges, mt.edge_start[f], mt.edge_start[f + 1], mt.level_bins
+            )
+
+
+class PairBinner:
+    """``features.bin_matrix(features, EvidenceMaker(frame)(i, j))`` in compiled code, for
+    batch after batch of pairs of one frame: the same bins (tests compare them)."""
+
+    def __init__(
+        self, frame: ReportFrame, features: Sequence[Feature], settings: LinkSettings
+    ) -> None:
+        # a model whose weights are all zero: only its features' bins are wanted
+        model = LinkModel(
+            family="bins",
+            features=tuple(features),
+            weights=tuple((0.0,) * f.n_bins for f in features),
+            offset=0.0,
+            prior_log_odds=0.0,
+            settings=settings,
+        )
+        maker = EvidenceMaker(frame, model.domains(), model.attributes())
+        self._pd = pair_data(frame, maker, np.arange(frame.n, dtype=np.int64))
+        self._mt = model_tables(model, frame)
+        self._dtype = np.uint8 if all(f.n_bins <= 256 for f in features) else np.int16
+        self._threads = max(1, settings.threads)
+
+    def __call__(self, i: Ints, j: Ints) -> Bins:
+        i = np.ascontiguousarray(i, dtype=np.int64)
+        j = np.ascontiguousarray(j, dtype=np.int64)
+        out = np.zeros((i.shape[0], self._mt.kind.shape[0]), dtype=self._dtype)
+        step = max(1, -(-i.shape[0] // self._threads))
+
+        def work(start: int) -> None:
+            end = min(start + step, i.shape[0])
+            scratch = Scratch.make(self._pd, self._mt)
+            _bins_of_pairs(self._pd, self._mt, i[start:end], j[start:end], out[start:end], scratch)
+
+        with ThreadPoolExecutor(max_workers=self._threads) as pool:
+            list(pool.map(work, range(0, i.shape[0], step)))
+        return out

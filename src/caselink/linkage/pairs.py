@@ -4,7 +4,7 @@ and analyst feedback pairs, as bin matrices ready for any model family.
 Linked pairs are rare and all kept. Unlinked pairs can number hundreds of millions nationally, so
 beyond ``LinkSettings.max_training_pairs`` they are sampled: a pair is kept when a hash of its
 two report ids falls below the sampling rate, which halves each time the sample outgrows the cap,
-and each kept pair weighs 1 / rate. The sample is the same whatever order DuckDB streams pairs
+and each kept pair weighs 1 / rate. The sample is the same whatever order the pairs come
 in, and both model families fit weighted counts, so estimates stay unbiased.
 """
 
@@ -15,11 +15,12 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from caselink.linkage.candidates import candidate_batches
+from caselink.linkage.candidate_index import index_batches
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import Bins, Feature, bin_matrix, default_features
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, is_linked, pair_keys, resolve_feedback
+from caselink.linkage.pair_scorer import PairBinner
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -86,15 +87,15 @@ def labelled_pairs(
     """Candidate pairs among the labelled rows, binned in batches so evidence never piles up:
     every linked pair, and the unlinked ones sampled down to ``settings.max_training_pairs``
     (see the module doc)."""
-    maker = evidence_maker(frame, features)
+    binner = PairBinner(frame, features, settings)
     parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]] = []
     rate, held = 1.0, 0
-    for i, j in candidate_batches(frame, settings, rows=labelled.rows):
+    for i, j in index_batches(frame, settings, rows=labelled.rows):
         linked = is_linked(pair_keys(frame, i, j), labelled.linked_keys)
         u = pair_uniform(frame, i, j)
         keep = linked | (u < rate)
         i, j, linked, u = i[keep], j[keep], linked[keep], u[keep]
-        parts.append((i, j, bin_matrix(features, maker(i, j)), linked, u))
+        parts.append((i, j, binner(i, j), linked, u))
         held += int((~linked).sum())
         while held > settings.max_training_pairs:
             rate /= 2
@@ -115,7 +116,7 @@ def labelled_pairs(
     bins = np.concatenate([p[2] for p in parts])
     linked = np.concatenate([p[3] for p in parts])
     del parts
-    # DuckDB streams pairs in no fixed order; sorting makes training reproducible
+    # pairs come in no promised order; sorting makes training reproducible
     order = np.lexsort((j, i))
     i, j, bins, linked = i[order], j[order], bins[order], linked[order]
     weight = np.where(linked, 1.0, 1.0 / rate)

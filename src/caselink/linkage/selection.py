@@ -13,14 +13,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from caselink.linkage.candidates import candidate_batches
-from caselink.linkage.features import Bins, Feature, bin_matrix
+from caselink.linkage.candidate_index import index_batches
+from caselink.linkage.features import Bins, Feature
 from caselink.linkage.fitting import fit_family
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, is_linked, pair_keys
 from caselink.linkage.metrics import RankTally
 from caselink.linkage.model import LinkModel
-from caselink.linkage.pairs import PairSet, evidence_maker
+from caselink.linkage.pair_scorer import PairBinner
+from caselink.linkage.pairs import PairSet
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -145,14 +146,14 @@ def _test_pairs(
 ) -> Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]]:
     """Every candidate pair within one test fold, binned batch by batch (feedback pairs are
     not test pairs)."""
-    maker = evidence_maker(frame, list(features))
+    binner = PairBinner(frame, features, settings)
     verdicts = np.sort(pair_keys(frame, pairs.i[pairs.feedback], pairs.j[pairs.feedback]))
-    for i, j in candidate_batches(frame, settings, rows=labelled.rows):
+    for i, j in index_batches(frame, settings, rows=labelled.rows):
         fold_i, fold_j = fold_of_row[i], fold_of_row[j]
         keys = pair_keys(frame, i, j)
         keep = (fold_i == fold_j) & (fold_i >= 0) & ~is_linked(keys, verdicts)
         i, j, keys = i[keep], j[keep], keys[keep]
-        yield i, j, bin_matrix(features, maker(i, j)), is_linked(keys, labelled.linked_keys)
+        yield i, j, binner(i, j), is_linked(keys, labelled.linked_keys)
 
 
 def choose_family(by_family: dict[str, dict[str, float]]) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
-from caselink.linkage.candidate_index import candidate_index, row_candidates
+from caselink.linkage.candidate_index import candidate_index, index_batches, row_candidates
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
@@ -141,3 +141,18 @@ def test_the_compiled_index_finds_each_reports_brute_force_candidates(
         got |= {(min(i, j), max(i, j)) for j in found}
         assert {b for a, b in want if a == i} | {a for a, b in want if b == i} == set(found)
     assert got == want
+
+
+def test_index_batches_give_the_duckdb_pairs_once_each() -> None:
+    frame = _random_reports(600, seed=4, years=2)
+    settings = LinkSettings(max_days=60, max_km=15)
+    rows = np.arange(0, 600, 2)
+    for only in (None, rows):
+        i, j = candidate_rows(frame, settings, rows=only)
+        parts = list(index_batches(frame, settings, rows=only, batch=1000))
+        assert len(parts) > 1  # small batches: the pairs came in several
+        gi = np.concatenate([p[0] for p in parts])
+        gj = np.concatenate([p[1] for p in parts])
+        got = list(zip(gi.tolist(), gj.tolist(), strict=True))
+        assert len(got) == len(set(got))
+        assert set(got) == set(zip(i.tolist(), j.tolist(), strict=True))

@@ -7,7 +7,10 @@ import pyarrow as pa
 import pytest
 
 from caselink.linkage import LinkModel, LinkSettings, ReportFrame, evaluate, evidence, score, train
-from caselink.linkage.pair_scorer import top_pairs
+from caselink.linkage.candidates import candidate_rows
+from caselink.linkage.evidence import EvidenceMaker
+from caselink.linkage.features import bin_matrix
+from caselink.linkage.pair_scorer import PairBinner, top_pairs
 from caselink.linkage.scoring import score_rows, top_per_report
 
 
@@ -213,3 +216,23 @@ def test_the_compiled_scorer_keeps_the_same_pairs_with_the_same_scores(
     assert set(zip(fi.tolist(), fj.tolist(), strict=True)) <= set(got)
     assert (fs >= 0).all()
     assert fs.shape[0] > 0
+
+
+def test_compiled_bins_equal_the_array_paths(simulated) -> None:
+    reports, labels, _ = simulated
+    ids = labels.column("report_id").to_pylist()
+    persons = pa.table(
+        {
+            "report_id": pa.array(ids[::3], pa.int64()),
+            "entity_id": pa.array([f"p{k % 40}" for k in range(len(ids[::3]))], pa.string()),
+        }
+    )
+    frame = ReportFrame.from_arrow(reports, persons)
+    model = train(frame, labels, settings=LinkSettings(family="naive_bayes"))
+    i, j = candidate_rows(frame, model.settings)
+    maker = EvidenceMaker(frame, model.domains(), model.attributes())
+    want = bin_matrix(model.features, maker(i, j))
+    got = PairBinner(frame, model.features, model.settings)(i, j)
+    assert want.shape[0] > 1000
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
