@@ -1,22 +1,23 @@
 """Each report's best-scoring candidates, computed pair by pair in compiled code.
 
-This is ``scoring.score_rows(..., keep_top=k)`` without the list of all pairs: for every report
-the candidate index gives its candidates, each pair's evidence, bins and score are computed
-on the spot, and only the report's k best are held (a small heap). A pair kept is in the k best
-of at least one of its two reports, ties broken by the other report's id: the same rule, and
-the same pairs, as the array path (tests compare them).
+This is ``scoring.score_rows(..., keep_top=k)`` without the list of all pairs: the candidate
+index gives each report's candidates, each pair's evidence, bins and score are computed on the
+spot, once, and the pair is offered to both its reports' heaps of their k best. A pair kept is
+in the k best of at least one of its two reports, ties broken by the other report's id: the
+same rule, and the same pairs, as the array path (tests compare them).
 
 Evidence and score follow evidence.py, features.py and model.py formula for formula, always
-with the lower row of the pair first as the array path does, so the same pair gets the same
-score from either of its reports. Floating-point functions (sine, arc sine, power) come from
-the compiled maths library rather than numpy's, and may differ in the last bit; a score can
-only change if some evidence falls within that bit of a bin edge.
+with the pair's lower row (in the caller's frame) first, as the array path does. Floating-point
+functions (sine, arc sine, power) come from the compiled maths library rather than numpy's, and
+may differ in the last bit; a bin can only change if some evidence falls within that bit of an
+edge. ``PairBinner`` gives the same evidence as bins, for training.
 
 Most pairs are not worth finishing. The cheap evidence (behaviours, attributes, offender
 description, relationship, same person, time apart) is computed first; if those weights plus
 the most the rest could add (the distance bins the chord between the places allows, the best
-time-of-day and day-of-week weights) cannot reach the report's current k-th best, the pair is
-dropped before any trigonometry.
+time-of-day and day-of-week weights) cannot reach either report's k-th best, the pair is
+dropped before any trigonometry. A first pass over each report's nearest rows in cell order
+gives every report a floor under its k-th best, so the bar is high from the start.
 """
 
 import math
