@@ -1,29 +1,28 @@
 """Each report's best-scoring candidates, computed pair by pair in compiled code.
 
-This is ``scoring.score_rows(..., keep_top=k)`` without the list of all pairs: the candidate
-index gives each report's candidates, each pair's evidence, bins and score are computed on the
-spot, once, and the pair is offered to both its reports' heaps of their k best. A pair kept is
-in the k best of at least one of its two reports, ties broken by the other report's id: the
-same rule, and the same pairs, as the array path (tests compare them).
+This is ``scoring.score_rows(..., keep_top=k)`` without the list of all pairs: for every report
+the candidate index gives its candidates, each pair's evidence, bins and score are computed
+on the spot, and only the report's k best are held (a small heap). A pair kept is in the k best
+of at least one of its two reports, ties broken by the other report's id: the same rule, and
+the same pairs, as the array path (tests compare them).
 
 Evidence and score follow evidence.py, features.py and model.py formula for formula, always
-with the pair's lower row (in the caller's frame) first, as the array path does. Floating-point
-functions (sine, arc sine, power) come from the compiled maths library rather than numpy's, and
-may differ in the last bit; a bin can only change if some evidence falls within that bit of an
-edge. ``PairBinner`` gives the same evidence as bins, for training.
+with the lower row of the pair first as the array path does, so the same pair gets the same
+score from either of its reports. Floating-point functions (sine, arc sine, power) come from
+the compiled maths library rather than numpy's, and may differ in the last bit; a score can
+only change if some evidence falls within that bit of a bin edge. ``PairBinner`` gives the same
+evidence as bins, for training.
 
 Most pairs are not worth finishing. The cheap evidence (behaviours, attributes, offender
 description, relationship, same person, time apart) is computed first; if those weights plus
 the most the rest could add (the distance bins the chord between the places allows, the best
-time-of-day and day-of-week weights) cannot reach either report's k-th best, the pair is
-dropped before any trigonometry. A first pass over each report's nearest rows in cell order
-gives every report a floor under its k-th best, so the bar is high from the start.
+time-of-day and day-of-week weights) cannot reach the report's current k-th best, the pair is
+dropped before any trigonometry.
 """
 
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from queue import SimpleQueue
 from typing import NamedTuple
 
 import numpy as np
@@ -41,7 +40,6 @@ from caselink.linkage.features import Bins, Feature
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.model import LinkModel
-from caselink.linkage.ranking import rank_within
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -440,117 +438,93 @@ def _worse(s1: float, id1: int, s2: float, id2: int) -> bool:
     return s1 < s2 or (s1 == s2 and id1 > id2)
 
 
-class Heaps(NamedTuple):
-    """Every report's best links so far, as heaps with the worst kept link at the root."""
-
-    score: Floats  # (n, k)
-    other: Ints  # (n, k) the other report's row
-    size: Ints  # (n,)
-
-    @classmethod
-    def make(cls, n: int, k: int) -> "Heaps":
-        return cls(np.full((n, k), -np.inf), np.full((n, k), -1, np.int64), np.zeros(n, np.int64))
-
-    def bars(self) -> Floats:
-        """Each row's k-th best score so far (-inf while its heap is not full)."""
-        full = self.size == self.score.shape[1]
-        return np.where(full, self.score[:, 0], -np.inf)
-
-
 @compiled
-def _push(h: Heaps, report_id: Ints, r: int, s: float, o: int) -> None:
-    # offer the link (o, s) to row r's heap
-    hs, ho = h.score, h.other
-    k = hs.shape[1]
-    oid = report_id[o]
-    size = h.size[r]
+def _push(hs: Floats, ho: Ints, hid: Ints, size: int, s: float, o: int, oid: int) -> int:
+    # a heap with the worst kept link at the root; returns the new size
+    k = hs.shape[0]
     if size < k:
         p = size
-        h.size[r] = size + 1
+        size += 1
         while p > 0:
             parent = (p - 1) // 2
-            if not _worse(s, oid, hs[r, parent], report_id[ho[r, parent]]):
+            if not _worse(s, oid, hs[parent], hid[parent]):
                 break
-            hs[r, p], ho[r, p] = hs[r, parent], ho[r, parent]
+            hs[p], ho[p], hid[p] = hs[parent], ho[parent], hid[parent]
             p = parent
-        hs[r, p], ho[r, p] = s, o
-        return
-    if not _worse(hs[r, 0], report_id[ho[r, 0]], s, oid):
-        return
+        hs[p], ho[p], hid[p] = s, o, oid
+        return size
+    if not _worse(hs[0], hid[0], s, oid):
+        return size
     p = 0
     while True:
         c = 2 * p + 1
         if c >= k:
             break
-        if c + 1 < k and _worse(
-            hs[r, c + 1], report_id[ho[r, c + 1]], hs[r, c], report_id[ho[r, c]]
-        ):
+        if c + 1 < k and _worse(hs[c + 1], hid[c + 1], hs[c], hid[c]):
             c += 1
-        if not _worse(hs[r, c], report_id[ho[r, c]], s, oid):
+        if not _worse(hs[c], hid[c], s, oid):
             break
-        hs[r, p], ho[r, p] = hs[r, c], ho[r, c]
+        hs[p], ho[p], hid[p] = hs[c], ho[c], hid[c]
         p = c
-    hs[r, p], ho[r, p] = s, o
-
-
-@compiled
-def _bar(h: Heaps, floor: Floats, r: int) -> float:
-    # what a link must reach to enter row r's best: its heap's worst once full, or a floor
-    # known from elsewhere (never above the final k-th best), whichever is higher
-    own = h.score[r, 0] if h.size[r] == h.score.shape[1] else -math.inf
-    return float(max(own, floor[r]))
+    hs[p], ho[p], hid[p] = s, o, oid
+    return size
 
 
 class Scratch(NamedTuple):
-    """Working arrays of one thread: candidates, evidence and bins."""
+    """Working arrays of one thread: candidates, evidence, bins and the heap."""
 
     candidates: Ints
     evidence: Floats
     intersections: Ints
     bins: Ints
+    heap_score: Floats
+    heap_other: Ints
+    heap_id: Ints
 
     @classmethod
-    def make(cls, pd: PairData, mt: ModelTables) -> "Scratch":
+    def make(cls, pd: PairData, mt: ModelTables, keep_top: int) -> "Scratch":
         domains = pd.domain_counts.shape[1]
         return cls(
             np.empty(pd.report_id.shape[0], np.int64),
             np.empty(_DOMAINS + domains + pd.attr_start.shape[0], np.float64),
             np.zeros(domains, np.int64),
             np.zeros(mt.kind.shape[0], np.int64),
+            np.empty(keep_top, np.float64),
+            np.empty(keep_top, np.int64),
+            np.empty(keep_top, np.int64),
         )
 
 
 @compiled
-def _score_rows(
+def _top_of_rows(
     ix: CandidateIndex,
     pd: PairData,
     mt: ModelTables,
-    first_row: int,
-    last_row: int,
-    reach: int,
+    rows: Ints,
     min_score: float,
-    floor: Floats,
-    heaps: Heaps,
+    top_score: Floats,
+    top_other: Ints,
     scratch: Scratch,
 ) -> int:
-    # Scores once each candidate pair (i, j) with first_row <= i < j <= i + reach and offers
-    # it to both rows' heaps. Returns how many pairs were scored in full. Nothing here
-    # allocates: the caller hands over the heaps and the scratch arrays.
+    # Each row's best candidates into top_score/top_other[row] (other = -1: empty slot).
+    # Returns how many pairs were scored in full. Without reference counting, so nothing here
+    # allocates: the caller hands over the scratch arrays.
     n_features = mt.kind.shape[0]
     kind, slot, first, edges, level_bins = mt.kind, mt.slot, mt.edge_start, mt.edges, mt.level_bins
     weights, at, costly = mt.weights, mt.weight_start, mt.costly
+    k = top_score.shape[1]
     out, ev, inter, bins = scratch.candidates, scratch.evidence, scratch.intersections, scratch.bins
+    hs, ho, hid = scratch.heap_score, scratch.heap_other, scratch.heap_id
     costly_best = 0.0
     for f in range(n_features):
         if mt.costly[f] and f != mt.distance:
             costly_best += mt.best[f]
     full = 0
-    for i in range(first_row, last_row):
+    for i in rows:
+        size = 0
         m = row_candidates(ix, i, out)
         for q in range(m):
             j = out[q]
-            if j < i or j > i + reach:
-                continue
             a, b = (i, j) if pd.row[i] < pd.row[j] else (j, i)
             _cheap_evidence(pd, a, b, ev, inter)
             bound = mt.offset + costly_best
@@ -561,8 +535,7 @@ def _score_rows(
                     bound += weights[at[f] + bins[f]]
             if mt.distance >= 0:
                 bound += _distance_best(mt, pd, ix, a, b)
-            bar = max(min(_bar(heaps, floor, i), _bar(heaps, floor, j)), min_score)
-            if bound < bar - _MARGIN:
+            if bound < min_score - _MARGIN or (size == k and bound < hs[0] - _MARGIN):
                 continue
             _costly_evidence(pd, a, b, ev)
             s = mt.offset
@@ -574,14 +547,11 @@ def _score_rows(
             full += 1
             if s < min_score:
                 continue
-            _push(heaps, pd.report_id, i, s, j)
-            _push(heaps, pd.report_id, j, s, i)
+            size = _push(hs, ho, hid, size, s, j, pd.report_id[j])
+        for r in range(k):
+            top_score[i, r] = hs[r] if r < size else -math.inf
+            top_other[i, r] = ho[r] if r < size else -1
     return full
-
-
-# Rows this close in cell order are mostly the same place and nearly the same time: scoring
-# them first gives every report a floor under its k-th best before the full pass.
-_SEED_REACH = 64
 
 
 def top_pairs(
@@ -601,61 +571,33 @@ def top_pairs(
     pd = pair_data(local, EvidenceMaker(local, model.domains(), model.attributes()), perm)
     mt = model_tables(model, local)
     n = frame.n
-    threads = max(1, settings.threads)
-    floor_score = -math.inf if min_score is None else float(min_score)
+    top_score = np.full((n, keep_top), -np.inf)
+    top_other = np.full((n, keep_top), -1, np.int64)
+    floor = -math.inf if min_score is None else float(min_score)
+    # Blocks of neighbouring rows (the frame is in locality order), taken by whichever thread
+    # is free: rows of one block share most of their candidates, whose facts stay in cache.
+    block = max(1, min(1024, -(-n // (16 * settings.threads))))
+    done = 0
 
-    def run(reach: int, floor: Floats, report: bool) -> list[Heaps]:
-        # Each pair is scored once, by the thread that has its lower row, and offered to both
-        # rows' heaps in that thread's own set of heaps; blocks of neighbouring rows go to
-        # whichever thread is free.
-        free: SimpleQueue[tuple[Heaps, Scratch]] = SimpleQueue()
-        owned = [(Heaps.make(n, keep_top), Scratch.make(pd, mt)) for _ in range(threads)]
-        for pair in owned:
-            free.put(pair)
-        block = max(1, min(1024, -(-n // (16 * threads))))
+    def work(start: int) -> int:
+        rows = np.arange(start, min(start + block, n), dtype=np.int64)
+        scratch = Scratch.make(pd, mt, keep_top)
+        _top_of_rows(ix, pd, mt, rows, floor, top_score, top_other, scratch)
+        return int(rows.shape[0])
 
-        def work(start: int) -> int:
-            heaps, scratch = free.get()
-            end = min(start + block, n)
-            try:
-                _score_rows(ix, pd, mt, start, end, reach, floor_score, floor, heaps, scratch)
-            finally:
-                free.put((heaps, scratch))
-            return end - start
-
-        done = 0
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for finished in pool.map(work, range(0, n, block)):
-                done += finished
-                if report and progress is not None:
-                    progress(done, n)
-        return [heaps for heaps, _ in owned]
-
-    # A row's k-th best among some of its pairs is a floor under its final k-th best.
-    seeds = run(_SEED_REACH, np.full(n, -np.inf), report=False)
-    floor = np.max([h.bars() for h in seeds], axis=0)
-    del seeds
-    i, j, s = _best_of(run(n, floor, report=True), keep_top, pd.report_id)
-    i, j = perm[i], perm[j]
+    with ThreadPoolExecutor(max_workers=settings.threads) as pool:
+        for finished in pool.map(work, range(0, n, block)):
+            done += finished
+            if progress is not None:
+                progress(done, n)
+    held = top_other >= 0
+    i = perm[np.repeat(np.arange(n, dtype=np.int64), keep_top)[held.ravel()]]
+    j = perm[top_other[held]]
+    s = top_score[held]
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     # a pair in both its reports' lists appears twice, with the same score
-    _, once = np.unique(lo * n + hi, return_index=True)
-    return lo[once], hi[once], s[once]
-
-
-def _best_of(sets: list[Heaps], k: int, report_id: Ints) -> tuple[Ints, Ints, Floats]:
-    # Each row's k best over all threads' heaps: a row's best k overall are among the best k
-    # each thread kept for it. Ties are broken by the other report's id, as everywhere.
-    n = report_id.shape[0]
-    rows, other, score = [], [], []
-    for heaps in sets:
-        held = heaps.other >= 0
-        rows.append(np.repeat(np.arange(n, dtype=np.int64), k)[held.ravel()])
-        other.append(heaps.other[held])
-        score.append(heaps.score[held])
-    i, j, s = np.concatenate(rows), np.concatenate(other), np.concatenate(score)
-    keep = rank_within(i, -s, report_id[j]) < k
-    return i[keep], j[keep], s[keep]
+    _, first = np.unique(lo * n + hi, return_index=True)
+    return lo[first], hi[first], s[first]
 
 
 @compiled
@@ -703,7 +645,7 @@ class PairBinner:
 
         def work(start: int) -> None:
             end = min(start + step, i.shape[0])
-            scratch = Scratch.make(self._pd, self._mt)
+            scratch = Scratch.make(self._pd, self._mt, 1)
             _bins_of_pairs(self._pd, self._mt, i[start:end], j[start:end], out[start:end], scratch)
 
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
