@@ -23,7 +23,7 @@ dropped before any trigonometry.
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,8 +34,15 @@ from caselink.linkage.candidate_index import (
     locality_order,
     row_candidates,
 )
+from caselink.linkage.candidates import unit_vectors
 from caselink.linkage.compiled import compiled
-from caselink.linkage.evidence import OFFENDER, EvidenceMaker, attribute_feature, domain_feature
+from caselink.linkage.evidence import (
+    OFFENDER,
+    Evidence,
+    EvidenceMaker,
+    attribute_feature,
+    domain_feature,
+)
 from caselink.linkage.features import Bins, Feature
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.geometry import EARTH_RADIUS_KM
@@ -45,6 +52,7 @@ from caselink.linkage.settings import LinkSettings
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 Words = NDArray[np.uint64]
+Codes = NDArray[np.int32]
 
 # evidence slots; per-domain Jaccard from _DOMAINS on, then the attributes
 _DIST, _TIME, _TOD, _DOW, _JACCARD = 0, 1, 2, 3, 4
@@ -59,58 +67,55 @@ _FIXED = {
     "relationship": _REL,
     "same_person": _PERSON,
 }
-_NUMERIC, _MATCH, _LEVELS, _ABSENT = 0, 1, 2, 3
 _POINT = 1e-6  # as timing._POINT: below this a window is a moment
 _MARGIN = 1e-9  # bounds are sums in another order: allow for the rounding
 
 
 class PairData(NamedTuple):
-    """Per-report facts the evidence of a pair is computed from."""
+    """Per-report facts the evidence of a pair is computed from, one contiguous record per
+    report for what every pair reads (a candidate's facts come in a few cache lines rather than
+    from twenty arrays), separate arrays for what only pairs scored in full read."""
 
-    report_id: Ints
-    row: Ints  # the row in the caller's frame: a pair's evidence is taken from its lower row
-    lat: Floats
-    lon: Floats
-    cos_lat: Floats
-    x: Floats
-    y: Floats
-    occ_lo: Floats
-    occ_hi: Floats
-    local_lo: Floats
-    local_hi: Floats
-    bits: Words  # (n, words): every behaviour
-    total: Ints
-    packed: Words  # (n, columns): each domain's behaviours in words of its own
-    column_domain: Ints
-    domain_counts: Ints  # (n, domains)
-    attr_words: Words  # (n, words of every attribute)
-    attr_start: Ints  # attribute a is attr_words[:, attr_start[a]:attr_start[a + 1]]
-    sex: Ints
-    build: Ints
-    ethnic: Ints
-    age_lo: Floats
-    age_hi: Floats
-    height_lo: Floats
-    height_hi: Floats
-    relationship: Ints
+    words: Words  # (n, bits | domain columns | attribute words)
+    codes: Codes  # (n, _C_DOMAINS + domains): see the _C_ columns
+    reals: Floats  # (n, 12): see the _R_ columns
+    n_bits: int  # behaviour words at the start of ``words``
+    domain_start: Ints  # domain d is words[:, domain_start[d]:domain_start[d + 1]]
+    attr_start: Ints  # attribute t is words[:, attr_start[t]:attr_start[t + 1]]
     n_levels: int
     persons: bool
-    has_suspect: NDArray[np.bool_]
     entity_start: Ints  # report i names entities[entity_start[i]:entity_start[i + 1]], sorted
     entities: Ints
+    report_id: Ints
+    lon: Floats
+    cos_lat: Floats
+    local_lo: Floats
+    local_hi: Floats
+
+
+# columns of PairData.codes; the frame's row orders a pair (its lower row first)
+_C_ROW, _C_TOTAL, _C_SEX, _C_BUILD, _C_ETHNIC, _C_REL, _C_SUSPECT, _C_DOMAINS = range(8)
+# columns of PairData.reals; ux, uy, uz: the unit vector of latitude/longitude (NaN: none)
+_R_LO, _R_HI, _R_AGE_LO, _R_AGE_HI, _R_HEIGHT_LO, _R_HEIGHT_HI = range(6)
+_R_LAT, _R_UX, _R_UY, _R_UZ, _R_X, _R_Y = range(6, 12)
 
 
 class ModelTables(NamedTuple):
-    """A LinkModel as flat arrays: per feature its kind, evidence slot, edges and weights."""
+    """A LinkModel as flat arrays. Evidence is computed straight into bins, one per evidence
+    slot; feature f takes the bin of slot ``slot[f]`` (the last slot, always 0, for a feature
+    the frame cannot give) and its weight from ``weights[weight_start[f] + bin]``."""
 
-    kind: Ints
     slot: Ints
-    edge_start: Ints
-    edges: Floats
     weight_start: Ints
     weights: Floats
     best: Floats  # the highest weight of each feature
-    costly: NDArray[np.bool_]  # computed only for pairs that pass the bound
+    cheap: Ints  # the features computed for every pair, in feature order
+    costly: Ints  # and those computed only for pairs that pass the bound
+    edge_start: Ints  # the edges of numeric slot s are edges[edge_start[s]:edge_start[s + 1]]
+    edges: Floats
+    jaccard_start: Ints  # similarity slot s: its bins by [shared * stride + union]
+    jaccard_stride: Ints  # (0: no table, compute the ratio)
+    jaccard_bins: Ints
     level_bins: Ints  # the frame's relationship pair code -> the levels feature's bin
     distance: int  # the distance feature (-1: none), whose bound comes from the chord
     chord2_edges: Floats  # its edges as squared chords between unit vectors
@@ -122,74 +127,122 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
     """The per-report arrays of ``frame`` with the domains and attributes of ``maker``;
     ``row`` numbers the reports as the caller's frame does."""
     ctx = maker.context
+    n = frame.n
+    if n >= 2**31:
+        raise ValueError("too many reports for one frame")
     words = [frame.attributes[a].bits if a in frame.attributes else None for a in ctx.attributes]
     widths = [0 if w is None else w.shape[1] for w in words]
-    attr_words = (
-        np.concatenate([w for w in words if w is not None], axis=1)
-        if any(widths)
-        else np.zeros((frame.n, 0), np.uint64)
+    bits = frame.behaviours.bits
+    columns = np.bincount(ctx.column_domain, minlength=len(ctx.domains))
+    domain_start = bits.shape[1] + np.concatenate([[0], np.cumsum(columns)])
+    attr_start = domain_start[-1] + np.concatenate([[0], np.cumsum(widths)])
+    record = np.concatenate(
+        [bits, ctx.packed.T, *[w for w in words if w is not None]], axis=1, dtype=np.uint64
     )
-    starts, ents = np.zeros(frame.n + 1, np.int64), np.zeros(0, np.int64)
-    has_suspect = np.zeros(frame.n, bool)
+    starts, ents = np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
+    has_suspect = np.zeros(n, np.int64)
     if frame.suspects is not None:
-        lists = [sorted(frame.suspects.get(r, ())) for r in range(frame.n)]
+        lists = [sorted(frame.suspects.get(r, ())) for r in range(n)]
         starts[1:] = np.cumsum([len(v) for v in lists])
         ents = np.asarray([e for v in lists for e in v], dtype=np.int64)
-        has_suspect = np.diff(starts) > 0
+        has_suspect = (np.diff(starts) > 0).astype(np.int64)
+    codes = np.column_stack(
+        [
+            row,
+            np.minimum(ctx.total_counts, 2**31 - 1),
+            frame.sex,
+            frame.build,
+            frame.ethnic,
+            frame.relationship,
+            has_suspect,
+            ctx.domain_counts.T,
+        ]
+    ).astype(np.int32)
+    ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
+    reals = np.column_stack(
+        [
+            frame.occ_lo,
+            frame.occ_hi,
+            frame.age_lo,
+            frame.age_hi,
+            frame.height_lo,
+            frame.height_hi,
+            frame.latitude,
+            ux,
+            uy,
+            uz,
+            frame.x,
+            frame.y,
+        ]
+    ).astype(np.float64)
     return PairData(
-        report_id=frame.report_id,
-        row=row,
-        lat=frame.latitude,
-        lon=frame.longitude,
-        cos_lat=np.cos(np.radians(frame.latitude)),
-        x=frame.x,
-        y=frame.y,
-        occ_lo=frame.occ_lo,
-        occ_hi=frame.occ_hi,
-        local_lo=frame.local_lo,
-        local_hi=frame.local_hi,
-        bits=np.ascontiguousarray(frame.behaviours.bits),
-        total=ctx.total_counts,
-        packed=np.ascontiguousarray(ctx.packed.T),
-        column_domain=ctx.column_domain,
-        domain_counts=np.ascontiguousarray(ctx.domain_counts.T.astype(np.int64)),
-        attr_words=np.ascontiguousarray(attr_words),
-        attr_start=np.concatenate([[0], np.cumsum(widths)]).astype(np.int64),
-        sex=frame.sex,
-        build=frame.build,
-        ethnic=frame.ethnic,
-        age_lo=frame.age_lo,
-        age_hi=frame.age_hi,
-        height_lo=frame.height_lo,
-        height_hi=frame.height_hi,
-        relationship=frame.relationship,
+        words=np.ascontiguousarray(record),
+        codes=np.ascontiguousarray(codes),
+        reals=np.ascontiguousarray(reals),
+        n_bits=int(bits.shape[1]),
+        domain_start=domain_start.astype(np.int64),
+        attr_start=attr_start.astype(np.int64),
         n_levels=max(len(frame.relationship_levels), 1),
         persons=frame.suspects is not None,
-        has_suspect=has_suspect,
         entity_start=starts,
         entities=ents,
+        report_id=frame.report_id,
+        lon=frame.longitude,
+        cos_lat=np.cos(np.radians(frame.latitude)),
+        local_lo=frame.local_lo,
+        local_hi=frame.local_hi,
     )
 
 
-def model_tables(model: LinkModel, frame: ReportFrame) -> ModelTables:
-    """``model`` as arrays, its relationship levels translated to ``frame``'s codes."""
+# similarity tables cover sets of up to this many codes; past it the ratio is computed
+_TABLE_COUNT = 255
+
+
+def _similarity_bins(feature: Feature, largest: int) -> tuple[Ints, int]:
+    # the feature's bin for every (shared, union) of two sets of at most ``largest`` codes,
+    # through Feature.bins itself, so a table gives exactly the bins of the array path
+    if largest > _TABLE_COUNT:
+        return np.zeros(0, np.int64), 0
+    stride = 2 * largest + 1
+    shared, union = np.divmod(np.arange((largest + 1) * stride, dtype=np.int64), stride)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(union > 0, shared / union, np.nan)
+    none = np.zeros(0, np.int64)
+    bins = feature.bins(Evidence(none, none, {feature.name: ratio}))
+    return bins.astype(np.int64), stride
+
+
+def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTables:
+    """``model`` as arrays, its relationship levels translated to ``frame``'s codes and its
+    similarity bins tabulated for the set sizes in ``pd``."""
     domains, attributes = model.domains(), model.attributes()
     slots = dict(_FIXED)
     slots |= {domain_feature(d): _DOMAINS + k for k, d in enumerate(domains)}
     slots |= {attribute_feature(a): _DOMAINS + len(domains) + k for k, a in enumerate(attributes)}
-    kinds = {"numeric": _NUMERIC, "match": _MATCH, "levels": _LEVELS}
-    kind, slot, edges, weights, best = [], [], [], [], []
+    unknown = _DOMAINS + len(domains) + len(attributes)  # the slot that stays 0
+    n_slots = unknown + 1
+    similarity = [_JACCARD, *range(_DOMAINS, _DOMAINS + len(domains))]
+    largest = [int(pd.codes[:, _C_TOTAL].max(initial=0))] + [
+        int(pd.codes[:, _C_DOMAINS + d].max(initial=0)) for d in range(len(domains))
+    ]
+    slot, weights, best = [], [], []
+    slot_edges: list[NDArray[np.float64]] = [np.zeros(0)] * n_slots
+    tables: list[Ints] = [np.zeros(0, np.int64)] * n_slots
+    strides = [0] * n_slots
     level_bins = np.zeros(1, np.int64)
     levels = frame.relationship_levels
     n_levels = max(len(levels), 1)
     distance = -1
     for k, (f, w) in enumerate(zip(model.features, model.weights, strict=True)):
         known = f.name in slots and not (f.kind == "levels" and f.name != "relationship")
-        kind.append(kinds[f.kind] if known else _ABSENT)
-        slot.append(slots.get(f.name, -1) if known else -1)
-        edges.append(np.asarray(f.edges, dtype=np.float64))
+        s = slots[f.name] if known else unknown
+        slot.append(s)
         weights.append(np.asarray(w, dtype=np.float64))
         best.append(max(w))
+        if f.kind == "numeric" and known:
+            slot_edges[s] = np.asarray(f.edges, dtype=np.float64)
+            if s in similarity:
+                tables[s], strides[s] = _similarity_bins(f, largest[similarity.index(s)])
         if f.kind == "levels" and known:
             index = {name: b + 2 for b, name in enumerate(f.levels)}
             level_bins = np.ones(n_levels * n_levels + 1, np.int64)
@@ -198,20 +251,21 @@ def model_tables(model: LinkModel, frame: ReportFrame) -> ModelTables:
                     level_bins[lo * n_levels + hi] = index.get(f"{levels[lo]}|{levels[hi]}", 1)
         if f.name == "distance_km" and f.kind == "numeric":
             distance = k
-    costly = np.asarray([s in (_DIST, _TOD, _DOW) for s in slot], dtype=bool)  # -1: absent
-    dist_edges = edges[distance] if distance >= 0 else np.zeros(0)  # no distance: no bound
+    is_costly = np.asarray([s in (_DIST, _TOD, _DOW) for s in slot], dtype=bool)
+    dist_edges = slot_edges[_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
     return ModelTables(
-        kind=np.asarray(kind, dtype=np.int64),
         slot=np.asarray(slot, dtype=np.int64),
-        edge_start=np.concatenate([[0], np.cumsum([e.shape[0] for e in edges])]).astype(np.int64),
-        edges=np.concatenate(edges) if edges else np.zeros(0),
-        weight_start=np.concatenate([[0], np.cumsum([w.shape[0] for w in weights])]).astype(
-            np.int64
-        ),
+        weight_start=_starts(weights),
         weights=np.concatenate(weights) if weights else np.zeros(0),
         best=np.asarray(best, dtype=np.float64),
-        costly=costly,
+        cheap=np.flatnonzero(~is_costly).astype(np.int64),
+        costly=np.flatnonzero(is_costly).astype(np.int64),
+        edge_start=_starts(slot_edges),
+        edges=np.concatenate(slot_edges),
+        jaccard_start=_starts(tables),
+        jaccard_stride=np.asarray(strides, dtype=np.int64),
+        jaccard_bins=np.concatenate(tables),
         level_bins=level_bins,
         distance=distance,
         chord2_edges=chord * chord,
@@ -220,7 +274,11 @@ def model_tables(model: LinkModel, frame: ReportFrame) -> ModelTables:
     )
 
 
-# -- evidence, as evidence.py computes it ---------------------------------------------------
+def _starts(parts: Sequence[NDArray[Any]]) -> Ints:
+    return np.concatenate([[0], np.cumsum([p.shape[0] for p in parts])]).astype(np.int64)
+
+
+# -- evidence, as evidence.py computes it, straight into bins -------------------------------
 
 
 @compiled
@@ -229,13 +287,6 @@ def _popcount(w: np.uint64) -> int:
     w = (w & np.uint64(0x3333333333333333)) + ((w >> np.uint64(2)) & np.uint64(0x3333333333333333))
     w = (w + (w >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
     return int((w * np.uint64(0x0101010101010101)) >> np.uint64(56))
-
-
-@compiled
-def _jaccard(inter: int, ca: int, cb: int) -> float:
-    if ca > 0 and cb > 0:
-        return inter / (ca + cb - inter)
-    return math.nan
 
 
 @compiled
@@ -310,58 +361,109 @@ def _circular(a: float, b: float, c: float, d: float, period: float) -> float:
 
 
 @compiled
-def _match_codes(a: int, b: int) -> float:
+def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
+    # as features.py: 0 unknown, else 1 + the number of edges[first:last] at or below the value
+    if math.isnan(value):
+        return 0
+    b = 1
+    for e in range(first, last):
+        if edges[e] <= value:
+            b += 1
+    return b
+
+
+@compiled
+def _similarity_bin(
+    table: Ints, stride: int, edges: Floats, first: int, last: int, shared: int, ca: int, cb: int
+) -> int:
+    # the Jaccard bin of two sets of ca and cb codes sharing ``shared``, from the table while
+    # it covers them; unknown if either set is empty
+    if ca <= 0 or cb <= 0:
+        return 0
+    union = ca + cb - shared
+    if stride > 0 and shared >= 0 and 2 * shared < stride and 0 <= union < stride:
+        return int(table[shared * stride + union])
+    return _numeric_bin(edges, first, last, shared / union if union != 0 else math.inf)
+
+
+@compiled
+def _slot_bin(mt: ModelTables, s: int, value: float) -> int:
+    return _numeric_bin(mt.edges, mt.edge_start[s], mt.edge_start[s + 1], value)
+
+
+@compiled
+def _match_bin(a: int, b: int) -> int:
+    # bins of a match feature: 0 unknown, 1 different, 2 same
     if a >= 0 and b >= 0:
-        return 1.0 if a == b else 0.0
-    return -1.0
+        return 2 if a == b else 1
+    return 0
 
 
 @compiled
-def _overlap(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> float:
+def _overlap_bin(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
     if math.isnan(lo_a) or math.isnan(lo_b):
-        return -1.0
-    return 1.0 if lo_a <= hi_b and lo_b <= hi_a else 0.0
+        return 0
+    return 2 if lo_a <= hi_b and lo_b <= hi_a else 1
 
 
 @compiled
-def _cheap_evidence(pd: PairData, a: int, b: int, ev: Floats, inter: Ints) -> None:
-    ev[_TIME] = _time_apart(pd.occ_lo[a], pd.occ_hi[a], pd.occ_lo[b], pd.occ_hi[b])
+def _cheap_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    # every bin but distance, time of day and day of week into sb, by evidence slot
+    ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
+    ca, cb = pd.codes[a], pd.codes[b]
+    edges, at, table, start, stride = (
+        mt.edges,
+        mt.edge_start,
+        mt.jaccard_bins,
+        mt.jaccard_start,
+        mt.jaccard_stride,
+    )
+    time = _time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
+    sb[_TIME] = _numeric_bin(edges, at[_TIME], at[_TIME + 1], time)
     shared = 0
-    for w in range(pd.bits.shape[1]):
-        shared += _popcount(pd.bits[a, w] & pd.bits[b, w])
-    ev[_JACCARD] = _jaccard(shared, pd.total[a], pd.total[b])
-    n_domains = pd.domain_counts.shape[1]
-    if pd.packed.shape[1] == n_domains:  # one word per domain: the usual case
-        for d in range(n_domains):
-            inter[d] = _popcount(pd.packed[a, d] & pd.packed[b, d])
-    else:
-        for d in range(n_domains):
-            inter[d] = 0
-        for c in range(pd.packed.shape[1]):
-            inter[pd.column_domain[c]] += _popcount(pd.packed[a, c] & pd.packed[b, c])
-    for d in range(n_domains):
-        ev[_DOMAINS + d] = _jaccard(inter[d], pd.domain_counts[a, d], pd.domain_counts[b, d])
+    for w in range(pd.n_bits):
+        shared += _popcount(wa[w] & wb[w])
+    s = _JACCARD
+    sb[s] = _similarity_bin(
+        table[start[s] :], stride[s], edges, at[s], at[s + 1], shared, ca[_C_TOTAL], cb[_C_TOTAL]
+    )
+    for d in range(pd.domain_start.shape[0] - 1):
+        shared = 0
+        for w in range(pd.domain_start[d], pd.domain_start[d + 1]):
+            shared += _popcount(wa[w] & wb[w])
+        s = _DOMAINS + d
+        sb[s] = _similarity_bin(
+            table[start[s] :],
+            stride[s],
+            edges,
+            at[s],
+            at[s + 1],
+            shared,
+            ca[_C_DOMAINS + d],
+            cb[_C_DOMAINS + d],
+        )
+    first = _DOMAINS + pd.domain_start.shape[0] - 1
     for t in range(pd.attr_start.shape[0] - 1):
         known_a = known_b = same = False
         for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
-            known_a |= pd.attr_words[a, w] != 0
-            known_b |= pd.attr_words[b, w] != 0
-            same |= (pd.attr_words[a, w] & pd.attr_words[b, w]) != 0
-        ev[_DOMAINS + n_domains + t] = (1.0 if same else 0.0) if known_a and known_b else -1.0
-    ev[5] = _match_codes(pd.sex[a], pd.sex[b])
-    ev[6] = _overlap(pd.age_lo[a], pd.age_hi[a], pd.age_lo[b], pd.age_hi[b])
-    ev[7] = _overlap(pd.height_lo[a], pd.height_hi[a], pd.height_lo[b], pd.height_hi[b])
-    ev[8] = _match_codes(pd.build[a], pd.build[b])
-    ev[9] = _match_codes(pd.ethnic[a], pd.ethnic[b])
-    ra, rb = pd.relationship[a], pd.relationship[b]
-    ev[_REL] = float(min(ra, rb) * pd.n_levels + max(ra, rb)) if ra >= 0 and rb >= 0 else -1.0
-    ev[_PERSON] = -1.0
-    if pd.persons and pd.has_suspect[a] and pd.has_suspect[b]:
-        ev[_PERSON] = 0.0
+            known_a |= wa[w] != 0
+            known_b |= wb[w] != 0
+            same |= (wa[w] & wb[w]) != 0
+        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
+    sb[5] = _match_bin(ca[_C_SEX], cb[_C_SEX])
+    sb[6] = _overlap_bin(ra[_R_AGE_LO], ra[_R_AGE_HI], rb[_R_AGE_LO], rb[_R_AGE_HI])
+    sb[7] = _overlap_bin(ra[_R_HEIGHT_LO], ra[_R_HEIGHT_HI], rb[_R_HEIGHT_LO], rb[_R_HEIGHT_HI])
+    sb[8] = _match_bin(ca[_C_BUILD], cb[_C_BUILD])
+    sb[9] = _match_bin(ca[_C_ETHNIC], cb[_C_ETHNIC])
+    la, lb = ca[_C_REL], cb[_C_REL]
+    sb[_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if la >= 0 and lb >= 0 else 0
+    sb[_PERSON] = 0
+    if pd.persons and ca[_C_SUSPECT] and cb[_C_SUSPECT]:
+        sb[_PERSON] = 1
         p, q = pd.entity_start[a], pd.entity_start[b]
         while p < pd.entity_start[a + 1] and q < pd.entity_start[b + 1]:
             if pd.entities[p] == pd.entities[q]:
-                ev[_PERSON] = 1.0
+                sb[_PERSON] = 2
                 break
             if pd.entities[p] < pd.entities[q]:
                 p += 1
@@ -370,55 +472,40 @@ def _cheap_evidence(pd: PairData, a: int, b: int, ev: Floats, inter: Ints) -> No
 
 
 @compiled
-def _costly_evidence(pd: PairData, a: int, b: int, ev: Floats) -> None:
+def _costly_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     deg = math.pi / 180.0
     dist = math.nan
-    if not (math.isnan(pd.lat[a]) or math.isnan(pd.lat[b])):
-        dphi = pd.lat[b] * deg - pd.lat[a] * deg
+    lat_a, lat_b = pd.reals[a, _R_LAT], pd.reals[b, _R_LAT]
+    if not (math.isnan(lat_a) or math.isnan(lat_b)):
+        dphi = lat_b * deg - lat_a * deg
         dlmb = (pd.lon[b] - pd.lon[a]) * deg
         h = math.sin(dphi / 2) ** 2 + pd.cos_lat[a] * pd.cos_lat[b] * math.sin(dlmb / 2) ** 2
         dist = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
     if math.isnan(dist):
-        dist = math.hypot(pd.x[b] - pd.x[a], pd.y[b] - pd.y[a]) / 1000.0
-    ev[_DIST] = dist
+        dx = pd.reals[b, _R_X] - pd.reals[a, _R_X]
+        dist = math.hypot(dx, pd.reals[b, _R_Y] - pd.reals[a, _R_Y]) / 1000.0
+    sb[_DIST] = _slot_bin(mt, _DIST, dist)
     la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
-    ev[_TOD] = _circular(la, ha, lb, hb, 24.0)
-    ev[_DOW] = _circular(la, ha, lb, hb, 168.0) / 24.0
+    sb[_TOD] = _slot_bin(mt, _TOD, _circular(la, ha, lb, hb, 24.0))
+    sb[_DOW] = _slot_bin(mt, _DOW, _circular(la, ha, lb, hb, 168.0) / 24.0)
 
 
-# -- bins and scores, as features.py and model.py compute them ------------------------------
-
-
-@compiled
-def _bin(kind: int, value: float, edges: Floats, first: int, last: int, level_bins: Ints) -> int:
-    # the bin of one feature's evidence value; numeric edges are edges[first:last]
-    if kind == _ABSENT:
-        return 0
-    if kind == _NUMERIC:
-        if math.isnan(value):
-            return 0
-        b = 1
-        for e in range(first, last):
-            if edges[e] <= value:
-                b += 1
-        return b
-    if kind == _MATCH:
-        return int(value) + 1
-    if value < 0:
-        return 0
-    return int(level_bins[int(value)])
+# -- scores, as model.py computes them ------------------------------------------------------
 
 
 @compiled
-def _distance_best(mt: ModelTables, pd: PairData, ix: CandidateIndex, a: int, b: int) -> float:
+def _distance_best(mt: ModelTables, pd: PairData, a: int, b: int) -> float:
     # the most the distance weight can be, from the chord (or grid distance) without the sine:
     # the bin the squared chord falls in, give or take one for rounding at an edge
     f = mt.distance
-    if ix.has_ll[a] and ix.has_ll[b] and not (math.isnan(pd.lon[a]) or math.isnan(pd.lon[b])):
-        d2 = (ix.ux[b] - ix.ux[a]) ** 2 + (ix.uy[b] - ix.uy[a]) ** 2 + (ix.uz[b] - ix.uz[a]) ** 2
+    ra, rb = pd.reals[a], pd.reals[b]
+    both_ll = not (math.isnan(ra[_R_LAT]) or math.isnan(rb[_R_LAT]))
+    if not (math.isnan(ra[_R_UX]) or math.isnan(rb[_R_UX])):
+        d2 = (rb[_R_UX] - ra[_R_UX]) ** 2 + (rb[_R_UY] - ra[_R_UY]) ** 2
+        d2 += (rb[_R_UZ] - ra[_R_UZ]) ** 2
         edges2 = mt.chord2_edges
-    elif ix.has_xy[a] and ix.has_xy[b] and not (ix.has_ll[a] and ix.has_ll[b]):
-        d2 = (pd.x[b] - pd.x[a]) ** 2 + (pd.y[b] - pd.y[a]) ** 2
+    elif not (both_ll or math.isnan(ra[_R_X]) or math.isnan(rb[_R_X])):
+        d2 = (rb[_R_X] - ra[_R_X]) ** 2 + (rb[_R_Y] - ra[_R_Y]) ** 2
         edges2 = mt.grid2_edges
     else:
         return float(mt.best[f])
@@ -431,6 +518,14 @@ def _distance_best(mt: ModelTables, pd: PairData, ix: CandidateIndex, a: int, b:
     for bb in range(max(b0 - 1, 1), min(b0 + 2, mt.weight_start[f + 1] - w0)):
         top = max(top, mt.weights[w0 + bb])
     return top
+
+
+@compiled
+def _weight_sum(weights: Floats, weight_start: Ints, slot: Ints, features: Ints, sb: Ints) -> float:
+    total = 0.0
+    for f in features:
+        total += weights[weight_start[f] + sb[slot[f]]]
+    return total
 
 
 @compiled
@@ -471,11 +566,9 @@ def _push(hs: Floats, ho: Ints, hid: Ints, size: int, s: float, o: int, oid: int
 
 
 class Scratch(NamedTuple):
-    """Working arrays of one thread: candidates, evidence, bins and the heap."""
+    """Working arrays of one thread: candidates, bins and the heap."""
 
     candidates: Ints
-    evidence: Floats
-    intersections: Ints
     bins: Ints
     heap_score: Floats
     heap_other: Ints
@@ -483,12 +576,9 @@ class Scratch(NamedTuple):
 
     @classmethod
     def make(cls, pd: PairData, mt: ModelTables, keep_top: int) -> "Scratch":
-        domains = pd.domain_counts.shape[1]
         return cls(
             np.empty(pd.report_id.shape[0], np.int64),
-            np.empty(_DOMAINS + domains + pd.attr_start.shape[0], np.float64),
-            np.zeros(domains, np.int64),
-            np.zeros(mt.kind.shape[0], np.int64),
+            np.zeros(mt.edge_start.shape[0] - 1, np.int64),
             np.empty(keep_top, np.float64),
             np.empty(keep_top, np.int64),
             np.empty(keep_top, np.int64),
@@ -509,15 +599,13 @@ def _top_of_rows(
     # Each row's best candidates into top_score/top_other[row] (other = -1: empty slot).
     # Returns how many pairs were scored in full. Without reference counting, so nothing here
     # allocates: the caller hands over the scratch arrays.
-    n_features = mt.kind.shape[0]
-    kind, slot, first, edges, level_bins = mt.kind, mt.slot, mt.edge_start, mt.edges, mt.level_bins
-    weights, at, costly = mt.weights, mt.weight_start, mt.costly
     k = top_score.shape[1]
-    out, ev, inter, bins = scratch.candidates, scratch.evidence, scratch.intersections, scratch.bins
+    out, sb = scratch.candidates, scratch.bins
     hs, ho, hid = scratch.heap_score, scratch.heap_other, scratch.heap_id
+    weights, at, slot = mt.weights, mt.weight_start, mt.slot
     costly_best = 0.0
-    for f in range(n_features):
-        if mt.costly[f] and f != mt.distance:
+    for f in mt.costly:
+        if f != mt.distance:
             costly_best += mt.best[f]
     full = 0
     for i in rows:
@@ -525,25 +613,16 @@ def _top_of_rows(
         m = row_candidates(ix, i, out)
         for q in range(m):
             j = out[q]
-            a, b = (i, j) if pd.row[i] < pd.row[j] else (j, i)
-            _cheap_evidence(pd, a, b, ev, inter)
-            bound = mt.offset + costly_best
-            for f in range(n_features):
-                if not costly[f]:
-                    value = ev[slot[f]] if slot[f] >= 0 else 0.0
-                    bins[f] = _bin(kind[f], value, edges, first[f], first[f + 1], level_bins)
-                    bound += weights[at[f] + bins[f]]
+            a, b = (i, j) if pd.codes[i, _C_ROW] < pd.codes[j, _C_ROW] else (j, i)
+            _cheap_bins(pd, mt, a, b, sb)
+            cheap = mt.offset + _weight_sum(weights, at, slot, mt.cheap, sb)
+            bound = cheap + costly_best
             if mt.distance >= 0:
-                bound += _distance_best(mt, pd, ix, a, b)
+                bound += _distance_best(mt, pd, a, b)
             if bound < min_score - _MARGIN or (size == k and bound < hs[0] - _MARGIN):
                 continue
-            _costly_evidence(pd, a, b, ev)
-            s = mt.offset
-            for f in range(n_features):
-                if costly[f]:
-                    value = ev[slot[f]]
-                    bins[f] = _bin(kind[f], value, edges, first[f], first[f + 1], level_bins)
-                s += weights[at[f] + bins[f]]
+            _costly_bins(pd, mt, a, b, sb)
+            s = cheap + _weight_sum(weights, at, slot, mt.costly, sb)
             full += 1
             if s < min_score:
                 continue
@@ -569,7 +648,7 @@ def top_pairs(
     local = frame.take(perm)
     ix = candidate_index(local, settings)
     pd = pair_data(local, EvidenceMaker(local, model.domains(), model.attributes()), perm)
-    mt = model_tables(model, local)
+    mt = model_tables(model, local, pd)
     n = frame.n
     top_score = np.full((n, keep_top), -np.inf)
     top_other = np.full((n, keep_top), -1, np.int64)
@@ -604,15 +683,12 @@ def top_pairs(
 def _bins_of_pairs(
     pd: PairData, mt: ModelTables, i: Ints, j: Ints, out: NDArray[np.generic], scratch: Scratch
 ) -> None:
-    ev, inter = scratch.evidence, scratch.intersections
+    sb = scratch.bins
     for q in range(i.shape[0]):
-        _cheap_evidence(pd, i[q], j[q], ev, inter)
-        _costly_evidence(pd, i[q], j[q], ev)
-        for f in range(mt.kind.shape[0]):
-            value = ev[mt.slot[f]] if mt.slot[f] >= 0 else 0.0
-            out[q, f] = _bin(
-                mt.kind[f], value, mt.edges, mt.edge_start[f], mt.edge_start[f + 1], mt.level_bins
-            )
+        _cheap_bins(pd, mt, i[q], j[q], sb)
+        _costly_bins(pd, mt, i[q], j[q], sb)
+        for f in range(mt.slot.shape[0]):
+            out[q, f] = sb[mt.slot[f]]
 
 
 class PairBinner:
@@ -633,14 +709,14 @@ class PairBinner:
         )
         maker = EvidenceMaker(frame, model.domains(), model.attributes())
         self._pd = pair_data(frame, maker, np.arange(frame.n, dtype=np.int64))
-        self._mt = model_tables(model, frame)
+        self._mt = model_tables(model, frame, self._pd)
         self._dtype = np.uint8 if all(f.n_bins <= 256 for f in features) else np.int16
         self._threads = max(1, settings.threads)
 
     def __call__(self, i: Ints, j: Ints) -> Bins:
         i = np.ascontiguousarray(i, dtype=np.int64)
         j = np.ascontiguousarray(j, dtype=np.int64)
-        out = np.zeros((i.shape[0], self._mt.kind.shape[0]), dtype=self._dtype)
+        out = np.zeros((i.shape[0], self._mt.slot.shape[0]), dtype=self._dtype)
         step = max(1, -(-i.shape[0] // self._threads))
 
         def work(start: int) -> None:
