@@ -120,6 +120,7 @@ class ModelTables(NamedTuple):
     distance: int  # the distance feature (-1: none), whose bound comes from the chord
     chord2_edges: Floats  # its edges as squared chords between unit vectors
     grid2_edges: Floats  # and as squared grid metres
+    distance_near: Floats  # by that bin: the highest weight of it and its neighbours; then all
     offset: float
 
 
@@ -254,6 +255,10 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     is_costly = np.asarray([s in (_DIST, _TOD, _DOW) for s in slot], dtype=bool)
     dist_edges = slot_edges[_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
+    # a bin from the chord may be one off the bin from the sine, by rounding at an edge
+    w = weights[distance] if distance >= 0 else np.zeros(1)
+    near = [w[max(b - 1, 1) : b + 2].max() for b in range(1, w.shape[0])]
+    near = np.asarray([-math.inf, *near, w.max()], dtype=np.float64)
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),
         weight_start=_starts(weights),
@@ -270,6 +275,7 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         distance=distance,
         chord2_edges=chord * chord,
         grid2_edges=(dist_edges * 1000.0) ** 2,
+        distance_near=near,
         offset=float(model.offset),
     )
 
@@ -374,20 +380,24 @@ def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
 
 @compiled
 def _similarity_bin(
-    table: Ints, stride: int, edges: Floats, first: int, last: int, shared: int, ca: int, cb: int
+    table: Ints, start: Ints, stride: Ints, s: int, shared: int, ca: int, cb: int
 ) -> int:
-    # the Jaccard bin of two sets of ca and cb codes sharing ``shared``, from the table while
-    # it covers them; unknown if either set is empty
+    # the Jaccard bin of two sets of ca and cb codes sharing ``shared``, from slot s's table;
+    # -1 when the table does not cover them. Unknown (0) if either set is empty.
     if ca <= 0 or cb <= 0:
         return 0
     union = ca + cb - shared
-    if stride > 0 and shared >= 0 and 2 * shared < stride and 0 <= union < stride:
-        return int(table[shared * stride + union])
-    return _numeric_bin(edges, first, last, shared / union if union != 0 else math.inf)
+    width = stride[s]
+    if shared >= 0 and 2 * shared < width and 0 <= union < width:
+        return int(table[start[s] + shared * width + union])
+    return -1
 
 
 @compiled
-def _slot_bin(mt: ModelTables, s: int, value: float) -> int:
+def _ratio_bin(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> int:
+    # the Jaccard bin where no table covers the sets: the ratio against slot s's edges
+    union = ca + cb - shared
+    value = shared / union if union != 0 else math.inf
     return _numeric_bin(mt.edges, mt.edge_start[s], mt.edge_start[s + 1], value)
 
 
@@ -411,37 +421,30 @@ def _cheap_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None
     # every bin but distance, time of day and day of week into sb, by evidence slot
     ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
     ca, cb = pd.codes[a], pd.codes[b]
-    edges, at, table, start, stride = (
-        mt.edges,
-        mt.edge_start,
-        mt.jaccard_bins,
-        mt.jaccard_start,
-        mt.jaccard_stride,
-    )
+    edges, at = mt.edges, mt.edge_start
     time = _time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
     sb[_TIME] = _numeric_bin(edges, at[_TIME], at[_TIME + 1], time)
     shared = 0
     for w in range(pd.n_bits):
         shared += _popcount(wa[w] & wb[w])
-    s = _JACCARD
-    sb[s] = _similarity_bin(
-        table[start[s] :], stride[s], edges, at[s], at[s + 1], shared, ca[_C_TOTAL], cb[_C_TOTAL]
+    table, start, stride = mt.jaccard_bins, mt.jaccard_start, mt.jaccard_stride
+    sb[_JACCARD] = _similarity_bin(
+        table, start, stride, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL]
     )
-    for d in range(pd.domain_start.shape[0] - 1):
-        shared = 0
-        for w in range(pd.domain_start[d], pd.domain_start[d + 1]):
-            shared += _popcount(wa[w] & wb[w])
-        s = _DOMAINS + d
-        sb[s] = _similarity_bin(
-            table[start[s] :],
-            stride[s],
-            edges,
-            at[s],
-            at[s + 1],
-            shared,
-            ca[_C_DOMAINS + d],
-            cb[_C_DOMAINS + d],
-        )
+    if sb[_JACCARD] < 0:
+        sb[_JACCARD] = _ratio_bin(mt, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL])
+    n_domains = pd.domain_start.shape[0] - 1
+    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
+    for d in range(n_domains):
+        w = pd.domain_start[d]
+        shared = _popcount(wa[w] & wb[w])
+        if not one_word:  # a domain of more than 64 codes spans words
+            for w in range(pd.domain_start[d] + 1, pd.domain_start[d + 1]):
+                shared += _popcount(wa[w] & wb[w])
+        na, nb, s = ca[_C_DOMAINS + d], cb[_C_DOMAINS + d], _DOMAINS + d
+        sb[s] = _similarity_bin(table, start, stride, s, shared, na, nb)
+        if sb[s] < 0:
+            sb[s] = _ratio_bin(mt, s, shared, na, nb)
     first = _DOMAINS + pd.domain_start.shape[0] - 1
     for t in range(pd.attr_start.shape[0] - 1):
         known_a = known_b = same = False
@@ -484,40 +487,40 @@ def _costly_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> Non
     if math.isnan(dist):
         dx = pd.reals[b, _R_X] - pd.reals[a, _R_X]
         dist = math.hypot(dx, pd.reals[b, _R_Y] - pd.reals[a, _R_Y]) / 1000.0
-    sb[_DIST] = _slot_bin(mt, _DIST, dist)
+    edges, at = mt.edges, mt.edge_start
+    sb[_DIST] = _numeric_bin(edges, at[_DIST], at[_DIST + 1], dist)
     la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
-    sb[_TOD] = _slot_bin(mt, _TOD, _circular(la, ha, lb, hb, 24.0))
-    sb[_DOW] = _slot_bin(mt, _DOW, _circular(la, ha, lb, hb, 168.0) / 24.0)
+    tod = _circular(la, ha, lb, hb, 24.0)
+    sb[_TOD] = _numeric_bin(edges, at[_TOD], at[_TOD + 1], tod)
+    dow = _circular(la, ha, lb, hb, 168.0) / 24.0
+    sb[_DOW] = _numeric_bin(edges, at[_DOW], at[_DOW + 1], dow)
 
 
 # -- scores, as model.py computes them ------------------------------------------------------
 
 
 @compiled
-def _distance_best(mt: ModelTables, pd: PairData, a: int, b: int) -> float:
-    # the most the distance weight can be, from the chord (or grid distance) without the sine:
-    # the bin the squared chord falls in, give or take one for rounding at an edge
-    f = mt.distance
-    ra, rb = pd.reals[a], pd.reals[b]
+def _distance_best(
+    reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats, near: Floats
+) -> float:
+    # the most the distance weight can be, from the squared chord (or grid distance) without
+    # the sine: near[the bin it falls in] (the last entry: no distance to bound by)
+    ra, rb = reals[a], reals[b]
     both_ll = not (math.isnan(ra[_R_LAT]) or math.isnan(rb[_R_LAT]))
     if not (math.isnan(ra[_R_UX]) or math.isnan(rb[_R_UX])):
         d2 = (rb[_R_UX] - ra[_R_UX]) ** 2 + (rb[_R_UY] - ra[_R_UY]) ** 2
         d2 += (rb[_R_UZ] - ra[_R_UZ]) ** 2
-        edges2 = mt.chord2_edges
+        edges2 = chord2
     elif not (both_ll or math.isnan(ra[_R_X]) or math.isnan(rb[_R_X])):
         d2 = (rb[_R_X] - ra[_R_X]) ** 2 + (rb[_R_Y] - ra[_R_Y]) ** 2
-        edges2 = mt.grid2_edges
+        edges2 = grid2
     else:
-        return float(mt.best[f])
+        return float(near[near.shape[0] - 1])
     b0 = 1
     for e in range(edges2.shape[0]):
         if edges2[e] <= d2:
             b0 += 1
-    w0 = mt.weight_start[f]
-    top = -math.inf
-    for bb in range(max(b0 - 1, 1), min(b0 + 2, mt.weight_start[f + 1] - w0)):
-        top = max(top, mt.weights[w0 + bb])
-    return top
+    return float(near[b0])
 
 
 @compiled
@@ -603,6 +606,7 @@ def _top_of_rows(
     out, sb = scratch.candidates, scratch.bins
     hs, ho, hid = scratch.heap_score, scratch.heap_other, scratch.heap_id
     weights, at, slot = mt.weights, mt.weight_start, mt.slot
+    chord2, grid2, near = mt.chord2_edges, mt.grid2_edges, mt.distance_near
     costly_best = 0.0
     for f in mt.costly:
         if f != mt.distance:
@@ -618,7 +622,7 @@ def _top_of_rows(
             cheap = mt.offset + _weight_sum(weights, at, slot, mt.cheap, sb)
             bound = cheap + costly_best
             if mt.distance >= 0:
-                bound += _distance_best(mt, pd, a, b)
+                bound += _distance_best(pd.reals, a, b, chord2, grid2, near)
             if bound < min_score - _MARGIN or (size == k and bound < hs[0] - _MARGIN):
                 continue
             _costly_bins(pd, mt, a, b, sb)
