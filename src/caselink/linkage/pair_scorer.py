@@ -256,9 +256,10 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     dist_edges = slot_edges[_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
     # a bin from the chord may be one off the bin from the sine, by rounding at an edge
-    w = weights[distance] if distance >= 0 else np.zeros(1)
-    near = [w[max(b - 1, 1) : b + 2].max() for b in range(1, w.shape[0])]
-    near = np.asarray([-math.inf, *near, w.max()], dtype=np.float64)
+    dw = weights[distance] if distance >= 0 else np.zeros(1)
+    near = np.asarray(
+        [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0])), dw.max()]
+    )
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),
         weight_start=_starts(weights),
