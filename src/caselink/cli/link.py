@@ -77,10 +77,10 @@ def run(
     form series."""
     with (
         running(db, as_json) as application,
-        progress("scoring candidate pairs", None, not as_json),
+        progress("scoring reports' candidates", None, not as_json) as update,
     ):
         ctx = application.context
-        outcome = linkage.run(ctx, users.resolve_actor(ctx, user), top=top)
+        outcome = linkage.run(ctx, users.resolve_actor(ctx, user), top=top, progress=update)
     if as_json:
         print_json(outcome.to_dict())
         return

@@ -47,7 +47,8 @@ def refuse(
 
 @contextmanager
 def progress(description: str, total: int | None, enabled: bool = True) -> Iterator[Any]:
-    """A progress bar on stderr when it is a terminal; yields a function taking the count done."""
+    """A progress bar on stderr when it is a terminal; yields a function taking the count done
+    (and the total, when it was not known at the start)."""
     show = enabled and errors.is_terminal
     bar = Progress(
         SpinnerColumn(),
@@ -61,4 +62,5 @@ def progress(description: str, total: int | None, enabled: bool = True) -> Itera
     )
     with bar:
         task = bar.add_task(description, total=total)
-        yield lambda done: bar.update(task, completed=done)
+        # the total may only be known once the work has started
+        yield lambda done, total=None: bar.update(task, completed=done, total=total)

@@ -1,6 +1,7 @@
 """Score candidate pairs with a model, streaming, keeping what an analyst will look at."""
 
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
@@ -127,6 +128,7 @@ def score(
     persons: pa.Table | None = None,
     keep_top: int | None = None,
     min_score: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pa.Table:
     """Score every candidate pair: a table (report_id_a, report_id_b, score) sorted by score,
     highest first, with report_id_a < report_id_b.
@@ -135,11 +137,12 @@ def score(
     keeps only each report's best ``keep_top`` pairs and ``min_score`` only pairs scoring at
     least that much, which is how a national run stays within memory. With ``keep_top`` the
     pairs are scored report by report in compiled code (pair_scorer), never listed; without it
-    they stream from DuckDB and are scored in batches.
+    they stream from DuckDB and are scored in batches. ``progress(done, total)`` hears how
+    many reports have been scored, with ``keep_top`` only.
     """
     frame = as_frame(reports, persons)
     if keep_top is not None:
-        i, j, s = top_pairs(frame, model, settings or model.settings, keep_top, min_score)
+        i, j, s = top_pairs(frame, model, settings or model.settings, keep_top, min_score, progress)
     else:
         i, j, s = score_rows(frame, model, settings, keep_top, min_score)
     a, b = frame.report_id[i], frame.report_id[j]

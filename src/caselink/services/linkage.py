@@ -6,7 +6,7 @@ stores what comes back stamped with its run and model version.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,9 +233,16 @@ def _components(
     ]
 
 
-def run(ctx: Context, actor: Actor, *, top: int = DEFAULT_TOP) -> RunOutcome:
+def run(
+    ctx: Context,
+    actor: Actor,
+    *,
+    top: int = DEFAULT_TOP,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunOutcome:
     """Score every candidate pair with the latest model, store each report's ``top`` links with
-    their components, form series, and say which reports joined a series an earlier run found."""
+    their components, form series, and say which reports joined a series an earlier run found.
+    ``progress(done, total)`` hears how many reports have been scored."""
     actor.require(Action.LINK)
     seconds: dict[str, float] = {}
     t = time.perf_counter()
@@ -246,7 +253,7 @@ def run(ctx: Context, actor: Actor, *, top: int = DEFAULT_TOP) -> RunOutcome:
         before = linkage_store.series_members(uow.connection, earlier.id) if earlier else None
     seconds["read"] = time.perf_counter() - t
     t = time.perf_counter()
-    scored = score(frame, model, persons=suspects, keep_top=top)
+    scored = score(frame, model, persons=suspects, keep_top=top, progress=progress)
     seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     series = form_series(scored, model.threshold)

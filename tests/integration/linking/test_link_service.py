@@ -59,7 +59,12 @@ def test_train_run_query_series_and_alerts(
     )
     trained = linkage.train(ctx, analyst)
     assert trained.model.family in {"naive_bayes", "logistic"}
-    first = linkage.run(ctx, analyst, top=5)
+    heard: list[tuple[int, int]] = []
+    first = linkage.run(
+        ctx, analyst, top=5, progress=lambda done, total: heard.append((done, total))
+    )
+    assert heard and heard[-1][0] == heard[-1][1], "progress reaches every report"
+    assert [d for d, _ in heard] == sorted(d for d, _ in heard)
     assert first.links > 0
     assert first.series.num_rows > 0
     assert first.alerts == []
