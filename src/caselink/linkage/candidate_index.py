@@ -16,6 +16,7 @@ as the DuckDB query (tests compare them).
 """
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -254,16 +255,28 @@ def index_batches(
     frame: ReportFrame, settings: LinkSettings, rows: Ints | None = None, batch: int | None = None
 ) -> Iterator[tuple[Ints, Ints]]:
     """``candidates.candidate_batches`` from the compiled index: the same pairs (i < j, rows of
-    ``frame``, both in ``rows`` when given), batch by batch, in no promised order."""
+    ``frame``, both in ``rows`` when given), batch by batch, in no promised order. The next
+    batch is found on another thread while the caller works on this one."""
     members = np.arange(frame.n, dtype=np.int64) if rows is None else np.unique(rows)
     if frame.n < 2 or members.shape[0] < 2:
         return
     ix = candidate_index(frame, settings, members)
     # room for the largest batch asked for and for any one report's candidates
     size = max(batch or settings.batch_pairs, frame.n)
-    out_i, out_j, found = (np.empty(size, np.int64) for _ in range(3))
-    position = 0
-    while position < members.shape[0]:
+    found = np.empty(frame.n, np.int64)
+
+    def find(position: int) -> tuple[Ints, Ints, int]:
+        out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
         count, position = _pairs_from(ix, members, position, out_i, out_j, found)
-        if count:
-            yield out_i[:count].copy(), out_j[:count].copy()
+        return out_i[:count], out_j[:count], position
+
+    with ThreadPoolExecutor(max_workers=1) as finder:
+        ahead = finder.submit(find, 0)
+        while True:
+            i, j, position = ahead.result()
+            if position < members.shape[0]:
+                ahead = finder.submit(find, position)
+            if i.shape[0]:
+                yield i, j
+            if position >= members.shape[0]:
+                return

@@ -82,9 +82,13 @@ class RankTally:
         self.at_least += np.bincount(i, weights=s >= self.best[i], minlength=n)
         self.at_least += np.bincount(j, weights=s >= self.best[j], minlength=n)
         u = s[~linked]
-        above = np.searchsorted(self.linked_sorted, u, side="right")
-        tied = above - np.searchsorted(self.linked_sorted, u, side="left")
-        self.wins += float((self.linked_sorted.shape[0] - above).sum() + 0.5 * tied.sum())
+        # a model's scores repeat (sums of a few weights per feature): each distinct score is
+        # looked up once, and in order, which is several times faster than every score
+        value, count = np.unique(u, return_counts=True)
+        above = np.searchsorted(self.linked_sorted, value, side="right")
+        tied = above - np.searchsorted(self.linked_sorted, value, side="left")
+        beaten = (self.linked_sorted.shape[0] - above) * count
+        self.wins += float(beaten.sum() + 0.5 * (tied * count).sum())  # whole and half: exact
         self.n_unlinked += int(u.shape[0])
 
     def figures(self, reports: Ints, ks: Sequence[int] = (1, 5, 10, 50)) -> dict[str, float]:
