@@ -10,8 +10,9 @@ Evidence and score follow evidence.py, features.py and model.py formula for form
 with the lower row of the pair first as the array path does, so the same pair gets the same
 score from either of its reports. Floating-point functions (sine, arc sine, power) come from
 the compiled maths library rather than numpy's, and may differ in the last bit; a score can
-only change if some evidence falls within that bit of a bin edge. ``PairBinner`` gives the same
-evidence as bins, for training.
+only change if some evidence falls within that bit of a bin edge. Evidence goes straight into
+bins, the behaviour similarities through tables of (shared, union) made by ``Feature.bins``
+itself; ``PairBinner`` gives those bins for training.
 
 Most pairs are not worth finishing. The cheap evidence (behaviours, attributes, offender
 description, relationship, same person, time apart) is computed first; if those weights plus

@@ -145,15 +145,17 @@ def _test_pairs(
     fold_of_row: Ints,
 ) -> Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]]:
     """Every candidate pair within one test fold, binned batch by batch (feedback pairs are
-    not test pairs)."""
+    not test pairs). Each fold's pairs come from an index of that fold's reports alone, which
+    finds a fold's share of the pairs rather than every pair among the labelled reports."""
     binner = PairBinner(frame, features, settings)
     verdicts = np.sort(pair_keys(frame, pairs.i[pairs.feedback], pairs.j[pairs.feedback]))
-    for i, j in index_batches(frame, settings, rows=labelled.rows):
-        fold_i, fold_j = fold_of_row[i], fold_of_row[j]
-        keys = pair_keys(frame, i, j)
-        keep = (fold_i == fold_j) & (fold_i >= 0) & ~is_linked(keys, verdicts)
-        i, j, keys = i[keep], j[keep], keys[keep]
-        yield i, j, binner(i, j), is_linked(keys, labelled.linked_keys)
+    fold = fold_of_row[labelled.rows]
+    for k in np.unique(fold[fold >= 0]).tolist():
+        for i, j in index_batches(frame, settings, rows=labelled.rows[fold == k]):
+            keys = pair_keys(frame, i, j)
+            keep = ~is_linked(keys, verdicts)
+            i, j, keys = i[keep], j[keep], keys[keep]
+            yield i, j, binner(i, j), is_linked(keys, labelled.linked_keys)
 
 
 def choose_family(by_family: dict[str, dict[str, float]]) -> str:
