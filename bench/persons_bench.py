@@ -6,7 +6,8 @@ Generates the synthetic dataset (scale 3.7 gives about a million person records)
 into a fresh SQLite database, then times
   * caselink: ``services.persons.resolve`` — read every record from the database, prepare,
     train, predict, cluster, evaluate against the truth and write the run and every record's
-    entity back;
+    entity back; the ratio leaves out the evaluation against the truth (timed as its own stage),
+    which Splink's side has no counterpart of, and ``ratio_with_evaluation`` keeps it in;
   * Splink: the same prepared records and the same settings, registered with Splink's DuckDB
     API and put through the same training calls, prediction and clustering, nothing else.
 Prints one JSON document: both timings, the ratio, and the run's precision, recall and F1.
@@ -94,6 +95,8 @@ def main() -> None:
         ctx, analyst, threshold=spec.threshold, truth=data / "truth" / "person_identities.csv"
     )
     caselink_seconds = time.perf_counter() - start
+    stages = summary.figures["seconds"]
+    resolve_seconds = caselink_seconds - stages.get("evaluate", 0.0)
 
     # The same records as Splink sees them inside caselink, prepared once, outside the timing.
     with ctx.db.reader() as uow:
@@ -115,10 +118,12 @@ def main() -> None:
                 "threshold": spec.threshold,
                 "import_seconds": round(import_seconds, 1),
                 "caselink_seconds": round(caselink_seconds, 1),
-                "caselink_stages": summary.figures["seconds"],
+                "caselink_seconds_without_evaluation": round(resolve_seconds, 1),
+                "caselink_stages": stages,
                 "splink_seconds": round(splink_seconds, 1),
                 "splink_records_clustered": clustered,
-                "ratio": round(caselink_seconds / splink_seconds, 3),
+                "ratio": round(resolve_seconds / splink_seconds, 3),
+                "ratio_with_evaluation": round(caselink_seconds / splink_seconds, 3),
                 "precision": evaluation.get("precision"),
                 "recall": evaluation.get("recall"),
                 "f1": evaluation.get("f1"),
