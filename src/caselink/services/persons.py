@@ -119,9 +119,12 @@ def resolve(
     actor.require(Action.LINK)
     spec = PersonModelSpec(threshold=threshold if threshold is not None else DEFAULT_THRESHOLD)
     started = time.perf_counter()
+    truth_rows = read_identity_file(truth) if truth else None  # a bad file fails before the run
+    truth_seconds = time.perf_counter() - started
+    started = time.perf_counter()
     with ctx.db.reader() as uow:
         records = person_store.person_records(uow.connection)
-        ids = person_store.source_ids(uow.connection) if (labels or truth) else {}
+        ids = person_store.source_ids(uow.connection) if labels else {}
     label_table = _identity_table(read_identity_file(labels), ids, "label") if labels else None
     read_seconds = time.perf_counter() - started
     result = resolve_records(
@@ -133,17 +136,18 @@ def resolve(
         progress=progress,
     )
     started = time.perf_counter()
-    evaluation = (
-        evaluate(result.entities, _identity_table(read_identity_file(truth), ids, "identity_id"))
-        if truth
-        else None
-    )
+    evaluation = None
+    if truth_rows is not None:
+        if not ids:
+            with ctx.db.reader() as uow:
+                ids = person_store.source_ids(uow.connection)
+        evaluation = evaluate(result.entities, _identity_table(truth_rows, ids, "identity_id"))
     # every stage's time, so a run's cost can be told apart from measuring it against a truth
     seconds = {"read": round(read_seconds, 3), **result.figures["seconds"]}
     figures = dict(result.figures) | {"seconds": seconds}
     if evaluation is not None:
         figures["evaluation"] = evaluation
-        seconds["evaluate"] = round(time.perf_counter() - started, 3)
+        seconds["evaluate"] = round(truth_seconds + time.perf_counter() - started, 3)
     if progress:
         progress("saving entities")
     started = time.perf_counter()
