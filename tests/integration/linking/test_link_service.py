@@ -63,7 +63,8 @@ def test_train_run_query_series_and_alerts(
     first = linkage.run(
         ctx, analyst, top=5, progress=lambda done, total: heard.append((done, total))
     )
-    assert heard and heard[-1][0] == heard[-1][1], "progress reaches every report"
+    assert heard
+    assert heard[-1][0] == heard[-1][1], "progress reaches every report"
     assert [d for d, _ in heard] == sorted(d for d, _ in heard)
     assert first.links > 0
     assert first.series.num_rows > 0
