@@ -10,7 +10,8 @@ from caselink.linkage import LinkModel, LinkSettings, ReportFrame, evaluate, evi
 from caselink.linkage.candidates import candidate_rows
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import bin_matrix
-from caselink.linkage.pair_scorer import PairBinner, top_pairs
+from caselink.linkage.pair_bins import PairBinner
+from caselink.linkage.pair_scorer import top_pairs
 from caselink.linkage.scoring import score_rows, top_per_report
 
 

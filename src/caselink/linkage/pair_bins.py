@@ -1,0 +1,570 @@
+"""Each pair's evidence as the bins of a model's features, computed in compiled code.
+
+Evidence follows evidence.py and features.py formula for formula, always with the lower row of
+the pair first as the array path does, so a pair gets the same bins whichever of its reports
+asks. Floating-point functions (sine, arc sine, power) come from the compiled maths library
+rather than numpy's, and may differ in the last bit; a bin can only change if some evidence
+falls within that bit of a bin edge.
+
+Evidence goes straight into bins, one per evidence slot. What every pair reads of a report lies
+in one record (``PairData``), so a candidate's facts come in a few cache lines rather than from
+twenty arrays; the behaviour similarities come from tables of (shared, union) made by
+``Feature.bins`` itself, so they are the bins of the array path. ``cheap_bins`` gives every bin
+but distance, time of day and day of week, which ``costly_bins`` adds; ``distance_bound``
+bounds the distance weight without trigonometry. ``PairBinner`` bins batches of pairs for
+training (tests compare it with ``features.bin_matrix``).
+"""
+
+import math
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from caselink.linkage.candidates import unit_vectors
+from caselink.linkage.compiled import compiled
+from caselink.linkage.evidence import (
+    OFFENDER,
+    Evidence,
+    EvidenceMaker,
+    attribute_feature,
+    domain_feature,
+)
+from caselink.linkage.features import Bins, Feature
+from caselink.linkage.frame import ReportFrame
+from caselink.linkage.geometry import EARTH_RADIUS_KM
+from caselink.linkage.model import LinkModel
+from caselink.linkage.settings import LinkSettings
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+Words = NDArray[np.uint64]
+Codes = NDArray[np.int32]
+
+# evidence slots; per-domain Jaccard from _DOMAINS on, then the attributes
+_DIST, _TIME, _TOD, _DOW, _JACCARD = 0, 1, 2, 3, 4
+_REL, _PERSON, _DOMAINS = 10, 11, 12
+_FIXED = {
+    "distance_km": _DIST,
+    "time_apart_days": _TIME,
+    "time_of_day_hours": _TOD,
+    "day_of_week_days": _DOW,
+    "behaviours_jaccard": _JACCARD,
+    **{name: 5 + k for k, name in enumerate(OFFENDER)},
+    "relationship": _REL,
+    "same_person": _PERSON,
+}
+_POINT = 1e-6  # as timing._POINT: below this a window is a moment
+
+
+class PairData(NamedTuple):
+    """Per-report facts the evidence of a pair is computed from, one contiguous record per
+    report for what every pair reads (a candidate's facts come in a few cache lines rather than
+    from twenty arrays), separate arrays for what only pairs scored in full read."""
+
+    words: Words  # (n, bits | domain columns | attribute words)
+    codes: Codes  # (n, _C_DOMAINS + domains): see the _C_ columns
+    reals: Floats  # (n, 12): see the _R_ columns
+    n_bits: int  # behaviour words at the start of ``words``
+    domain_start: Ints  # domain d is words[:, domain_start[d]:domain_start[d + 1]]
+    attr_start: Ints  # attribute t is words[:, attr_start[t]:attr_start[t + 1]]
+    n_levels: int
+    persons: bool
+    entity_start: Ints  # report i names entities[entity_start[i]:entity_start[i + 1]], sorted
+    entities: Ints
+    report_id: Ints
+    lon: Floats
+    cos_lat: Floats
+    local_lo: Floats
+    local_hi: Floats
+
+
+# columns of PairData.codes; the frame's row orders a pair (its lower row first)
+_C_ROW, _C_TOTAL, _C_SEX, _C_BUILD, _C_ETHNIC, _C_REL, _C_SUSPECT, _C_DOMAINS = range(8)
+# columns of PairData.reals; ux, uy, uz: the unit vector of latitude/longitude (NaN: none)
+_R_LO, _R_HI, _R_AGE_LO, _R_AGE_HI, _R_HEIGHT_LO, _R_HEIGHT_HI = range(6)
+_R_LAT, _R_UX, _R_UY, _R_UZ, _R_X, _R_Y = range(6, 12)
+
+
+class ModelTables(NamedTuple):
+    """A LinkModel as flat arrays. Evidence is computed straight into bins, one per evidence
+    slot; feature f takes the bin of slot ``slot[f]`` (the last slot, always 0, for a feature
+    the frame cannot give) and its weight from ``weights[weight_start[f] + bin]``."""
+
+    slot: Ints
+    weight_start: Ints
+    weights: Floats
+    best: Floats  # the highest weight of each feature
+    cheap: Ints  # the features computed for every pair, in feature order
+    costly: Ints  # and those computed only for pairs that pass the bound
+    edge_start: Ints  # the edges of numeric slot s are edges[edge_start[s]:edge_start[s + 1]]
+    edges: Floats
+    jaccard_start: Ints  # similarity slot s: its bins by [shared * stride + union]
+    jaccard_stride: Ints  # (0: no table, compute the ratio)
+    jaccard_bins: Ints
+    level_bins: Ints  # the frame's relationship pair code -> the levels feature's bin
+    distance: int  # the distance feature (-1: none), whose bound comes from the chord
+    chord2_edges: Floats  # its edges as squared chords between unit vectors
+    grid2_edges: Floats  # and as squared grid metres
+    distance_near: Floats  # by that bin: the highest weight of it and its neighbours; then all
+    offset: float
+
+
+def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
+    """The per-report arrays of ``frame`` with the domains and attributes of ``maker``;
+    ``row`` numbers the reports as the caller's frame does."""
+    ctx = maker.context
+    n = frame.n
+    if n >= 2**31:
+        raise ValueError("too many reports for one frame")
+    words = [frame.attributes[a].bits if a in frame.attributes else None for a in ctx.attributes]
+    widths = [0 if w is None else w.shape[1] for w in words]
+    bits = frame.behaviours.bits
+    columns = np.bincount(ctx.column_domain, minlength=len(ctx.domains))
+    domain_start = bits.shape[1] + np.concatenate([[0], np.cumsum(columns)])
+    attr_start = domain_start[-1] + np.concatenate([[0], np.cumsum(widths)])
+    record = np.concatenate(
+        [bits, ctx.packed.T, *[w for w in words if w is not None]], axis=1, dtype=np.uint64
+    )
+    starts, ents = np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
+    has_suspect = np.zeros(n, np.int64)
+    if frame.suspects is not None:
+        lists = [sorted(frame.suspects.get(r, ())) for r in range(n)]
+        starts[1:] = np.cumsum([len(v) for v in lists])
+        ents = np.asarray([e for v in lists for e in v], dtype=np.int64)
+        has_suspect = (np.diff(starts) > 0).astype(np.int64)
+    codes = np.column_stack(
+        [
+            row,
+            np.minimum(ctx.total_counts, 2**31 - 1),
+            frame.sex,
+            frame.build,
+            frame.ethnic,
+            frame.relationship,
+            has_suspect,
+            ctx.domain_counts.T,
+        ]
+    ).astype(np.int32)
+    ux, uy, uz = unit_vectors(frame.latitude, frame.longitude)
+    reals = np.column_stack(
+        [
+            frame.occ_lo,
+            frame.occ_hi,
+            frame.age_lo,
+            frame.age_hi,
+            frame.height_lo,
+            frame.height_hi,
+            frame.latitude,
+            ux,
+            uy,
+            uz,
+            frame.x,
+            frame.y,
+        ]
+    ).astype(np.float64)
+    return PairData(
+        words=np.ascontiguousarray(record),
+        codes=np.ascontiguousarray(codes),
+        reals=np.ascontiguousarray(reals),
+        n_bits=int(bits.shape[1]),
+        domain_start=domain_start.astype(np.int64),
+        attr_start=attr_start.astype(np.int64),
+        n_levels=max(len(frame.relationship_levels), 1),
+        persons=frame.suspects is not None,
+        entity_start=starts,
+        entities=ents,
+        report_id=frame.report_id,
+        lon=frame.longitude,
+        cos_lat=np.cos(np.radians(frame.latitude)),
+        local_lo=frame.local_lo,
+        local_hi=frame.local_hi,
+    )
+
+
+# similarity tables cover sets of up to this many codes; past it the ratio is computed
+_TABLE_COUNT = 255
+
+
+def _similarity_bins(feature: Feature, largest: int) -> tuple[Ints, int]:
+    # the feature's bin for every (shared, union) of two sets of at most ``largest`` codes,
+    # through Feature.bins itself, so a table gives exactly the bins of the array path
+    if largest > _TABLE_COUNT:
+        return np.zeros(0, np.int64), 0
+    stride = 2 * largest + 1
+    shared, union = np.divmod(np.arange((largest + 1) * stride, dtype=np.int64), stride)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(union > 0, shared / union, np.nan)
+    none = np.zeros(0, np.int64)
+    bins = feature.bins(Evidence(none, none, {feature.name: ratio}))
+    return bins.astype(np.int64), stride
+
+
+def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTables:
+    """``model`` as arrays, its relationship levels translated to ``frame``'s codes and its
+    similarity bins tabulated for the set sizes in ``pd``."""
+    domains, attributes = model.domains(), model.attributes()
+    slots = dict(_FIXED)
+    slots |= {domain_feature(d): _DOMAINS + k for k, d in enumerate(domains)}
+    slots |= {attribute_feature(a): _DOMAINS + len(domains) + k for k, a in enumerate(attributes)}
+    unknown = _DOMAINS + len(domains) + len(attributes)  # the slot that stays 0
+    n_slots = unknown + 1
+    similarity = [_JACCARD, *range(_DOMAINS, _DOMAINS + len(domains))]
+    largest = [int(pd.codes[:, _C_TOTAL].max(initial=0))] + [
+        int(pd.codes[:, _C_DOMAINS + d].max(initial=0)) for d in range(len(domains))
+    ]
+    slot, weights, best = [], [], []
+    slot_edges: list[NDArray[np.float64]] = [np.zeros(0)] * n_slots
+    tables: list[Ints] = [np.zeros(0, np.int64)] * n_slots
+    strides = [0] * n_slots
+    level_bins = np.zeros(1, np.int64)
+    levels = frame.relationship_levels
+    n_levels = max(len(levels), 1)
+    distance = -1
+    for k, (f, w) in enumerate(zip(model.features, model.weights, strict=True)):
+        known = f.name in slots and not (f.kind == "levels" and f.name != "relationship")
+        s = slots[f.name] if known else unknown
+        slot.append(s)
+        weights.append(np.asarray(w, dtype=np.float64))
+        best.append(max(w))
+        if f.kind == "numeric" and known:
+            slot_edges[s] = np.asarray(f.edges, dtype=np.float64)
+            if s in similarity:
+                tables[s], strides[s] = _similarity_bins(f, largest[similarity.index(s)])
+        if f.kind == "levels" and known:
+            index = {name: b + 2 for b, name in enumerate(f.levels)}
+            level_bins = np.ones(n_levels * n_levels + 1, np.int64)
+            for lo in range(len(levels)):
+                for hi in range(lo, len(levels)):
+                    level_bins[lo * n_levels + hi] = index.get(f"{levels[lo]}|{levels[hi]}", 1)
+        if f.name == "distance_km" and f.kind == "numeric":
+            distance = k
+    is_costly = np.asarray([s in (_DIST, _TOD, _DOW) for s in slot], dtype=bool)
+    dist_edges = slot_edges[_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
+    chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
+    # a bin from the chord may be one off the bin from the sine, by rounding at an edge
+    dw = weights[distance] if distance >= 0 else np.zeros(1)
+    near = np.asarray(
+        [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0])), dw.max()]
+    )
+    return ModelTables(
+        slot=np.asarray(slot, dtype=np.int64),
+        weight_start=_starts(weights),
+        weights=np.concatenate(weights) if weights else np.zeros(0),
+        best=np.asarray(best, dtype=np.float64),
+        cheap=np.flatnonzero(~is_costly).astype(np.int64),
+        costly=np.flatnonzero(is_costly).astype(np.int64),
+        edge_start=_starts(slot_edges),
+        edges=np.concatenate(slot_edges),
+        jaccard_start=_starts(tables),
+        jaccard_stride=np.asarray(strides, dtype=np.int64),
+        jaccard_bins=np.concatenate(tables),
+        level_bins=level_bins,
+        distance=distance,
+        chord2_edges=chord * chord,
+        grid2_edges=(dist_edges * 1000.0) ** 2,
+        distance_near=near,
+        offset=float(model.offset),
+    )
+
+
+def _starts(parts: Sequence[NDArray[Any]]) -> Ints:
+    return np.concatenate([[0], np.cumsum([p.shape[0] for p in parts])]).astype(np.int64)
+
+
+# -- evidence, as evidence.py computes it, straight into bins -------------------------------
+
+
+@compiled
+def _popcount(w: np.uint64) -> int:
+    w = w - ((w >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    w = (w & np.uint64(0x3333333333333333)) + ((w >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    w = (w + (w >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((w * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@compiled
+def _cube6(x: float) -> float:
+    return math.pow(abs(x), 3.0) / 6.0
+
+
+@compiled
+def _time_apart(a: float, b: float, c: float, d: float) -> float:
+    if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
+        return math.nan
+    w1, w2 = b - a, d - c
+    out = abs((a + b) / 2 - (c + d) / 2)
+    if b > c and d > a:
+        p1, p2 = w1 < _POINT, w2 < _POINT
+        if not p1 and not p2:
+            am, bm, cm, dm = a - c, b - c, c - c, d - c
+            out = (_cube6(bm - cm) - _cube6(am - cm) - _cube6(bm - dm) + _cube6(am - dm)) / (
+                w1 * w2
+            )
+        elif p1 and not p2:
+            lo, hi = a - c, a - d
+            out = (lo * abs(lo) / 2 - hi * abs(hi) / 2) / (d - c)
+        elif p2 and not p1:
+            lo, hi = c - a, c - b
+            out = (lo * abs(lo) / 2 - hi * abs(hi) / 2) / (b - a)
+    return out
+
+
+@compiled
+def _wrap(x: float, period: float) -> float:
+    return x - period * math.floor(x / period)
+
+
+@compiled
+def _circ_p(x: float, period: float) -> float:
+    h = period / 2
+    v = abs(_wrap(x, period) - h)
+    return -((h - v) ** 2) * (h + 2 * v) / 12
+
+
+@compiled
+def _circ_q(x: float, period: float) -> float:
+    h = period / 2
+    u = _wrap(x, period) - h
+    return u * (h - abs(u)) / 2
+
+
+@compiled
+def _circular(a: float, b: float, c: float, d: float, period: float) -> float:
+    if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
+        return math.nan
+    w1, w2 = b - a, d - c
+    quarter = period / 4
+    p1, p2 = w1 < _POINT, w2 < _POINT
+    if p1 and p2:
+        r = _wrap(a - c, period)
+        out = min(r, period - r)
+    elif p1:
+        out = quarter + (_circ_q(a - c, period) - _circ_q(a - d, period)) / w2
+    elif p2:
+        out = quarter + (_circ_q(b - c, period) - _circ_q(a - c, period)) / w1
+    else:
+        corners = (
+            _circ_p(b - c, period)
+            - _circ_p(a - c, period)
+            - _circ_p(b - d, period)
+            + _circ_p(a - d, period)
+        )
+        out = quarter + corners / (w1 * w2)
+    return min(max(out, 0.0), period / 2)
+
+
+@compiled
+def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
+    # as features.py: 0 unknown, else 1 + the number of edges[first:last] at or below the value
+    if math.isnan(value):
+        return 0
+    b = 1
+    for e in range(first, last):
+        if edges[e] <= value:
+            b += 1
+    return b
+
+
+@compiled
+def _similarity_bin(
+    table: Ints, start: Ints, stride: Ints, s: int, shared: int, ca: int, cb: int
+) -> int:
+    # the Jaccard bin of two sets of ca and cb codes sharing ``shared``, from slot s's table;
+    # -1 when the table does not cover them. Unknown (0) if either set is empty.
+    if ca <= 0 or cb <= 0:
+        return 0
+    union = ca + cb - shared
+    width = stride[s]
+    if shared >= 0 and 2 * shared < width and 0 <= union < width:
+        return int(table[start[s] + shared * width + union])
+    return -1
+
+
+@compiled
+def _ratio_bin(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> int:
+    # the Jaccard bin where no table covers the sets: the ratio against slot s's edges
+    union = ca + cb - shared
+    value = shared / union if union != 0 else math.inf
+    return _numeric_bin(mt.edges, mt.edge_start[s], mt.edge_start[s + 1], value)
+
+
+@compiled
+def _match_bin(a: int, b: int) -> int:
+    # bins of a match feature: 0 unknown, 1 different, 2 same
+    if a >= 0 and b >= 0:
+        return 2 if a == b else 1
+    return 0
+
+
+@compiled
+def _overlap_bin(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
+    if math.isnan(lo_a) or math.isnan(lo_b):
+        return 0
+    return 2 if lo_a <= hi_b and lo_b <= hi_a else 1
+
+
+@compiled
+def cheap_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    """Every bin but distance, time of day and day of week into sb, by evidence slot."""
+    ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
+    ca, cb = pd.codes[a], pd.codes[b]
+    edges, at = mt.edges, mt.edge_start
+    time = _time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
+    sb[_TIME] = _numeric_bin(edges, at[_TIME], at[_TIME + 1], time)
+    shared = 0
+    for w in range(pd.n_bits):
+        shared += _popcount(wa[w] & wb[w])
+    table, start, stride = mt.jaccard_bins, mt.jaccard_start, mt.jaccard_stride
+    sb[_JACCARD] = _similarity_bin(
+        table, start, stride, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL]
+    )
+    if sb[_JACCARD] < 0:
+        sb[_JACCARD] = _ratio_bin(mt, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL])
+    n_domains = pd.domain_start.shape[0] - 1
+    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
+    for d in range(n_domains):
+        w = pd.domain_start[d]
+        shared = _popcount(wa[w] & wb[w])
+        if not one_word:  # a domain of more than 64 codes spans words
+            for w in range(pd.domain_start[d] + 1, pd.domain_start[d + 1]):
+                shared += _popcount(wa[w] & wb[w])
+        na, nb, s = ca[_C_DOMAINS + d], cb[_C_DOMAINS + d], _DOMAINS + d
+        sb[s] = _similarity_bin(table, start, stride, s, shared, na, nb)
+        if sb[s] < 0:
+            sb[s] = _ratio_bin(mt, s, shared, na, nb)
+    first = _DOMAINS + pd.domain_start.shape[0] - 1
+    for t in range(pd.attr_start.shape[0] - 1):
+        known_a = known_b = same = False
+        for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
+            known_a |= wa[w] != 0
+            known_b |= wb[w] != 0
+            same |= (wa[w] & wb[w]) != 0
+        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
+    sb[5] = _match_bin(ca[_C_SEX], cb[_C_SEX])
+    sb[6] = _overlap_bin(ra[_R_AGE_LO], ra[_R_AGE_HI], rb[_R_AGE_LO], rb[_R_AGE_HI])
+    sb[7] = _overlap_bin(ra[_R_HEIGHT_LO], ra[_R_HEIGHT_HI], rb[_R_HEIGHT_LO], rb[_R_HEIGHT_HI])
+    sb[8] = _match_bin(ca[_C_BUILD], cb[_C_BUILD])
+    sb[9] = _match_bin(ca[_C_ETHNIC], cb[_C_ETHNIC])
+    la, lb = ca[_C_REL], cb[_C_REL]
+    sb[_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if la >= 0 and lb >= 0 else 0
+    sb[_PERSON] = 0
+    if pd.persons and ca[_C_SUSPECT] and cb[_C_SUSPECT]:
+        sb[_PERSON] = 1
+        p, q = pd.entity_start[a], pd.entity_start[b]
+        while p < pd.entity_start[a + 1] and q < pd.entity_start[b + 1]:
+            if pd.entities[p] == pd.entities[q]:
+                sb[_PERSON] = 2
+                break
+            if pd.entities[p] < pd.entities[q]:
+                p += 1
+            else:
+                q += 1
+
+
+@compiled
+def costly_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    """The distance, time-of-day and day-of-week bins into sb."""
+    deg = math.pi / 180.0
+    dist = math.nan
+    lat_a, lat_b = pd.reals[a, _R_LAT], pd.reals[b, _R_LAT]
+    if not (math.isnan(lat_a) or math.isnan(lat_b)):
+        dphi = lat_b * deg - lat_a * deg
+        dlmb = (pd.lon[b] - pd.lon[a]) * deg
+        h = math.sin(dphi / 2) ** 2 + pd.cos_lat[a] * pd.cos_lat[b] * math.sin(dlmb / 2) ** 2
+        dist = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
+    if math.isnan(dist):
+        dx = pd.reals[b, _R_X] - pd.reals[a, _R_X]
+        dist = math.hypot(dx, pd.reals[b, _R_Y] - pd.reals[a, _R_Y]) / 1000.0
+    edges, at = mt.edges, mt.edge_start
+    sb[_DIST] = _numeric_bin(edges, at[_DIST], at[_DIST + 1], dist)
+    la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
+    tod = _circular(la, ha, lb, hb, 24.0)
+    sb[_TOD] = _numeric_bin(edges, at[_TOD], at[_TOD + 1], tod)
+    dow = _circular(la, ha, lb, hb, 168.0) / 24.0
+    sb[_DOW] = _numeric_bin(edges, at[_DOW], at[_DOW + 1], dow)
+
+
+@compiled
+def pair_order(pd: PairData, i: int, j: int) -> tuple[int, int]:
+    """Rows i and j with the lower row of the caller's frame first, the order evidence takes."""
+    return (i, j) if pd.codes[i, _C_ROW] < pd.codes[j, _C_ROW] else (j, i)
+
+
+def slot_bins(mt: ModelTables) -> Ints:
+    """A working array for one pair's bins, by evidence slot."""
+    return np.zeros(mt.edge_start.shape[0] - 1, np.int64)
+
+
+@compiled
+def distance_bound(
+    reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats, near: Floats
+) -> float:
+    """The most the distance weight can be, from the squared chord (or grid distance) without
+    the sine: near[the bin it falls in] (the last entry: no distance to bound by)."""
+    ra, rb = reals[a], reals[b]
+    both_ll = not (math.isnan(ra[_R_LAT]) or math.isnan(rb[_R_LAT]))
+    if not (math.isnan(ra[_R_UX]) or math.isnan(rb[_R_UX])):
+        d2 = (rb[_R_UX] - ra[_R_UX]) ** 2 + (rb[_R_UY] - ra[_R_UY]) ** 2
+        d2 += (rb[_R_UZ] - ra[_R_UZ]) ** 2
+        edges2 = chord2
+    elif not (both_ll or math.isnan(ra[_R_X]) or math.isnan(rb[_R_X])):
+        d2 = (rb[_R_X] - ra[_R_X]) ** 2 + (rb[_R_Y] - ra[_R_Y]) ** 2
+        edges2 = grid2
+    else:
+        return float(near[near.shape[0] - 1])
+    b0 = 1
+    for e in range(edges2.shape[0]):
+        if edges2[e] <= d2:
+            b0 += 1
+    return float(near[b0])
+
+
+@compiled
+def _bins_of_pairs(
+    pd: PairData, mt: ModelTables, i: Ints, j: Ints, out: NDArray[np.generic], sb: Ints
+) -> None:
+    for q in range(i.shape[0]):
+        cheap_bins(pd, mt, i[q], j[q], sb)
+        costly_bins(pd, mt, i[q], j[q], sb)
+        for f in range(mt.slot.shape[0]):
+            out[q, f] = sb[mt.slot[f]]
+
+
+class PairBinner:
+    """``features.bin_matrix(features, EvidenceMaker(frame)(i, j))`` in compiled code, for
+    batch after batch of pairs of one frame: the same bins (tests compare them)."""
+
+    def __init__(
+        self, frame: ReportFrame, features: Sequence[Feature], settings: LinkSettings
+    ) -> None:
+        # a model whose weights are all zero: only its features' bins are wanted
+        model = LinkModel(
+            family="bins",
+            features=tuple(features),
+            weights=tuple((0.0,) * f.n_bins for f in features),
+            offset=0.0,
+            prior_log_odds=0.0,
+            settings=settings,
+        )
+        maker = EvidenceMaker(frame, model.domains(), model.attributes())
+        self._pd = pair_data(frame, maker, np.arange(frame.n, dtype=np.int64))
+        self._mt = model_tables(model, frame, self._pd)
+        self._dtype = np.uint8 if all(f.n_bins <= 256 for f in features) else np.int16
+        self._threads = max(1, settings.threads)
+
+    def __call__(self, i: Ints, j: Ints) -> Bins:
+        i = np.ascontiguousarray(i, dtype=np.int64)
+        j = np.ascontiguousarray(j, dtype=np.int64)
+        out = np.zeros((i.shape[0], self._mt.slot.shape[0]), dtype=self._dtype)
+        step = max(1, -(-i.shape[0] // self._threads))
+
+        def work(start: int) -> None:
+            end = min(start + step, i.shape[0])
+            sb = slot_bins(self._mt)
+            _bins_of_pairs(self._pd, self._mt, i[start:end], j[start:end], out[start:end], sb)
+
+        with ThreadPoolExecutor(max_workers=self._threads) as pool:
+            list(pool.map(work, range(0, i.shape[0], step)))
+        return out
