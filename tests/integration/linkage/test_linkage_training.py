@@ -237,3 +237,27 @@ def test_compiled_bins_equal_the_array_paths(simulated) -> None:
     assert want.shape[0] > 1000
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated) -> None:
+    # a vocabulary past one word, a domain past 64 codes and sets past the similarity tables'
+    # 255 codes: the compiled bins fall back to computing the ratio, and must still agree
+    reports, labels, _ = simulated
+    big = [f"big:c{k:03d}" for k in range(300)]
+    rng = np.random.default_rng(5)
+    rows = reports.column("behaviours").to_pylist()
+    for r in range(60):
+        size = 300 if r % 3 == 0 else int(rng.integers(1, 120))
+        rows[r] = [*rows[r], *rng.choice(big, size=size, replace=False).tolist()]
+    at = reports.schema.get_field_index("behaviours")
+    reports = reports.set_column(at, "behaviours", pa.array(rows, pa.list_(pa.string())))
+    frame = ReportFrame.from_arrow(reports)
+    model = train(frame, labels, settings=LinkSettings(family="naive_bayes"))
+    assert "behaviours_big_jaccard" in model.feature_names
+    i, j = candidate_rows(frame, model.settings)
+    maker = EvidenceMaker(frame, model.domains(), model.attributes())
+    want = bin_matrix(model.features, maker(i, j))
+    got = PairBinner(frame, model.features, model.settings)(i, j)
+    big_column = model.feature_names.index("behaviours_big_jaccard")
+    assert len(set(want[:, big_column].tolist())) > 2  # the big domain's bins are exercised
+    np.testing.assert_array_equal(got, want)
