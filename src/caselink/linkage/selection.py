@@ -19,7 +19,7 @@ from caselink.linkage.fitting import fit_family
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, is_linked, pair_keys
 from caselink.linkage.metrics import RankTally
-from caselink.linkage.model import LinkModel
+from caselink.linkage.model import LinkModel, scores_by_model
 from caselink.linkage.pair_bins import PairBinner
 from caselink.linkage.pairs import PairSet
 from caselink.linkage.settings import LinkSettings
@@ -129,11 +129,8 @@ def cross_validate(
 def _scored(
     models: dict[tuple[str, int], LinkModel], family: str, bins: Bins, fold: Ints
 ) -> Floats:
-    s = np.empty(bins.shape[0])
-    for k in np.unique(fold).tolist():
-        at = fold == k
-        s[at] = models[family, k].score_bins(bins[at])
-    return s
+    folds = sorted({k for _, k in models})
+    return scores_by_model([models[family, k] for k in folds], bins, np.searchsorted(folds, fold))
 
 
 def _test_pairs(
