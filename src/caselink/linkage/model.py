@@ -195,7 +195,7 @@ def scores_by_model(
     """Row q's score under ``models[model_of_row[q]]`` (models of the same features), added
     as ``score_bins`` adds it: the offset, then each feature's weight in feature order. One
     compiled pass over the rows, with no copy of the bins per model."""
-    tables = [np.asarray(w, dtype=np.float64) for m in models for w in m.weights]
+    tables = [t for m in models for t in m._tables()]
     starts = np.cumsum([0] + [t.shape[0] for t in tables])[:-1].astype(np.int64)
     out = np.empty(bins.shape[0], dtype=np.float64)
     if bins.shape[0]:
