@@ -99,8 +99,7 @@ def main() -> None:
     resolve_seconds = caselink_seconds - stages.get("evaluate", 0.0)
 
     # The same records as Splink sees them inside caselink, prepared once, outside the timing.
-    with ctx.db.reader() as uow:
-        records = person_store.person_records(uow.connection)
+    records = person_store.person_records(ctx.db.engine)
     con = duckdb.connect()
     prepare(con, records, today=datetime.now(UTC).date())
     prepared_path = work / "prepared.parquet"

@@ -122,9 +122,11 @@ def resolve(
     truth_rows = read_identity_file(truth) if truth else None  # a bad file fails before the run
     truth_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    with ctx.db.reader() as uow:
-        records = person_store.person_records(uow.connection)
-        ids = person_store.source_ids(uow.connection) if labels else {}
+    records = person_store.person_records(ctx.db.engine)
+    ids = {}
+    if labels:
+        with ctx.db.reader() as uow:
+            ids = person_store.source_ids(uow.connection)
     label_table = _identity_table(read_identity_file(labels), ids, "label") if labels else None
     read_seconds = time.perf_counter() - started
     result = resolve_records(

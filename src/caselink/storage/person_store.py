@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
+from caselink.storage.arrow_reads import read_arrow
 from caselink.storage.bulk import BulkWriter
 from caselink.storage.tables import person_entities, person_runs, persons, reports
 
@@ -41,18 +41,11 @@ SUSPECT_ENTITY_SCHEMA = pa.schema([("report_id", pa.int64()), ("entity_id", pa.s
 _BATCH = 100_000
 
 
-def _dob_array(values: list[Any]) -> pa.Array:
-    # SQLite hands dates back as ISO text, PostgreSQL as dates.
-    if any(isinstance(v, str) for v in values):
-        text = pa.array([v if isinstance(v, str) else None for v in values], pa.string())
-        return pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True).cast(pa.date32())
-    return pa.array(values, pa.date32())
+def person_records(engine: Engine) -> pa.Table:
+    """Every committed person record with its report's force, as ``PERSON_RECORD_SCHEMA``.
 
-
-def person_records(conn: Connection) -> pa.Table:
-    """Every person record with its report's force, as ``PERSON_RECORD_SCHEMA``.
-
-    Read through the driver in batches: a million records in seconds, not minutes.
+    Read through the database's Arrow driver on a connection of its own (see
+    ``arrow_reads``): a million records in about two seconds.
     """
     p, r = persons.c, reports.c
     query = (
@@ -75,19 +68,7 @@ def person_records(conn: Connection) -> pa.Table:
         .select_from(persons.join(reports, reports.c.id == persons.c.report_id))
         .order_by(p.id)
     )
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    batches: list[pa.RecordBatch] = []
-    cursor = conn.exec_driver_sql(sql)
-    names = PERSON_RECORD_SCHEMA.names
-    while rows := cursor.fetchmany(_BATCH):
-        columns = list(zip(*rows, strict=True))
-        arrays = []
-        for name, values, field in zip(names, columns, PERSON_RECORD_SCHEMA, strict=True):
-            arrays.append(
-                _dob_array(list(values)) if name == "dob" else pa.array(values, field.type)
-            )
-        batches.append(pa.RecordBatch.from_arrays(arrays, schema=PERSON_RECORD_SCHEMA))
-    return pa.Table.from_batches(batches, schema=PERSON_RECORD_SCHEMA)
+    return read_arrow(engine, query, PERSON_RECORD_SCHEMA)
 
 
 def source_ids(conn: Connection) -> dict[str, int]:
@@ -134,9 +115,10 @@ def save_run(
     )
     writer = BulkWriter(conn)
     columns = ("run_id", "person_id", "entity_id", "match_probability")
-    for batch in entities.select(["person_id", "entity_id", "match_probability"]).to_batches(
-        _BATCH
-    ):
+    # In person order, SQLite appends to the person index instead of splitting its pages at
+    # random: a million rows shuffled took twice as long to write.
+    ordered = entities.select(["person_id", "entity_id", "match_probability"]).sort_by("person_id")
+    for batch in ordered.to_batches(_BATCH):
         ids, names, probs = (batch.column(i).to_pylist() for i in range(3))
         writer.insert_ready(
             person_entities,
