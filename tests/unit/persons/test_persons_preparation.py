@@ -135,6 +135,19 @@ def test_places_phones_and_identifiers_are_normalised() -> None:
     assert p[1]["first_identifier"] == "18/123456A"
     # An alias needs a forename and a surname to be compared as a full name.
     assert p[1]["alias_names"] == ["john smith"]
+    assert p[2]["alias_names"] is None
+
+
+def test_aliases_keep_their_order_and_the_first_is_blocked_on() -> None:
+    _, p, _ = _prepare(
+        [
+            {"surname": "Lee", "aliases": "Zoë  Stone | Jo |Ann Lee-Hart"},
+            {"surname": "Lee", "aliases": " | "},
+        ]
+    )
+    assert p[1]["alias_names"] == ["zoe stone", "ann leehart"]
+    assert p[1]["first_alias"] == "zoe stone"
+    assert p[2]["alias_names"] is None and p[2]["first_alias"] is None
 
 
 def test_only_the_id_and_role_are_required() -> None:
