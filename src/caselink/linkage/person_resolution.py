@@ -209,15 +209,16 @@ def _resolve(
                 clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
                     predictions, threshold_match_probability=spec.threshold
                 )
-                attached = _attachments(
+                joins = _attachments(
                     con, predictions.physical_name, clusters.physical_name, spec.threshold
                 )
-                if attached:
-                    notes.append(f"{attached} group(s) joined to a person named in several reports")
-                    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-                        db_api.register(LINKS_TABLE), threshold_match_probability=spec.threshold
+                grouped = clusters.physical_name
+                if joins:
+                    notes.append(
+                        f"{len(joins)} group(s) joined to a person named in several reports"
                     )
-                entities, links = _entities(con, LINKS_TABLE, clusters.physical_name)
+                    grouped = _merge_joined(con, grouped, joins)
+                entities, links = _entities(con, LINKS_TABLE, grouped)
         else:
             notes.append(
                 f"{prepared.resolvable} comparable record(s): too few to train; each stands alone"
@@ -266,7 +267,7 @@ def _weight(probability: float) -> float:
 
 def _attachments(
     con: duckdb.DuckDBPyConnection, predictions: str, clusters: str, threshold: float
-) -> int:
+) -> list[tuple[int, int]]:
     """Join small groups to the person named in many reports they best resemble.
 
     Writes ``person_links``: the pairs at or above the threshold, and one link for every group
@@ -275,7 +276,7 @@ def _attachments(
     pair between the two groups gains log2(n) bits (n >= 2). A group joins only one larger
     group, only when it is the single one within reach, and never when any record of one
     contradicts a record of the other on date of birth, phone or identifier (typos aside).
-    Returns how many groups were joined.
+    Returns each join as (the joining group's first record, the larger group's first record).
     """
     con.execute(
         f"""
@@ -340,10 +341,57 @@ def _attachments(
         SELECT unique_id_l, unique_id_r, match_probability FROM person_attach
         """
     )
-    attached = int(one_row(con, "SELECT count(*) FROM person_attach")[0])
+    joins = con.execute("SELECT unique_id_l, unique_id_r FROM person_attach").fetchall()
     con.execute("DROP TABLE person_groups")
     con.execute("DROP TABLE person_attach")
-    return attached
+    return [(int(a), int(b)) for a, b in joins]
+
+
+MERGED_TABLE = "person_merged_clusters"
+
+
+def _merge_joined(
+    con: duckdb.DuckDBPyConnection, clusters: str, joins: list[tuple[int, int]]
+) -> str:
+    """``clusters`` with every joined group merged into the group it joined; returns the table.
+
+    The same components as clustering ``person_links`` again, since the clusters are the
+    components of its pairs above the threshold and the joins are its only other pairs; but
+    joins are few (hundreds in a million records), so a union of groups here costs a fraction
+    of a second where clustering again cost one.
+    """
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in joins:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    merged = pa.table(
+        {
+            "first_id": pa.array(list(parent), pa.int64()),
+            "root_id": pa.array([root(x) for x in parent], pa.int64()),
+        }
+    )
+    con.register("person_merges", merged)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {MERGED_TABLE} AS
+            SELECT g.unique_id, coalesce(m.root_id, g.first_id) AS cluster_id
+            FROM (
+                SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS first_id
+                FROM {clusters}
+            ) g LEFT JOIN person_merges m USING (first_id)
+            """
+        )
+    finally:
+        con.unregister("person_merges")
+    return MERGED_TABLE
 
 
 def _attach_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table) -> int:
