@@ -147,7 +147,8 @@ def test_aliases_keep_their_order_and_the_first_is_blocked_on() -> None:
     )
     assert p[1]["alias_names"] == ["zoe stone", "ann leehart"]
     assert p[1]["first_alias"] == "zoe stone"
-    assert p[2]["alias_names"] is None and p[2]["first_alias"] is None
+    assert p[2]["alias_names"] is None
+    assert p[2]["first_alias"] is None
 
 
 def test_only_the_id_and_role_are_required() -> None:
