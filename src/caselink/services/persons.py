@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
@@ -72,28 +74,39 @@ class ResolutionSummary:
         return out
 
 
-def read_identity_file(path: Path) -> list[tuple[str, str]]:
-    """(source_id, identity) rows of a labels or truth file: a CSV with ``source_id`` and
-    ``identity_id`` (the synthetic truth's format) or ``label`` columns."""
+def read_identity_file(path: Path) -> pa.Table:
+    """(source_id, identity) rows of a labels or truth file, as two string columns: a CSV with
+    ``source_id`` and ``identity_id`` (the synthetic truth's format) or ``label`` columns.
+    Rows missing either are left out."""
     with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        fields = reader.fieldnames or []
-        key = "identity_id" if "identity_id" in fields else "label" if "label" in fields else None
-        if "source_id" not in fields or key is None:
-            raise InvalidRequest(
-                f"{path.name} needs the columns source_id and identity_id (or label)"
-            )
-        return [
-            (row["source_id"], row[key]) for row in reader if row.get("source_id") and row.get(key)
-        ]
+        fields = next(csv.reader(handle), [])
+    key = "identity_id" if "identity_id" in fields else "label" if "label" in fields else None
+    if "source_id" not in fields or key is None:
+        raise InvalidRequest(f"{path.name} needs the columns source_id and identity_id (or label)")
+    try:
+        table = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                include_columns=["source_id", key],
+                column_types={"source_id": pa.string(), key: pa.string()},
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise InvalidRequest(f"{path.name} could not be read: {exc}") from exc
+    source, identity = table.column("source_id"), table.column(key)
+    kept = pc.and_(pc.is_valid(source), pc.is_valid(identity))
+    return pa.table({"source_id": source, "identity": identity}).filter(kept)
 
 
-def _identity_table(rows: list[tuple[str, str]], ids: dict[str, int], name: str) -> pa.Table:
-    pairs = [(ids[s], v) for s, v in rows if s in ids]
+def _identity_table(rows: pa.Table, records: pa.Table, name: str) -> pa.Table:
+    """(person_id, ``name``) for the rows whose source id a person record carries."""
+    ids = records.select(["source_id", "person_id"])
+    joined = rows.join(ids.filter(pc.is_valid(ids.column("source_id"))), "source_id")
     return pa.table(
         {
-            "person_id": pa.array([p for p, _ in pairs], pa.int64()),
-            name: pa.array([v for _, v in pairs], pa.string()),
+            "person_id": joined.column("person_id").cast(pa.int64()),
+            name: joined.column("identity").cast(pa.string()),
         }
     )
 
@@ -123,11 +136,7 @@ def resolve(
     truth_seconds = time.perf_counter() - started
     started = time.perf_counter()
     records = person_store.person_records(ctx.db.engine)
-    ids = {}
-    if labels:
-        with ctx.db.reader() as uow:
-            ids = person_store.source_ids(uow.connection)
-    label_table = _identity_table(read_identity_file(labels), ids, "label") if labels else None
+    label_table = _identity_table(read_identity_file(labels), records, "label") if labels else None
     read_seconds = time.perf_counter() - started
     result = resolve_records(
         records,
@@ -140,10 +149,7 @@ def resolve(
     started = time.perf_counter()
     evaluation = None
     if truth_rows is not None:
-        if not ids:
-            with ctx.db.reader() as uow:
-                ids = person_store.source_ids(uow.connection)
-        evaluation = evaluate(result.entities, _identity_table(truth_rows, ids, "identity_id"))
+        evaluation = evaluate(result.entities, _identity_table(truth_rows, records, "identity_id"))
     # every stage's time, so a run's cost can be told apart from measuring it against a truth
     seconds = {"read": round(read_seconds, 3), **result.figures["seconds"]}
     figures = dict(result.figures) | {"seconds": seconds}

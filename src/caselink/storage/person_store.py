@@ -71,14 +71,6 @@ def person_records(engine: Engine) -> pa.Table:
     return read_arrow(engine, query, PERSON_RECORD_SCHEMA)
 
 
-def source_ids(conn: Connection) -> dict[str, int]:
-    """Person id by source id, for records that have one (labels and truth files use them)."""
-    rows = conn.execute(
-        select(persons.c.source_id, persons.c.id).where(persons.c.source_id.is_not(None))
-    )
-    return {str(s): int(i) for s, i in rows}
-
-
 @dataclass(frozen=True, slots=True)
 class PersonRun:
     id: int

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import case, func, select
 
-from caselink.domain.errors import NotFound, NotPermitted
+from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
 from caselink.services import persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
@@ -256,3 +256,33 @@ def test_show_logs_the_consultation_and_hides_a_complainant_from_inspectors(
     with pytest.raises(NotFound):
         persons.show(ctx, analyst, "P999999", why="missing")
     assert person_id > 0
+
+
+def test_labels_are_matched_to_records_by_source_id(
+    ctx: Context, officer: Actor, analyst: Actor, tmp_path: Path
+) -> None:
+    _tiny(ctx, officer, tmp_path)
+    labels = tmp_path / "labels.csv"
+    # two known records, one unknown source id, one row without a label
+    labels.write_text("source_id,label\nS5,x\nS7,x\nS99,y\nS4,\n", encoding="utf-8")
+    summary = persons.resolve(ctx, analyst, labels=labels)
+    assert summary.figures["labelled"] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("source_id,name\nS5,x\n", "needs the columns"),
+        ("", "needs the columns"),
+        ("source_id,label\nS5,x,extra\n", "could not be read"),
+    ],
+)
+def test_a_bad_labels_file_is_refused_before_the_run(
+    ctx: Context, officer: Actor, analyst: Actor, tmp_path: Path, text: str, message: str
+) -> None:
+    _tiny(ctx, officer, tmp_path)
+    labels = tmp_path / "labels.csv"
+    labels.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidRequest, match=message):
+        persons.resolve(ctx, analyst, labels=labels)
+    assert persons.latest_run(ctx) is None
