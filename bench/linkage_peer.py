@@ -99,6 +99,7 @@ def main() -> None:
     frame = ReportFrame.from_arrow(reports)
     i_all, j_all = candidate_rows(frame)
     maker = EvidenceMaker(frame)
+    maker(i_all[:10], j_all[:10])  # the first call loads the compiled kernels from disk
     t = time.perf_counter()
     maker(i_all, j_all)
     ours_bulk = time.perf_counter() - t

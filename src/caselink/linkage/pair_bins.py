@@ -37,6 +37,7 @@ from caselink.linkage.frame import ReportFrame
 from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.model import LinkModel
 from caselink.linkage.settings import LinkSettings
+from caselink.linkage.timing import circular_apart, time_apart
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -56,7 +57,6 @@ _FIXED = {
     "relationship": _REL,
     "same_person": _PERSON,
 }
-_POINT = 1e-6  # as timing._POINT: below this a window is a moment
 
 
 class PairData(NamedTuple):
@@ -285,77 +285,6 @@ def _popcount(w: np.uint64) -> int:
 
 
 @compiled
-def _cube6(x: float) -> float:
-    return math.pow(abs(x), 3.0) / 6.0
-
-
-@compiled
-def _time_apart(a: float, b: float, c: float, d: float) -> float:
-    if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
-        return math.nan
-    w1, w2 = b - a, d - c
-    out = abs((a + b) / 2 - (c + d) / 2)
-    if b > c and d > a:
-        p1, p2 = w1 < _POINT, w2 < _POINT
-        if not p1 and not p2:
-            am, bm, cm, dm = a - c, b - c, c - c, d - c
-            out = (_cube6(bm - cm) - _cube6(am - cm) - _cube6(bm - dm) + _cube6(am - dm)) / (
-                w1 * w2
-            )
-        elif p1 and not p2:
-            lo, hi = a - c, a - d
-            out = (lo * abs(lo) / 2 - hi * abs(hi) / 2) / (d - c)
-        elif p2 and not p1:
-            lo, hi = c - a, c - b
-            out = (lo * abs(lo) / 2 - hi * abs(hi) / 2) / (b - a)
-    return out
-
-
-@compiled
-def _wrap(x: float, period: float) -> float:
-    return x - period * math.floor(x / period)
-
-
-@compiled
-def _circ_p(x: float, period: float) -> float:
-    h = period / 2
-    v = abs(_wrap(x, period) - h)
-    return -((h - v) ** 2) * (h + 2 * v) / 12
-
-
-@compiled
-def _circ_q(x: float, period: float) -> float:
-    h = period / 2
-    u = _wrap(x, period) - h
-    return u * (h - abs(u)) / 2
-
-
-@compiled
-def _circular(a: float, b: float, c: float, d: float, period: float) -> float:
-    if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
-        return math.nan
-    w1, w2 = b - a, d - c
-    quarter = period / 4
-    p1, p2 = w1 < _POINT, w2 < _POINT
-    if p1 and p2:
-        r = _wrap(a - c, period)
-        out = min(r, period - r)
-    elif p1:
-        out = quarter + (_circ_q(a - c, period) - _circ_q(a - d, period)) / w2
-    elif p2:
-        out = quarter + (_circ_q(b - c, period) - _circ_q(a - c, period)) / w1
-    else:
-        corners = (
-            _circ_p(b - c, period)
-            - _circ_p(a - c, period)
-            - _circ_p(b - d, period)
-            + _circ_p(a - d, period)
-        )
-        out = quarter + corners / (w1 * w2)
-    return min(max(out, 0.0), period / 2)
-
-
-@compiled
 def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
     # as features.py: 0 unknown, else 1 + the number of edges[first:last] at or below the value
     if math.isnan(value):
@@ -411,7 +340,7 @@ def cheap_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
     ca, cb = pd.codes[a], pd.codes[b]
     edges, at = mt.edges, mt.edge_start
-    time = _time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
+    time = time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
     sb[_TIME] = _numeric_bin(edges, at[_TIME], at[_TIME + 1], time)
     shared = 0
     for w in range(pd.n_bits):
@@ -480,9 +409,9 @@ def costly_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None
     edges, at = mt.edges, mt.edge_start
     sb[_DIST] = _numeric_bin(edges, at[_DIST], at[_DIST + 1], dist)
     la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
-    tod = _circular(la, ha, lb, hb, 24.0)
+    tod = circular_apart(la, ha, lb, hb, 24.0)
     sb[_TOD] = _numeric_bin(edges, at[_TOD], at[_TOD + 1], tod)
-    dow = _circular(la, ha, lb, hb, 168.0) / 24.0
+    dow = circular_apart(la, ha, lb, hb, 168.0) / 24.0
     sb[_DOW] = _numeric_bin(edges, at[_DOW], at[_DOW + 1], dow)
 
 

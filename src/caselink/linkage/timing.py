@@ -14,10 +14,13 @@ the periodic cubic given in ``_circular_p``. Degenerate windows (a moment) use t
 same identity. docs/linkage.md gives the derivation.
 """
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
+
+from caselink.linkage.compiled import compiled
 
 Floats = NDArray[np.float64]
 
@@ -26,81 +29,129 @@ Floats = NDArray[np.float64]
 _POINT = 1e-6
 
 
+@compiled
+def _cube6(x: float) -> float:
+    return math.pow(abs(x), 3.0) / 6.0
+
+
+@compiled
+def time_apart(a: float, b: float, c: float, d: float) -> float:
+    """E|U - V| for one pair of windows (see ``expected_abs_difference``)."""
+    if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
+        return math.nan
+    w1, w2 = b - a, d - c
+    out = abs((a + b) / 2 - (c + d) / 2)
+    if b > c and d > a:
+        p1, p2 = w1 < _POINT, w2 < _POINT
+        if not p1 and not p2:
+            # coordinates shifted to the second window keep the cubes small
+            am, bm, dm = a - c, b - c, d - c
+            out = (_cube6(bm) - _cube6(am) - _cube6(bm - dm) + _cube6(am - dm)) / (w1 * w2)
+        elif p1 and not p2:
+            # a moment inside the other window: G'(t) = t|t|/2 antiderives |t|
+            lo, hi = a - c, a - d
+            out = (lo * abs(lo) / 2 - hi * abs(hi) / 2) / (d - c)
+        elif p2 and not p1:
+            lo, hi = c - a, c - b
+            out = (lo * abs(lo) / 2 - hi * abs(hi) / 2) / (b - a)
+    return out
+
+
+@compiled
+def _wrap(x: float, period: float) -> float:
+    # x mod period in [0, period)
+    return x - period * math.floor(x / period)
+
+
+@compiled
+def _circular_q(x: float, period: float) -> float:
+    # First antiderivative of (triangle wave - period/4), zero at 0 and at the period. It is odd
+    # about the half period h: with u = (x mod T) - h, Q = u (h - |u|) / 2.
+    h = period / 2
+    u = _wrap(x, period) - h
+    return u * (h - abs(u)) / 2
+
+
+@compiled
+def _circular_p(x: float, period: float) -> float:
+    # Second antiderivative of (triangle wave - period/4), periodic because Q has zero mean over
+    # a period, and even about the half period: P = -(h - |u|)^2 (h + 2|u|) / 12. One
+    # polynomial, no branches; the tests check it against the piecewise form and integration.
+    h = period / 2
+    v = abs(_wrap(x, period) - h)
+    return -((h - v) ** 2) * (h + 2 * v) / 12
+
+
+@compiled
+def circular_apart(a: float, b: float, c: float, d: float, period: float) -> float:
+    """The expected circular distance for one pair of windows (see
+    ``expected_circular_distance``)."""
+    if math.isnan(a) or math.isnan(b) or math.isnan(c) or math.isnan(d):
+        return math.nan
+    w1, w2 = b - a, d - c
+    quarter = period / 4
+    p1, p2 = w1 < _POINT, w2 < _POINT
+    if p1 and p2:
+        r = _wrap(a - c, period)
+        out = min(r, period - r)
+    elif p1:
+        out = quarter + (_circular_q(a - c, period) - _circular_q(a - d, period)) / w2
+    elif p2:
+        out = quarter + (_circular_q(b - c, period) - _circular_q(a - c, period)) / w1
+    else:
+        corners = (
+            _circular_p(b - c, period)
+            - _circular_p(a - c, period)
+            - _circular_p(b - d, period)
+            + _circular_p(a - d, period)
+        )
+        out = quarter + corners / (w1 * w2)
+    # exact in real arithmetic, but rounding may stray a hair outside [0, T/2]
+    return min(max(out, 0.0), period / 2)
+
+
+@compiled
+def _time_apart_each(a: Floats, b: Floats, c: Floats, d: Floats, out: Floats) -> None:
+    for k in range(out.shape[0]):
+        out[k] = time_apart(a[k], b[k], c[k], d[k])
+
+
+@compiled
+def _circular_apart_each(
+    a: Floats, b: Floats, c: Floats, d: Floats, period: float, out: Floats
+) -> None:
+    for k in range(out.shape[0]):
+        out[k] = circular_apart(a[k], b[k], c[k], d[k], period)
+
+
+def _bounds(
+    a: Floats, b: Floats, c: Floats, d: Floats
+) -> tuple[Floats, Floats, Floats, Floats, Floats]:
+    # the four bounds as flat float arrays of one shape, and an output of that shape
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, d)))
+    fa, fb, fc, fd = (np.ascontiguousarray(v).reshape(-1) for v in arrays)
+    return fa, fb, fc, fd, np.empty(arrays[0].shape)
+
+
 def expected_abs_difference(a: Floats, b: Floats, c: Floats, d: Floats) -> Floats:
     """E|U - V| for independent U ~ Unif[a, b] and V ~ Unif[c, d], elementwise, in closed form.
 
     A window of zero width is a moment (then U = a). Windows that do not overlap give the
     distance between their midpoints exactly, because U - V keeps one sign; overlapping windows
     use the corner formula with H(x) = |x|^3 / 6 on coordinates shifted to the windows, so the
-    cubes stay small. NaN in any bound gives NaN.
+    cubes stay small. NaN in any bound gives NaN. Compiled, one pair at a time: the same code
+    the pair scorer runs, and a tenth of the time of array arithmetic with its masks.
     """
-    a, b, c, d = (np.asarray(v, dtype=np.float64) for v in (a, b, c, d))
-    w1 = b - a
-    w2 = d - c
-    out = np.abs((a + b) / 2 - (c + d) / 2)
-    overlap = (b > c) & (d > a)
-    p1 = w1 < _POINT
-    p2 = w2 < _POINT
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # both windows proper and overlapping: the corner formula
-        m = overlap & ~p1 & ~p2
-        if m.any():
-            o = c[m]
-            am, bm, cm, dm = a[m] - o, b[m] - o, c[m] - o, d[m] - o
-            h = _cube6
-            out[m] = (h(bm - cm) - h(am - cm) - h(bm - dm) + h(am - dm)) / (w1[m] * w2[m])
-        # a moment inside the other window: E|x - V| = [G'(x - c) - G'(x - d)] / (d - c)
-        m = overlap & p1 & ~p2
-        if m.any():
-            out[m] = _point_in_window(a[m], c[m], d[m])
-        m = overlap & p2 & ~p1
-        if m.any():
-            out[m] = _point_in_window(c[m], a[m], b[m])
-    bad = np.isnan(a) | np.isnan(b) | np.isnan(c) | np.isnan(d)
-    out[bad] = np.nan
-    return out
-
-
-def _cube6(x: Floats) -> Floats:
-    return np.abs(x) ** 3 / 6.0
-
-
-def _point_in_window(x: Floats, c: Floats, d: Floats) -> Floats:
-    # G'(t) = t|t|/2 is the first antiderivative of |t|.
-    lo = x - c
-    hi = x - d
-    return (lo * np.abs(lo) / 2 - hi * np.abs(hi) / 2) / (d - c)
-
-
-def _wrap(x: Floats, period: float) -> Floats:
-    # x mod period in [0, period); floor is several times faster than numpy's float modulo
-    x = np.asarray(x, dtype=np.float64)
-    out: Floats = x - period * np.floor(x / period)
+    fa, fb, fc, fd, out = _bounds(a, b, c, d)
+    _time_apart_each(fa, fb, fc, fd, out.reshape(-1))
     return out
 
 
 def circular_distance(x: Floats, period: float) -> Floats:
     """The distance on a circle of ``period`` between two points ``x`` apart: in [0, period/2]."""
-    r = _wrap(x, period)
-    return np.minimum(r, period - r)
-
-
-def _circular_q(x: Floats, period: float) -> Floats:
-    # First antiderivative of (triangle wave - period/4), zero at 0 and at the period. It is odd
-    # about the half period h: with u = (x mod T) - h, Q = u (h - |u|) / 2.
-    h = period / 2
-    u = _wrap(x, period) - h
-    out: Floats = u * (h - np.abs(u)) / 2
-    return out
-
-
-def _circular_p(x: Floats, period: float) -> Floats:
-    # Second antiderivative of (triangle wave - period/4), periodic because Q has zero mean over
-    # a period, and even about the half period: P = -(h - |u|)^2 (h + 2|u|) / 12. One
-    # polynomial, no branches; the tests check it against the piecewise form and integration.
-    h = period / 2
-    v = np.abs(_wrap(x, period) - h)
-    out: Floats = -((h - v) ** 2) * (h + 2 * v) / 12
+    x = np.asarray(x, dtype=np.float64)
+    r = x - period * np.floor(x / period)
+    out: Floats = np.minimum(r, period - r)
     return out
 
 
@@ -112,31 +163,9 @@ def expected_circular_distance(a: Floats, b: Floats, c: Floats, d: Floats, perio
     period/4 (uniform on the circle). Moments use the one- and zero-width limits. NaN in any
     bound gives NaN.
     """
-    a, b, c, d = (np.asarray(v, dtype=np.float64) for v in (a, b, c, d))
-    w1 = b - a
-    w2 = d - c
-    quarter = period / 4
-    p1 = w1 < _POINT
-    p2 = w2 < _POINT
-    p = _circular_p
-    q = _circular_q
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # the general case for every pair at once (widths made safe), then the moments patched
-        corners = p(b - c, period) - p(a - c, period) - p(b - d, period) + p(a - d, period)
-        out = quarter + corners / (np.where(p1, 1.0, w1) * np.where(p2, 1.0, w2))
-        m = p1 & ~p2
-        if m.any():
-            out[m] = quarter + (q(a[m] - c[m], period) - q(a[m] - d[m], period)) / w2[m]
-        m = p2 & ~p1
-        if m.any():
-            out[m] = quarter + (q(b[m] - c[m], period) - q(a[m] - c[m], period)) / w1[m]
-        m = p1 & p2
-        if m.any():
-            out[m] = circular_distance(a[m] - c[m], period)
-    # NaN bounds propagate through the arithmetic; the correction is exact in real arithmetic
-    # but rounding may stray a hair outside [0, T/2]
-    clipped: Floats = np.clip(out, 0.0, period / 2)
-    return clipped
+    fa, fb, fc, fd, out = _bounds(a, b, c, d)
+    _circular_apart_each(fa, fb, fc, fd, float(period), out.reshape(-1))
+    return out
 
 
 def _last_sunday(year: int, month: int) -> datetime:

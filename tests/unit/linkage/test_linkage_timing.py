@@ -65,14 +65,14 @@ def test_circular_antiderivatives_are_periodic_and_continuous() -> None:
     for period in (24.0, 168.0):
         edges = np.array([0.0, period / 2, period])
         eps = 1e-9
-        q = _circular_q(edges, period)
-        p = _circular_p(edges, period)
+        q = [_circular_q(x, period) for x in edges]
+        p = [_circular_p(x, period) for x in edges]
         assert q[0] == pytest.approx(q[2], abs=1e-9)
         assert p[0] == pytest.approx(p[2], abs=1e-6)
         # continuous across the half period, where the triangle wave turns
         mid = period / 2
-        assert _circular_p(np.array([mid - eps]), period)[0] == pytest.approx(
-            _circular_p(np.array([mid + eps]), period)[0], abs=1e-6
+        assert _circular_p(mid - eps, period) == pytest.approx(
+            _circular_p(mid + eps, period), abs=1e-6
         )
 
 
