@@ -41,16 +41,9 @@ def _postgresql_table(engine: Engine, sql: str) -> pa.Table:
     import adbc_driver_postgresql.dbapi
 
     uri = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = adbc_driver_postgresql.dbapi.connect(uri)
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(sql)
-            return cursor.fetch_arrow_table()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()
+    with adbc_driver_postgresql.dbapi.connect(uri) as connection, connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetch_arrow_table()
 
 
 def _as_type(column: pa.ChunkedArray, kind: pa.DataType) -> pa.ChunkedArray:

@@ -20,17 +20,11 @@ BATCH_ROWS = 1 << 30
 
 
 def read(path: str, sql: str) -> pa.Table:
-    connection = adbc_driver_sqlite.dbapi.connect(f"file:{quote(path)}?mode=ro")
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
-            cursor.execute(sql)
-            return cursor.fetch_arrow_table()
-        finally:
-            cursor.close()
-    finally:
-        connection.close()
+    uri = f"file:{quote(path)}?mode=ro"
+    with adbc_driver_sqlite.dbapi.connect(uri) as connection, connection.cursor() as cursor:
+        cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
+        cursor.execute(sql)
+        return cursor.fetch_arrow_table()
 
 
 def main() -> None:
