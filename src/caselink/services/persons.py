@@ -89,6 +89,7 @@ def read_identity_file(path: Path) -> pa.Table:
             convert_options=pacsv.ConvertOptions(
                 include_columns=["source_id", key],
                 column_types={"source_id": pa.string(), key: pa.string()},
+                null_values=[""],  # only empty: "NA" or "null" may be someone's label
                 strings_can_be_null=True,
             ),
         )

@@ -45,7 +45,7 @@ def person_records(engine: Engine) -> pa.Table:
     """Every committed person record with its report's force, as ``PERSON_RECORD_SCHEMA``.
 
     Read through the database's Arrow driver on a connection of its own (see
-    ``arrow_reads``): a million records in about two seconds.
+    ``arrow_reads``): a million records in about three seconds.
     """
     p, r = persons.c, reports.c
     query = (

@@ -264,7 +264,7 @@ def test_labels_are_matched_to_records_by_source_id(
     _tiny(ctx, officer, tmp_path)
     labels = tmp_path / "labels.csv"
     # two known records, one unknown source id, one row without a label
-    labels.write_text("source_id,label\nS5,x\nS7,x\nS99,y\nS4,\n", encoding="utf-8")
+    labels.write_text("source_id,label\nS5,NA\nS7,NA\nS99,y\nS4,\n", encoding="utf-8")
     summary = persons.resolve(ctx, analyst, labels=labels)
     assert summary.figures["labelled"] == 2
 
