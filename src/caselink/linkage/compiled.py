@@ -1,7 +1,8 @@
 """The one way caselink compiles code: numba, typed so compiled functions keep their signatures.
 
 Compiled code is for the loops over hundreds of millions of report pairs that array code cannot
-do without holding every pair (candidate_index, pair_bins, pair_scorer). Compiled functions are
+do without holding every pair (candidate_index, pair_bins, pair_scorer), and for the per-pair
+closed forms both those loops and the array path run (timing). Compiled functions are
 cached on disk next to their modules, so only the first run on a machine pays for compiling
 them, and they release the interpreter lock, so threads run them side by side.
 
