@@ -2,7 +2,8 @@
 
 The SQLAlchemy drivers build a Python object for every value; reading a million person records
 that way took 11 s on SQLite, of which converting to Arrow was 3. The ADBC drivers for SQLite
-and PostgreSQL fill Arrow arrays in C: the same read takes under 2 s.
+and PostgreSQL fill Arrow arrays in C: the same read takes about 3 s, the child process below
+included.
 
 A read opens its own connection, read-only where the driver allows, so it sees what is
 committed and never what the caller's open transaction has not committed yet. On SQLite that
