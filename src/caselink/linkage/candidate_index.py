@@ -163,11 +163,20 @@ def _slice(groups: Groups, g: int, lo: float, hi: float, days: float) -> tuple[i
 
 @compiled
 def _cell_candidates(
-    ix: CandidateIndex, groups: Groups, cy: int, cx: int, grid: bool, i: int, out: Ints, n: int
+    ix: CandidateIndex,
+    groups: Groups,
+    cy: int,
+    cx: int,
+    grid: bool,
+    i: int,
+    out: Ints,
+    n: int,
+    limit: int,
 ) -> int:
-    # candidates of row i in the 3 x 3 cells around (cy, cx) of one grid, written to out from
-    # position n on; returns the new count. The latitude/longitude grid tests the chord between
-    # unit vectors; the x/y grid the distance in metres, for pairs not both latitude/longitude.
+    # candidates of row i below row ``limit`` in the 3 x 3 cells around (cy, cx) of one grid,
+    # written to out from position n on; returns the new count. The latitude/longitude grid
+    # tests the chord between unit vectors; the x/y grid the distance in metres, for pairs not
+    # both latitude/longitude.
     lo, hi, days = ix.lo[i], ix.hi[i], ix.days
     for dy in range(-1, 2):
         for dx in range(-1, 2):
@@ -177,7 +186,7 @@ def _cell_candidates(
             first, last = _slice(groups, g, lo, hi, days)
             for p in range(first, last):
                 j = groups.rows[p]
-                if j == i or lo > ix.hi[j] + days:
+                if j == i or j >= limit or lo > ix.hi[j] + days:
                     continue
                 if grid:
                     if ix.has_ll[i] and ix.has_ll[j]:
@@ -200,15 +209,19 @@ def _cell_candidates(
 
 
 @compiled
-def row_candidates(ix: CandidateIndex, i: int, out: Ints) -> int:
-    """Write the row of every candidate of report ``i`` (itself excluded) into ``out`` and
-    return how many there are; ``out`` must have room for every row of the frame."""
+def row_candidates(ix: CandidateIndex, i: int, out: Ints, below: bool = False) -> int:
+    """Write the row of every candidate of report ``i`` (itself excluded; with ``below``, only
+    the rows below ``i``, so each pair is found once) into ``out`` and return how many there
+    are; ``out`` must have room for every row of the frame."""
     count = 0
     lo, hi, days = ix.lo[i], ix.hi[i], ix.days
+    limit = i if below else ix.lo.shape[0]
     if ix.has_ll[i]:
-        count = _cell_candidates(ix, ix.ll, ix.ll_cell_y[i], ix.ll_cell_x[i], False, i, out, count)
+        cy, cx = ix.ll_cell_y[i], ix.ll_cell_x[i]
+        count = _cell_candidates(ix, ix.ll, cy, cx, False, i, out, count, limit)
     if ix.has_xy[i]:
-        count = _cell_candidates(ix, ix.xy, ix.xy_cell_y[i], ix.xy_cell_x[i], True, i, out, count)
+        cy, cx = ix.xy_cell_y[i], ix.xy_cell_x[i]
+        count = _cell_candidates(ix, ix.xy, cy, cx, True, i, out, count, limit)
     # places that cannot be compared: the classes sharing no coordinate system with this one
     place = int(ix.has_ll[i]) + 2 * int(ix.has_xy[i])
     for other in range(4):
@@ -220,7 +233,7 @@ def row_candidates(ix: CandidateIndex, i: int, out: Ints) -> int:
         first, last = _slice(ix.by_force, g, lo, hi, days)
         for p in range(first, last):
             j = ix.by_force.rows[p]
-            if j == i or lo > ix.hi[j] + days:
+            if j == i or j >= limit or lo > ix.hi[j] + days:
                 continue
             if ix.same_area and ix.area[i] >= 0 and ix.area[j] >= 0 and ix.area[i] != ix.area[j]:
                 continue
@@ -233,20 +246,20 @@ def row_candidates(ix: CandidateIndex, i: int, out: Ints) -> int:
 def _pairs_from(
     ix: CandidateIndex, rows: Ints, start: int, out_i: Ints, out_j: Ints, found: Ints
 ) -> tuple[int, int]:
-    # candidate pairs (i < j) of rows[start:], until out_i/out_j cannot take the next row's;
-    # returns how many were written and the position to go on from
+    # candidate pairs (i < j) of rows[start:], each found from its higher row, until
+    # out_i/out_j cannot take the next row's; returns how many were written and the position
+    # to go on from
     count = 0
     p = start
     while p < rows.shape[0]:
-        i = rows[p]
-        m = row_candidates(ix, i, found)
+        j = rows[p]
+        m = row_candidates(ix, j, found, True)
         if count + m > out_i.shape[0]:
             break
         for q in range(m):
-            if found[q] > i:
-                out_i[count] = i
-                out_j[count] = found[q]
-                count += 1
+            out_i[count] = found[q]
+            out_j[count] = j
+            count += 1
         p += 1
     return count, p
 

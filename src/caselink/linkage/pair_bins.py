@@ -9,10 +9,14 @@ falls within that bit of a bin edge.
 Evidence goes straight into bins, one per evidence slot. What every pair reads of a report lies
 in one record (``PairData``), so a candidate's facts come in a few cache lines rather than from
 twenty arrays; the behaviour similarities come from tables of (shared, union) made by
-``Feature.bins`` itself, so they are the bins of the array path. ``cheap_bins`` gives every bin
-but distance, time of day and day of week, which ``costly_bins`` adds; ``distance_bound``
-bounds the distance weight without trigonometry. ``PairBinner`` bins batches of pairs for
-training (tests compare it with ``features.bin_matrix``).
+``Feature.bins`` itself, so they are the bins of the array path.
+
+The bins come in stages (``code_bins`` and those after it), so that a scorer can stop once a
+pair cannot reach the score it needs: the offender description and relationship, the
+behaviours, the time of day and week, the time apart and attributes, and last the distance,
+whose weight ``distance_bound`` bounds beforehand without trigonometry; ``report_gains`` bounds
+each stage by what one report alone allows. ``PairBinner`` bins batches of pairs
+for training (tests compare it with ``features.bin_matrix``).
 """
 
 import math
@@ -59,6 +63,19 @@ _FIXED = {
 }
 
 
+# the stages of a pair's bins, in the order a scorer computes them: roughly by how much weight
+# each takes off the bound for what it costs (distance, the costliest, comes last)
+STAGE_CODES, STAGE_BEHAVIOURS, STAGE_CIRCLE, STAGE_TIME, STAGE_DISTANCE = range(5)
+N_STAGES = 5
+_STAGE_OF_SLOT = {
+    _DIST: STAGE_DISTANCE,
+    _TIME: STAGE_TIME,
+    _TOD: STAGE_CIRCLE,
+    _DOW: STAGE_CIRCLE,
+    _JACCARD: STAGE_BEHAVIOURS,
+}
+
+
 class PairData(NamedTuple):
     """Per-report facts the evidence of a pair is computed from, one contiguous record per
     report for what every pair reads (a candidate's facts come in a few cache lines rather than
@@ -97,8 +114,9 @@ class ModelTables(NamedTuple):
     weight_start: Ints
     weights: Floats
     best: Floats  # the highest weight of each feature
-    cheap: Ints  # the features computed for every pair, in feature order
-    costly: Ints  # and those computed only for pairs that pass the bound
+    stage_start: Ints  # the features of stage s are stage_features[stage_start[s]:...[s + 1]]
+    stage_features: Ints
+    stage_best: Floats  # the sum of their highest weights
     edge_start: Ints  # the edges of numeric slot s are edges[edge_start[s]:edge_start[s + 1]]
     edges: Floats
     jaccard_start: Ints  # similarity slot s: its bins by [shared * stride + union]
@@ -240,7 +258,10 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
                     level_bins[lo * n_levels + hi] = index.get(f"{levels[lo]}|{levels[hi]}", 1)
         if f.name == "distance_km" and f.kind == "numeric":
             distance = k
-    is_costly = np.asarray([s in (_DIST, _TOD, _DOW) for s in slot], dtype=bool)
+    stage_of = _STAGE_OF_SLOT | {_DOMAINS + k: STAGE_BEHAVIOURS for k in range(len(domains))}
+    stage_of |= {_DOMAINS + len(domains) + k: STAGE_TIME for k in range(len(attributes))}
+    stage = [stage_of.get(s, STAGE_CODES) for s in slot]
+    stages = [[f for f in range(len(slot)) if stage[f] == g] for g in range(N_STAGES)]
     dist_edges = slot_edges[_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
     # a bin from the chord may be one off the bin from the sine, by rounding at an edge
@@ -253,8 +274,9 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         weight_start=_starts(weights),
         weights=np.concatenate(weights) if weights else np.zeros(0),
         best=np.asarray(best, dtype=np.float64),
-        cheap=np.flatnonzero(~is_costly).astype(np.int64),
-        costly=np.flatnonzero(is_costly).astype(np.int64),
+        stage_start=_starts([np.asarray(f) for f in stages]),
+        stage_features=np.asarray([f for g in stages for f in g], dtype=np.int64),
+        stage_best=np.asarray([sum(best[f] for f in g) for g in stages], dtype=np.float64),
         edge_start=_starts(slot_edges),
         edges=np.concatenate(slot_edges),
         jaccard_start=_starts(tables),
@@ -335,42 +357,11 @@ def _overlap_bin(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
 
 
 @compiled
-def cheap_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
-    """Every bin but distance, time of day and day of week into sb, by evidence slot."""
-    ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
-    ca, cb = pd.codes[a], pd.codes[b]
-    edges, at = mt.edges, mt.edge_start
-    time = time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
-    sb[_TIME] = _numeric_bin(edges, at[_TIME], at[_TIME + 1], time)
-    shared = 0
-    for w in range(pd.n_bits):
-        shared += _popcount(wa[w] & wb[w])
-    table, start, stride = mt.jaccard_bins, mt.jaccard_start, mt.jaccard_stride
-    sb[_JACCARD] = _similarity_bin(
-        table, start, stride, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL]
-    )
-    if sb[_JACCARD] < 0:
-        sb[_JACCARD] = _ratio_bin(mt, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL])
-    n_domains = pd.domain_start.shape[0] - 1
-    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
-    for d in range(n_domains):
-        w = pd.domain_start[d]
-        shared = _popcount(wa[w] & wb[w])
-        if not one_word:  # a domain of more than 64 codes spans words
-            for w in range(pd.domain_start[d] + 1, pd.domain_start[d + 1]):
-                shared += _popcount(wa[w] & wb[w])
-        na, nb, s = ca[_C_DOMAINS + d], cb[_C_DOMAINS + d], _DOMAINS + d
-        sb[s] = _similarity_bin(table, start, stride, s, shared, na, nb)
-        if sb[s] < 0:
-            sb[s] = _ratio_bin(mt, s, shared, na, nb)
-    first = _DOMAINS + pd.domain_start.shape[0] - 1
-    for t in range(pd.attr_start.shape[0] - 1):
-        known_a = known_b = same = False
-        for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
-            known_a |= wa[w] != 0
-            known_b |= wb[w] != 0
-            same |= (wa[w] & wb[w]) != 0
-        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
+def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    """STAGE_CODES of the pair (a, b) into sb, by evidence slot, ``a`` the lower row
+    (``pair_order``): the offender description, relationship and same person. The functions
+    of the other stages that follow take the same arguments."""
+    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
     sb[5] = _match_bin(ca[_C_SEX], cb[_C_SEX])
     sb[6] = _overlap_bin(ra[_R_AGE_LO], ra[_R_AGE_HI], rb[_R_AGE_LO], rb[_R_AGE_HI])
     sb[7] = _overlap_bin(ra[_R_HEIGHT_LO], ra[_R_HEIGHT_HI], rb[_R_HEIGHT_LO], rb[_R_HEIGHT_HI])
@@ -393,8 +384,61 @@ def cheap_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
 
 
 @compiled
-def costly_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
-    """The distance, time-of-day and day-of-week bins into sb."""
+def behaviour_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    # the Jaccard similarity of all behaviours and of each domain's
+    wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
+    shared = 0
+    for w in range(pd.n_bits):
+        shared += _popcount(wa[w] & wb[w])
+    table, start, stride = mt.jaccard_bins, mt.jaccard_start, mt.jaccard_stride
+    sb[_JACCARD] = _similarity_bin(
+        table, start, stride, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL]
+    )
+    if sb[_JACCARD] < 0:
+        sb[_JACCARD] = _ratio_bin(mt, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL])
+    n_domains = pd.domain_start.shape[0] - 1
+    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
+    for d in range(n_domains):
+        w = pd.domain_start[d]
+        shared = _popcount(wa[w] & wb[w])
+        if not one_word:  # a domain of more than 64 codes spans words
+            for w in range(pd.domain_start[d] + 1, pd.domain_start[d + 1]):
+                shared += _popcount(wa[w] & wb[w])
+        na, nb, s = ca[_C_DOMAINS + d], cb[_C_DOMAINS + d], _DOMAINS + d
+        sb[s] = _similarity_bin(table, start, stride, s, shared, na, nb)
+        if sb[s] < 0:
+            sb[s] = _ratio_bin(mt, s, shared, na, nb)
+
+
+@compiled
+def circle_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    # the time of day and day of week
+    edges, at = mt.edges, mt.edge_start
+    la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
+    tod = circular_apart(la, ha, lb, hb, 24.0)
+    sb[_TOD] = _numeric_bin(edges, at[_TOD], at[_TOD + 1], tod)
+    dow = circular_apart(la, ha, lb, hb, 168.0) / 24.0
+    sb[_DOW] = _numeric_bin(edges, at[_DOW], at[_DOW + 1], dow)
+
+
+@compiled
+def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    # the time apart and the attributes
+    ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
+    time = time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
+    sb[_TIME] = _numeric_bin(mt.edges, mt.edge_start[_TIME], mt.edge_start[_TIME + 1], time)
+    first = _DOMAINS + pd.domain_start.shape[0] - 1
+    for t in range(pd.attr_start.shape[0] - 1):
+        known_a = known_b = same = False
+        for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
+            known_a |= wa[w] != 0
+            known_b |= wb[w] != 0
+            same |= (wa[w] & wb[w]) != 0
+        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
+
+
+@compiled
+def distance_bin(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     deg = math.pi / 180.0
     dist = math.nan
     lat_a, lat_b = pd.reals[a, _R_LAT], pd.reals[b, _R_LAT]
@@ -406,13 +450,107 @@ def costly_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None
     if math.isnan(dist):
         dx = pd.reals[b, _R_X] - pd.reals[a, _R_X]
         dist = math.hypot(dx, pd.reals[b, _R_Y] - pd.reals[a, _R_Y]) / 1000.0
-    edges, at = mt.edges, mt.edge_start
-    sb[_DIST] = _numeric_bin(edges, at[_DIST], at[_DIST + 1], dist)
-    la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
-    tod = circular_apart(la, ha, lb, hb, 24.0)
-    sb[_TOD] = _numeric_bin(edges, at[_TOD], at[_TOD + 1], tod)
-    dow = circular_apart(la, ha, lb, hb, 168.0) / 24.0
-    sb[_DOW] = _numeric_bin(edges, at[_DOW], at[_DOW + 1], dow)
+    sb[_DIST] = _numeric_bin(mt.edges, mt.edge_start[_DIST], mt.edge_start[_DIST + 1], dist)
+
+
+@compiled
+def all_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
+    """Every bin of the pair (a, b) into sb."""
+    code_bins(pd, mt, a, b, sb)
+    behaviour_bins(pd, mt, a, b, sb)
+    circle_bins(pd, mt, a, b, sb)
+    time_bins(pd, mt, a, b, sb)
+    distance_bin(pd, mt, a, b, sb)
+
+
+@compiled
+def stage_gain(mt: ModelTables, stage: int, sb: Ints) -> float:
+    """What the features of ``stage`` add to the score, less the most they could add (at most 0)."""
+    total = -float(mt.stage_best[stage])
+    for p in range(mt.stage_start[stage], mt.stage_start[stage + 1]):
+        f = mt.stage_features[p]
+        total += mt.weights[mt.weight_start[f] + sb[mt.slot[f]]]
+    return total
+
+
+@compiled
+def _known(pd: PairData, s: int, i: int) -> bool:
+    # whether report i has the evidence of slot s; without it every pair takes bin 0 (unknown)
+    r, c, w = pd.reals[i], pd.codes[i], pd.words[i]
+    n_domains = pd.domain_start.shape[0] - 1
+    if s == _DIST:
+        return not (math.isnan(r[_R_LAT]) and math.isnan(r[_R_X]))
+    if s == _TIME:
+        return not (math.isnan(r[_R_LO]) or math.isnan(r[_R_HI]))
+    if _TOD <= s <= _DOW:
+        return not (math.isnan(pd.local_lo[i]) or math.isnan(pd.local_hi[i]))
+    if s == _JACCARD:
+        return bool(c[_C_TOTAL] > 0)
+    if s == 5:
+        return bool(c[_C_SEX] >= 0)
+    if s == 6:
+        return not (math.isnan(r[_R_AGE_LO]) or math.isnan(r[_R_AGE_HI]))
+    if s == 7:
+        return not (math.isnan(r[_R_HEIGHT_LO]) or math.isnan(r[_R_HEIGHT_HI]))
+    if s == 8:
+        return bool(c[_C_BUILD] >= 0)
+    if s == 9:
+        return bool(c[_C_ETHNIC] >= 0)
+    if s == _REL:
+        return bool(c[_C_REL] >= 0)
+    if s == _PERSON:
+        return pd.persons and c[_C_SUSPECT] != 0
+    if s < _DOMAINS + n_domains:
+        return bool(c[_C_DOMAINS + s - _DOMAINS] > 0)
+    t = s - _DOMAINS - n_domains
+    if t < pd.attr_start.shape[0] - 1:
+        for k in range(pd.attr_start[t], pd.attr_start[t + 1]):
+            if w[k] != 0:
+                return True
+    return False  # the slot of features the frame cannot give
+
+
+@compiled
+def _report_gains(pd: PairData, mt: ModelTables, out: Floats) -> None:
+    for i in range(out.shape[0]):
+        for g in range(N_STAGES):
+            out[i, g] = -mt.stage_best[g]
+        for g in range(N_STAGES):
+            for p in range(mt.stage_start[g], mt.stage_start[g + 1]):
+                f = mt.stage_features[p]
+                first, last = mt.weight_start[f], mt.weight_start[f + 1]
+                s = mt.slot[f]
+                most = mt.weights[first]  # bin 0: unknown
+                if _known(pd, s, i):
+                    if s == _REL:  # the other report's level is all that varies
+                        la = pd.codes[i, _C_REL]
+                        for lb in range(pd.n_levels):
+                            b = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)]
+                            most = max(most, mt.weights[first + b])
+                    else:
+                        for b in range(first, last):
+                            most = max(most, mt.weights[b])
+                out[i, g] += most
+
+
+def report_gains(pd: PairData, mt: ModelTables) -> Floats:
+    """For each report and stage, the most the stage's features can add to the score of any
+    pair of the report, less the most they add to any pair (so at most 0): a report without a
+    time of day, say, gives every pair the weight of an unknown time of day. A pair's score is
+    at most the model's best plus the lower of its two reports' gains, stage by stage."""
+    out = np.empty((pd.report_id.shape[0], N_STAGES), np.float64)
+    _report_gains(pd, mt, out)
+    return out
+
+
+@compiled
+def bins_score(mt: ModelTables, sb: Ints) -> float:
+    """The score of a pair from all its bins: the offset, then each feature's weight in feature
+    order, as ``LinkModel.score_bins`` adds them."""
+    total = mt.offset
+    for f in range(mt.slot.shape[0]):
+        total += mt.weights[mt.weight_start[f] + sb[mt.slot[f]]]
+    return total
 
 
 @compiled
@@ -455,8 +593,7 @@ def _bins_of_pairs(
     pd: PairData, mt: ModelTables, i: Ints, j: Ints, out: NDArray[np.generic], sb: Ints
 ) -> None:
     for q in range(i.shape[0]):
-        cheap_bins(pd, mt, i[q], j[q], sb)
-        costly_bins(pd, mt, i[q], j[q], sb)
+        all_bins(pd, mt, i[q], j[q], sb)
         for f in range(mt.slot.shape[0]):
             out[q, f] = sb[mt.slot[f]]
 

@@ -1,21 +1,29 @@
 """Each report's best-scoring candidates, computed pair by pair in compiled code.
 
-This is ``scoring.score_rows(..., keep_top=k)`` without the list of all pairs: for every report
-the candidate index gives its candidates, each pair's bins (pair_bins) and score are computed
-on the spot, and only the report's k best are held (a small heap). A pair kept is in the k best
-of at least one of its two reports, ties broken by the other report's id: the same rule, and
-the same pairs, as the array path (tests compare them). The score is model.py's sum of weights.
+This is ``scoring.score_rows(..., keep_top=k)`` without the list of all pairs: the candidate
+index gives each report's candidates below it in the frame, so each pair is found once; its
+bins (pair_bins) and score are computed on the spot and offered to both its reports, each of
+which holds only its k best (a small heap). A pair kept is in the k best of at least one of its
+two reports, ties broken by the other report's id: the same rule, and the same pairs, as the
+array path (tests compare them). The score is model.py's sum of weights, in its order.
 
-Most pairs are not worth finishing. The cheap evidence (behaviours, attributes, offender
-description, relationship, same person, time apart) is computed first; if those weights plus
-the most the rest could add (the distance bins the chord between the places allows, the best
-time-of-day and day-of-week weights) cannot reach the report's current k-th best, the pair is
-dropped before any trigonometry.
+Most pairs are not worth finishing. The bound on a pair's score starts at the most every
+feature could add, with the distance weight bounded from the chord between the places (no
+trigonometry); the evidence is then computed stage by stage (pair_bins), each stage replacing
+its features' best weights by their weights, and the pair is dropped as soon as the bound
+cannot reach the k-th best of either report (or ``min_score``).
+
+Threads take blocks of neighbouring reports. A pair is offered to a report another thread may
+be offering to at the same moment, so each thread keeps heaps of its own for every report,
+and the heaps are merged at the end; a heap then bounds with the pairs its thread has seen,
+which can only let more pairs through, never fewer.
 """
 
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from queue import SimpleQueue
 from typing import NamedTuple
 
 import numpy as np
@@ -32,15 +40,27 @@ from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.model import LinkModel
 from caselink.linkage.pair_bins import (
+    N_STAGES,
+    STAGE_BEHAVIOURS,
+    STAGE_CIRCLE,
+    STAGE_CODES,
+    STAGE_DISTANCE,
+    STAGE_TIME,
     ModelTables,
     PairData,
-    cheap_bins,
-    costly_bins,
+    behaviour_bins,
+    bins_score,
+    circle_bins,
+    code_bins,
+    distance_bin,
     distance_bound,
     model_tables,
     pair_data,
     pair_order,
+    report_gains,
     slot_bins,
+    stage_gain,
+    time_bins,
 )
 from caselink.linkage.settings import LinkSettings
 
@@ -48,14 +68,7 @@ Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
 _MARGIN = 1e-9  # bounds are sums in another order: allow for the rounding
-
-
-@compiled
-def _weight_sum(weights: Floats, weight_start: Ints, slot: Ints, features: Ints, sb: Ints) -> float:
-    total = 0.0
-    for f in features:
-        total += weights[weight_start[f] + sb[slot[f]]]
-    return total
+_NEAR_KM, _NEAR_DAYS = 15.0, 90.0  # the near candidates that set the first bars
 
 
 @compiled
@@ -95,24 +108,37 @@ def _push(hs: Floats, ho: Ints, hid: Ints, size: int, s: float, o: int, oid: int
     return size
 
 
-class Scratch(NamedTuple):
-    """Working arrays of one thread: candidates, bins and the heap."""
+class Heaps(NamedTuple):
+    """Every report's best links so far: row i's heap is score/other/other_id[i, :size[i]],
+    with the worst kept link at the root."""
 
-    candidates: Ints
-    bins: Ints
-    heap_score: Floats
-    heap_other: Ints
-    heap_id: Ints
+    score: Floats
+    other: Ints
+    other_id: Ints
+    size: Ints
 
     @classmethod
-    def make(cls, pd: PairData, mt: ModelTables, keep_top: int) -> "Scratch":
+    def make(cls, n: int, keep_top: int) -> "Heaps":
         return cls(
-            np.empty(pd.report_id.shape[0], np.int64),
-            slot_bins(mt),
-            np.empty(keep_top, np.float64),
-            np.empty(keep_top, np.int64),
-            np.empty(keep_top, np.int64),
+            np.full((n, keep_top), -np.inf),
+            np.full((n, keep_top), -1, np.int64),
+            np.zeros((n, keep_top), np.int64),
+            np.zeros(n, np.int64),
         )
+
+
+@compiled
+def _bar(heaps: Heaps, i: int) -> float:
+    # the score a pair must reach to enter row i's heap (ties aside)
+    if heaps.size[i] < heaps.score.shape[1]:
+        return -math.inf
+    return float(heaps.score[i, 0])
+
+
+@compiled
+def _offer(heaps: Heaps, i: int, s: float, o: int, oid: int) -> None:
+    h = heaps
+    h.size[i] = _push(h.score[i], h.other[i], h.other_id[i], h.size[i], s, o, oid)
 
 
 @compiled
@@ -120,48 +146,120 @@ def _top_of_rows(
     ix: CandidateIndex,
     pd: PairData,
     mt: ModelTables,
+    gains: Floats,
+    seed: Floats,
     rows: Ints,
     min_score: float,
-    top_score: Floats,
-    top_other: Ints,
-    scratch: Scratch,
+    heaps: Heaps,
+    candidates: Ints,
+    sb: Ints,
+    cap: Floats,
 ) -> int:
-    # Each row's best candidates into top_score/top_other[row] (other = -1: empty slot).
+    # Every pair of a row in ``rows`` and a candidate below it, offered to both rows' heaps.
     # Returns how many pairs were scored in full. Without reference counting, so nothing here
-    # allocates: the caller hands over the scratch arrays.
-    k = top_score.shape[1]
-    out, sb = scratch.candidates, scratch.bins
-    hs, ho, hid = scratch.heap_score, scratch.heap_other, scratch.heap_id
-    weights, at, slot = mt.weights, mt.weight_start, mt.slot
+    # allocates: the caller hands over the working arrays.
+    top = mt.offset
+    for f in range(mt.best.shape[0]):
+        top += mt.best[f]
+    dist_best = mt.best[mt.distance] if mt.distance >= 0 else 0.0
     chord2, grid2, near = mt.chord2_edges, mt.grid2_edges, mt.distance_near
-    costly_best = 0.0
-    for f in mt.costly:
-        if f != mt.distance:
-            costly_best += mt.best[f]
     full = 0
     for i in rows:
-        size = 0
-        m = row_candidates(ix, i, out)
+        m = row_candidates(ix, i, candidates, True)
         for q in range(m):
-            j = out[q]
+            j = candidates[q]
+            bar = min(max(_bar(heaps, i), seed[i]), max(_bar(heaps, j), seed[j]))
+            floor = max(min_score, bar) - _MARGIN
             a, b = pair_order(pd, i, j)
-            cheap_bins(pd, mt, a, b, sb)
-            cheap = mt.offset + _weight_sum(weights, at, slot, mt.cheap, sb)
-            bound = cheap + costly_best
+            bound = top
+            for g in range(N_STAGES):
+                cap[g] = min(gains[a, g], gains[b, g])
+                bound += cap[g]
             if mt.distance >= 0:
-                bound += distance_bound(pd.reals, a, b, chord2, grid2, near)
-            if bound < min_score - _MARGIN or (size == k and bound < hs[0] - _MARGIN):
+                d = distance_bound(pd.reals, a, b, chord2, grid2, near) - dist_best
+                if d < cap[STAGE_DISTANCE]:
+                    bound += d - cap[STAGE_DISTANCE]
+            # the stages one by one, in the order of pair_bins, while the pair can still make
+            # a list (the distance's own bound stands until the score is added up)
+            if bound < floor:
                 continue
-            costly_bins(pd, mt, a, b, sb)
-            s = cheap + _weight_sum(weights, at, slot, mt.costly, sb)
+            code_bins(pd, mt, a, b, sb)
+            bound += stage_gain(mt, STAGE_CODES, sb) - cap[STAGE_CODES]
+            if bound < floor:
+                continue
+            behaviour_bins(pd, mt, a, b, sb)
+            bound += stage_gain(mt, STAGE_BEHAVIOURS, sb) - cap[STAGE_BEHAVIOURS]
+            if bound < floor:
+                continue
+            circle_bins(pd, mt, a, b, sb)
+            bound += stage_gain(mt, STAGE_CIRCLE, sb) - cap[STAGE_CIRCLE]
+            if bound < floor:
+                continue
+            time_bins(pd, mt, a, b, sb)
+            bound += stage_gain(mt, STAGE_TIME, sb) - cap[STAGE_TIME]
+            if bound < floor:
+                continue
+            distance_bin(pd, mt, a, b, sb)
+            s = bins_score(mt, sb)
             full += 1
             if s < min_score:
                 continue
-            size = _push(hs, ho, hid, size, s, j, pd.report_id[j])
-        for r in range(k):
-            top_score[i, r] = hs[r] if r < size else -math.inf
-            top_other[i, r] = ho[r] if r < size else -1
+            _offer(heaps, i, s, j, pd.report_id[j])
+            _offer(heaps, j, s, i, pd.report_id[i])
     return full
+
+
+@compiled
+def _merge(into: Heaps, other: Heaps) -> None:
+    # every link of ``other`` offered to ``into``: each pair was scored by one thread only
+    for i in range(into.size.shape[0]):
+        for r in range(other.size[i]):
+            _offer(into, i, other.score[i, r], other.other[i, r], other.other_id[i, r])
+
+
+def _best_links(
+    ix: CandidateIndex,
+    pd: PairData,
+    mt: ModelTables,
+    gains: Floats,
+    floor: float,
+    seed: Floats,
+    keep_top: int,
+    threads: int,
+    progress: Callable[[int, int], None] | None,
+) -> Heaps:
+    # every row's best links among the candidates of ``ix``, on ``threads`` threads
+    n = pd.report_id.shape[0]
+    # Blocks of neighbouring rows (the frame is in locality order), taken by whichever thread
+    # is free: rows of one block share most of their candidates, whose facts stay in cache.
+    block = max(1, min(1024, -(-n // (16 * threads))))
+    threads = max(1, min(threads, -(-n // block)))
+    free: SimpleQueue[Heaps] = SimpleQueue()
+    every = [Heaps.make(n, keep_top) for _ in range(threads)]
+    for heaps in every:
+        free.put(heaps)
+    done = 0
+
+    def work(start: int) -> int:
+        rows = np.arange(start, min(start + block, n), dtype=np.int64)
+        heaps = free.get()  # one set per running block, so no heap is offered to twice at once
+        try:
+            candidates = np.empty(n, np.int64)
+            cap = np.empty(N_STAGES)
+            sb = slot_bins(mt)
+            _top_of_rows(ix, pd, mt, gains, seed, rows, floor, heaps, candidates, sb, cap)
+        finally:
+            free.put(heaps)
+        return int(rows.shape[0])
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for finished in pool.map(work, range(0, n, block)):
+            done += finished
+            if progress is not None:
+                progress(done, n)
+    for other in every[1:]:
+        _merge(every[0], other)
+    return every[0]
 
 
 def top_pairs(
@@ -177,33 +275,29 @@ def top_pairs(
     as groups of reports finish."""
     perm = locality_order(frame, settings)
     local = frame.take(perm)
-    ix = candidate_index(local, settings)
     pd = pair_data(local, EvidenceMaker(local, model.domains(), model.attributes()), perm)
     mt = model_tables(model, local, pd)
+    gains = report_gains(pd, mt)
     n = frame.n
-    top_score = np.full((n, keep_top), -np.inf)
-    top_other = np.full((n, keep_top), -1, np.int64)
     floor = -math.inf if min_score is None else float(min_score)
-    # Blocks of neighbouring rows (the frame is in locality order), taken by whichever thread
-    # is free: rows of one block share most of their candidates, whose facts stay in cache.
-    block = max(1, min(1024, -(-n // (16 * settings.threads))))
-    done = 0
-
-    def work(start: int) -> int:
-        rows = np.arange(start, min(start + block, n), dtype=np.int64)
-        scratch = Scratch.make(pd, mt, keep_top)
-        _top_of_rows(ix, pd, mt, rows, floor, top_score, top_other, scratch)
-        return int(rows.shape[0])
-
-    with ThreadPoolExecutor(max_workers=settings.threads) as pool:
-        for finished in pool.map(work, range(0, n, block)):
-            done += finished
-            if progress is not None:
-                progress(done, n)
-    held = top_other >= 0
+    # First the near candidates only (close in place and time, where the best links mostly
+    # are): each report's k-th best among them is a score some real pair of it reaches, so no
+    # pair scoring less can make its list. Starting from those bars, the full pass drops most
+    # pairs before they are finished, instead of only once each list has filled.
+    near = replace(
+        settings, max_km=min(settings.max_km, _NEAR_KM), max_days=min(settings.max_days, _NEAR_DAYS)
+    )
+    none = np.full(n, -math.inf)
+    near_ix = candidate_index(local, near)
+    seeded = _best_links(near_ix, pd, mt, gains, floor, none, keep_top, settings.threads, None)
+    seed = np.where(seeded.size == keep_top, seeded.score[:, 0], -math.inf)
+    del seeded
+    ix = candidate_index(local, settings)
+    heaps = _best_links(ix, pd, mt, gains, floor, seed, keep_top, settings.threads, progress)
+    held = heaps.other >= 0
     i = perm[np.repeat(np.arange(n, dtype=np.int64), keep_top)[held.ravel()]]
-    j = perm[top_other[held]]
-    s = top_score[held]
+    j = perm[heaps.other[held]]
+    s = heaps.score[held]
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     # a pair in both its reports' lists appears twice, with the same score
     _, first = np.unique(lo * n + hi, return_index=True)
