@@ -30,6 +30,19 @@ class Labelled:
     group: Ints  # offender group of each of ``rows``
     linked_keys: Ints  # sorted
     n_offenders: int
+    row_group: Ints  # offender group of every frame row (-1: no label)
+
+    def linked(self, i: Ints, j: Ints) -> NDArray[np.bool_]:
+        """Whether each pair of frame rows shares an offender. Only pairs within one offender
+        group can, so only those are looked up among the linked keys: a national training set
+        has a hundred million pairs and a few thousand groups."""
+        n = self.row_group.shape[0]
+        g = self.row_group
+        out = np.zeros(i.shape[0], dtype=bool)
+        same = np.flatnonzero((g[i] == g[j]) & (g[i] >= 0))
+        a, b = i[same], j[same]
+        out[same] = is_linked(np.minimum(a, b) * n + np.maximum(a, b), self.linked_keys)
+        return out
 
 
 def resolve_labels(frame: ReportFrame, labels: pa.Table) -> Labelled:
@@ -78,7 +91,9 @@ def resolve_labels(frame: ReportFrame, labels: pa.Table) -> Labelled:
             a, b = np.triu_indices(m.shape[0], k=1)
             keys.append(m[a] * frame.n + m[b])
     linked = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
-    return Labelled(distinct, group, linked, len(off_index))
+    row_group = np.full(frame.n, -1, dtype=np.int64)
+    row_group[distinct] = group
+    return Labelled(distinct, group, linked, len(off_index), row_group)
 
 
 def pair_keys(frame: ReportFrame, i: Ints, j: Ints) -> Ints:

@@ -19,7 +19,7 @@ from caselink.linkage.candidate_index import index_batches
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import Bins, Feature, bin_matrix, default_features
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.labels import Labelled, is_linked, pair_keys, resolve_feedback
+from caselink.linkage.labels import Labelled, pair_keys, resolve_feedback
 from caselink.linkage.pair_bins import PairBinner
 from caselink.linkage.settings import LinkSettings
 
@@ -91,7 +91,7 @@ def labelled_pairs(
     parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]] = []
     rate, held = 1.0, 0
     for i, j in index_batches(frame, settings, rows=labelled.rows):
-        linked = is_linked(pair_keys(frame, i, j), labelled.linked_keys)
+        linked = labelled.linked(i, j)
         u = pair_uniform(frame, i, j)
         keep = linked | (u < rate)
         i, j, linked, u = i[keep], j[keep], linked[keep], u[keep]

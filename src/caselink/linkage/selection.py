@@ -149,10 +149,10 @@ def _test_pairs(
     fold = fold_of_row[labelled.rows]
     for k in np.unique(fold[fold >= 0]).tolist():
         for i, j in index_batches(frame, settings, rows=labelled.rows[fold == k]):
-            keys = pair_keys(frame, i, j)
-            keep = ~is_linked(keys, verdicts)
-            i, j, keys = i[keep], j[keep], keys[keep]
-            yield i, j, binner(i, j), is_linked(keys, labelled.linked_keys)
+            if verdicts.shape[0]:
+                keep = ~is_linked(pair_keys(frame, i, j), verdicts)
+                i, j = i[keep], j[keep]
+            yield i, j, binner(i, j), labelled.linked(i, j)
 
 
 def choose_family(by_family: dict[str, dict[str, float]]) -> str:
