@@ -49,6 +49,7 @@ from caselink.linkage.pair_bins import (
     ModelTables,
     PairData,
     behaviour_bins,
+    behaviour_gain,
     bins_score,
     circle_bins,
     code_bins,
@@ -110,35 +111,34 @@ def _push(hs: Floats, ho: Ints, hid: Ints, size: int, s: float, o: int, oid: int
 
 class Heaps(NamedTuple):
     """Every report's best links so far: row i's heap is score/other/other_id[i, :size[i]],
-    with the worst kept link at the root."""
+    with the worst kept link at the root; ``bar[i]`` is the score a pair must reach to be of
+    use to row i (ties aside): the root once the heap is full, or a known lower bound of
+    row i's final k-th best, whichever is higher. The bars sit in an array of their own, so
+    the test that drops most pairs reads 8 bytes of each candidate, not a heap."""
 
     score: Floats
     other: Ints
     other_id: Ints
     size: Ints
+    bar: Floats
 
     @classmethod
-    def make(cls, n: int, keep_top: int) -> "Heaps":
+    def make(cls, n: int, keep_top: int, bar: Floats) -> "Heaps":
         return cls(
             np.full((n, keep_top), -np.inf),
             np.full((n, keep_top), -1, np.int64),
             np.zeros((n, keep_top), np.int64),
             np.zeros(n, np.int64),
+            bar.copy(),
         )
-
-
-@compiled
-def _bar(heaps: Heaps, i: int) -> float:
-    # the score a pair must reach to enter row i's heap (ties aside)
-    if heaps.size[i] < heaps.score.shape[1]:
-        return -math.inf
-    return float(heaps.score[i, 0])
 
 
 @compiled
 def _offer(heaps: Heaps, i: int, s: float, o: int, oid: int) -> None:
     h = heaps
     h.size[i] = _push(h.score[i], h.other[i], h.other_id[i], h.size[i], s, o, oid)
+    if h.size[i] == h.score.shape[1] and h.score[i, 0] > h.bar[i]:
+        h.bar[i] = h.score[i, 0]
 
 
 @compiled
@@ -147,7 +147,6 @@ def _top_of_rows(
     pd: PairData,
     mt: ModelTables,
     gains: Floats,
-    seed: Floats,
     rows: Ints,
     min_score: float,
     heaps: Heaps,
@@ -168,8 +167,7 @@ def _top_of_rows(
         m = row_candidates(ix, i, candidates, True)
         for q in range(m):
             j = candidates[q]
-            bar = min(max(_bar(heaps, i), seed[i]), max(_bar(heaps, j), seed[j]))
-            floor = max(min_score, bar) - _MARGIN
+            floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
             a, b = pair_order(pd, i, j)
             bound = top
             for g in range(N_STAGES):
@@ -187,8 +185,7 @@ def _top_of_rows(
             bound += stage_gain(mt, STAGE_CODES, sb) - cap[STAGE_CODES]
             if bound < floor:
                 continue
-            behaviour_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_BEHAVIOURS, sb) - cap[STAGE_BEHAVIOURS]
+            bound += behaviour_gain(pd, mt, a, b, sb) - cap[STAGE_BEHAVIOURS]
             if bound < floor:
                 continue
             circle_bins(pd, mt, a, b, sb)
@@ -199,6 +196,7 @@ def _top_of_rows(
             bound += stage_gain(mt, STAGE_TIME, sb) - cap[STAGE_TIME]
             if bound < floor:
                 continue
+            behaviour_bins(pd, mt, a, b, sb)  # behaviour_gain may have left them out
             distance_bin(pd, mt, a, b, sb)
             s = bins_score(mt, sb)
             full += 1
@@ -223,19 +221,20 @@ def _best_links(
     mt: ModelTables,
     gains: Floats,
     floor: float,
-    seed: Floats,
+    bar: Floats,
     keep_top: int,
     threads: int,
     progress: Callable[[int, int], None] | None,
 ) -> Heaps:
-    # every row's best links among the candidates of ``ix``, on ``threads`` threads
+    # every row's best links among the candidates of ``ix``, on ``threads`` threads, from
+    # the bars given (see Heaps)
     n = pd.report_id.shape[0]
     # Blocks of neighbouring rows (the frame is in locality order), taken by whichever thread
     # is free: rows of one block share most of their candidates, whose facts stay in cache.
     block = max(1, min(1024, -(-n // (16 * threads))))
     threads = max(1, min(threads, -(-n // block)))
     free: SimpleQueue[Heaps] = SimpleQueue()
-    every = [Heaps.make(n, keep_top) for _ in range(threads)]
+    every = [Heaps.make(n, keep_top, bar) for _ in range(threads)]
     for heaps in every:
         free.put(heaps)
     done = 0
@@ -247,7 +246,7 @@ def _best_links(
             candidates = np.empty(n, np.int64)
             cap = np.empty(N_STAGES)
             sb = slot_bins(mt)
-            _top_of_rows(ix, pd, mt, gains, seed, rows, floor, heaps, candidates, sb, cap)
+            _top_of_rows(ix, pd, mt, gains, rows, floor, heaps, candidates, sb, cap)
         finally:
             free.put(heaps)
         return int(rows.shape[0])
@@ -289,9 +288,7 @@ def top_pairs(
     )
     none = np.full(n, -math.inf)
     near_ix = candidate_index(local, near)
-    seeded = _best_links(near_ix, pd, mt, gains, floor, none, keep_top, settings.threads, None)
-    seed = np.where(seeded.size == keep_top, seeded.score[:, 0], -math.inf)
-    del seeded
+    seed = _best_links(near_ix, pd, mt, gains, floor, none, keep_top, settings.threads, None).bar
     ix = candidate_index(local, settings)
     heaps = _best_links(ix, pd, mt, gains, floor, seed, keep_top, settings.threads, progress)
     held = heaps.other >= 0
