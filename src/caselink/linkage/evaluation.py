@@ -4,6 +4,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from caselink.linkage.candidate_index import in_locality_order
 from caselink.linkage.fitting import FAMILIES
 from caselink.linkage.frame import ReportFrame, as_frame
 from caselink.linkage.labels import resolve_labels
@@ -37,7 +38,7 @@ def evaluate(
     its fold. Unknown report ids in the labels raise ValueError naming them.
     """
     settings = settings or LinkSettings()
-    frame = as_frame(reports, persons)
+    frame = in_locality_order(as_frame(reports, persons), settings)
     labelled = resolve_labels(frame, labels)
     features = model_features(frame, labelled.rows)
     pairs = with_feedback(

@@ -71,8 +71,9 @@ def model_features(frame: ReportFrame, rows: Ints) -> list[Feature]:
 def pair_uniform(frame: ReportFrame, i: Ints, j: Ints) -> NDArray[np.float64]:
     """A number in [0, 1) per pair, fixed by its two report ids (not by row order or batch):
     the splitmix64 finaliser of the ordered id pair."""
-    a = frame.report_id[np.minimum(i, j)].astype(np.uint64)
-    b = frame.report_id[np.maximum(i, j)].astype(np.uint64)
+    ids_i, ids_j = frame.report_id[i], frame.report_id[j]
+    a = np.minimum(ids_i, ids_j).astype(np.uint64)
+    b = np.maximum(ids_i, ids_j).astype(np.uint64)
     with np.errstate(over="ignore"):
         z = a * np.uint64(0x9E3779B97F4A7C15) + b
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -160,8 +161,14 @@ def data_digest(frame: ReportFrame, labelled: Labelled, pairs: PairSet) -> str:
     """A digest of what the model learnt from: the labelled report ids and the training pairs'
     status, so two models can be seen to come from the same data."""
     h = hashlib.sha256()
-    h.update(frame.report_id[labelled.rows].tobytes())
-    h.update(np.ascontiguousarray(labelled.linked_keys).tobytes())
+    # by report id, in id order: the same data in another row order gives the same digest
+    h.update(np.sort(frame.report_id[labelled.rows]).tobytes())
+    a, b = np.divmod(labelled.linked_keys, frame.n)
+    ida, idb = frame.report_id[a], frame.report_id[b]
+    lo, hi = np.minimum(ida, idb), np.maximum(ida, idb)
+    order = np.lexsort((hi, lo))
+    h.update(np.ascontiguousarray(lo[order]).tobytes())
+    h.update(np.ascontiguousarray(hi[order]).tobytes())
     h.update(frame.report_id[pairs.i[pairs.feedback]].tobytes())
     h.update(frame.report_id[pairs.j[pairs.feedback]].tobytes())
     h.update(pairs.linked[pairs.feedback].tobytes())

@@ -5,6 +5,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from caselink.linkage.candidate_index import in_locality_order
 from caselink.linkage.fitting import FAMILIES, fit_family
 from caselink.linkage.frame import ReportFrame, as_frame
 from caselink.linkage.labels import resolve_labels
@@ -33,7 +34,7 @@ def train(
     in labels or feedback raise ValueError.
     """
     settings = settings or LinkSettings()
-    frame = as_frame(reports, persons)
+    frame = in_locality_order(as_frame(reports, persons), settings)
     labelled = resolve_labels(frame, labels)
     features = model_features(frame, labelled.rows)
     pairs = with_feedback(

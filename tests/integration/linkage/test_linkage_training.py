@@ -28,6 +28,20 @@ def test_training_learns_that_near_and_alike_means_linked(simulated) -> None:
     assert len(t["data_digest"]) == 64
 
 
+def test_the_model_does_not_depend_on_the_order_of_the_reports(simulated) -> None:
+    reports, labels, _ = simulated
+    # a cap this low samples the unlinked pairs: the sample must not follow row order
+    settings = LinkSettings(family="naive_bayes", max_training_pairs=1000)
+    model = train(reports, labels, settings=settings)
+    order = np.random.default_rng(3).permutation(reports.num_rows)
+    shuffled = train(reports.take(order), labels, settings=settings)
+    assert model.training["n_unlinked_pairs_held"] < model.training["n_unlinked_pairs"]
+    got = dict(zip(shuffled.feature_names, shuffled.weights, strict=True))
+    for name, weights in zip(model.feature_names, model.weights, strict=True):
+        np.testing.assert_allclose(got[name], weights, rtol=0, atol=1e-9, err_msg=name)
+    assert shuffled.training["data_digest"] == model.training["data_digest"]
+
+
 def test_auto_chooses_a_family_by_cross_validation(simulated) -> None:
     reports, labels, _ = simulated
     model = train(reports, labels)
