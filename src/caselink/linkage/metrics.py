@@ -5,11 +5,14 @@ same figures over pairs that stream past in batches, which is how a national eva
 hundreds of millions of test pairs without holding them.
 """
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import rankdata
+
+from caselink.linkage.compiled import compiled
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -76,20 +79,32 @@ class RankTally:
         self.at_least = np.zeros(n_rows)
         self.n_unlinked = 0
         self.wins = 0.0
+        # where each of a few buckets of score starts among the sorted linked scores: an
+        # unlinked score is placed by a search within its bucket's neighbours, not all of them
+        ls = self.linked_sorted
+        lo, hi = (float(ls[0]), float(ls[-1])) if ls.shape[0] else (0.0, 0.0)
+        buckets = max(1, 4 * ls.shape[0]) if hi > lo else 1
+        self._lo = lo
+        self._scale = buckets / (hi - lo) if hi > lo else 0.0
+        edges = lo + (hi - lo) * np.arange(buckets + 1) / buckets
+        self._first = np.searchsorted(ls, edges, side="left").astype(np.int64)
+        self._first[-1] = ls.shape[0]
 
     def add(self, i: Ints, j: Ints, s: Floats, linked: NDArray[np.bool_]) -> None:
-        n = self.at_least.shape[0]
-        self.at_least += np.bincount(i, weights=s >= self.best[i], minlength=n)
-        self.at_least += np.bincount(j, weights=s >= self.best[j], minlength=n)
-        u = s[~linked]
-        # a model's scores repeat (sums of a few weights per feature): each distinct score is
-        # looked up once, and in order, which is several times faster than every score
-        value, count = np.unique(u, return_counts=True)
-        above = np.searchsorted(self.linked_sorted, value, side="right")
-        tied = above - np.searchsorted(self.linked_sorted, value, side="left")
-        beaten = (self.linked_sorted.shape[0] - above) * count
-        self.wins += float(beaten.sum() + 0.5 * (tied * count).sum())  # whole and half: exact
-        self.n_unlinked += int(u.shape[0])
+        wins, n_unlinked = _tally(
+            np.ascontiguousarray(i, dtype=np.int64),
+            np.ascontiguousarray(j, dtype=np.int64),
+            np.ascontiguousarray(s, dtype=np.float64),
+            np.ascontiguousarray(linked, dtype=np.bool_),
+            self.best,
+            self.at_least,
+            self.linked_sorted,
+            self._first,
+            self._lo,
+            self._scale,
+        )
+        self.wins += wins  # whole and half counts: exact in a float up to 2**52
+        self.n_unlinked += n_unlinked
 
     def figures(self, reports: Ints, ks: Sequence[int] = (1, 5, 10, 50)) -> dict[str, float]:
         """``auc`` and ``top{k}`` as ``roc_auc`` and ``top_k_recall`` define them."""
@@ -100,3 +115,49 @@ class RankTally:
             f"top{k}": float(np.mean(rank <= k)) if reports.shape[0] else float("nan") for k in ks
         }
         return {"auc": float(auc), **recall}
+
+
+@compiled
+def _tally(
+    i: Ints,
+    j: Ints,
+    s: Floats,
+    linked: NDArray[np.bool_],
+    best: Floats,
+    at_least: Floats,
+    linked_sorted: Floats,
+    first: Ints,
+    lo: float,
+    scale: float,
+) -> tuple[float, int]:
+    # RankTally.add in one pass: each report's count of candidates at or above its best
+    # linked score, and each unlinked score's wins (linked scores above it, ties half)
+    wins = 0.0
+    n_unlinked = 0
+    n_linked = linked_sorted.shape[0]
+    buckets = first.shape[0] - 1
+    for q in range(s.shape[0]):
+        v = s[q]
+        if v >= best[i[q]]:
+            at_least[i[q]] += 1.0
+        if v >= best[j[q]]:
+            at_least[j[q]] += 1.0
+        if linked[q]:
+            continue
+        n_unlinked += 1
+        if n_linked == 0:
+            continue
+        if v < lo:
+            wins += n_linked
+            continue
+        if math.isnan(v):  # beats no linked score and ties none, as a NaN sorts last
+            continue
+        b = int(min((v - lo) * scale, buckets))
+        # two buckets either side: the bucket found from a float may be one off
+        start = first[max(b - 2, 0)]
+        stop = first[min(b + 3, buckets)]
+        part = linked_sorted[start:stop]
+        below = start + np.searchsorted(part, v, side="left")
+        upto = start + np.searchsorted(part, v, side="right")
+        wins += (n_linked - upto) + 0.5 * (upto - below)
+    return wins, n_unlinked

@@ -46,3 +46,13 @@ def test_streamed_figures_equal_the_in_memory_ones() -> None:
     assert got["auc"] == pytest.approx(roc_auc(s, linked))
     expected = top_k_recall(i, j, s, linked, reports, n_rows, ks=(1, 5, 10))
     assert {k: got[f"top{k}"] for k in (1, 5, 10)} == expected
+
+
+def test_streamed_auc_with_every_linked_score_equal_and_scores_beyond_them() -> None:
+    i, j = np.array([0, 1, 2, 3, 4]), np.array([5, 6, 7, 8, 9])
+    linked = np.array([True, True, False, False, False])
+    s = np.array([1.0, 1.0, 0.0, 1.0, 2.0])
+    tally = RankTally(10, i[linked], j[linked], s[linked])
+    tally.add(i, j, s, linked)
+    # linked pairs beat 0.0, tie 1.0 and lose to 2.0: (2 + 1 + 0) / (2 * 3)
+    assert tally.figures(np.arange(10))["auc"] == pytest.approx(roc_auc(s, linked)) == 0.5
