@@ -152,7 +152,6 @@ def _top_of_rows(
     heaps: Heaps,
     candidates: Ints,
     sb: Ints,
-    cap: Floats,
 ) -> int:
     # Every pair of a row in ``rows`` and a candidate below it, offered to both rows' heaps.
     # Returns how many pairs were scored in full. Without reference counting, so nothing here
@@ -169,31 +168,34 @@ def _top_of_rows(
             j = candidates[q]
             floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
             a, b = pair_order(pd, i, j)
+            ga, gb = gains[a], gains[b]
             bound = top
             for g in range(N_STAGES):
-                cap[g] = min(gains[a, g], gains[b, g])
-                bound += cap[g]
+                bound += min(ga[g], gb[g])
             if mt.distance >= 0:
                 d = distance_bound(pd.reals, a, b, chord2, grid2, near) - dist_best
-                if d < cap[STAGE_DISTANCE]:
-                    bound += d - cap[STAGE_DISTANCE]
+                cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
+                if d < cap:
+                    bound += d - cap
             # the stages one by one, in the order of pair_bins, while the pair can still make
             # a list (the distance's own bound stands until the score is added up)
             if bound < floor:
                 continue
             code_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_CODES, sb) - cap[STAGE_CODES]
+            bound += stage_gain(mt, STAGE_CODES, sb) - min(ga[STAGE_CODES], gb[STAGE_CODES])
             if bound < floor:
                 continue
-            bound += behaviour_gain(pd, mt, a, b, sb) - cap[STAGE_BEHAVIOURS]
+            bound += behaviour_gain(pd, mt, a, b, sb) - min(
+                ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS]
+            )
             if bound < floor:
                 continue
             circle_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_CIRCLE, sb) - cap[STAGE_CIRCLE]
+            bound += stage_gain(mt, STAGE_CIRCLE, sb) - min(ga[STAGE_CIRCLE], gb[STAGE_CIRCLE])
             if bound < floor:
                 continue
             time_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_TIME, sb) - cap[STAGE_TIME]
+            bound += stage_gain(mt, STAGE_TIME, sb) - min(ga[STAGE_TIME], gb[STAGE_TIME])
             if bound < floor:
                 continue
             behaviour_bins(pd, mt, a, b, sb)  # behaviour_gain may have left them out
@@ -244,9 +246,8 @@ def _best_links(
         heaps = free.get()  # one set per running block, so no heap is offered to twice at once
         try:
             candidates = np.empty(n, np.int64)
-            cap = np.empty(N_STAGES)
             sb = slot_bins(mt)
-            _top_of_rows(ix, pd, mt, gains, rows, floor, heaps, candidates, sb, cap)
+            _top_of_rows(ix, pd, mt, gains, rows, floor, heaps, candidates, sb)
         finally:
             free.put(heaps)
         return int(rows.shape[0])
