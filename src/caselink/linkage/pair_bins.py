@@ -13,10 +13,9 @@ twenty arrays; the behaviour similarities come from tables of (shared, union) ma
 
 The bins come in stages (``code_bins`` and those after it), so that a scorer can stop once a
 pair cannot reach the score it needs: the offender description and relationship, the
-behaviours, the time of day and week, the time apart and attributes, and last the distance,
-whose weight ``distance_bound`` bounds beforehand without trigonometry; ``report_gains`` bounds
-each stage by what one report alone allows. ``PairBinner`` bins batches of pairs
-for training (tests compare it with ``features.bin_matrix``).
+behaviours, the time of day and week, the time apart and attributes, and last the distance
+(pair_bounds holds the bounds the scorer checks between them). ``PairBinner`` bins batches of
+pairs for training (tests compare it with ``features.bin_matrix``).
 """
 
 import math
@@ -48,18 +47,18 @@ Floats = NDArray[np.float64]
 Words = NDArray[np.uint64]
 Codes = NDArray[np.int32]
 
-# evidence slots; per-domain Jaccard from _DOMAINS on, then the attributes
-_DIST, _TIME, _TOD, _DOW, _JACCARD = 0, 1, 2, 3, 4
-_REL, _PERSON, _DOMAINS = 10, 11, 12
+# evidence slots; per-domain Jaccard from SLOT_DOMAINS on, then the attributes
+SLOT_DIST, SLOT_TIME, SLOT_TOD, SLOT_DOW, SLOT_JACCARD = 0, 1, 2, 3, 4
+SLOT_REL, SLOT_PERSON, SLOT_DOMAINS = 10, 11, 12
 _FIXED = {
-    "distance_km": _DIST,
-    "time_apart_days": _TIME,
-    "time_of_day_hours": _TOD,
-    "day_of_week_days": _DOW,
-    "behaviours_jaccard": _JACCARD,
+    "distance_km": SLOT_DIST,
+    "time_apart_days": SLOT_TIME,
+    "time_of_day_hours": SLOT_TOD,
+    "day_of_week_days": SLOT_DOW,
+    "behaviours_jaccard": SLOT_JACCARD,
     **{name: 5 + k for k, name in enumerate(OFFENDER)},
-    "relationship": _REL,
-    "same_person": _PERSON,
+    "relationship": SLOT_REL,
+    "same_person": SLOT_PERSON,
 }
 
 
@@ -68,11 +67,11 @@ _FIXED = {
 STAGE_CODES, STAGE_BEHAVIOURS, STAGE_CIRCLE, STAGE_TIME, STAGE_DISTANCE = range(5)
 N_STAGES = 5
 _STAGE_OF_SLOT = {
-    _DIST: STAGE_DISTANCE,
-    _TIME: STAGE_TIME,
-    _TOD: STAGE_CIRCLE,
-    _DOW: STAGE_CIRCLE,
-    _JACCARD: STAGE_BEHAVIOURS,
+    SLOT_DIST: STAGE_DISTANCE,
+    SLOT_TIME: STAGE_TIME,
+    SLOT_TOD: STAGE_CIRCLE,
+    SLOT_DOW: STAGE_CIRCLE,
+    SLOT_JACCARD: STAGE_BEHAVIOURS,
 }
 
 
@@ -82,8 +81,8 @@ class PairData(NamedTuple):
     from twenty arrays), separate arrays for what only pairs scored in full read."""
 
     words: Words  # (n, bits | domain columns | attribute words)
-    codes: Codes  # (n, _C_DOMAINS + domains): see the _C_ columns
-    reals: Floats  # (n, 12): see the _R_ columns
+    codes: Codes  # (n, C_DOMAINS + domains): see the C_ columns
+    reals: Floats  # (n, 12): see the R_ columns
     n_bits: int  # behaviour words at the start of ``words``
     domain_start: Ints  # domain d is words[:, domain_start[d]:domain_start[d + 1]]
     attr_start: Ints  # attribute t is words[:, attr_start[t]:attr_start[t + 1]]
@@ -99,10 +98,10 @@ class PairData(NamedTuple):
 
 
 # columns of PairData.codes; the frame's row orders a pair (its lower row first)
-_C_ROW, _C_TOTAL, _C_SEX, _C_BUILD, _C_ETHNIC, _C_REL, _C_SUSPECT, _C_DOMAINS = range(8)
+C_ROW, C_TOTAL, C_SEX, C_BUILD, C_ETHNIC, C_REL, C_SUSPECT, C_DOMAINS = range(8)
 # columns of PairData.reals; ux, uy, uz: the unit vector of latitude/longitude (NaN: none)
-_R_LO, _R_HI, _R_AGE_LO, _R_AGE_HI, _R_HEIGHT_LO, _R_HEIGHT_HI = range(6)
-_R_LAT, _R_UX, _R_UY, _R_UZ, _R_X, _R_Y = range(6, 12)
+R_LO, R_HI, R_AGE_LO, R_AGE_HI, R_HEIGHT_LO, R_HEIGHT_HI = range(6)
+R_LAT, R_UX, R_UY, R_UZ, R_X, R_Y = range(6, 12)
 
 
 class ModelTables(NamedTuple):
@@ -226,13 +225,14 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     similarity bins tabulated for the set sizes in ``pd``."""
     domains, attributes = model.domains(), model.attributes()
     slots = dict(_FIXED)
-    slots |= {domain_feature(d): _DOMAINS + k for k, d in enumerate(domains)}
-    slots |= {attribute_feature(a): _DOMAINS + len(domains) + k for k, a in enumerate(attributes)}
-    unknown = _DOMAINS + len(domains) + len(attributes)  # the slot that stays 0
+    slots |= {domain_feature(d): SLOT_DOMAINS + k for k, d in enumerate(domains)}
+    first_attribute = SLOT_DOMAINS + len(domains)
+    slots |= {attribute_feature(a): first_attribute + k for k, a in enumerate(attributes)}
+    unknown = SLOT_DOMAINS + len(domains) + len(attributes)  # the slot that stays 0
     n_slots = unknown + 1
-    similarity = [_JACCARD, *range(_DOMAINS, _DOMAINS + len(domains))]
-    largest = [int(pd.codes[:, _C_TOTAL].max(initial=0))] + [
-        int(pd.codes[:, _C_DOMAINS + d].max(initial=0)) for d in range(len(domains))
+    similarity = [SLOT_JACCARD, *range(SLOT_DOMAINS, SLOT_DOMAINS + len(domains))]
+    largest = [int(pd.codes[:, C_TOTAL].max(initial=0))] + [
+        int(pd.codes[:, C_DOMAINS + d].max(initial=0)) for d in range(len(domains))
     ]
     slot, weights, best = [], [], []
     slot_edges: list[NDArray[np.float64]] = [np.zeros(0)] * n_slots
@@ -264,11 +264,11 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     for k, s in enumerate(slot):
         if s in similarity and strides[s] > 0:
             jaccard_weights[s] = weights[k][tables[s]]
-    stage_of = _STAGE_OF_SLOT | {_DOMAINS + k: STAGE_BEHAVIOURS for k in range(len(domains))}
-    stage_of |= {_DOMAINS + len(domains) + k: STAGE_TIME for k in range(len(attributes))}
+    stage_of = _STAGE_OF_SLOT | {SLOT_DOMAINS + k: STAGE_BEHAVIOURS for k in range(len(domains))}
+    stage_of |= {SLOT_DOMAINS + len(domains) + k: STAGE_TIME for k in range(len(attributes))}
     stage = [stage_of.get(s, STAGE_CODES) for s in slot]
     stages = [[f for f in range(len(slot)) if stage[f] == g] for g in range(N_STAGES)]
-    dist_edges = slot_edges[_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
+    dist_edges = slot_edges[SLOT_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
     # a bin from the chord may be one off the bin from the sine, by rounding at an edge
     dw = weights[distance] if distance >= 0 else np.zeros(1)
@@ -307,7 +307,7 @@ def _starts(parts: Sequence[NDArray[Any]]) -> Ints:
 
 
 @compiled
-def _popcount(w: np.uint64) -> int:
+def popcount(w: np.uint64) -> int:
     w = w - ((w >> np.uint64(1)) & np.uint64(0x5555555555555555))
     w = (w & np.uint64(0x3333333333333333)) + ((w >> np.uint64(2)) & np.uint64(0x3333333333333333))
     w = (w + (w >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -370,20 +370,21 @@ def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     (``pair_order``): the offender description, relationship and same person. The functions
     of the other stages that follow take the same arguments."""
     ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
-    sb[5] = _match_bin(ca[_C_SEX], cb[_C_SEX])
-    sb[6] = _overlap_bin(ra[_R_AGE_LO], ra[_R_AGE_HI], rb[_R_AGE_LO], rb[_R_AGE_HI])
-    sb[7] = _overlap_bin(ra[_R_HEIGHT_LO], ra[_R_HEIGHT_HI], rb[_R_HEIGHT_LO], rb[_R_HEIGHT_HI])
-    sb[8] = _match_bin(ca[_C_BUILD], cb[_C_BUILD])
-    sb[9] = _match_bin(ca[_C_ETHNIC], cb[_C_ETHNIC])
-    la, lb = ca[_C_REL], cb[_C_REL]
-    sb[_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if la >= 0 and lb >= 0 else 0
-    sb[_PERSON] = 0
-    if pd.persons and ca[_C_SUSPECT] and cb[_C_SUSPECT]:
-        sb[_PERSON] = 1
+    sb[5] = _match_bin(ca[C_SEX], cb[C_SEX])
+    sb[6] = _overlap_bin(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI])
+    sb[7] = _overlap_bin(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI])
+    sb[8] = _match_bin(ca[C_BUILD], cb[C_BUILD])
+    sb[9] = _match_bin(ca[C_ETHNIC], cb[C_ETHNIC])
+    la, lb = ca[C_REL], cb[C_REL]
+    known = la >= 0 and lb >= 0
+    sb[SLOT_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if known else 0
+    sb[SLOT_PERSON] = 0
+    if pd.persons and ca[C_SUSPECT] and cb[C_SUSPECT]:
+        sb[SLOT_PERSON] = 1
         p, q = pd.entity_start[a], pd.entity_start[b]
         while p < pd.entity_start[a + 1] and q < pd.entity_start[b + 1]:
             if pd.entities[p] == pd.entities[q]:
-                sb[_PERSON] = 2
+                sb[SLOT_PERSON] = 2
                 break
             if pd.entities[p] < pd.entities[q]:
                 p += 1
@@ -397,64 +398,25 @@ def behaviour_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> N
     wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
     shared = 0
     for w in range(pd.n_bits):
-        shared += _popcount(wa[w] & wb[w])
+        shared += popcount(wa[w] & wb[w])
     table, start, stride = mt.jaccard_bins, mt.jaccard_start, mt.jaccard_stride
-    sb[_JACCARD] = _similarity_bin(
-        table, start, stride, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL]
+    sb[SLOT_JACCARD] = _similarity_bin(
+        table, start, stride, SLOT_JACCARD, shared, ca[C_TOTAL], cb[C_TOTAL]
     )
-    if sb[_JACCARD] < 0:
-        sb[_JACCARD] = _ratio_bin(mt, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL])
+    if sb[SLOT_JACCARD] < 0:
+        sb[SLOT_JACCARD] = _ratio_bin(mt, SLOT_JACCARD, shared, ca[C_TOTAL], cb[C_TOTAL])
     n_domains = pd.domain_start.shape[0] - 1
     one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
     for d in range(n_domains):
         w = pd.domain_start[d]
-        shared = _popcount(wa[w] & wb[w])
+        shared = popcount(wa[w] & wb[w])
         if not one_word:  # a domain of more than 64 codes spans words
             for w in range(pd.domain_start[d] + 1, pd.domain_start[d + 1]):
-                shared += _popcount(wa[w] & wb[w])
-        na, nb, s = ca[_C_DOMAINS + d], cb[_C_DOMAINS + d], _DOMAINS + d
+                shared += popcount(wa[w] & wb[w])
+        na, nb, s = ca[C_DOMAINS + d], cb[C_DOMAINS + d], SLOT_DOMAINS + d
         sb[s] = _similarity_bin(table, start, stride, s, shared, na, nb)
         if sb[s] < 0:
             sb[s] = _ratio_bin(mt, s, shared, na, nb)
-
-
-@compiled
-def _table_weight(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> float:
-    # the weight of similarity slot s for sets of ca and cb codes sharing ``shared``, as
-    # _similarity_bin finds the bin (NaN where the table does not cover the sets)
-    width = mt.jaccard_stride[s]
-    if ca <= 0 or cb <= 0:
-        return float(mt.jaccard_weights[mt.jaccard_start[s]])  # (0, 0): unknown
-    union = ca + cb - shared
-    if shared >= 0 and 2 * shared < width and 0 <= union < width:
-        return float(mt.jaccard_weights[mt.jaccard_start[s] + shared * width + union])
-    return math.nan
-
-
-@compiled
-def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> float:
-    """``stage_gain`` of STAGE_BEHAVIOURS without the bins: each similarity's weight straight
-    from a table by (shared, union), at a third of the cost of behaviour_bins. The bins are
-    left to behaviour_bins, for the few pairs scored in full; where no table covers the pair,
-    it computes them here (into sb) instead."""
-    n_domains = pd.domain_start.shape[0] - 1
-    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
-    if mt.behaviour_table and one_word:
-        wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
-        total = -float(mt.stage_best[STAGE_BEHAVIOURS])
-        shared = 0
-        for w in range(pd.n_bits):
-            shared += _popcount(wa[w] & wb[w])
-        total += _table_weight(mt, _JACCARD, shared, ca[_C_TOTAL], cb[_C_TOTAL])
-        for d in range(n_domains):
-            w = pd.domain_start[d]
-            shared = _popcount(wa[w] & wb[w])
-            na, nb = ca[_C_DOMAINS + d], cb[_C_DOMAINS + d]
-            total += _table_weight(mt, _DOMAINS + d, shared, na, nb)
-        if not math.isnan(total):
-            return total
-    behaviour_bins(pd, mt, a, b, sb)
-    return stage_gain(mt, STAGE_BEHAVIOURS, sb)
 
 
 @compiled
@@ -463,18 +425,19 @@ def circle_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None
     edges, at = mt.edges, mt.edge_start
     la, ha, lb, hb = pd.local_lo[a], pd.local_hi[a], pd.local_lo[b], pd.local_hi[b]
     tod = circular_apart(la, ha, lb, hb, 24.0)
-    sb[_TOD] = _numeric_bin(edges, at[_TOD], at[_TOD + 1], tod)
+    sb[SLOT_TOD] = _numeric_bin(edges, at[SLOT_TOD], at[SLOT_TOD + 1], tod)
     dow = circular_apart(la, ha, lb, hb, 168.0) / 24.0
-    sb[_DOW] = _numeric_bin(edges, at[_DOW], at[_DOW + 1], dow)
+    sb[SLOT_DOW] = _numeric_bin(edges, at[SLOT_DOW], at[SLOT_DOW + 1], dow)
 
 
 @compiled
 def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     # the time apart and the attributes
     ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
-    time = time_apart(ra[_R_LO], ra[_R_HI], rb[_R_LO], rb[_R_HI])
-    sb[_TIME] = _numeric_bin(mt.edges, mt.edge_start[_TIME], mt.edge_start[_TIME + 1], time)
-    first = _DOMAINS + pd.domain_start.shape[0] - 1
+    time = time_apart(ra[R_LO], ra[R_HI], rb[R_LO], rb[R_HI])
+    at = mt.edge_start
+    sb[SLOT_TIME] = _numeric_bin(mt.edges, at[SLOT_TIME], at[SLOT_TIME + 1], time)
+    first = SLOT_DOMAINS + pd.domain_start.shape[0] - 1
     for t in range(pd.attr_start.shape[0] - 1):
         known_a = known_b = same = False
         for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
@@ -488,16 +451,17 @@ def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
 def distance_bin(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     deg = math.pi / 180.0
     dist = math.nan
-    lat_a, lat_b = pd.reals[a, _R_LAT], pd.reals[b, _R_LAT]
+    lat_a, lat_b = pd.reals[a, R_LAT], pd.reals[b, R_LAT]
     if not (math.isnan(lat_a) or math.isnan(lat_b)):
         dphi = lat_b * deg - lat_a * deg
         dlmb = (pd.lon[b] - pd.lon[a]) * deg
         h = math.sin(dphi / 2) ** 2 + pd.cos_lat[a] * pd.cos_lat[b] * math.sin(dlmb / 2) ** 2
         dist = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
     if math.isnan(dist):
-        dx = pd.reals[b, _R_X] - pd.reals[a, _R_X]
-        dist = math.hypot(dx, pd.reals[b, _R_Y] - pd.reals[a, _R_Y]) / 1000.0
-    sb[_DIST] = _numeric_bin(mt.edges, mt.edge_start[_DIST], mt.edge_start[_DIST + 1], dist)
+        dx = pd.reals[b, R_X] - pd.reals[a, R_X]
+        dist = math.hypot(dx, pd.reals[b, R_Y] - pd.reals[a, R_Y]) / 1000.0
+    at = mt.edge_start
+    sb[SLOT_DIST] = _numeric_bin(mt.edges, at[SLOT_DIST], at[SLOT_DIST + 1], dist)
 
 
 @compiled
@@ -508,86 +472,6 @@ def all_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     circle_bins(pd, mt, a, b, sb)
     time_bins(pd, mt, a, b, sb)
     distance_bin(pd, mt, a, b, sb)
-
-
-@compiled
-def stage_gain(mt: ModelTables, stage: int, sb: Ints) -> float:
-    """What the features of ``stage`` add to the score, less the most they could add (at most 0)."""
-    total = -float(mt.stage_best[stage])
-    for p in range(mt.stage_start[stage], mt.stage_start[stage + 1]):
-        f = mt.stage_features[p]
-        total += mt.weights[mt.weight_start[f] + sb[mt.slot[f]]]
-    return total
-
-
-@compiled
-def _known(pd: PairData, s: int, i: int) -> bool:
-    # whether report i has the evidence of slot s; without it every pair takes bin 0 (unknown)
-    r, c, w = pd.reals[i], pd.codes[i], pd.words[i]
-    n_domains = pd.domain_start.shape[0] - 1
-    if s == _DIST:
-        return not (math.isnan(r[_R_LAT]) and math.isnan(r[_R_X]))
-    if s == _TIME:
-        return not (math.isnan(r[_R_LO]) or math.isnan(r[_R_HI]))
-    if _TOD <= s <= _DOW:
-        return not (math.isnan(pd.local_lo[i]) or math.isnan(pd.local_hi[i]))
-    if s == _JACCARD:
-        return bool(c[_C_TOTAL] > 0)
-    if s == 5:
-        return bool(c[_C_SEX] >= 0)
-    if s == 6:
-        return not (math.isnan(r[_R_AGE_LO]) or math.isnan(r[_R_AGE_HI]))
-    if s == 7:
-        return not (math.isnan(r[_R_HEIGHT_LO]) or math.isnan(r[_R_HEIGHT_HI]))
-    if s == 8:
-        return bool(c[_C_BUILD] >= 0)
-    if s == 9:
-        return bool(c[_C_ETHNIC] >= 0)
-    if s == _REL:
-        return bool(c[_C_REL] >= 0)
-    if s == _PERSON:
-        return pd.persons and c[_C_SUSPECT] != 0
-    if s < _DOMAINS + n_domains:
-        return bool(c[_C_DOMAINS + s - _DOMAINS] > 0)
-    t = s - _DOMAINS - n_domains
-    if t < pd.attr_start.shape[0] - 1:
-        for k in range(pd.attr_start[t], pd.attr_start[t + 1]):
-            if w[k] != 0:
-                return True
-    return False  # the slot of features the frame cannot give
-
-
-@compiled
-def _report_gains(pd: PairData, mt: ModelTables, out: Floats) -> None:
-    for i in range(out.shape[0]):
-        for g in range(N_STAGES):
-            out[i, g] = -mt.stage_best[g]
-        for g in range(N_STAGES):
-            for p in range(mt.stage_start[g], mt.stage_start[g + 1]):
-                f = mt.stage_features[p]
-                first, last = mt.weight_start[f], mt.weight_start[f + 1]
-                s = mt.slot[f]
-                most = mt.weights[first]  # bin 0: unknown
-                if _known(pd, s, i):
-                    if s == _REL:  # the other report's level is all that varies
-                        la = pd.codes[i, _C_REL]
-                        for lb in range(pd.n_levels):
-                            b = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)]
-                            most = max(most, mt.weights[first + b])
-                    else:
-                        for b in range(first, last):
-                            most = max(most, mt.weights[b])
-                out[i, g] += most
-
-
-def report_gains(pd: PairData, mt: ModelTables) -> Floats:
-    """For each report and stage, the most the stage's features can add to the score of any
-    pair of the report, less the most they add to any pair (so at most 0): a report without a
-    time of day, say, gives every pair the weight of an unknown time of day. A pair's score is
-    at most the model's best plus the lower of its two reports' gains, stage by stage."""
-    out = np.empty((pd.report_id.shape[0], N_STAGES), np.float64)
-    _report_gains(pd, mt, out)
-    return out
 
 
 @compiled
@@ -603,36 +487,12 @@ def bins_score(mt: ModelTables, sb: Ints) -> float:
 @compiled
 def pair_order(pd: PairData, i: int, j: int) -> tuple[int, int]:
     """Rows i and j with the lower row of the caller's frame first, the order evidence takes."""
-    return (i, j) if pd.codes[i, _C_ROW] < pd.codes[j, _C_ROW] else (j, i)
+    return (i, j) if pd.codes[i, C_ROW] < pd.codes[j, C_ROW] else (j, i)
 
 
 def slot_bins(mt: ModelTables) -> Ints:
     """A working array for one pair's bins, by evidence slot."""
     return np.zeros(mt.edge_start.shape[0] - 1, np.int64)
-
-
-@compiled
-def distance_bound(
-    reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats, near: Floats
-) -> float:
-    """The most the distance weight can be, from the squared chord (or grid distance) without
-    the sine: near[the bin it falls in] (the last entry: no distance to bound by)."""
-    ra, rb = reals[a], reals[b]
-    both_ll = not (math.isnan(ra[_R_LAT]) or math.isnan(rb[_R_LAT]))
-    if not (math.isnan(ra[_R_UX]) or math.isnan(rb[_R_UX])):
-        d2 = (rb[_R_UX] - ra[_R_UX]) ** 2 + (rb[_R_UY] - ra[_R_UY]) ** 2
-        d2 += (rb[_R_UZ] - ra[_R_UZ]) ** 2
-        edges2 = chord2
-    elif not (both_ll or math.isnan(ra[_R_X]) or math.isnan(rb[_R_X])):
-        d2 = (rb[_R_X] - ra[_R_X]) ** 2 + (rb[_R_Y] - ra[_R_Y]) ** 2
-        edges2 = grid2
-    else:
-        return float(near[near.shape[0] - 1])
-    b0 = 1
-    for e in range(edges2.shape[0]):
-        if edges2[e] <= d2:
-            b0 += 1
-    return float(near[b0])
 
 
 @compiled

@@ -49,20 +49,17 @@ from caselink.linkage.pair_bins import (
     ModelTables,
     PairData,
     behaviour_bins,
-    behaviour_gain,
     bins_score,
     circle_bins,
     code_bins,
     distance_bin,
-    distance_bound,
     model_tables,
     pair_data,
     pair_order,
-    report_gains,
     slot_bins,
-    stage_gain,
     time_bins,
 )
+from caselink.linkage.pair_bounds import behaviour_gain, distance_bound, report_gains, stage_gain
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]

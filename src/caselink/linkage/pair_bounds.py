@@ -1,0 +1,196 @@
+"""What a pair's score can be at most, for the scorer that drops pairs before finishing them.
+
+``pair_bins`` computes a pair's bins stage by stage; the bounds here say, before and between
+the stages, how high the score could still go: ``report_gains`` what one report alone rules out
+(a report without a time of day gives every pair the weight of an unknown time of day),
+``distance_bound`` the distance weight from the chord between the places (no trigonometry),
+``stage_gain`` and ``behaviour_gain`` what a computed stage adds against its best.
+"""
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from caselink.linkage.compiled import compiled
+from caselink.linkage.pair_bins import (
+    C_BUILD,
+    C_DOMAINS,
+    C_ETHNIC,
+    C_REL,
+    C_SEX,
+    C_SUSPECT,
+    C_TOTAL,
+    N_STAGES,
+    R_AGE_HI,
+    R_AGE_LO,
+    R_HEIGHT_HI,
+    R_HEIGHT_LO,
+    R_HI,
+    R_LAT,
+    R_LO,
+    R_UX,
+    R_UY,
+    R_UZ,
+    R_X,
+    R_Y,
+    SLOT_DIST,
+    SLOT_DOMAINS,
+    SLOT_DOW,
+    SLOT_JACCARD,
+    SLOT_PERSON,
+    SLOT_REL,
+    SLOT_TIME,
+    SLOT_TOD,
+    STAGE_BEHAVIOURS,
+    ModelTables,
+    PairData,
+    behaviour_bins,
+    popcount,
+)
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+
+@compiled
+def _table_weight(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> float:
+    # the weight of similarity slot s for sets of ca and cb codes sharing ``shared``, as
+    # _similarity_bin finds the bin (NaN where the table does not cover the sets)
+    width = mt.jaccard_stride[s]
+    if ca <= 0 or cb <= 0:
+        return float(mt.jaccard_weights[mt.jaccard_start[s]])  # (0, 0): unknown
+    union = ca + cb - shared
+    if shared >= 0 and 2 * shared < width and 0 <= union < width:
+        return float(mt.jaccard_weights[mt.jaccard_start[s] + shared * width + union])
+    return math.nan
+
+
+@compiled
+def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> float:
+    """``stage_gain`` of STAGE_BEHAVIOURS without the bins: each similarity's weight straight
+    from a table by (shared, union), at a third of the cost of behaviour_bins. The bins are
+    left to behaviour_bins, for the few pairs scored in full; where no table covers the pair,
+    it computes them here (into sb) instead."""
+    n_domains = pd.domain_start.shape[0] - 1
+    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
+    if mt.behaviour_table and one_word:
+        wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
+        total = -float(mt.stage_best[STAGE_BEHAVIOURS])
+        shared = 0
+        for w in range(pd.n_bits):
+            shared += popcount(wa[w] & wb[w])
+        total += _table_weight(mt, SLOT_JACCARD, shared, ca[C_TOTAL], cb[C_TOTAL])
+        for d in range(n_domains):
+            w = pd.domain_start[d]
+            shared = popcount(wa[w] & wb[w])
+            na, nb = ca[C_DOMAINS + d], cb[C_DOMAINS + d]
+            total += _table_weight(mt, SLOT_DOMAINS + d, shared, na, nb)
+        if not math.isnan(total):
+            return total
+    behaviour_bins(pd, mt, a, b, sb)
+    return stage_gain(mt, STAGE_BEHAVIOURS, sb)
+
+
+@compiled
+def stage_gain(mt: ModelTables, stage: int, sb: Ints) -> float:
+    """What the features of ``stage`` add to the score, less the most they could add (at most 0)."""
+    total = -float(mt.stage_best[stage])
+    for p in range(mt.stage_start[stage], mt.stage_start[stage + 1]):
+        f = mt.stage_features[p]
+        total += mt.weights[mt.weight_start[f] + sb[mt.slot[f]]]
+    return total
+
+
+@compiled
+def _known(pd: PairData, s: int, i: int) -> bool:
+    # whether report i has the evidence of slot s; without it every pair takes bin 0 (unknown)
+    r, c, w = pd.reals[i], pd.codes[i], pd.words[i]
+    n_domains = pd.domain_start.shape[0] - 1
+    if s == SLOT_DIST:
+        return not (math.isnan(r[R_LAT]) and math.isnan(r[R_X]))
+    if s == SLOT_TIME:
+        return not (math.isnan(r[R_LO]) or math.isnan(r[R_HI]))
+    if SLOT_TOD <= s <= SLOT_DOW:
+        return not (math.isnan(pd.local_lo[i]) or math.isnan(pd.local_hi[i]))
+    if s == SLOT_JACCARD:
+        return bool(c[C_TOTAL] > 0)
+    if s == 5:
+        return bool(c[C_SEX] >= 0)
+    if s == 6:
+        return not (math.isnan(r[R_AGE_LO]) or math.isnan(r[R_AGE_HI]))
+    if s == 7:
+        return not (math.isnan(r[R_HEIGHT_LO]) or math.isnan(r[R_HEIGHT_HI]))
+    if s == 8:
+        return bool(c[C_BUILD] >= 0)
+    if s == 9:
+        return bool(c[C_ETHNIC] >= 0)
+    if s == SLOT_REL:
+        return bool(c[C_REL] >= 0)
+    if s == SLOT_PERSON:
+        return pd.persons and c[C_SUSPECT] != 0
+    if s < SLOT_DOMAINS + n_domains:
+        return bool(c[C_DOMAINS + s - SLOT_DOMAINS] > 0)
+    t = s - SLOT_DOMAINS - n_domains
+    if t < pd.attr_start.shape[0] - 1:
+        for k in range(pd.attr_start[t], pd.attr_start[t + 1]):
+            if w[k] != 0:
+                return True
+    return False  # the slot of features the frame cannot give
+
+
+@compiled
+def _report_gains(pd: PairData, mt: ModelTables, out: Floats) -> None:
+    for i in range(out.shape[0]):
+        for g in range(N_STAGES):
+            out[i, g] = -mt.stage_best[g]
+        for g in range(N_STAGES):
+            for p in range(mt.stage_start[g], mt.stage_start[g + 1]):
+                f = mt.stage_features[p]
+                first, last = mt.weight_start[f], mt.weight_start[f + 1]
+                s = mt.slot[f]
+                most = mt.weights[first]  # bin 0: unknown
+                if _known(pd, s, i):
+                    if s == SLOT_REL:  # the other report's level is all that varies
+                        la = pd.codes[i, C_REL]
+                        for lb in range(pd.n_levels):
+                            b = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)]
+                            most = max(most, mt.weights[first + b])
+                    else:
+                        for b in range(first, last):
+                            most = max(most, mt.weights[b])
+                out[i, g] += most
+
+
+def report_gains(pd: PairData, mt: ModelTables) -> Floats:
+    """For each report and stage, the most the stage's features can add to the score of any
+    pair of the report, less the most they add to any pair (so at most 0): a report without a
+    time of day, say, gives every pair the weight of an unknown time of day. A pair's score is
+    at most the model's best plus the lower of its two reports' gains, stage by stage."""
+    out = np.empty((pd.report_id.shape[0], N_STAGES), np.float64)
+    _report_gains(pd, mt, out)
+    return out
+
+
+@compiled
+def distance_bound(
+    reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats, near: Floats
+) -> float:
+    """The most the distance weight can be, from the squared chord (or grid distance) without
+    the sine: near[the bin it falls in] (the last entry: no distance to bound by)."""
+    ra, rb = reals[a], reals[b]
+    both_ll = not (math.isnan(ra[R_LAT]) or math.isnan(rb[R_LAT]))
+    if not (math.isnan(ra[R_UX]) or math.isnan(rb[R_UX])):
+        d2 = (rb[R_UX] - ra[R_UX]) ** 2 + (rb[R_UY] - ra[R_UY]) ** 2
+        d2 += (rb[R_UZ] - ra[R_UZ]) ** 2
+        edges2 = chord2
+    elif not (both_ll or math.isnan(ra[R_X]) or math.isnan(rb[R_X])):
+        d2 = (rb[R_X] - ra[R_X]) ** 2 + (rb[R_Y] - ra[R_Y]) ** 2
+        edges2 = grid2
+    else:
+        return float(near[near.shape[0] - 1])
+    b0 = 1
+    for e in range(edges2.shape[0]):
+        if edges2[e] <= d2:
+            b0 += 1
+    return float(near[b0])
