@@ -19,21 +19,23 @@ Each variable is defined in docs/linkage.md; in short, for a pair of reports (a,
   but none in common, -1 when either names nobody or no persons table was given.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
 from caselink.linkage.candidates import candidate_rows
+from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import Bitsets, ReportFrame, as_frame
 from caselink.linkage.geometry import pair_distance_km
 from caselink.linkage.settings import LinkSettings
-from caselink.linkage.timing import expected_abs_difference, expected_circular_distance
+from caselink.linkage.timing import circular_apart, time_apart
 
 Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
 Array = NDArray[np.float64] | NDArray[np.int8] | NDArray[np.int64]
 
 NUMERIC = ("distance_km", "time_apart_days", "time_of_day_hours", "day_of_week_days")
@@ -155,14 +157,49 @@ def _context(
     )
 
 
-def _jaccard(inter: NDArray[Any], ca: NDArray[Any], cb: NDArray[Any]) -> NDArray[np.float64]:
-    # counts arrive as small unsigned ints (popcounts); int16 holds any union of two sets of
-    # up to 64 codes, and keeps the arithmetic on narrow arrays
-    union = ca.astype(np.int16) + cb - inter
-    known = (ca > 0) & (cb > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = inter / union
-    return np.where(known, out, np.nan)
+@compiled
+def popcount(w: np.uint64) -> int:
+    """The number of bits set in one word."""
+    w = w - ((w >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    w = (w & np.uint64(0x3333333333333333)) + ((w >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    w = (w + (w >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return int((w * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@compiled
+def jaccard(shared: int, count_a: int, count_b: int) -> float:
+    """|A ∩ B| / |A ∪ B| of two sets of these sizes sharing ``shared``; NaN if either is empty."""
+    if count_a <= 0 or count_b <= 0:
+        return math.nan
+    return shared / (count_a + count_b - shared)
+
+
+@compiled
+def _similarities(
+    bits: NDArray[np.uint64],
+    total_counts: Ints,
+    packed: NDArray[np.uint64],
+    column_domain: Ints,
+    domain_counts: NDArray[np.uint8],
+    i: Ints,
+    j: Ints,
+    out: NDArray[np.float64],
+    shared: Ints,
+) -> None:
+    # out[0]: the Jaccard of all behaviours; out[1 + d]: of domain d's, for each pair
+    # (shared: room for one count per domain; compiled code here does not allocate)
+    n_domains = out.shape[0] - 1
+    for k in range(i.shape[0]):
+        a, b = i[k], j[k]
+        total = 0
+        for w in range(bits.shape[1]):
+            total += popcount(bits[a, w] & bits[b, w])
+        out[0, k] = jaccard(total, total_counts[a], total_counts[b])
+        shared[:] = 0
+        for c in range(packed.shape[0]):
+            shared[column_domain[c]] += popcount(packed[c, a] & packed[c, b])
+        for d in range(n_domains):
+            out[1 + d, k] = jaccard(shared[d], int(domain_counts[d, a]), int(domain_counts[d, b]))
 
 
 def _match(known: NDArray[np.bool_], same: NDArray[np.bool_]) -> NDArray[np.int8]:
@@ -177,18 +214,78 @@ def _attribute(sets: Bitsets | None, i: Ints, j: Ints) -> NDArray[np.int8]:
     return _match(known, np.asarray((a & b).any(axis=1), dtype=bool))
 
 
-def _overlap(
-    lo: NDArray[np.float64], hi: NDArray[np.float64], i: Ints, j: Ints
-) -> NDArray[np.int8]:
-    known = ~np.isnan(lo[i]) & ~np.isnan(lo[j])
-    with np.errstate(invalid="ignore"):
-        same = (lo[i] <= hi[j]) & (lo[j] <= hi[i])
-    return _match(known, same)
+@compiled
+def _times(lo: Floats, hi: Floats, llo: Floats, lhi: Floats, i: Ints, j: Ints, out: Floats) -> None:
+    # time apart (days), time of day (hours) and day of week (days) of each pair
+    for k in range(i.shape[0]):
+        a, b = i[k], j[k]
+        out[0, k] = time_apart(lo[a], hi[a], lo[b], hi[b])
+        out[1, k] = circular_apart(llo[a], lhi[a], llo[b], lhi[b], 24.0)
+        out[2, k] = circular_apart(llo[a], lhi[a], llo[b], lhi[b], 168.0) / 24.0
 
 
-def _codes_match(codes: Ints, i: Ints, j: Ints) -> NDArray[np.int8]:
-    a, b = codes[i], codes[j]
-    return _match((a >= 0) & (b >= 0), a == b)
+@compiled
+def code_match(a: int, b: int) -> int:
+    """1 same, 0 different, -1 when either code is unknown (negative)."""
+    if a < 0 or b < 0:
+        return -1
+    return 1 if a == b else 0
+
+
+@compiled
+def band_overlap(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
+    """1 when two bands overlap, 0 when they do not, -1 when either is unknown."""
+    if math.isnan(lo_a) or math.isnan(lo_b):
+        return -1
+    return 1 if lo_a <= hi_b and lo_b <= hi_a else 0
+
+
+@compiled
+def _description_columns(
+    sex: Ints,
+    age_lo: Floats,
+    age_hi: Floats,
+    height_lo: Floats,
+    height_hi: Floats,
+    build: Ints,
+    ethnic: Ints,
+    rel: Ints,
+    n_levels: int,
+    i: Ints,
+    j: Ints,
+    out: NDArray[np.int8],
+    rel_out: Ints,
+) -> None:
+    # the OFFENDER columns, in their order, and the relationship pair code of each pair
+    for k in range(i.shape[0]):
+        a, b = i[k], j[k]
+        out[0, k] = code_match(sex[a], sex[b])
+        out[1, k] = band_overlap(age_lo[a], age_hi[a], age_lo[b], age_hi[b])
+        out[2, k] = band_overlap(height_lo[a], height_hi[a], height_lo[b], height_hi[b])
+        out[3, k] = code_match(build[a], build[b])
+        out[4, k] = code_match(ethnic[a], ethnic[b])
+        ra, rb = rel[a], rel[b]
+        rel_out[k] = min(ra, rb) * n_levels + max(ra, rb) if ra >= 0 and rb >= 0 else -1
+
+
+def _descriptions(
+    frame: ReportFrame, i: Ints, j: Ints, out: NDArray[np.int8], rel_out: Ints
+) -> None:
+    _description_columns(
+        np.asarray(frame.sex, dtype=np.int64),
+        frame.age_lo,
+        frame.age_hi,
+        frame.height_lo,
+        frame.height_hi,
+        np.asarray(frame.build, dtype=np.int64),
+        np.asarray(frame.ethnic, dtype=np.int64),
+        np.asarray(frame.relationship, dtype=np.int64),
+        max(len(frame.relationship_levels), 1),
+        i,
+        j,
+        out,
+        rel_out,
+    )
 
 
 def _compute(frame: ReportFrame, ctx: EvidenceContext, i: Ints, j: Ints) -> dict[str, Array]:
@@ -197,36 +294,31 @@ def _compute(frame: ReportFrame, ctx: EvidenceContext, i: Ints, j: Ints) -> dict
         cols["distance_km"] = pair_distance_km(
             frame.latitude, frame.longitude, frame.x, frame.y, i, j
         )
-    lo, hi, llo, lhi = frame.occ_lo, frame.occ_hi, frame.local_lo, frame.local_hi
-    cols["time_apart_days"] = expected_abs_difference(lo[i], hi[i], lo[j], hi[j])
-    a, b, c, d = llo[i], lhi[i], llo[j], lhi[j]
-    cols["time_of_day_hours"] = expected_circular_distance(a, b, c, d, 24.0)
-    cols["day_of_week_days"] = expected_circular_distance(a, b, c, d, 168.0) / 24.0
-    bits = frame.behaviours.bits
-    shared_total = _popcount(bits[i] & bits[j])
-    cols["behaviours_jaccard"] = _jaccard(shared_total, ctx.total_counts[i], ctx.total_counts[j])
-    if ctx.domains:
-        per_column = np.bitwise_count(ctx.packed[:, i] & ctx.packed[:, j])
-        if per_column.shape[0] == len(ctx.domains):
-            inter = per_column  # one word per domain: the usual case
-        else:
-            inter = np.zeros((len(ctx.domains), i.shape[0]), dtype=np.int64)
-            np.add.at(inter, ctx.column_domain, per_column)
-        jac = _jaccard(inter, ctx.domain_counts[:, i], ctx.domain_counts[:, j])
-        for k, domain in enumerate(ctx.domains):
-            cols[domain_feature(domain)] = jac[k]
+    times = np.empty((3, i.shape[0]))
+    _times(frame.occ_lo, frame.occ_hi, frame.local_lo, frame.local_hi, i, j, times)
+    cols["time_apart_days"], cols["time_of_day_hours"], cols["day_of_week_days"] = times
+    jac = np.empty((1 + len(ctx.domains), i.shape[0]))
+    _similarities(
+        frame.behaviours.bits,
+        ctx.total_counts,
+        ctx.packed,
+        ctx.column_domain,
+        ctx.domain_counts,
+        i,
+        j,
+        jac,
+        np.zeros(len(ctx.domains), np.int64),
+    )
+    cols["behaviours_jaccard"] = jac[0]
+    for k, domain in enumerate(ctx.domains):
+        cols[domain_feature(domain)] = jac[1 + k]
     for name in ctx.attributes:
         cols[attribute_feature(name)] = _attribute(frame.attributes.get(name), i, j)
-    cols["offender_sex"] = _codes_match(frame.sex, i, j)
-    cols["offender_age"] = _overlap(frame.age_lo, frame.age_hi, i, j)
-    cols["offender_height"] = _overlap(frame.height_lo, frame.height_hi, i, j)
-    cols["offender_build"] = _codes_match(frame.build, i, j)
-    cols["offender_ethnic_appearance"] = _codes_match(frame.ethnic, i, j)
-    n_levels = max(len(frame.relationship_levels), 1)
-    ra, rb = frame.relationship[i], frame.relationship[j]
-    cols["relationship"] = np.where(
-        (ra >= 0) & (rb >= 0), np.minimum(ra, rb) * n_levels + np.maximum(ra, rb), -1
-    ).astype(np.int64)
+    described = np.empty((len(OFFENDER), i.shape[0]), np.int8)
+    relationship = np.empty(i.shape[0], np.int64)
+    _descriptions(frame, i, j, described, relationship)
+    cols.update(zip(OFFENDER, described, strict=True))
+    cols["relationship"] = relationship
     if ctx.suspect_keys is None or ctx.has_suspect is None:
         cols["same_person"] = np.full(i.shape[0], -1, dtype=np.int8)
     else:

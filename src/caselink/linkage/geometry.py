@@ -1,25 +1,85 @@
-"""Distances between places: great-circle for WGS84 degrees, straight line for grid metres."""
+"""Distances between places: great-circle for WGS84 degrees, straight line for grid metres.
+
+One compiled function per pair (``pair_km``) is the definition; the array functions run it over
+their arrays, and the compiled scorer calls it for a pair, so both paths compute the same
+numbers.
+"""
+
+import math
 
 import numpy as np
 from numpy.typing import NDArray
 
+from caselink.linkage.compiled import compiled
+
 Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
 
 EARTH_RADIUS_KM = 6371.0088  # the IUGG mean radius, as most haversine references use
+_DEG = math.pi / 180.0
 
 
-def haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """Great-circle distance in km between WGS84 points (degrees), elementwise, NaN if unknown.
+@compiled
+def haversine(lat_a: float, lon_a: float, lat_b: float, lon_b: float) -> float:
+    """Great-circle km between two WGS84 points (degrees); NaN if any is unknown.
 
     The haversine form stays accurate for the short distances that matter most here, where the
     spherical law of cosines loses digits; the sphere is within 0.5% of the ellipsoid.
     """
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi = p2 - p1
-    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    out: Floats = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return out
+    p_a, p_b = lat_a * _DEG, lat_b * _DEG
+    dphi = p_b - p_a
+    dlmb = (lon_b - lon_a) * _DEG
+    h = math.sin(dphi / 2) ** 2 + math.cos(p_a) * math.cos(p_b) * math.sin(dlmb / 2) ** 2
+    if math.isnan(h):
+        return math.nan
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
+
+
+@compiled
+def pair_km(
+    lat_a: float,
+    lon_a: float,
+    lat_b: float,
+    lon_b: float,
+    x_a: float,
+    y_a: float,
+    x_b: float,
+    y_b: float,
+) -> float:
+    """Distance of one pair: haversine when both have latitude/longitude, else grid km when both
+    have x/y (metres), else NaN (the places cannot be compared)."""
+    d = haversine(lat_a, lon_a, lat_b, lon_b)
+    if math.isnan(d):
+        d = math.hypot(x_b - x_a, y_b - y_a) / 1000.0
+    return d
+
+
+@compiled
+def _haversine_each(
+    lat_a: Floats, lon_a: Floats, lat_b: Floats, lon_b: Floats, out: Floats
+) -> None:
+    for k in range(out.shape[0]):
+        out[k] = haversine(lat_a[k], lon_a[k], lat_b[k], lon_b[k])
+
+
+@compiled
+def _pair_km_each(
+    lat: Floats, lon: Floats, x: Floats, y: Floats, i: Ints, j: Ints, out: Floats
+) -> None:
+    for k in range(i.shape[0]):
+        a, b = i[k], j[k]
+        out[k] = pair_km(lat[a], lon[a], lat[b], lon[b], x[a], y[a], x[b], y[b])
+
+
+def haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
+    """``haversine`` elementwise over arrays (broadcast together)."""
+    arrays = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (lat1, lon1, lat2, lon2))
+    )
+    lat_a, lon_a, lat_b, lon_b = (np.ascontiguousarray(v).ravel() for v in arrays)
+    out = np.empty(lat_a.shape[0])
+    _haversine_each(lat_a, lon_a, lat_b, lon_b, out)
+    return out.reshape(arrays[0].shape)
 
 
 def grid_km(x1: Floats, y1: Floats, x2: Floats, y2: Floats) -> Floats:
@@ -30,11 +90,15 @@ def grid_km(x1: Floats, y1: Floats, x2: Floats, y2: Floats) -> Floats:
 def pair_distance_km(
     lat: Floats, lon: Floats, x: Floats, y: Floats, i: NDArray[np.int64], j: NDArray[np.int64]
 ) -> Floats:
-    """Distance for report pairs (i, j): haversine when both have latitude/longitude, else grid
-    distance when both have x/y, else NaN (the place cannot be compared)."""
-    d = haversine_km(lat[i], lon[i], lat[j], lon[j])
-    fallback = np.isnan(d)
-    if fallback.any():
-        fi, fj = i[fallback], j[fallback]
-        d[fallback] = grid_km(x[fi], y[fi], x[fj], y[fj])
-    return d
+    """``pair_km`` for report pairs (i, j) of the per-report arrays."""
+    out = np.empty(np.shape(i)[0])
+    _pair_km_each(
+        np.ascontiguousarray(lat, dtype=np.float64),
+        np.ascontiguousarray(lon, dtype=np.float64),
+        np.ascontiguousarray(x, dtype=np.float64),
+        np.ascontiguousarray(y, dtype=np.float64),
+        np.ascontiguousarray(i, dtype=np.int64),
+        np.ascontiguousarray(j, dtype=np.int64),
+        out,
+    )
+    return out

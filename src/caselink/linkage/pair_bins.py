@@ -33,11 +33,14 @@ from caselink.linkage.evidence import (
     Evidence,
     EvidenceMaker,
     attribute_feature,
+    band_overlap,
+    code_match,
     domain_feature,
+    popcount,
 )
 from caselink.linkage.features import Bins, Feature
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.geometry import EARTH_RADIUS_KM
+from caselink.linkage.geometry import EARTH_RADIUS_KM, pair_km
 from caselink.linkage.model import LinkModel
 from caselink.linkage.settings import LinkSettings
 from caselink.linkage.timing import circular_apart, time_apart
@@ -92,7 +95,6 @@ class PairData(NamedTuple):
     entities: Ints
     report_id: Ints
     lon: Floats
-    cos_lat: Floats
     local_lo: Floats
     local_hi: Floats
 
@@ -196,7 +198,6 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
         entities=ents,
         report_id=frame.report_id,
         lon=frame.longitude,
-        cos_lat=np.cos(np.radians(frame.latitude)),
         local_lo=frame.local_lo,
         local_hi=frame.local_hi,
     )
@@ -307,14 +308,6 @@ def _starts(parts: Sequence[NDArray[Any]]) -> Ints:
 
 
 @compiled
-def popcount(w: np.uint64) -> int:
-    w = w - ((w >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    w = (w & np.uint64(0x3333333333333333)) + ((w >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    w = (w + (w >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return int((w * np.uint64(0x0101010101010101)) >> np.uint64(56))
-
-
-@compiled
 def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
     # as features.py: 0 unknown, else 1 + the number of edges[first:last] at or below the value
     if math.isnan(value):
@@ -350,31 +343,16 @@ def _ratio_bin(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> int:
 
 
 @compiled
-def _match_bin(a: int, b: int) -> int:
-    # bins of a match feature: 0 unknown, 1 different, 2 same
-    if a >= 0 and b >= 0:
-        return 2 if a == b else 1
-    return 0
-
-
-@compiled
-def _overlap_bin(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
-    if math.isnan(lo_a) or math.isnan(lo_b):
-        return 0
-    return 2 if lo_a <= hi_b and lo_b <= hi_a else 1
-
-
-@compiled
 def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     """STAGE_CODES of the pair (a, b) into sb, by evidence slot, ``a`` the lower row
     (``pair_order``): the offender description, relationship and same person. The functions
     of the other stages that follow take the same arguments."""
     ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
-    sb[5] = _match_bin(ca[C_SEX], cb[C_SEX])
-    sb[6] = _overlap_bin(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI])
-    sb[7] = _overlap_bin(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI])
-    sb[8] = _match_bin(ca[C_BUILD], cb[C_BUILD])
-    sb[9] = _match_bin(ca[C_ETHNIC], cb[C_ETHNIC])
+    sb[5] = code_match(ca[C_SEX], cb[C_SEX]) + 1
+    sb[6] = band_overlap(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI]) + 1
+    sb[7] = band_overlap(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI]) + 1
+    sb[8] = code_match(ca[C_BUILD], cb[C_BUILD]) + 1
+    sb[9] = code_match(ca[C_ETHNIC], cb[C_ETHNIC]) + 1
     la, lb = ca[C_REL], cb[C_REL]
     known = la >= 0 and lb >= 0
     sb[SLOT_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if known else 0
@@ -449,17 +427,8 @@ def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
 
 @compiled
 def distance_bin(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
-    deg = math.pi / 180.0
-    dist = math.nan
-    lat_a, lat_b = pd.reals[a, R_LAT], pd.reals[b, R_LAT]
-    if not (math.isnan(lat_a) or math.isnan(lat_b)):
-        dphi = lat_b * deg - lat_a * deg
-        dlmb = (pd.lon[b] - pd.lon[a]) * deg
-        h = math.sin(dphi / 2) ** 2 + pd.cos_lat[a] * pd.cos_lat[b] * math.sin(dlmb / 2) ** 2
-        dist = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(h, 0.0), 1.0)))
-    if math.isnan(dist):
-        dx = pd.reals[b, R_X] - pd.reals[a, R_X]
-        dist = math.hypot(dx, pd.reals[b, R_Y] - pd.reals[a, R_Y]) / 1000.0
+    ra, rb = pd.reals[a], pd.reals[b]
+    dist = pair_km(ra[R_LAT], pd.lon[a], rb[R_LAT], pd.lon[b], ra[R_X], ra[R_Y], rb[R_X], rb[R_Y])
     at = mt.edge_start
     sb[SLOT_DIST] = _numeric_bin(mt.edges, at[SLOT_DIST], at[SLOT_DIST + 1], dist)
 

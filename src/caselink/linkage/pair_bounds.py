@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.compiled import compiled
+from caselink.linkage.evidence import popcount
 from caselink.linkage.pair_bins import (
     C_BUILD,
     C_DOMAINS,
@@ -46,7 +47,6 @@ from caselink.linkage.pair_bins import (
     ModelTables,
     PairData,
     behaviour_bins,
-    popcount,
 )
 
 Ints = NDArray[np.int64]
