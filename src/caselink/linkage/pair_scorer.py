@@ -8,10 +8,12 @@ two reports, ties broken by the other report's id: the same rule, and the same p
 array path (tests compare them). The score is model.py's sum of weights, in its order.
 
 Most pairs are not worth finishing. The bound on a pair's score starts at the most every
-feature could add, with the distance weight bounded from the chord between the places (no
-trigonometry); the evidence is then computed stage by stage (pair_bins), each stage replacing
-its features' best weights by their weights, and the pair is dropped as soon as the bound
-cannot reach the k-th best of either report (or ``min_score``).
+feature could add, less what either report rules out on its own, with the distance weight
+bounded from the chord between the places (pair_bounds); the evidence is then computed stage
+by stage (pair_bins), each stage replacing its features' share of the bound by their weights,
+and the pair is dropped as soon as the bound cannot reach the k-th best of either report (or
+``min_score``). The k-th bests start from a first pass over the near candidates only (see
+``top_pairs``), so pairs are dropped from the start rather than once each list has filled.
 
 Threads take blocks of neighbouring reports. A pair is offered to a report another thread may
 be offering to at the same moment, so each thread keeps heaps of its own for every report,
