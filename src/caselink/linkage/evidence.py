@@ -268,26 +268,6 @@ def _description_columns(
         rel_out[k] = min(ra, rb) * n_levels + max(ra, rb) if ra >= 0 and rb >= 0 else -1
 
 
-def _descriptions(
-    frame: ReportFrame, i: Ints, j: Ints, out: NDArray[np.int8], rel_out: Ints
-) -> None:
-    _description_columns(
-        np.asarray(frame.sex, dtype=np.int64),
-        frame.age_lo,
-        frame.age_hi,
-        frame.height_lo,
-        frame.height_hi,
-        np.asarray(frame.build, dtype=np.int64),
-        np.asarray(frame.ethnic, dtype=np.int64),
-        np.asarray(frame.relationship, dtype=np.int64),
-        max(len(frame.relationship_levels), 1),
-        i,
-        j,
-        out,
-        rel_out,
-    )
-
-
 def _compute(frame: ReportFrame, ctx: EvidenceContext, i: Ints, j: Ints) -> dict[str, Array]:
     cols: dict[str, Array] = {}
     with np.errstate(invalid="ignore"):
@@ -316,7 +296,21 @@ def _compute(frame: ReportFrame, ctx: EvidenceContext, i: Ints, j: Ints) -> dict
         cols[attribute_feature(name)] = _attribute(frame.attributes.get(name), i, j)
     described = np.empty((len(OFFENDER), i.shape[0]), np.int8)
     relationship = np.empty(i.shape[0], np.int64)
-    _descriptions(frame, i, j, described, relationship)
+    _description_columns(
+        frame.sex,
+        frame.age_lo,
+        frame.age_hi,
+        frame.height_lo,
+        frame.height_hi,
+        frame.build,
+        frame.ethnic,
+        frame.relationship,
+        max(len(frame.relationship_levels), 1),
+        i,
+        j,
+        described,
+        relationship,
+    )
     cols.update(zip(OFFENDER, described, strict=True))
     cols["relationship"] = relationship
     if ctx.suspect_keys is None or ctx.has_suspect is None:

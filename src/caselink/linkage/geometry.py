@@ -1,7 +1,7 @@
 """Distances between places: great-circle for WGS84 degrees, straight line for grid metres.
 
-One compiled function per pair (``pair_km``) is the definition; the array functions run it over
-their arrays, and the compiled scorer calls it for a pair, so both paths compute the same
+One compiled function per pair (``pair_km``) is the definition; ``pair_distance_km`` runs it
+over pairs of rows, and the compiled scorer calls it for a pair, so both paths compute the same
 numbers.
 """
 
@@ -55,36 +55,12 @@ def pair_km(
 
 
 @compiled
-def _haversine_each(
-    lat_a: Floats, lon_a: Floats, lat_b: Floats, lon_b: Floats, out: Floats
-) -> None:
-    for k in range(out.shape[0]):
-        out[k] = haversine(lat_a[k], lon_a[k], lat_b[k], lon_b[k])
-
-
-@compiled
 def _pair_km_each(
     lat: Floats, lon: Floats, x: Floats, y: Floats, i: Ints, j: Ints, out: Floats
 ) -> None:
     for k in range(i.shape[0]):
         a, b = i[k], j[k]
         out[k] = pair_km(lat[a], lon[a], lat[b], lon[b], x[a], y[a], x[b], y[b])
-
-
-def haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """``haversine`` elementwise over arrays (broadcast together)."""
-    arrays = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.float64) for v in (lat1, lon1, lat2, lon2))
-    )
-    lat_a, lon_a, lat_b, lon_b = (np.ascontiguousarray(v).ravel() for v in arrays)
-    out = np.empty(lat_a.shape[0])
-    _haversine_each(lat_a, lon_a, lat_b, lon_b, out)
-    return out.reshape(arrays[0].shape)
-
-
-def grid_km(x1: Floats, y1: Floats, x2: Floats, y2: Floats) -> Floats:
-    """Straight-line distance in km between projected grid points given in metres."""
-    return np.hypot(np.asarray(x2) - np.asarray(x1), np.asarray(y2) - np.asarray(y1)) / 1000.0
 
 
 def pair_distance_km(

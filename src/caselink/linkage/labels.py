@@ -36,12 +36,11 @@ class Labelled:
         """Whether each pair of frame rows shares an offender. Only pairs within one offender
         group can, so only those are looked up among the linked keys: a national training set
         has a hundred million pairs and a few thousand groups."""
-        n = self.row_group.shape[0]
         g = self.row_group
         out = np.zeros(i.shape[0], dtype=bool)
         same = np.flatnonzero((g[i] == g[j]) & (g[i] >= 0))
-        a, b = i[same], j[same]
-        out[same] = is_linked(np.minimum(a, b) * n + np.maximum(a, b), self.linked_keys)
+        keys = _keys(g.shape[0], i[same], j[same])
+        out[same] = is_linked(keys, self.linked_keys)
         return out
 
 
@@ -98,7 +97,11 @@ def resolve_labels(frame: ReportFrame, labels: pa.Table) -> Labelled:
 
 def pair_keys(frame: ReportFrame, i: Ints, j: Ints) -> Ints:
     """Keys i * n + j of pairs with the smaller row first."""
-    return np.minimum(i, j) * frame.n + np.maximum(i, j)
+    return _keys(frame.n, i, j)
+
+
+def _keys(n: int, i: Ints, j: Ints) -> Ints:
+    return np.minimum(i, j) * n + np.maximum(i, j)
 
 
 def is_linked(keys: Ints, linked_keys: Ints) -> NDArray[np.bool_]:

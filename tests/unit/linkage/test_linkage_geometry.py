@@ -3,32 +3,23 @@
 import numpy as np
 import pytest
 
-from caselink.linkage.geometry import grid_km, haversine_km, pair_distance_km
+from caselink.linkage.geometry import haversine, pair_distance_km, pair_km
 
 
 def test_haversine_big_ben_to_the_statue_of_liberty() -> None:
     # 5,574.8 km is the great-circle distance usually quoted for these two points (mean radius)
-    d = haversine_km(
-        np.array([51.5007]), np.array([-0.1246]), np.array([40.6892]), np.array([-74.0445])
-    )
-    assert d[0] == pytest.approx(5574.8, abs=1.0)
+    d = haversine(51.5007, -0.1246, 40.6892, -74.0445)
+    assert d == pytest.approx(5574.8, abs=1.0)
 
 
 def test_haversine_one_degree_of_latitude_and_zero() -> None:
-    d = haversine_km(
-        np.array([52.0, 52.0]),
-        np.array([-1.0, -1.0]),
-        np.array([53.0, 52.0]),
-        np.array([-1.0, -1.0]),
-    )
-    assert d[0] == pytest.approx(111.195, abs=0.01)
-    assert d[1] == 0.0
+    assert haversine(52.0, -1.0, 53.0, -1.0) == pytest.approx(111.195, abs=0.01)
+    assert haversine(52.0, -1.0, 52.0, -1.0) == 0.0
 
 
 def test_grid_distance_is_euclidean_in_km() -> None:
-    assert (
-        grid_km(np.array([0.0]), np.array([0.0]), np.array([3000.0]), np.array([4000.0]))[0] == 5.0
-    )
+    nan = np.nan
+    assert pair_km(nan, nan, nan, nan, 0.0, 0.0, 3000.0, 4000.0) == 5.0
 
 
 def test_pair_distance_prefers_latitude_longitude_then_grid_else_unknown() -> None:
