@@ -100,7 +100,10 @@ class PairData(NamedTuple):
 
 
 # columns of PairData.codes; the frame's row orders a pair (its lower row first)
-C_ROW, C_TOTAL, C_SEX, C_BUILD, C_ETHNIC, C_REL, C_SUSPECT, C_DOMAINS = range(8)
+C_ROW, C_TOTAL, C_SEX, C_BUILD, C_ETHNIC, C_REL, C_SUSPECT, C_KNOWN, C_DOMAINS = range(9)
+# C_KNOWN: bit d set where the report has codes of behaviour domain d (of the first
+# _MASK_DOMAINS), so a pair's domains known on both sides are one AND away
+_MASK_DOMAINS = 12
 # columns of PairData.reals; ux, uy, uz: the unit vector of latitude/longitude (NaN: none)
 R_LO, R_HI, R_AGE_LO, R_AGE_HI, R_HEIGHT_LO, R_HEIGHT_HI = range(6)
 R_LAT, R_UX, R_UY, R_UZ, R_X, R_Y = range(6, 12)
@@ -124,7 +127,13 @@ class ModelTables(NamedTuple):
     jaccard_stride: Ints  # (0: no table, compute the ratio)
     jaccard_bins: Ints
     jaccard_weights: Floats  # the weight of each bin of jaccard_bins, for its slot's feature
-    behaviour_table: bool  # whether every similarity slot has a table (see behaviour_gain)
+    slot_weight_start: Ints  # weight_start of the feature taking each slot (-1: none)
+    # with a table for every domain, C_KNOWN for all of them and each domain in one word:
+    # domain d's weight when both sets are known and share nothing (shared_zero[d]), and by
+    # the C_KNOWN bits of a pair, the sum of every domain's weight when none shares anything
+    # (both empty otherwise; see pair_bounds.behaviour_gain)
+    shared_zero: Floats
+    domain_zero: Floats
     level_bins: Ints  # the frame's relationship pair code -> the levels feature's bin
     distance: int  # the distance feature (-1: none), whose bound comes from the chord
     chord2_edges: Floats  # its edges as squared chords between unit vectors
@@ -165,6 +174,7 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
             frame.ethnic,
             frame.relationship,
             has_suspect,
+            _known_mask(ctx.domain_counts),
             ctx.domain_counts.T,
         ]
     ).astype(np.int32)
@@ -201,6 +211,14 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
         local_lo=frame.local_lo,
         local_hi=frame.local_hi,
     )
+
+
+def _known_mask(domain_counts: NDArray[np.uint8]) -> Ints:
+    # C_KNOWN from the (domains, n) code counts
+    counts = domain_counts[:_MASK_DOMAINS]
+    bits = (counts > 0).astype(np.int64) << np.arange(counts.shape[0], dtype=np.int64)[:, None]
+    mask: Ints = bits.sum(axis=0, dtype=np.int64)
+    return mask
 
 
 # similarity tables cover sets of up to this many codes; past it the ratio is computed
@@ -265,6 +283,13 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     for k, s in enumerate(slot):
         if s in similarity and strides[s] > 0:
             jaccard_weights[s] = weights[k][tables[s]]
+    weight_start = _starts(weights)
+    slot_weight_start = np.full(n_slots, -1, np.int64)
+    for k, s in enumerate(slot):
+        if s != unknown:
+            slot_weight_start[s] = weight_start[k]
+    one_word = bool(np.all(np.diff(pd.domain_start) == 1))
+    shared_zero, domain_zero = _domain_zero(jaccard_weights, len(domains) if one_word else -1)
     stage_of = _STAGE_OF_SLOT | {SLOT_DOMAINS + k: STAGE_BEHAVIOURS for k in range(len(domains))}
     stage_of |= {SLOT_DOMAINS + len(domains) + k: STAGE_TIME for k in range(len(attributes))}
     stage = [stage_of.get(s, STAGE_CODES) for s in slot]
@@ -278,7 +303,7 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     )
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),
-        weight_start=_starts(weights),
+        weight_start=weight_start,
         weights=np.concatenate(weights) if weights else np.zeros(0),
         best=np.asarray(best, dtype=np.float64),
         stage_start=_starts([np.asarray(f) for f in stages]),
@@ -290,7 +315,9 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         jaccard_stride=np.asarray(strides, dtype=np.int64),
         jaccard_bins=np.concatenate(tables),
         jaccard_weights=np.concatenate(jaccard_weights),
-        behaviour_table=all(strides[s] > 0 for s in similarity),
+        slot_weight_start=slot_weight_start,
+        shared_zero=shared_zero,
+        domain_zero=domain_zero,
         level_bins=level_bins,
         distance=distance,
         chord2_edges=chord * chord,
@@ -298,6 +325,20 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         distance_near=near,
         offset=float(model.offset),
     )
+
+
+def _domain_zero(jaccard_weights: list[Floats], n_domains: int) -> tuple[Floats, Floats]:
+    # ModelTables.shared_zero and domain_zero (both empty where they cannot be used, or where
+    # n_domains is -1)
+    tables = jaccard_weights[SLOT_DOMAINS : SLOT_DOMAINS + max(n_domains, 0)]
+    if not 0 <= n_domains <= _MASK_DOMAINS or any(t.shape[0] == 0 for t in tables):
+        return np.zeros(0), np.zeros(0)
+    unknown = np.asarray([t[0] for t in tables])  # (0, 0): either set empty
+    # (shared 0, union 1): a ratio of 0, the bin of every pair of known sets sharing nothing
+    zero = np.asarray([t[1] if t.shape[0] > 1 else 0.0 for t in tables])
+    masks = np.arange(1 << n_domains, dtype=np.int64)
+    both = (masks[:, None] >> np.arange(n_domains)) & 1 == 1
+    return zero, np.where(both, zero, unknown).sum(axis=1)
 
 
 def _starts(parts: Sequence[NDArray[Any]]) -> Ints:

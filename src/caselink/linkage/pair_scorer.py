@@ -184,9 +184,7 @@ def _top_of_rows(
             bound += stage_gain(mt, STAGE_CODES, sb) - min(ga[STAGE_CODES], gb[STAGE_CODES])
             if bound < floor:
                 continue
-            bound += behaviour_gain(pd, mt, a, b, sb) - min(
-                ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS]
-            )
+            bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
             if bound < floor:
                 continue
             circle_bins(pd, mt, a, b, sb)
@@ -197,7 +195,7 @@ def _top_of_rows(
             bound += stage_gain(mt, STAGE_TIME, sb) - min(ga[STAGE_TIME], gb[STAGE_TIME])
             if bound < floor:
                 continue
-            behaviour_bins(pd, mt, a, b, sb)  # behaviour_gain may have left them out
+            behaviour_bins(pd, mt, a, b, sb)  # behaviour_gain left them out
             distance_bin(pd, mt, a, b, sb)
             s = bins_score(mt, sb)
             full += 1

@@ -10,7 +10,15 @@ from caselink.linkage import LinkModel, LinkSettings, ReportFrame, evaluate, evi
 from caselink.linkage.candidates import candidate_rows
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import bin_matrix
-from caselink.linkage.pair_bins import PairBinner
+from caselink.linkage.pair_bins import (
+    STAGE_BEHAVIOURS,
+    PairBinner,
+    behaviour_bins,
+    model_tables,
+    pair_data,
+    slot_bins,
+)
+from caselink.linkage.pair_bounds import behaviour_gain, stage_gain
 from caselink.linkage.pair_scorer import top_pairs
 from caselink.linkage.scoring import score_rows, top_per_report
 
@@ -233,6 +241,22 @@ def test_the_compiled_scorer_keeps_the_same_pairs_with_the_same_scores(
     assert fs.shape[0] > 0
 
 
+def _behaviour_gains(
+    frame: ReportFrame, model: LinkModel, i: np.ndarray, j: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    # the scorer's bound on the behaviour stage of each pair, and the stage's gain from its bins
+    rows = np.arange(frame.n, dtype=np.int64)
+    pd = pair_data(frame, EvidenceMaker(frame, model.domains(), model.attributes()), rows)
+    mt = model_tables(model, frame, pd)
+    sb = slot_bins(mt)
+    bound, exact = [], []
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        bound.append(behaviour_gain(pd, mt, a, b))
+        behaviour_bins(pd, mt, a, b, sb)
+        exact.append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
+    return np.asarray(bound), np.asarray(exact)
+
+
 def test_compiled_bins_equal_the_array_paths(simulated) -> None:
     reports, labels, _ = simulated
     ids = labels.column("report_id").to_pylist()
@@ -251,6 +275,10 @@ def test_compiled_bins_equal_the_array_paths(simulated) -> None:
     assert want.shape[0] > 1000
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+    # the scorer's table of domains known on both sides gives the behaviours' weight exactly
+    bound, exact = _behaviour_gains(frame, model, i[::7], j[::7])
+    assert len(set(exact.round(6).tolist())) > 20
+    np.testing.assert_allclose(bound, exact, rtol=0, atol=1e-9)
 
 
 def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated) -> None:
@@ -275,3 +303,7 @@ def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated)
     big_column = model.feature_names.index("behaviours_big_jaccard")
     assert len(set(want[:, big_column].tolist())) > 2  # the big domain's bins are exercised
     np.testing.assert_array_equal(got, want)
+    # past the tables the scorer's bound on the behaviours only has to hold
+    bound, exact = _behaviour_gains(frame, model, i[::7], j[::7])
+    assert (bound >= exact - 1e-9).all()
+    assert (bound <= 0).all()
