@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from caselink.linkage.candidates import cells, chord_limit, unit_vectors
 from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import ReportFrame
+from caselink.linkage.sampling import Thinning, keeps
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -250,12 +251,38 @@ def row_candidates(ix: CandidateIndex, i: int, out: Ints, below: bool = False) -
 
 
 @compiled
+def within(ix: CandidateIndex, i: int, j: int) -> bool:
+    """Whether reports i and j are candidates of each other: the rule ``row_candidates``
+    applies, for one pair (rows of the index's frame, whether or not they take part)."""
+    if ix.lo[i] > ix.hi[j] + ix.days or ix.lo[j] > ix.hi[i] + ix.days:
+        return False
+    if ix.has_ll[i] and ix.has_ll[j]:
+        d2 = (ix.ux[j] - ix.ux[i]) * (ix.ux[j] - ix.ux[i])
+        d2 += (ix.uy[j] - ix.uy[i]) * (ix.uy[j] - ix.uy[i])
+        d2 += (ix.uz[j] - ix.uz[i]) * (ix.uz[j] - ix.uz[i])
+        return bool(d2 <= ix.chord2)
+    if ix.has_xy[i] and ix.has_xy[j]:
+        d2 = (ix.x[j] - ix.x[i]) * (ix.x[j] - ix.x[i]) + (ix.y[j] - ix.y[i]) * (ix.y[j] - ix.y[i])
+        return bool(d2 <= ix.metres2)
+    if ix.force[i] != ix.force[j]:
+        return False
+    return not (ix.same_area and ix.area[i] >= 0 and ix.area[j] >= 0 and ix.area[i] != ix.area[j])
+
+
+@compiled
 def _pairs_from(
-    ix: CandidateIndex, rows: Ints, start: int, out_i: Ints, out_j: Ints, found: Ints
+    ix: CandidateIndex,
+    rows: Ints,
+    start: int,
+    out_i: Ints,
+    out_j: Ints,
+    found: Ints,
+    thinning: Thinning,
+    thinned: bool,
 ) -> tuple[int, int]:
-    # candidate pairs (i < j) of rows[start:], each found from its higher row, until
-    # out_i/out_j cannot take the next row's; returns how many were written and the position
-    # to go on from
+    # candidate pairs (i < j) of rows[start:], each found from its higher row (with
+    # ``thinned``, only those the sample keeps), until out_i/out_j cannot take the next row's;
+    # returns how many were written and the position to go on from
     count = 0
     p = start
     while p < rows.shape[0]:
@@ -264,6 +291,8 @@ def _pairs_from(
         if count + m > out_i.shape[0]:
             break
         for q in range(m):
+            if thinned and not keeps(thinning, found[q], j):
+                continue
             out_i[count] = found[q]
             out_j[count] = j
             count += 1
@@ -272,11 +301,16 @@ def _pairs_from(
 
 
 def index_batches(
-    frame: ReportFrame, settings: LinkSettings, rows: Ints | None = None, batch: int | None = None
+    frame: ReportFrame,
+    settings: LinkSettings,
+    rows: Ints | None = None,
+    batch: int | None = None,
+    thinning: Thinning | None = None,
 ) -> Iterator[tuple[Ints, Ints]]:
     """``candidates.candidate_batches`` from the compiled index: the same pairs (i < j, rows of
-    ``frame``, both in ``rows`` when given), batch by batch, in no promised order. The next
-    batch is found on another thread while the caller works on this one."""
+    ``frame``, both in ``rows`` when given), batch by batch, in no promised order; with
+    ``thinning``, only the pairs its sample keeps at the rate of the moment. The next batch is
+    found on another thread while the caller works on this one."""
     members = np.arange(frame.n, dtype=np.int64) if rows is None else np.unique(rows)
     if frame.n < 2 or members.shape[0] < 2:
         return
@@ -284,10 +318,12 @@ def index_batches(
     # room for the largest batch asked for and for any one report's candidates
     size = max(batch or settings.batch_pairs, frame.n)
     found = np.empty(frame.n, np.int64)
+    thinned = thinning is not None
+    rule = thinning or Thinning(np.ones(1), members, members, members)
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
-        count, position = _pairs_from(ix, members, position, out_i, out_j, found)
+        count, position = _pairs_from(ix, members, position, out_i, out_j, found, rule, thinned)
         return out_i[:count], out_j[:count], position
 
     with ThreadPoolExecutor(max_workers=1) as finder:

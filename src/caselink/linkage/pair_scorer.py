@@ -36,6 +36,7 @@ from caselink.linkage.candidate_index import (
     candidate_index,
     locality_order,
     row_candidates,
+    within,
 )
 from caselink.linkage.compiled import compiled
 from caselink.linkage.evidence import EvidenceMaker
@@ -149,12 +150,15 @@ def _top_of_rows(
     rows: Ints,
     min_score: float,
     heaps: Heaps,
+    done: CandidateIndex,
+    skip_done: bool,
     candidates: Ints,
     sb: Ints,
 ) -> int:
-    # Every pair of a row in ``rows`` and a candidate below it, offered to both rows' heaps.
-    # Returns how many pairs were scored in full. Without reference counting, so nothing here
-    # allocates: the caller hands over the working arrays.
+    # Every pair of a row in ``rows`` and a candidate below it, offered to both rows' heaps;
+    # with ``skip_done``, the pairs that are candidates in ``done`` are left out (they were
+    # offered already). Returns how many pairs were scored in full. Without reference
+    # counting, so nothing here allocates: the caller hands over the working arrays.
     top = mt.offset
     for f in range(mt.best.shape[0]):
         top += mt.best[f]
@@ -165,6 +169,8 @@ def _top_of_rows(
         m = row_candidates(ix, i, candidates, True)
         for q in range(m):
             j = candidates[q]
+            if skip_done and within(done, i, j):
+                continue
             floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
             a, b = pair_order(pd, i, j)
             ga, gb = gains[a], gains[b]
@@ -176,15 +182,16 @@ def _top_of_rows(
                 cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
                 if d < cap:
                     bound += d - cap
-            # the stages one by one, in the order of pair_bins, while the pair can still make
-            # a list (the distance's own bound stands until the score is added up)
+            # the stages one by one while the pair can still make a list (the distance's own
+            # bound stands until the score is added up): the behaviours first, which drop the
+            # most pairs for their cost
+            if bound < floor:
+                continue
+            bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
             if bound < floor:
                 continue
             code_bins(pd, mt, a, b, sb)
             bound += stage_gain(mt, STAGE_CODES, sb) - min(ga[STAGE_CODES], gb[STAGE_CODES])
-            if bound < floor:
-                continue
-            bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
             if bound < floor:
                 continue
             circle_bins(pd, mt, a, b, sb)
@@ -220,20 +227,21 @@ def _best_links(
     mt: ModelTables,
     gains: Floats,
     floor: float,
-    bar: Floats,
-    keep_top: int,
+    start: Heaps,
+    offered: CandidateIndex | None,
     threads: int,
     progress: Callable[[int, int], None] | None,
 ) -> Heaps:
-    # every row's best links among the candidates of ``ix``, on ``threads`` threads, from
-    # the bars given (see Heaps)
+    # every row's best links: those of ``start`` (the pairs of ``offered``, when given) and the
+    # other candidates of ``ix``, on ``threads`` threads
     n = pd.report_id.shape[0]
+    keep_top = start.score.shape[1]
     # Blocks of neighbouring rows (the frame is in locality order), taken by whichever thread
     # is free: rows of one block share most of their candidates, whose facts stay in cache.
     block = max(1, min(1024, -(-n // (16 * threads))))
     threads = max(1, min(threads, -(-n // block)))
     free: SimpleQueue[Heaps] = SimpleQueue()
-    every = [Heaps.make(n, keep_top, bar) for _ in range(threads)]
+    every = [start, *(Heaps.make(n, keep_top, start.bar) for _ in range(threads - 1))]
     for heaps in every:
         free.put(heaps)
     done = 0
@@ -244,7 +252,8 @@ def _best_links(
         try:
             candidates = np.empty(n, np.int64)
             sb = slot_bins(mt)
-            _top_of_rows(ix, pd, mt, gains, rows, floor, heaps, candidates, sb)
+            skip = offered is not None
+            _top_of_rows(ix, pd, mt, gains, rows, floor, heaps, offered or ix, skip, candidates, sb)
         finally:
             free.put(heaps)
         return int(rows.shape[0])
@@ -284,11 +293,12 @@ def top_pairs(
     near = replace(
         settings, max_km=min(settings.max_km, _NEAR_KM), max_days=min(settings.max_days, _NEAR_DAYS)
     )
-    none = np.full(n, -math.inf)
+    # The full pass then leaves the near pairs out: they are in the lists already.
+    empty = Heaps.make(n, keep_top, np.full(n, -math.inf))
     near_ix = candidate_index(local, near)
-    seed = _best_links(near_ix, pd, mt, gains, floor, none, keep_top, settings.threads, None).bar
+    seed = _best_links(near_ix, pd, mt, gains, floor, empty, None, settings.threads, None)
     ix = candidate_index(local, settings)
-    heaps = _best_links(ix, pd, mt, gains, floor, seed, keep_top, settings.threads, progress)
+    heaps = _best_links(ix, pd, mt, gains, floor, seed, near_ix, settings.threads, progress)
     held = heaps.other >= 0
     i = perm[np.repeat(np.arange(n, dtype=np.int64), keep_top)[held.ravel()]]
     j = perm[heaps.other[held]]

@@ -2,10 +2,10 @@
 and analyst feedback pairs, as bin matrices ready for any model family.
 
 Linked pairs are rare and all kept. Unlinked pairs can number hundreds of millions nationally, so
-beyond ``LinkSettings.max_training_pairs`` they are sampled: a pair is kept when a hash of its
-two report ids falls below the sampling rate, which halves each time the sample outgrows the cap,
-and each kept pair weighs 1 / rate. The sample is the same whatever order the pairs come
-in, and both model families fit weighted counts, so estimates stay unbiased.
+beyond ``LinkSettings.max_training_pairs`` they are sampled (sampling.py): a pair is kept when a
+hash of its two report ids falls below the sampling rate, which halves each time the sample
+outgrows the cap, and each kept pair weighs 1 / rate. The sample is the same whatever order the
+pairs come in, and both model families fit weighted counts, so estimates stay unbiased.
 """
 
 import hashlib
@@ -21,6 +21,7 @@ from caselink.linkage.features import Bins, Feature, bin_matrix, default_feature
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, pair_keys, resolve_feedback
 from caselink.linkage.pair_bins import PairBinner
+from caselink.linkage.sampling import Thinning, pair_uniform
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -68,20 +69,6 @@ def model_features(frame: ReportFrame, rows: Ints) -> list[Feature]:
     return default_features(maker.domains, maker.attributes, rel)
 
 
-def pair_uniform(frame: ReportFrame, i: Ints, j: Ints) -> NDArray[np.float64]:
-    """A number in [0, 1) per pair, fixed by its two report ids (not by row order or batch):
-    the splitmix64 finaliser of the ordered id pair."""
-    ids_i, ids_j = frame.report_id[i], frame.report_id[j]
-    a = np.minimum(ids_i, ids_j).astype(np.uint64)
-    b = np.maximum(ids_i, ids_j).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        z = a * np.uint64(0x9E3779B97F4A7C15) + b
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return np.asarray((z >> np.uint64(11)).astype(np.float64) / float(1 << 53))
-
-
 def labelled_pairs(
     frame: ReportFrame, labelled: Labelled, features: list[Feature], settings: LinkSettings
 ) -> PairSet:
@@ -90,17 +77,21 @@ def labelled_pairs(
     (see the module doc)."""
     binner = PairBinner(frame, features, settings)
     parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]] = []
-    rate, held = 1.0, 0
-    for i, j in index_batches(frame, settings, rows=labelled.rows):
+    held = 0
+    # the index drops what the sample does not keep as it finds the pairs, at the rate it
+    # reads when it starts a batch; a batch found before the rate fell is thinned here
+    rate = np.ones(1)
+    thinning = Thinning(rate, frame.report_id, labelled.row_group, labelled.linked_keys)
+    for i, j in index_batches(frame, settings, rows=labelled.rows, thinning=thinning):
         linked = labelled.linked(i, j)
-        u = pair_uniform(frame, i, j)
-        keep = linked | (u < rate)
+        u = pair_uniform(frame.report_id, i, j)
+        keep = linked | (u < rate[0])
         i, j, linked, u = i[keep], j[keep], linked[keep], u[keep]
         parts.append((i, j, binner(i, j), linked, u))
         held += int((~linked).sum())
         while held > settings.max_training_pairs:
-            rate /= 2
-            parts = [_thin(p, rate) for p in parts]
+            rate[0] /= 2
+            parts = [_thin(p, float(rate[0])) for p in parts]
             held = sum(int((~p[3]).sum()) for p in parts)
     if not parts:
         empty = np.zeros(0, np.int64)
@@ -120,7 +111,7 @@ def labelled_pairs(
     # pairs come in no promised order; sorting makes training reproducible
     order = np.lexsort((j, i))
     i, j, bins, linked = i[order], j[order], bins[order], linked[order]
-    weight = np.where(linked, 1.0, 1.0 / rate)
+    weight = np.where(linked, 1.0, 1.0 / rate[0])
     return PairSet(i, j, bins, linked, np.zeros(i.shape[0], bool), weight)
 
 

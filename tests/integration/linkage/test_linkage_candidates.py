@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
-from caselink.linkage.candidate_index import candidate_index, index_batches, row_candidates
+from caselink.linkage.candidate_index import (
+    CandidateIndex,
+    candidate_index,
+    index_batches,
+    row_candidates,
+    within,
+)
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
+from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
 
@@ -141,6 +148,27 @@ def test_the_compiled_index_finds_each_reports_brute_force_candidates(
         got |= {(min(i, j), max(i, j)) for j in found}
         assert {b for a, b in want if a == i} | {a for a, b in want if b == i} == set(found)
     assert got == want
+
+
+@compiled
+def _within_all(ix: CandidateIndex, out: np.ndarray) -> None:
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = within(ix, i, j)
+
+
+def test_the_pair_rule_is_the_rule_the_index_finds_pairs_by() -> None:
+    for settings, years in [
+        (LinkSettings(max_days=60, max_km=15), 1.0),
+        (LinkSettings(max_days=30, max_km=10, unplaced_rule="same_area"), 3.0),
+    ]:
+        frame = _random_reports(500, seed=7, years=years)
+        flags = np.zeros((frame.n, frame.n), bool)
+        _within_all(candidate_index(frame, settings), flags)
+        got = {(a, b) for a, b in zip(*np.nonzero(flags), strict=True) if a < b}
+        assert len(got) > 100
+        assert got == set(_brute_force(frame, settings))
+        assert (flags == flags.T).all()
 
 
 def test_index_batches_give_the_duckdb_pairs_once_each() -> None:

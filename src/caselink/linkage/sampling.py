@@ -1,0 +1,69 @@
+"""Which candidate pairs a training sample keeps: every linked pair, and each other pair when a
+number drawn from its two report ids falls below a rate.
+
+The number is the splitmix64 finaliser of the ordered id pair, scaled to [0, 1): fixed by the
+report ids alone, not by row order or batch, so the sample is the same whatever order the pairs
+come in, and a lower rate keeps a subset of what a higher one kept. ``Thinning`` lets the
+compiled candidate index apply the rule as it finds the pairs, so the pairs a sample drops are
+never handed over at all.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from caselink.linkage.compiled import compiled
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+
+class Thinning(NamedTuple):
+    """The sampling rule for pairs of a frame's rows."""
+
+    rate: Floats  # one number, read as each batch of pairs is found: it may fall meanwhile
+    report_id: Ints  # of every row
+    row_group: Ints  # only rows of one group (>= 0) can be linked
+    linked_keys: Ints  # sorted min(i, j) * n + max(i, j) of the linked pairs
+
+
+@compiled
+def id_uniform(id_a: int, id_b: int) -> float:
+    """The pair's number in [0, 1), the same whichever id comes first."""
+    a, b = np.uint64(min(id_a, id_b)), np.uint64(max(id_a, id_b))
+    z = a * np.uint64(0x9E3779B97F4A7C15) + b
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) / 9007199254740992.0  # 2 ** 53
+
+
+@compiled
+def _uniforms(report_id: Ints, i: Ints, j: Ints, out: Floats) -> None:
+    for k in range(i.shape[0]):
+        out[k] = id_uniform(report_id[i[k]], report_id[j[k]])
+
+
+def pair_uniform(report_id: Ints, i: Ints, j: Ints) -> Floats:
+    """``id_uniform`` of each pair of rows (i[k], j[k])."""
+    out = np.empty(i.shape[0])
+    _uniforms(report_id, np.asarray(i, np.int64), np.asarray(j, np.int64), out)
+    return out
+
+
+@compiled
+def is_linked_pair(t: Thinning, i: int, j: int) -> bool:
+    """Whether rows i and j are a linked pair."""
+    g = t.row_group[i]
+    if g < 0 or g != t.row_group[j] or t.linked_keys.shape[0] == 0:
+        return False
+    key = min(i, j) * t.row_group.shape[0] + max(i, j)
+    p = np.searchsorted(t.linked_keys, key)
+    return bool(p < t.linked_keys.shape[0] and t.linked_keys[p] == key)
+
+
+@compiled
+def keeps(t: Thinning, i: int, j: int) -> bool:
+    """Whether the sample keeps the pair of rows i and j at the current rate."""
+    return id_uniform(t.report_id[i], t.report_id[j]) < t.rate[0] or is_linked_pair(t, i, j)
