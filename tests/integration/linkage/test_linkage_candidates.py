@@ -15,6 +15,7 @@ from caselink.linkage.candidate_index import (
 )
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
 from caselink.linkage.compiled import compiled
+from caselink.linkage.sampling import Thinning, pair_uniform
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
 
@@ -184,3 +185,39 @@ def test_index_batches_give_the_duckdb_pairs_once_each() -> None:
         got = list(zip(gi.tolist(), gj.tolist(), strict=True))
         assert len(got) == len(set(got))
         assert set(got) == set(zip(i.tolist(), j.tolist(), strict=True))
+
+
+def _splitmix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # the splitmix64 finaliser of (min id, max id), written out in numpy as a reference
+    lo, hi = np.minimum(a, b).astype(np.uint64), np.maximum(a, b).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = lo * np.uint64(0x9E3779B97F4A7C15) + hi
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def test_a_thinned_index_hands_over_the_linked_pairs_and_the_sample_of_the_rest() -> None:
+    frame = _random_reports(600, seed=9, years=1)
+    settings = LinkSettings(max_days=90, max_km=25)
+    i, j = candidate_rows(frame, settings)
+    u = pair_uniform(frame.report_id, i, j)
+    np.testing.assert_array_equal(u, _splitmix(frame.report_id[i], frame.report_id[j]))
+    np.testing.assert_array_equal(u, pair_uniform(frame.report_id, j, i))
+    assert ((u >= 0) & (u < 1)).all()
+    # every third pair linked, the rows of linked pairs in group 0, other rows alone
+    linked = np.zeros(i.shape[0], bool)
+    linked[::3] = True
+    keys = np.unique(i[linked] * frame.n + j[linked])
+    group = np.arange(1, frame.n + 1, dtype=np.int64)
+    group[i[linked]] = group[j[linked]] = 0
+    # a pair within group 0 that is not listed is not linked
+    assert ((group[i] == 0) & (group[j] == 0) & ~linked).any()
+    for rate in (1.0, 0.25, 0.0):
+        rule = Thinning(np.asarray([rate]), frame.report_id, group, keys)
+        got = set()
+        for gi, gj in index_batches(frame, settings, batch=500, thinning=rule):
+            got |= set(zip(gi.tolist(), gj.tolist(), strict=True))
+        keep = linked | (u < rate)
+        assert got == set(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
