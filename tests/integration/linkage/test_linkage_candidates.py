@@ -15,9 +15,9 @@ from caselink.linkage.candidate_index import (
 )
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
 from caselink.linkage.compiled import compiled
-from caselink.linkage.sampling import Thinning, pair_uniform
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
+from caselink.linkage.sampling import Thinning, pair_uniform
 
 
 def _random_reports(n: int, seed: int, years: float) -> ReportFrame:
