@@ -19,18 +19,39 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from caselink.linkage.compiled import compiled
 from caselink.linkage.features import Bins, Feature
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+
+@compiled
+def _count(
+    bins: Bins, linked: NDArray[np.bool_], weights: Floats, start: Ints, out: Floats
+) -> None:
+    # out[0 or 1, start[k] + bin] += weight, for every pair and feature k, in one pass over
+    # the bin matrix in its own (row) order
+    for r in range(bins.shape[0]):
+        side = 0 if linked[r] else 1
+        w = weights[r]
+        for k in range(bins.shape[1]):
+            out[side, start[k] + bins[r, k]] += w
 
 
 def bin_counts(
-    bins: Bins, linked: NDArray[np.bool_], n_bins: int, weights: NDArray[np.float64] | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Weighted counts of linked and unlinked pairs per bin of one feature column."""
-    w_l = None if weights is None else weights[linked]
-    w_u = None if weights is None else weights[~linked]
-    n_l = np.bincount(bins[linked], weights=w_l, minlength=n_bins).astype(np.float64)
-    n_u = np.bincount(bins[~linked], weights=w_u, minlength=n_bins).astype(np.float64)
-    return n_l, n_u
+    bins: Bins, linked: NDArray[np.bool_], n_bins: Sequence[int], weights: Floats | None = None
+) -> list[tuple[Floats, Floats]]:
+    """Weighted counts of linked and unlinked pairs per bin, for each feature column."""
+    start = np.concatenate([[0], np.cumsum(n_bins)]).astype(np.int64)
+    out = np.zeros((2, int(start[-1])))
+    w = np.ones(bins.shape[0]) if weights is None else np.asarray(weights, np.float64)
+    if bins.shape[0]:
+        _count(np.ascontiguousarray(bins), np.asarray(linked, bool), w, start, out)
+    return [
+        (out[0, start[k] : start[k + 1]], out[1, start[k] : start[k + 1]])
+        for k in range(len(n_bins))
+    ]
 
 
 def shrunk_log_bayes_factors(
@@ -59,8 +80,8 @@ def fit_naive_bayes(
     and the counts behind them, from a bin matrix and the link status of each pair."""
     out: list[list[float]] = []
     counts: dict[str, list[list[float]]] = {}
-    for k, f in enumerate(features):
-        n_l, n_u = bin_counts(bins[:, k], linked, f.n_bins, weights)
+    by_feature = bin_counts(bins, linked, [f.n_bins for f in features], weights)
+    for f, (n_l, n_u) in zip(features, by_feature, strict=True):
         out.append([float(v) for v in shrunk_log_bayes_factors(n_l, n_u, shrinkage)])
         counts[f.name] = [n_l.tolist(), n_u.tolist()]
     return out, 0.0, counts
