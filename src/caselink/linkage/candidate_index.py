@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from caselink.linkage.candidates import cells, chord_limit, unit_vectors
 from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.sampling import Thinning, keeps
+from caselink.linkage.sampling import LEVELS, Thinning, is_linked_pair, keeps, level
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -309,8 +309,8 @@ def index_batches(
 ) -> Iterator[tuple[Ints, Ints]]:
     """``candidates.candidate_batches`` from the compiled index: the same pairs (i < j, rows of
     ``frame``, both in ``rows`` when given), batch by batch, in no promised order; with
-    ``thinning``, only the pairs its sample keeps at the rate of the moment. The next batch is
-    found on another thread while the caller works on this one."""
+    ``thinning``, only the pairs its sample keeps. The next batch is found on another thread
+    while the caller works on this one."""
     members = np.arange(frame.n, dtype=np.int64) if rows is None else np.unique(rows)
     if frame.n < 2 or members.shape[0] < 2:
         return
@@ -319,7 +319,7 @@ def index_batches(
     size = max(batch or settings.batch_pairs, frame.n)
     found = np.empty(frame.n, np.int64)
     thinned = thinning is not None
-    rule = thinning or Thinning(np.ones(1), members, members, members)
+    rule = thinning or Thinning(1.0, members, members, members)
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
@@ -336,3 +336,36 @@ def index_batches(
                 yield i, j
             if position >= members.shape[0]:
                 return
+
+
+@compiled
+def _count_levels(
+    ix: CandidateIndex, rows: Ints, thinning: Thinning, found: Ints, out: Ints
+) -> None:
+    # out[level] += 1 for every unlinked candidate pair found from a row of ``rows``
+    for p in range(rows.shape[0]):
+        j = rows[p]
+        m = row_candidates(ix, j, found, True)
+        for q in range(m):
+            i = found[q]
+            if not is_linked_pair(thinning, i, j):
+                out[level(thinning.report_id[i], thinning.report_id[j])] += 1
+
+
+def unlinked_levels(
+    frame: ReportFrame, settings: LinkSettings, rows: Ints, thinning: Thinning
+) -> Ints:
+    """How many unlinked candidate pairs among ``rows`` there are at each sampling level
+    (sampling.level), counted on ``settings.threads`` threads without handing any pair over."""
+    members = np.unique(rows)
+    ix = candidate_index(frame, settings, members)
+    parts = np.array_split(members, 16 * settings.threads)
+
+    def count(part: Ints) -> Ints:
+        out = np.zeros(LEVELS, np.int64)
+        _count_levels(ix, part, thinning, np.empty(frame.n, np.int64), out)
+        return out
+
+    with ThreadPoolExecutor(max_workers=settings.threads) as pool:
+        counted: Ints = sum(pool.map(count, parts), np.zeros(LEVELS, np.int64))
+    return counted

@@ -3,8 +3,8 @@ and analyst feedback pairs, as bin matrices ready for any model family.
 
 Linked pairs are rare and all kept. Unlinked pairs can number hundreds of millions nationally, so
 beyond ``LinkSettings.max_training_pairs`` they are sampled (sampling.py): a pair is kept when a
-hash of its two report ids falls below the sampling rate, which halves each time the sample
-outgrows the cap, and each kept pair weighs 1 / rate. The sample is the same whatever order the
+hash of its two report ids falls below the sampling rate, the highest power of a half that keeps
+at most the cap, and each kept pair weighs 1 / rate. The sample is the same whatever order the
 pairs come in, and both model families fit weighted counts, so estimates stay unbiased.
 """
 
@@ -15,13 +15,13 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from caselink.linkage.candidate_index import index_batches
+from caselink.linkage.candidate_index import index_batches, unlinked_levels
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import Bins, Feature, bin_matrix, default_features
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, pair_keys, resolve_feedback
 from caselink.linkage.pair_bins import PairBinner
-from caselink.linkage.sampling import Thinning, pair_uniform
+from caselink.linkage.sampling import Thinning, rate_for
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -76,23 +76,16 @@ def labelled_pairs(
     every linked pair, and the unlinked ones sampled down to ``settings.max_training_pairs``
     (see the module doc)."""
     binner = PairBinner(frame, features, settings)
-    parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]] = []
-    held = 0
-    # the index drops what the sample does not keep as it finds the pairs, at the rate it
-    # reads when it starts a batch; a batch found before the rate fell is thinned here
-    rate = np.ones(1)
-    thinning = Thinning(rate, frame.report_id, labelled.row_group, labelled.linked_keys)
+    parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_]]] = []
+    # A first pass counts the unlinked pairs by the rate that would drop them, which gives the
+    # rate at once; the second hands over only the pairs that rate keeps.
+    thinning = Thinning(1.0, frame.report_id, labelled.row_group, labelled.linked_keys)
+    levels = unlinked_levels(frame, settings, labelled.rows, thinning)
+    rate = rate_for(levels, settings.max_training_pairs)
+    thinning = thinning._replace(rate=rate)
     for i, j in index_batches(frame, settings, rows=labelled.rows, thinning=thinning):
         linked = labelled.linked(i, j)
-        u = pair_uniform(frame.report_id, i, j)
-        keep = linked | (u < rate[0])
-        i, j, linked, u = i[keep], j[keep], linked[keep], u[keep]
-        parts.append((i, j, binner(i, j), linked, u))
-        held += int((~linked).sum())
-        while held > settings.max_training_pairs:
-            rate[0] /= 2
-            parts = [_thin(p, float(rate[0])) for p in parts]
-            held = sum(int((~p[3]).sum()) for p in parts)
+        parts.append((i, j, binner(i, j), linked))
     if not parts:
         empty = np.zeros(0, np.int64)
         return PairSet(
@@ -111,16 +104,8 @@ def labelled_pairs(
     # pairs come in no promised order; sorting makes training reproducible
     order = np.lexsort((j, i))
     i, j, bins, linked = i[order], j[order], bins[order], linked[order]
-    weight = np.where(linked, 1.0, 1.0 / rate[0])
+    weight = np.where(linked, 1.0, 1.0 / rate)
     return PairSet(i, j, bins, linked, np.zeros(i.shape[0], bool), weight)
-
-
-def _thin(
-    part: tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]], rate: float
-) -> tuple[Ints, Ints, Bins, NDArray[np.bool_], NDArray[np.float64]]:
-    i, j, bins, linked, u = part
-    keep = linked | (u < rate)
-    return i[keep], j[keep], bins[keep], linked[keep], u[keep]
 
 
 def with_feedback(

@@ -3,9 +3,10 @@ number drawn from its two report ids falls below a rate.
 
 The number is the splitmix64 finaliser of the ordered id pair, scaled to [0, 1): fixed by the
 report ids alone, not by row order or batch, so the sample is the same whatever order the pairs
-come in, and a lower rate keeps a subset of what a higher one kept. ``Thinning`` lets the
-compiled candidate index apply the rule as it finds the pairs, so the pairs a sample drops are
-never handed over at all.
+come in, and a lower rate keeps a subset of what a higher one kept. Rates are powers of a half:
+a pair's ``level`` is how many halvings of the rate it survives, so a count of pairs by level
+says at once how many each rate keeps. ``Thinning`` lets the compiled candidate index apply the
+rule as it finds the pairs, so the pairs a sample drops are never handed over at all.
 """
 
 from typing import NamedTuple
@@ -18,11 +19,13 @@ from caselink.linkage.compiled import compiled
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
+LEVELS = 64
+
 
 class Thinning(NamedTuple):
     """The sampling rule for pairs of a frame's rows."""
 
-    rate: Floats  # one number, read as each batch of pairs is found: it may fall meanwhile
+    rate: float
     report_id: Ints  # of every row
     row_group: Ints  # only rows of one group (>= 0) can be linked
     linked_keys: Ints  # sorted min(i, j) * n + max(i, j) of the linked pairs
@@ -37,6 +40,24 @@ def id_uniform(id_a: int, id_b: int) -> float:
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     z = z ^ (z >> np.uint64(31))
     return float(z >> np.uint64(11)) / 9007199254740992.0  # 2 ** 53
+
+
+@compiled
+def level(id_a: int, id_b: int) -> int:
+    """The highest k (at most LEVELS - 1) for which the rate 2**-k keeps the pair."""
+    u = id_uniform(id_a, id_b)
+    k, bar = 0, 0.5
+    while k < LEVELS - 1 and u < bar:
+        k += 1
+        bar *= 0.5
+    return k
+
+
+def rate_for(level_counts: Ints, cap: int) -> float:
+    """The highest rate 2**-k that keeps at most ``cap`` of the pairs counted by level."""
+    kept = np.cumsum(level_counts[::-1])[::-1]  # kept[k]: the pairs the rate 2**-k keeps
+    k = int(np.argmax(kept <= cap)) if (kept <= cap).any() else LEVELS - 1
+    return float(0.5**k)
 
 
 @compiled
@@ -66,4 +87,4 @@ def is_linked_pair(t: Thinning, i: int, j: int) -> bool:
 @compiled
 def keeps(t: Thinning, i: int, j: int) -> bool:
     """Whether the sample keeps the pair of rows i and j at the current rate."""
-    return id_uniform(t.report_id[i], t.report_id[j]) < t.rate[0] or is_linked_pair(t, i, j)
+    return id_uniform(t.report_id[i], t.report_id[j]) < t.rate or is_linked_pair(t, i, j)

@@ -215,7 +215,7 @@ def test_a_thinned_index_hands_over_the_linked_pairs_and_the_sample_of_the_rest(
     # a pair within group 0 that is not listed is not linked
     assert ((group[i] == 0) & (group[j] == 0) & ~linked).any()
     for rate in (1.0, 0.25, 0.0):
-        rule = Thinning(np.asarray([rate]), frame.report_id, group, keys)
+        rule = Thinning(rate, frame.report_id, group, keys)
         got = set()
         for gi, gj in index_batches(frame, settings, batch=500, thinning=rule):
             got |= set(zip(gi.tolist(), gj.tolist(), strict=True))
