@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import ReportFrame, as_frame
 
 Ints = NDArray[np.int64]
@@ -36,21 +37,70 @@ class SeriesMatch:
     mean_score: float
 
 
-class _Scores:
-    # sorted keys of scored pairs over dense report indexes, for vectorised lookups
-    def __init__(self, a: Ints, b: Ints, s: NDArray[np.float64], ids: Ints) -> None:
-        self.ids = ids
-        ia, ib = np.searchsorted(ids, a), np.searchsorted(ids, b)
-        key = np.minimum(ia, ib) * ids.shape[0] + np.maximum(ia, ib)
-        order = np.argsort(key, kind="stable")
-        self.key, self.score = key[order], s[order]
+def _pair_scores(
+    a: Ints, b: Ints, s: NDArray[np.float64], ids: Ints
+) -> tuple[Ints, NDArray[np.float64]]:
+    # the scored pairs as sorted keys min * n + max over indexes into ids, with their scores
+    ia, ib = np.searchsorted(ids, a), np.searchsorted(ids, b)
+    key = np.minimum(ia, ib) * ids.shape[0] + np.maximum(ia, ib)
+    order = np.argsort(key, kind="stable")
+    return key[order], s[order]
 
-    def mean(self, left: Ints, right: Ints, absent: float) -> float:
-        x, y = np.meshgrid(left, right, indexing="ij")
-        key = (np.minimum(x, y) * self.ids.shape[0] + np.maximum(x, y)).ravel()
-        pos = np.clip(np.searchsorted(self.key, key), 0, max(self.key.shape[0] - 1, 0))
-        hit = self.key[pos] == key
-        return float(np.where(hit, self.score[pos], absent).mean())
+
+@compiled
+def _cross_mean(
+    x0: int, y0: int, nxt: Ints, n: int, key: Ints, score: NDArray[np.float64], absent: float
+) -> float:
+    # the mean score over every pair of a member of the group listed from x0 and one of the
+    # group listed from y0 (nxt chains each group's members), unscored pairs counting absent
+    total, count = 0.0, 0
+    x = x0
+    while x >= 0:
+        y = y0
+        while y >= 0:
+            k = min(x, y) * n + max(x, y)
+            p = np.searchsorted(key, k)
+            total += score[p] if p < key.shape[0] and key[p] == k else absent
+            count += 1
+            y = nxt[y]
+        x = nxt[x]
+    return total / count
+
+
+@compiled
+def _agglomerate(
+    ea: Ints,
+    eb: Ints,
+    order: Ints,
+    key: Ints,
+    score: NDArray[np.float64],
+    absent: float,
+    avg_needed: float,
+    owner: Ints,
+    nxt: Ints,
+    head: Ints,
+    tail: Ints,
+    size: Ints,
+) -> None:
+    # the merges of form_series over reports 0..n-1, each its own group to begin with (owner,
+    # head and tail: arange; nxt: -1; size: 1): owner ends as each report's group, and nxt
+    # chains each group's members from head to tail
+    n = owner.shape[0]
+    for e in order:
+        ga, gb = owner[ea[e]], owner[eb[e]]
+        if ga == gb:
+            continue
+        pairs = size[ga] * size[gb]
+        if pairs > 1 and _cross_mean(head[ga], head[gb], nxt, n, key, score, absent) < avg_needed:
+            continue
+        keep, drop = (ga, gb) if size[ga] >= size[gb] else (gb, ga)
+        y = head[drop]
+        while y >= 0:
+            owner[y] = keep
+            y = nxt[y]
+        nxt[tail[keep]] = head[drop]
+        tail[keep] = tail[drop]
+        size[keep] += size[drop]
 
 
 def _columns(scored: pa.Table) -> tuple[Ints, Ints, NDArray[np.float64]]:
@@ -85,27 +135,34 @@ def form_series(
             {"report_id": pa.array([], pa.int64()), "series_id": pa.array([], pa.int64())}
         )
     inside = np.isin(a, ids) & np.isin(b, ids)
-    lookup = _Scores(a[inside], b[inside], s[inside], ids)
+    key, score = _pair_scores(a[inside], b[inside], s[inside], ids)
     ea, eb = np.searchsorted(ids, a[strong]), np.searchsorted(ids, b[strong])
-    es = s[strong]
-    order = np.lexsort((eb, ea, -es))
-    owner = np.arange(ids.shape[0])
-    members: dict[int, list[int]] = {k: [k] for k in range(ids.shape[0])}
-    for e in order.tolist():
-        ga, gb = int(owner[ea[e]]), int(owner[eb[e]])
-        if ga == gb:
-            continue
-        left, right = members[ga], members[gb]
-        if len(left) * len(right) > 1:
-            mean = lookup.mean(np.asarray(left), np.asarray(right), absent_score)
-            if mean < avg_needed:
-                continue
-        keep, drop = (ga, gb) if len(left) >= len(right) else (gb, ga)
-        members[keep].extend(members[drop])
-        owner[members[drop]] = keep
-        del members[drop]
+    order = np.lexsort((eb, ea, -s[strong])).astype(np.int64)
+    n = ids.shape[0]
+    owner = np.arange(n, dtype=np.int64)
+    nxt = np.full(n, -1, np.int64)
+    # compiled: a national run proposes a hundred thousand merges, each averaging its cross pairs
+    _agglomerate(
+        ea,
+        eb,
+        order,
+        key,
+        score,
+        absent_score,
+        avg_needed,
+        owner,
+        nxt,
+        np.arange(n, dtype=np.int64),
+        np.arange(n, dtype=np.int64),
+        np.ones(n, np.int64),
+    )
+    _, group_of, sizes = np.unique(owner, return_inverse=True, return_counts=True)
+    in_series = sizes[group_of] > 1
+    by_group = np.lexsort((ids[in_series], group_of[in_series]))
+    members = ids[in_series][by_group]
+    bounds = np.flatnonzero(np.diff(group_of[in_series][by_group])) + 1
     groups = sorted(
-        (sorted(ids[m].tolist()) for m in members.values() if len(m) > 1),
+        (g.tolist() for g in np.split(members, bounds) if g.shape[0]),
         key=lambda g: (-len(g), g[0]),
     )
     rid = [r for g in groups for r in g]
