@@ -93,7 +93,7 @@ class EvidenceContext:
     domains: tuple[str, ...]
     packed: NDArray[np.uint64]  # (columns, n): each domain's codes packed into its own words
     column_domain: NDArray[np.int64]  # (columns,) the domain of each packed column
-    domain_counts: NDArray[np.uint8]  # (domains, n), saturating at 255
+    domain_counts: NDArray[np.int32]  # (domains, n)
     total_counts: NDArray[np.int64]  # (n,)
     attributes: tuple[str, ...]
     suspect_keys: NDArray[np.int64] | None  # sorted i * n + j of pairs sharing a suspect
@@ -149,7 +149,7 @@ def _context(
         chosen,
         packed,
         col_dom,
-        np.minimum(counts, 255).astype(np.uint8),
+        counts.astype(np.int32),
         _popcount(sets.bits),
         names,
         suspect_keys,
@@ -180,7 +180,7 @@ def _similarities(
     total_counts: Ints,
     packed: NDArray[np.uint64],
     column_domain: Ints,
-    domain_counts: NDArray[np.uint8],
+    domain_counts: NDArray[np.int32],
     i: Ints,
     j: Ints,
     out: NDArray[np.float64],

@@ -124,7 +124,7 @@ class ModelTables(NamedTuple):
     edge_start: Ints  # the edges of numeric slot s are edges[edge_start[s]:edge_start[s + 1]]
     edges: Floats
     jaccard_start: Ints  # similarity slot s: its bins by [shared * stride + union]
-    jaccard_stride: Ints  # (0: no table, compute the ratio)
+    jaccard_stride: Ints  # (0: no feature takes the slot)
     jaccard_bins: Ints
     jaccard_weights: Floats  # the weight of each bin of jaccard_bins, for its slot's feature
     slot_weight_start: Ints  # weight_start of the feature taking each slot (-1: none)
@@ -168,7 +168,7 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
     codes = np.column_stack(
         [
             row,
-            np.minimum(ctx.total_counts, 2**31 - 1),
+            ctx.total_counts,
             frame.sex,
             frame.build,
             frame.ethnic,
@@ -213,7 +213,7 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
     )
 
 
-def _known_mask(domain_counts: NDArray[np.uint8]) -> Ints:
+def _known_mask(domain_counts: NDArray[np.int32]) -> Ints:
     # C_KNOWN from the (domains, n) code counts
     counts = domain_counts[:_MASK_DOMAINS]
     bits = (counts > 0).astype(np.int64) << np.arange(counts.shape[0], dtype=np.int64)[:, None]
@@ -221,15 +221,18 @@ def _known_mask(domain_counts: NDArray[np.uint8]) -> Ints:
     return mask
 
 
-# similarity tables cover sets of up to this many codes; past it the ratio is computed
-_TABLE_COUNT = 255
+# similarity tables cover sets of up to this many codes (a table of 16 MB at most)
+_TABLE_COUNT = 1023
 
 
 def _similarity_bins(feature: Feature, largest: int) -> tuple[Ints, int]:
     # the feature's bin for every (shared, union) of two sets of at most ``largest`` codes,
     # through Feature.bins itself, so a table gives exactly the bins of the array path
     if largest > _TABLE_COUNT:
-        return np.zeros(0, np.int64), 0
+        raise ValueError(
+            f"a report has {largest} behaviour codes in one set; at most {_TABLE_COUNT} are"
+            " supported"
+        )
     stride = 2 * largest + 1
     shared, union = np.divmod(np.arange((largest + 1) * stride, dtype=np.int64), stride)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -364,23 +367,13 @@ def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
 def _similarity_bin(
     table: Ints, start: Ints, stride: Ints, s: int, shared: int, ca: int, cb: int
 ) -> int:
-    # the Jaccard bin of two sets of ca and cb codes sharing ``shared``, from slot s's table;
-    # -1 when the table does not cover them. Unknown (0) if either set is empty.
-    if ca <= 0 or cb <= 0:
-        return 0
-    union = ca + cb - shared
+    # the Jaccard bin of two sets of ca and cb codes sharing ``shared``, from slot s's table,
+    # which covers every pair of sets of the frame (0 where no feature takes the slot).
+    # Unknown (0) if either set is empty.
     width = stride[s]
-    if shared >= 0 and 2 * shared < width and 0 <= union < width:
-        return int(table[start[s] + shared * width + union])
-    return -1
-
-
-@compiled
-def _ratio_bin(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> int:
-    # the Jaccard bin where no table covers the sets: the ratio against slot s's edges
-    union = ca + cb - shared
-    value = shared / union if union != 0 else math.inf
-    return _numeric_bin(mt.edges, mt.edge_start[s], mt.edge_start[s + 1], value)
+    if ca <= 0 or cb <= 0 or width == 0:
+        return 0
+    return int(table[start[s] + shared * width + ca + cb - shared])
 
 
 @compiled
@@ -413,7 +406,9 @@ def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
 
 @compiled
 def behaviour_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
-    # the Jaccard similarity of all behaviours and of each domain's
+    # the Jaccard similarity of all behaviours and of each domain's, from the tables (there is
+    # no slower path to fall back on: compiled into the scorer, even one never taken made
+    # this twice as slow)
     wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
     shared = 0
     for w in range(pd.n_bits):
@@ -422,20 +417,14 @@ def behaviour_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> N
     sb[SLOT_JACCARD] = _similarity_bin(
         table, start, stride, SLOT_JACCARD, shared, ca[C_TOTAL], cb[C_TOTAL]
     )
-    if sb[SLOT_JACCARD] < 0:
-        sb[SLOT_JACCARD] = _ratio_bin(mt, SLOT_JACCARD, shared, ca[C_TOTAL], cb[C_TOTAL])
-    n_domains = pd.domain_start.shape[0] - 1
-    one_word = pd.domain_start[n_domains] - pd.domain_start[0] == n_domains
-    for d in range(n_domains):
-        w = pd.domain_start[d]
-        shared = popcount(wa[w] & wb[w])
-        if not one_word:  # a domain of more than 64 codes spans words
-            for w in range(pd.domain_start[d] + 1, pd.domain_start[d + 1]):
-                shared += popcount(wa[w] & wb[w])
-        na, nb, s = ca[C_DOMAINS + d], cb[C_DOMAINS + d], SLOT_DOMAINS + d
-        sb[s] = _similarity_bin(table, start, stride, s, shared, na, nb)
-        if sb[s] < 0:
-            sb[s] = _ratio_bin(mt, s, shared, na, nb)
+    for d in range(pd.domain_start.shape[0] - 1):
+        shared = 0
+        for w in range(pd.domain_start[d], pd.domain_start[d + 1]):
+            shared += popcount(wa[w] & wb[w])
+        s = SLOT_DOMAINS + d
+        sb[s] = _similarity_bin(
+            table, start, stride, s, shared, ca[C_DOMAINS + d], cb[C_DOMAINS + d]
+        )
 
 
 @compiled

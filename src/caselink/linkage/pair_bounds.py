@@ -56,16 +56,14 @@ Floats = NDArray[np.float64]
 @compiled
 def _similarity_weight(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> float:
     # the weight of similarity slot s for sets of ca and cb codes sharing ``shared``, from the
-    # slot's table by (shared, union); infinite where the table does not cover the sets
+    # slot's table by (shared, union)
     first = mt.slot_weight_start[s]
     if first < 0:
         return 0.0  # no feature takes the slot
     if ca <= 0 or cb <= 0:
         return float(mt.weights[first])  # bin 0: unknown
-    width, union = mt.jaccard_stride[s], ca + cb - shared
-    if 2 * shared < width and union < width:
-        return float(mt.jaccard_weights[mt.jaccard_start[s] + shared * width + union])
-    return math.inf
+    width = mt.jaccard_stride[s]
+    return float(mt.jaccard_weights[mt.jaccard_start[s] + shared * width + ca + cb - shared])
 
 
 @compiled
@@ -76,10 +74,9 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     same for every pair with the same domains known: ``domain_zero`` sums those weights by the
     C_KNOWN bits of both, and only the domains that share a code are looked up one by one.
 
-    Where the tables cannot say (a set larger than they cover, domains of more than one word),
-    the bound is 0 and the pair goes on to the next stage. There is no slower exact path here
-    on purpose: compiled into the scorer's loop, even a path never taken doubled this stage's
-    time."""
+    With a domain of more than one word the bound is 0 and the pair goes on to the next stage.
+    There is no slower exact path here on purpose: compiled into the scorer's loop, even a path
+    never taken doubled this stage's time."""
     if mt.domain_zero.shape[0] == 0:
         return 0.0
     wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]

@@ -282,8 +282,8 @@ def test_compiled_bins_equal_the_array_paths(simulated) -> None:
 
 
 def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated) -> None:
-    # a vocabulary past one word, a domain past 64 codes and sets past the similarity tables'
-    # 255 codes: the compiled bins fall back to computing the ratio, and must still agree
+    # a vocabulary past one word, a domain past 64 codes and sets of hundreds of codes: the
+    # compiled bins come from tables grown to cover them, and must still agree
     reports, labels, _ = simulated
     big = [f"big:c{k:03d}" for k in range(300)]
     rng = np.random.default_rng(5)
@@ -303,7 +303,17 @@ def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated)
     big_column = model.feature_names.index("behaviours_big_jaccard")
     assert len(set(want[:, big_column].tolist())) > 2  # the big domain's bins are exercised
     np.testing.assert_array_equal(got, want)
-    # past the tables the scorer's bound on the behaviours only has to hold
+    # with a domain of several words the scorer's bound on the behaviours only has to hold
     bound, exact = _behaviour_gains(frame, model, i[::7], j[::7])
     assert (bound >= exact - 1e-9).all()
     assert (bound <= 0).all()
+
+
+def test_a_behaviour_set_past_what_the_tables_hold_is_refused_by_name(simulated) -> None:
+    reports, labels, _ = simulated
+    rows = reports.column("behaviours").to_pylist()
+    rows[0] = [*rows[0], *(f"big:c{k:04d}" for k in range(1100))]
+    at = reports.schema.get_field_index("behaviours")
+    reports = reports.set_column(at, "behaviours", pa.array(rows, pa.list_(pa.string())))
+    with pytest.raises(ValueError, match="behaviour codes in one set"):
+        train(reports, labels, settings=LinkSettings(family="naive_bayes"))
