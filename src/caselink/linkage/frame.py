@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from caselink.domain.errors import InvalidValue
@@ -333,16 +334,43 @@ def bitsets(rows: Sequence[Sequence[str]], vocabulary: Sequence[str] | None = No
     return Bitsets(vocab, bits)
 
 
+def _pairs_bitsets(n: int, rows: Ints, values: pa.Array) -> Bitsets:
+    # bitsets() from (row, value) pairs held as arrays, the vocabulary sorted
+    vocab = pc.unique(values).sort() if len(values) else pa.array([], pa.string())
+    words = max(1, (len(vocab) + 63) // 64)
+    bits = np.zeros((n, words), dtype=np.uint64)
+    if len(values):
+        k = np.asarray(pc.index_in(values, vocab).to_numpy(zero_copy_only=False), np.int64)
+        shifted = np.left_shift(np.uint64(1), (k % 64).astype(np.uint64))
+        np.bitwise_or.at(bits, (rows, k // 64), shifted)
+    return Bitsets(tuple(vocab.to_pylist()), bits)
+
+
+def _clean_values(lists: pa.Array) -> tuple[Ints, pa.Array]:
+    # every value of a list column, trimmed and lower-cased (as str.strip().lower() would),
+    # blanks left out, with the row it came from: a few passes over the column, not a loop
+    # over the reports
+    parent = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False), np.int64)
+    cleaned = pc.utf8_lower(pc.utf8_trim_whitespace(pc.list_flatten(lists)))
+    given = pc.fill_null(pc.greater(pc.utf8_length(cleaned), 0), False)
+    return parent[np.asarray(given.to_numpy(zero_copy_only=False), bool)], cleaned.filter(given)
+
+
 def _behaviour_bits(table: pa.Table) -> Bitsets:
     col = _column(table, "behaviours")
-    rows: list[list[str]] = [[] for _ in range(table.num_rows)]
-    if col is not None:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            raise InvalidInput(
-                "behaviours", str(col.type), "must be a list of 'domain:code' strings"
-            )
-        rows = [[str(v).strip().lower() for v in (row or []) if v] for row in col.to_pylist()]
-    sets = bitsets(rows)
+    if col is not None and (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        raise InvalidInput("behaviours", str(col.type), "must be a list of 'domain:code' strings")
+    if col is not None and pa.types.is_list(col.type) and pa.types.is_string(col.type.value_type):
+        lists = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        sets = _pairs_bitsets(table.num_rows, *_clean_values(lists))
+    else:
+        rows: list[list[str]] = [[] for _ in range(table.num_rows)]
+        if col is not None:
+            rows = [
+                [str(v).strip().lower() for v in (row or []) if v and str(v).strip()]
+                for row in col.to_pylist()
+            ]
+        sets = bitsets(rows)
     groups: dict[str, Words] = {}
     for k, value in enumerate(sets.vocabulary):
         domain = value.split(":", 1)[0] if ":" in value else "other"
@@ -374,7 +402,34 @@ def _attribute_rows(table: pa.Table) -> list[dict[str, list[str]]]:
     return out
 
 
+def _map_attribute_bits(col: "pa.Array | pa.ChunkedArray", n: int) -> dict[str, Bitsets]:
+    # _attribute_bits of a map<string, list<string>> column, in passes over the column
+    maps = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    # the same offsets over the (key, value) entries, as a plain list the list kernels take
+    lists = pa.ListArray.from_arrays(maps.offsets, maps.values)
+    entry_row = np.asarray(pc.list_parent_indices(lists).to_numpy(zero_copy_only=False), np.int64)
+    entries = pc.list_flatten(lists)
+    value_entry, values = _clean_values(entries.field("value"))
+    names = entries.field("key").take(pa.array(value_entry, pa.int64()))
+    rows = entry_row[value_entry]
+    out: dict[str, Bitsets] = {}
+    for name in sorted(pc.unique(names).to_pylist()):
+        mine = pc.equal(names, name)
+        picked = np.asarray(mine.to_numpy(zero_copy_only=False), bool)
+        out[str(name)] = _pairs_bitsets(n, rows[picked], values.filter(mine))
+    return out
+
+
 def _attribute_bits(table: pa.Table) -> dict[str, Bitsets]:
+    col = _column(table, "attributes")
+    if (
+        col is not None
+        and pa.types.is_map(col.type)
+        and pa.types.is_string(col.type.key_type)
+        and pa.types.is_list(col.type.item_type)
+        and pa.types.is_string(col.type.item_type.value_type)
+    ):
+        return _map_attribute_bits(col, table.num_rows)
     rows = _attribute_rows(table)
     names = sorted({name for row in rows for name in row})
     return {name: bitsets([row.get(name, []) for row in rows]) for name in names}

@@ -1,5 +1,6 @@
 """Evidence variables on hand-built reports."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -115,6 +116,30 @@ def test_attributes_may_come_as_json_text() -> None:
     assert list(frame.attributes) == ["scene"]
     ev = evidence(frame, pa.table({"report_id_a": [10], "report_id_b": [20]}))
     assert ev.column("attribute_scene").to_pylist() == [1]
+
+
+def test_sets_read_the_same_from_arrow_lists_and_from_text() -> None:
+    rows = _rows()
+    rows[0]["behaviours"] = [" Approach:Blitz ", "", "   ", "control:GAGGED", "weapon:knife"]
+    rows[1]["attributes"] = {"scene": [" Car ", "", "  "], "victim_sex": []}
+    table = reports_table(rows)
+    columnar = ReportFrame.from_arrow(table)
+    # the same values as JSON text and a large list, which take the value-by-value path
+    text = pa.array([json.dumps(r.get("attributes") or {}) for r in rows], pa.string())
+    lists = pa.array([r.get("behaviours") or [] for r in rows], pa.large_list(pa.string()))
+    table = table.set_column(table.schema.get_field_index("attributes"), "attributes", text)
+    table = table.set_column(table.schema.get_field_index("behaviours"), "behaviours", lists)
+    plain = ReportFrame.from_arrow(table)
+    for got, want in [(columnar.behaviours, plain.behaviours)] + [
+        (columnar.attributes[name], plain.attributes[name]) for name in plain.attributes
+    ]:
+        assert got.vocabulary == want.vocabulary
+        np.testing.assert_array_equal(got.bits, want.bits)
+        assert list(got.groups) == list(want.groups)
+    assert list(columnar.attributes) == list(plain.attributes) == ["scene", "victim_sex"]
+    assert "approach:blitz" in columnar.behaviours.vocabulary
+    assert "" not in columnar.behaviours.vocabulary
+    assert columnar.attributes["scene"].vocabulary == ("car", "park")
 
 
 def test_frame_refuses_bad_input() -> None:
