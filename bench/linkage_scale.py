@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from linkage_data import load_labels, load_reports
@@ -32,6 +34,7 @@ from caselink.linkage import (
     evaluate,
     form_series,
     score,
+    summarise_series,
     train,
 )
 
@@ -118,6 +121,11 @@ def _run(
     series = form_series(scored, model.threshold)
     phases["series"] = time.perf_counter() - t
     phases["frame_train_score_series"] = time.perf_counter() - t0
+    summary = summarise_series(series, frame)
+    written_off = sum(
+        np.asarray(summary.column(c).to_numpy(zero_copy_only=False), dtype=np.int64)
+        for c in ("n_cancelled", "n_transferred", "n_n100")
+    )
 
     return {
         "family": model.family,
@@ -128,6 +136,7 @@ def _run(
         "scored_pairs_kept": scored.num_rows,
         "series": len(set(series.column("series_id").to_pylist())),
         "reports_in_series": series.num_rows,
+        "series_with_written_off_members": int((written_off > 0).sum()),
     }
 
 
