@@ -319,7 +319,7 @@ def index_batches(
     size = max(batch or settings.batch_pairs, frame.n)
     found = np.empty(frame.n, np.int64)
     thinned = thinning is not None
-    rule = thinning or Thinning(1.0, members, members, members)
+    rule = thinning or Thinning(1.0, members, members, members)  # read only when thinned
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)

@@ -14,8 +14,9 @@ twenty arrays; the behaviour similarities come from tables of (shared, union) ma
 The bins come in stages (``code_bins`` and those after it), so that a scorer can stop once a
 pair cannot reach the score it needs: the offender description and relationship, the
 behaviours, the time of day and week, the time apart and attributes, and last the distance
-(pair_bounds holds the bounds the scorer checks between them). ``PairBinner`` bins batches of
-pairs for training (tests compare it with ``features.bin_matrix``).
+(pair_bounds holds the bounds the scorer checks between them; pair_scorer says in which
+order). ``PairBinner`` bins batches of pairs for training (tests compare it with
+``features.bin_matrix``).
 """
 
 import math
@@ -65,8 +66,8 @@ _FIXED = {
 }
 
 
-# the stages of a pair's bins, in the order a scorer computes them: roughly by how much weight
-# each takes off the bound for what it costs (distance, the costliest, comes last)
+# the stages of a pair's bins; a scorer takes them roughly by how much weight each takes off
+# the bound for what it costs (distance, the costliest, last)
 STAGE_CODES, STAGE_BEHAVIOURS, STAGE_CIRCLE, STAGE_TIME, STAGE_DISTANCE = range(5)
 N_STAGES = 5
 _STAGE_OF_SLOT = {

@@ -10,10 +10,12 @@ array path (tests compare them). The score is model.py's sum of weights, in its 
 Most pairs are not worth finishing. The bound on a pair's score starts at the most every
 feature could add, less what either report rules out on its own, with the distance weight
 bounded from the chord between the places (pair_bounds); the evidence is then computed stage
-by stage (pair_bins), each stage replacing its features' share of the bound by their weights,
-and the pair is dropped as soon as the bound cannot reach the k-th best of either report (or
-``min_score``). The k-th bests start from a first pass over the near candidates only (see
-``top_pairs``), so pairs are dropped from the start rather than once each list has filled.
+by stage (pair_bins; the behaviours first, which drop the most pairs for their cost), each
+stage replacing its features' share of the bound by their weights, and the pair is dropped as
+soon as the bound cannot reach the k-th best of either report (or ``min_score``). The k-th
+bests start from a first pass over the near candidates only (see ``top_pairs``), so pairs are
+dropped from the start rather than once each list has filled; the full pass then leaves the
+near pairs out.
 
 Threads take blocks of neighbouring reports. A pair is offered to a report another thread may
 be offering to at the same moment, so each thread keeps heaps of its own for every report,
@@ -150,14 +152,14 @@ def _top_of_rows(
     rows: Ints,
     min_score: float,
     heaps: Heaps,
-    done: CandidateIndex,
-    skip_done: bool,
+    offered: CandidateIndex,
+    skip_offered: bool,
     candidates: Ints,
     sb: Ints,
 ) -> int:
     # Every pair of a row in ``rows`` and a candidate below it, offered to both rows' heaps;
-    # with ``skip_done``, the pairs that are candidates in ``done`` are left out (they were
-    # offered already). Returns how many pairs were scored in full. Without reference
+    # with ``skip_offered``, the pairs that are candidates in ``offered`` are left out (they
+    # were offered already). Returns how many pairs were scored in full. Without reference
     # counting, so nothing here allocates: the caller hands over the working arrays.
     top = mt.offset
     for f in range(mt.best.shape[0]):
@@ -169,7 +171,7 @@ def _top_of_rows(
         m = row_candidates(ix, i, candidates, True)
         for q in range(m):
             j = candidates[q]
-            if skip_done and within(done, i, j):
+            if skip_offered and within(offered, i, j):
                 continue
             floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
             a, b = pair_order(pd, i, j)
