@@ -17,7 +17,6 @@ from numpy.typing import NDArray
 from caselink.linkage.compiled import compiled
 
 Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
 
 LEVELS = 64
 
@@ -58,19 +57,6 @@ def rate_for(level_counts: Ints, cap: int) -> float:
     kept = np.cumsum(level_counts[::-1])[::-1]  # kept[k]: the pairs the rate 2**-k keeps
     k = int(np.argmax(kept <= cap)) if (kept <= cap).any() else LEVELS - 1
     return float(0.5**k)
-
-
-@compiled
-def _uniforms(report_id: Ints, i: Ints, j: Ints, out: Floats) -> None:
-    for k in range(i.shape[0]):
-        out[k] = id_uniform(report_id[i[k]], report_id[j[k]])
-
-
-def pair_uniform(report_id: Ints, i: Ints, j: Ints) -> Floats:
-    """``id_uniform`` of each pair of rows (i[k], j[k])."""
-    out = np.empty(i.shape[0])
-    _uniforms(report_id, np.asarray(i, np.int64), np.asarray(j, np.int64), out)
-    return out
 
 
 @compiled

@@ -17,7 +17,7 @@ from caselink.linkage.candidates import candidate_rows, candidate_sql, candidate
 from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
-from caselink.linkage.sampling import Thinning, pair_uniform
+from caselink.linkage.sampling import Thinning, id_uniform
 
 
 def _random_reports(n: int, seed: int, years: float) -> ReportFrame:
@@ -202,9 +202,10 @@ def test_a_thinned_index_hands_over_the_linked_pairs_and_the_sample_of_the_rest(
     frame = _random_reports(600, seed=9, years=1)
     settings = LinkSettings(max_days=90, max_km=25)
     i, j = candidate_rows(frame, settings)
-    u = pair_uniform(frame.report_id, i, j)
+    ids_i, ids_j = frame.report_id[i].tolist(), frame.report_id[j].tolist()
+    u = np.asarray([id_uniform(a, b) for a, b in zip(ids_i, ids_j, strict=True)])
     np.testing.assert_array_equal(u, _splitmix(frame.report_id[i], frame.report_id[j]))
-    np.testing.assert_array_equal(u, pair_uniform(frame.report_id, j, i))
+    assert [id_uniform(b, a) for a, b in zip(ids_i, ids_j, strict=True)] == u.tolist()
     assert ((u >= 0) & (u < 1)).all()
     # every third pair linked, the rows of linked pairs in group 0, other rows alone
     linked = np.zeros(i.shape[0], bool)
