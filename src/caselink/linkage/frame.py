@@ -315,8 +315,6 @@ def bitsets(rows: Sequence[Sequence[str]], vocabulary: Sequence[str] | None = No
         vocabulary = sorted({v for row in rows for v in row})
     vocab = tuple(vocabulary)
     index = {v: k for k, v in enumerate(vocab)}
-    words = max(1, (len(vocab) + 63) // 64)
-    bits = np.zeros((len(rows), words), dtype=np.uint64)
     r_idx: list[int] = []
     b_idx: list[int] = []
     for r, row in enumerate(rows):
@@ -325,25 +323,24 @@ def bitsets(rows: Sequence[Sequence[str]], vocabulary: Sequence[str] | None = No
             if k is not None:
                 r_idx.append(r)
                 b_idx.append(k)
-    if r_idx:
-        rr = np.asarray(r_idx, dtype=np.int64)
-        bb = np.asarray(b_idx, dtype=np.int64)
-        np.bitwise_or.at(
-            bits, (rr, bb // 64), np.left_shift(np.uint64(1), (bb % 64).astype(np.uint64))
-        )
-    return Bitsets(vocab, bits)
+    at = np.asarray(b_idx, dtype=np.int64)
+    return Bitsets(vocab, _bits(len(rows), len(vocab), np.asarray(r_idx, dtype=np.int64), at))
+
+
+def _bits(n: int, n_values: int, rows: Ints, at: Ints) -> Words:
+    # n rows of bits over n_values values, bit at[k] set in row rows[k]
+    bits = np.zeros((n, max(1, (n_values + 63) // 64)), dtype=np.uint64)
+    if at.shape[0]:
+        shifted = np.left_shift(np.uint64(1), (at % 64).astype(np.uint64))
+        np.bitwise_or.at(bits, (rows, at // 64), shifted)
+    return bits
 
 
 def _pairs_bitsets(n: int, rows: Ints, values: pa.Array) -> Bitsets:
     # bitsets() from (row, value) pairs held as arrays, the vocabulary sorted
     vocab = pc.unique(values).sort() if len(values) else pa.array([], pa.string())
-    words = max(1, (len(vocab) + 63) // 64)
-    bits = np.zeros((n, words), dtype=np.uint64)
-    if len(values):
-        k = np.asarray(pc.index_in(values, vocab).to_numpy(zero_copy_only=False), np.int64)
-        shifted = np.left_shift(np.uint64(1), (k % 64).astype(np.uint64))
-        np.bitwise_or.at(bits, (rows, k // 64), shifted)
-    return Bitsets(tuple(vocab.to_pylist()), bits)
+    at = np.asarray(pc.index_in(values, vocab).to_numpy(zero_copy_only=False), np.int64)
+    return Bitsets(tuple(vocab.to_pylist()), _bits(n, len(vocab), rows, at))
 
 
 def _clean_values(lists: pa.Array) -> tuple[Ints, pa.Array]:

@@ -295,12 +295,15 @@ def top_pairs(
     near = replace(
         settings, max_km=min(settings.max_km, _NEAR_KM), max_days=min(settings.max_days, _NEAR_DAYS)
     )
-    # The full pass then leaves the near pairs out: they are in the lists already.
-    empty = Heaps.make(n, keep_top, np.full(n, -math.inf))
-    near_ix = candidate_index(local, near)
-    seed = _best_links(near_ix, pd, mt, gains, floor, empty, None, settings.threads, None)
+    # The full pass then leaves the near pairs out: they are in the lists already. A window no
+    # wider than the near one needs the one pass.
+    heaps = Heaps.make(n, keep_top, np.full(n, -math.inf))
+    offered = None
+    if near != settings:
+        offered = candidate_index(local, near)
+        heaps = _best_links(offered, pd, mt, gains, floor, heaps, None, settings.threads, None)
     ix = candidate_index(local, settings)
-    heaps = _best_links(ix, pd, mt, gains, floor, seed, near_ix, settings.threads, progress)
+    heaps = _best_links(ix, pd, mt, gains, floor, heaps, offered, settings.threads, progress)
     held = heaps.other >= 0
     i = perm[np.repeat(np.arange(n, dtype=np.int64), keep_top)[held.ravel()]]
     j = perm[heaps.other[held]]
