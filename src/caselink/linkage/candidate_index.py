@@ -25,7 +25,16 @@ from numpy.typing import NDArray
 from caselink.linkage.candidates import cells, chord_limit, unit_vectors
 from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.sampling import LEVELS, Thinning, is_linked_pair, keeps, level
+from caselink.linkage.sampling import (
+    LEVELS,
+    Thinning,
+    id_uniform,
+    is_linked_pair,
+    keeps,
+    level,
+    level_for,
+    level_of,
+)
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -271,18 +280,11 @@ def within(ix: CandidateIndex, i: int, j: int) -> bool:
 
 @compiled
 def _pairs_from(
-    ix: CandidateIndex,
-    rows: Ints,
-    start: int,
-    out_i: Ints,
-    out_j: Ints,
-    found: Ints,
-    thinning: Thinning,
-    thinned: bool,
+    ix: CandidateIndex, rows: Ints, start: int, out_i: Ints, out_j: Ints, found: Ints
 ) -> tuple[int, int]:
-    # candidate pairs (i < j) of rows[start:], each found from its higher row (with
-    # ``thinned``, only those the sample keeps), until out_i/out_j cannot take the next row's;
-    # returns how many were written and the position to go on from
+    # candidate pairs (i < j) of rows[start:], each found from its higher row, until
+    # out_i/out_j cannot take the next row's; returns how many were written and the position
+    # to go on from
     count = 0
     p = start
     while p < rows.shape[0]:
@@ -291,8 +293,6 @@ def _pairs_from(
         if count + m > out_i.shape[0]:
             break
         for q in range(m):
-            if thinned and not keeps(thinning, found[q], j):
-                continue
             out_i[count] = found[q]
             out_j[count] = j
             count += 1
@@ -301,16 +301,11 @@ def _pairs_from(
 
 
 def index_batches(
-    frame: ReportFrame,
-    settings: LinkSettings,
-    rows: Ints | None = None,
-    batch: int | None = None,
-    thinning: Thinning | None = None,
+    frame: ReportFrame, settings: LinkSettings, rows: Ints | None = None, batch: int | None = None
 ) -> Iterator[tuple[Ints, Ints]]:
     """``candidates.candidate_batches`` from the compiled index: the same pairs (i < j, rows of
-    ``frame``, both in ``rows`` when given), batch by batch, in no promised order; with
-    ``thinning``, only the pairs its sample keeps. The next batch is found on another thread
-    while the caller works on this one."""
+    ``frame``, both in ``rows`` when given), batch by batch, in no promised order. The next
+    batch is found on another thread while the caller works on this one."""
     members = np.arange(frame.n, dtype=np.int64) if rows is None else np.unique(rows)
     if frame.n < 2 or members.shape[0] < 2:
         return
@@ -318,12 +313,10 @@ def index_batches(
     # room for the largest batch asked for and for any one report's candidates
     size = max(batch or settings.batch_pairs, frame.n)
     found = np.empty(frame.n, np.int64)
-    thinned = thinning is not None
-    rule = thinning or Thinning(1.0, members, members, members)  # read only when thinned
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
-        count, position = _pairs_from(ix, members, position, out_i, out_j, found, rule, thinned)
+        count, position = _pairs_from(ix, members, position, out_i, out_j, found)
         return out_i[:count], out_j[:count], position
 
     with ThreadPoolExecutor(max_workers=1) as finder:
@@ -352,20 +345,106 @@ def _count_levels(
                 out[level(thinning.report_id[i], thinning.report_id[j])] += 1
 
 
-def unlinked_levels(
-    frame: ReportFrame, settings: LinkSettings, rows: Ints, thinning: Thinning
-) -> Ints:
-    """How many unlinked candidate pairs among ``rows`` there are at each sampling level
-    (sampling.level), counted on ``settings.threads`` threads without handing any pair over."""
+@compiled
+def _sample_from(
+    ix: CandidateIndex,
+    rows: Ints,
+    start: int,
+    thinning: Thinning,
+    out_i: Ints,
+    out_j: Ints,
+    found: Ints,
+    levels: Ints,
+) -> tuple[int, int]:
+    # ``_pairs_from`` handing over only the pairs ``thinning`` keeps, while adding every
+    # unlinked pair found to ``levels`` by its level
+    count = 0
+    p = start
+    while p < rows.shape[0]:
+        j = rows[p]
+        m = row_candidates(ix, j, found, True)
+        if count + m > out_i.shape[0]:
+            break
+        for q in range(m):
+            i = found[q]
+            if not is_linked_pair(thinning, i, j):
+                u = id_uniform(thinning.report_id[i], thinning.report_id[j])
+                levels[level_of(u)] += 1
+                if u >= thinning.rate:
+                    continue
+            out_i[count] = i
+            out_j[count] = j
+            count += 1
+        p += 1
+    return count, p
+
+
+def sampled_pairs(
+    frame: ReportFrame,
+    settings: LinkSettings,
+    rows: Ints,
+    thinning: Thinning,
+    cap: int,
+    every: int = 64,
+    extra_levels: int = 1,
+) -> tuple[Ints, Ints, float]:
+    """The candidate pairs (i < j) among ``rows`` that a training sample holds: every linked
+    pair, and the unlinked pairs kept at ``sampling.rate_for`` (the highest rate keeping at
+    most ``cap`` of them), with that rate; ``thinning``'s own rate is not read.
+
+    The rate depends on every pair, yet the pairs are found once: the pairs of every
+    ``every``-th row give an estimate of the rate, the one pass over all the pairs (on
+    ``settings.threads`` threads) keeps them at ``2 ** extra_levels`` times that rate while
+    counting them all, and the exact rate then thins what it kept. Only when the estimate was
+    too low (the exact rate is higher than the pass kept) are the pairs found again."""
     members = np.unique(rows)
     ix = candidate_index(frame, settings, members)
-    parts = np.array_split(members, 16 * settings.threads)
+    found = np.empty(frame.n, np.int64)
+    estimate = np.zeros(LEVELS, np.int64)
+    _count_levels(ix, members[::every], thinning, found, estimate)
+    first = max(0, level_for(estimate * every, cap) - extra_levels)
+    i, j, levels = _sample(ix, members, thinning._replace(rate=0.5**first), settings.threads)
+    exact = level_for(levels, cap)
+    rate = 0.5**exact
+    if exact < first:
+        i, j, _ = _sample(ix, members, thinning._replace(rate=rate), settings.threads)
+    elif exact > first:
+        keep = np.empty(i.shape[0], np.bool_)
+        _kept(thinning._replace(rate=rate), i, j, keep)
+        i, j = i[keep], j[keep]
+    return i, j, rate
 
-    def count(part: Ints) -> Ints:
-        out = np.zeros(LEVELS, np.int64)
-        _count_levels(ix, part, thinning, np.empty(frame.n, np.int64), out)
-        return out
 
-    with ThreadPoolExecutor(max_workers=settings.threads) as pool:
-        counted: Ints = sum(pool.map(count, parts), np.zeros(LEVELS, np.int64))
-    return counted
+def _sample(
+    ix: CandidateIndex, members: Ints, thinning: Thinning, threads: int
+) -> tuple[Ints, Ints, Ints]:
+    # the pairs among ``members`` that ``thinning`` keeps, and the count of every unlinked pair
+    # by level, found on ``threads`` threads taking parts of the rows in turn
+    n = ix.lo.shape[0]
+    size = max(n, 1 << 20)  # room for any one report's candidates
+
+    def sample(part: Ints) -> tuple[list[Ints], list[Ints], Ints]:
+        found, levels = np.empty(n, np.int64), np.zeros(LEVELS, np.int64)
+        out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
+        got_i, got_j, position = [], [], 0
+        while position < part.shape[0]:
+            count, position = _sample_from(
+                ix, part, position, thinning, out_i, out_j, found, levels
+            )
+            got_i.append(out_i[:count].copy())
+            got_j.append(out_j[:count].copy())
+        return got_i, got_j, levels
+
+    parts = [p for p in np.array_split(members, 16 * threads) if p.shape[0]]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        done = list(pool.map(sample, parts))
+    i = np.concatenate([a for got_i, _, _ in done for a in got_i] or [np.zeros(0, np.int64)])
+    j = np.concatenate([b for _, got_j, _ in done for b in got_j] or [np.zeros(0, np.int64)])
+    levels = np.sum([lv for _, _, lv in done], axis=0) if done else np.zeros(LEVELS, np.int64)
+    return i, j, np.asarray(levels, dtype=np.int64)
+
+
+@compiled
+def _kept(thinning: Thinning, i: Ints, j: Ints, out: NDArray[np.bool_]) -> None:
+    for q in range(i.shape[0]):
+        out[q] = keeps(thinning, i[q], j[q])

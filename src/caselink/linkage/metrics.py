@@ -5,6 +5,7 @@ same figures over pairs that stream past in batches, which is how a national eva
 hundreds of millions of test pairs without holding them.
 """
 
+import copy
 import math
 from collections.abc import Sequence
 
@@ -89,6 +90,22 @@ class RankTally:
         edges = lo + (hi - lo) * np.arange(buckets + 1) / buckets
         self._first = np.searchsorted(ls, edges, side="left").astype(np.int64)
         self._first[-1] = ls.shape[0]
+
+    def counter(self) -> "RankTally":
+        """A tally of the same linked pairs with counts of its own, for batches counted on
+        another thread; ``absorb`` adds its counts back."""
+        twin = copy.copy(self)
+        twin.at_least = np.zeros_like(self.at_least)
+        twin.n_unlinked = 0
+        twin.wins = 0.0
+        return twin
+
+    def absorb(self, other: "RankTally") -> None:
+        """Add the counts of ``other``, a ``counter`` of this tally (the counts are whole and
+        half numbers, so the order of adding does not change the figures)."""
+        self.at_least += other.at_least
+        self.n_unlinked += other.n_unlinked
+        self.wins += other.wins
 
     def add(self, i: Ints, j: Ints, s: Floats, linked: NDArray[np.bool_]) -> None:
         wins, n_unlinked = _tally(

@@ -68,6 +68,7 @@ from caselink.linkage.pair_bounds import behaviour_gain, distance_bound, report_
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
+Rows = NDArray[np.int32]
 Floats = NDArray[np.float64]
 
 _MARGIN = 1e-9  # bounds are sums in another order: allow for the rounding
@@ -75,12 +76,14 @@ _NEAR_KM, _NEAR_DAYS = 15.0, 90.0  # the near candidates that set the first bars
 
 
 @compiled
-def _worse(s1: float, id1: int, s2: float, id2: int) -> bool:
-    return s1 < s2 or (s1 == s2 and id1 > id2)
+def _worse(s1: float, o1: int, s2: float, o2: int, report_id: Ints) -> bool:
+    # whether the link to row o1 scoring s1 ranks below the link to row o2 scoring s2: ties go
+    # to the lower report id, which is only looked up for a tie
+    return s1 < s2 or (s1 == s2 and report_id[o1] > report_id[o2])
 
 
 @compiled
-def _push(hs: Floats, ho: Ints, hid: Ints, size: int, s: float, o: int, oid: int) -> int:
+def _push(hs: Floats, ho: Rows, size: int, s: float, o: int, report_id: Ints) -> int:
     # a heap with the worst kept link at the root; returns the new size
     k = hs.shape[0]
     if size < k:
@@ -88,57 +91,61 @@ def _push(hs: Floats, ho: Ints, hid: Ints, size: int, s: float, o: int, oid: int
         size += 1
         while p > 0:
             parent = (p - 1) // 2
-            if not _worse(s, oid, hs[parent], hid[parent]):
+            if not _worse(s, o, hs[parent], ho[parent], report_id):
                 break
-            hs[p], ho[p], hid[p] = hs[parent], ho[parent], hid[parent]
+            hs[p], ho[p] = hs[parent], ho[parent]
             p = parent
-        hs[p], ho[p], hid[p] = s, o, oid
+        hs[p], ho[p] = s, o
         return size
-    if not _worse(hs[0], hid[0], s, oid):
+    if not _worse(hs[0], ho[0], s, o, report_id):
         return size
     p = 0
     while True:
         c = 2 * p + 1
         if c >= k:
             break
-        if c + 1 < k and _worse(hs[c + 1], hid[c + 1], hs[c], hid[c]):
+        if c + 1 < k and _worse(hs[c + 1], ho[c + 1], hs[c], ho[c], report_id):
             c += 1
-        if not _worse(hs[c], hid[c], s, oid):
+        if not _worse(hs[c], ho[c], s, o, report_id):
             break
-        hs[p], ho[p], hid[p] = hs[c], ho[c], hid[c]
+        hs[p], ho[p] = hs[c], ho[c]
         p = c
-    hs[p], ho[p], hid[p] = s, o, oid
+    hs[p], ho[p] = s, o
     return size
 
 
 class Heaps(NamedTuple):
-    """Every report's best links so far: row i's heap is score/other/other_id[i, :size[i]],
-    with the worst kept link at the root; ``bar[i]`` is the score a pair must reach to be of
-    use to row i (ties aside): the root once the heap is full, or a known lower bound of
-    row i's final k-th best, whichever is higher. The bars sit in an array of their own, so
-    the test that drops most pairs reads 8 bytes of each candidate, not a heap."""
+    """Every report's best links so far: row i's heap is score/other[i, :size[i]], with the
+    worst kept link at the root (ties broken by ``report_id`` of the other row); ``bar[i]`` is
+    the score a pair must reach to be of use to row i (ties aside): the root once the heap is
+    full, or a known lower bound of row i's final k-th best, whichever is higher. The bars sit
+    in an array of their own, so the test that drops most pairs reads 8 bytes of each
+    candidate, not a heap. The other row is held in 32 bits: at ten national years the heaps
+    are most of a run's memory."""
 
     score: Floats
-    other: Ints
-    other_id: Ints
+    other: Rows
     size: Ints
     bar: Floats
+    report_id: Ints
 
     @classmethod
-    def make(cls, n: int, keep_top: int, bar: Floats) -> "Heaps":
+    def make(cls, n: int, keep_top: int, bar: Floats, report_id: Ints) -> "Heaps":
+        if n > np.iinfo(np.int32).max:
+            raise ValueError(f"{n} reports are more than one run can rank")
         return cls(
             np.full((n, keep_top), -np.inf),
-            np.full((n, keep_top), -1, np.int64),
-            np.zeros((n, keep_top), np.int64),
+            np.full((n, keep_top), -1, np.int32),
             np.zeros(n, np.int64),
             bar.copy(),
+            report_id,
         )
 
 
 @compiled
-def _offer(heaps: Heaps, i: int, s: float, o: int, oid: int) -> None:
+def _offer(heaps: Heaps, i: int, s: float, o: int) -> None:
     h = heaps
-    h.size[i] = _push(h.score[i], h.other[i], h.other_id[i], h.size[i], s, o, oid)
+    h.size[i] = _push(h.score[i], h.other[i], h.size[i], s, o, h.report_id)
     if h.size[i] == h.score.shape[1] and h.score[i, 0] > h.bar[i]:
         h.bar[i] = h.score[i, 0]
 
@@ -210,8 +217,8 @@ def _top_of_rows(
             full += 1
             if s < min_score:
                 continue
-            _offer(heaps, i, s, j, pd.report_id[j])
-            _offer(heaps, j, s, i, pd.report_id[i])
+            _offer(heaps, i, s, j)
+            _offer(heaps, j, s, i)
     return full
 
 
@@ -220,7 +227,7 @@ def _merge(into: Heaps, other: Heaps) -> None:
     # every link of ``other`` offered to ``into``: each pair was scored by one thread only
     for i in range(into.size.shape[0]):
         for r in range(other.size[i]):
-            _offer(into, i, other.score[i, r], other.other[i, r], other.other_id[i, r])
+            _offer(into, i, other.score[i, r], other.other[i, r])
 
 
 def _best_links(
@@ -243,7 +250,7 @@ def _best_links(
     block = max(1, min(1024, -(-n // (16 * threads))))
     threads = max(1, min(threads, -(-n // block)))
     free: SimpleQueue[Heaps] = SimpleQueue()
-    every = [start, *(Heaps.make(n, keep_top, start.bar) for _ in range(threads - 1))]
+    every = [start, *(Heaps.make(n, keep_top, start.bar, pd.report_id) for _ in range(threads - 1))]
     for heaps in every:
         free.put(heaps)
     done = 0
@@ -297,18 +304,46 @@ def top_pairs(
     )
     # The full pass then leaves the near pairs out: they are in the lists already. A window no
     # wider than the near one needs the one pass.
-    heaps = Heaps.make(n, keep_top, np.full(n, -math.inf))
+    heaps = Heaps.make(n, keep_top, np.full(n, -math.inf), pd.report_id)
     offered = None
     if near != settings:
         offered = candidate_index(local, near)
         heaps = _best_links(offered, pd, mt, gains, floor, heaps, None, settings.threads, None)
     ix = candidate_index(local, settings)
     heaps = _best_links(ix, pd, mt, gains, floor, heaps, offered, settings.threads, progress)
-    held = heaps.other >= 0
-    i = perm[np.repeat(np.arange(n, dtype=np.int64), keep_top)[held.ravel()]]
-    j = perm[heaps.other[held]]
-    s = heaps.score[held]
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    # a pair in both its reports' lists appears twice, with the same score
-    _, first = np.unique(lo * n + hi, return_index=True)
-    return lo[first], hi[first], s[first]
+    # the lists are all that is left to read: what built them goes before the pairs are listed
+    del ix, offered, gains, pd, local
+    kept = np.zeros(1, np.int64)
+    _kept_links(heaps, perm, kept, kept, np.zeros(1), False)
+    lo, hi = np.empty(kept[0], np.int64), np.empty(kept[0], np.int64)
+    s = np.empty(kept[0])
+    _kept_links(heaps, perm, lo, hi, s, True)
+    return lo, hi, s
+
+
+@compiled
+def _in_heap(heaps: Heaps, i: int, s: float, o: int) -> bool:
+    # whether row i's final heap holds the link to row o scoring s, a link offered to i: the
+    # heap keeps every link offered while it is not full, and after that those not below its
+    # root (link ids are unique, so only the root itself ties the root)
+    if heaps.size[i] < heaps.score.shape[1]:
+        return True
+    return not _worse(s, o, heaps.score[i, 0], heaps.other[i, 0], heaps.report_id)
+
+
+@compiled
+def _kept_links(heaps: Heaps, perm: Ints, lo: Ints, hi: Ints, s: Floats, write: bool) -> None:
+    # every kept pair once, as frame rows (lo < hi) and score; without ``write`` only counted,
+    # into lo[0]. A pair in both its rows' heaps is taken from the lower row's.
+    count = 0
+    for i in range(heaps.size.shape[0]):
+        for r in range(heaps.size[i]):
+            o = heaps.other[i, r]
+            if o < i and _in_heap(heaps, o, heaps.score[i, r], i):
+                continue
+            if write:
+                a, b = perm[i], perm[o]
+                lo[count], hi[count], s[count] = min(a, b), max(a, b), heaps.score[i, r]
+            count += 1
+    if not write:
+        lo[0] = count

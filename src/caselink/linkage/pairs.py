@@ -15,13 +15,13 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from caselink.linkage.candidate_index import index_batches, unlinked_levels
+from caselink.linkage.candidate_index import sampled_pairs
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import Bins, Feature, bin_matrix, default_features
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, pair_keys, resolve_feedback
 from caselink.linkage.pair_bins import PairBinner
-from caselink.linkage.sampling import Thinning, rate_for
+from caselink.linkage.sampling import Thinning
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -72,21 +72,13 @@ def model_features(frame: ReportFrame, rows: Ints) -> list[Feature]:
 def labelled_pairs(
     frame: ReportFrame, labelled: Labelled, features: list[Feature], settings: LinkSettings
 ) -> PairSet:
-    """Candidate pairs among the labelled rows, binned in batches so evidence never piles up:
-    every linked pair, and the unlinked ones sampled down to ``settings.max_training_pairs``
-    (see the module doc)."""
-    binner = PairBinner(frame, features, settings)
-    parts: list[tuple[Ints, Ints, Bins, NDArray[np.bool_]]] = []
-    # A first pass counts the unlinked pairs by the rate that would drop them, which gives the
-    # rate at once; the second hands over only the pairs that rate keeps.
+    """Candidate pairs among the labelled rows, binned: every linked pair, and the unlinked
+    ones sampled down to ``settings.max_training_pairs`` (see the module doc)."""
     thinning = Thinning(1.0, frame.report_id, labelled.row_group, labelled.linked_keys)
-    levels = unlinked_levels(frame, settings, labelled.rows, thinning)
-    rate = rate_for(levels, settings.max_training_pairs)
-    thinning = thinning._replace(rate=rate)
-    for i, j in index_batches(frame, settings, rows=labelled.rows, thinning=thinning):
-        linked = labelled.linked(i, j)
-        parts.append((i, j, binner(i, j), linked))
-    if not parts:
+    i, j, rate = sampled_pairs(
+        frame, settings, labelled.rows, thinning, settings.max_training_pairs
+    )
+    if i.shape[0] == 0:
         empty = np.zeros(0, np.int64)
         return PairSet(
             empty,
@@ -96,14 +88,11 @@ def labelled_pairs(
             np.zeros(0, bool),
             np.zeros(0),
         )
-    i = np.concatenate([p[0] for p in parts])
-    j = np.concatenate([p[1] for p in parts])
-    bins = np.concatenate([p[2] for p in parts])
-    linked = np.concatenate([p[3] for p in parts])
-    del parts
     # pairs come in no promised order; sorting makes training reproducible
     order = np.lexsort((j, i))
-    i, j, bins, linked = i[order], j[order], bins[order], linked[order]
+    i, j = i[order], j[order]
+    linked = labelled.linked(i, j)
+    bins = PairBinner(frame, features, settings)(i, j)
     weight = np.where(linked, 1.0, 1.0 / rate)
     return PairSet(i, j, bins, linked, np.zeros(i.shape[0], bool), weight)
 

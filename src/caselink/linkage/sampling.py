@@ -44,7 +44,12 @@ def id_uniform(id_a: int, id_b: int) -> float:
 @compiled
 def level(id_a: int, id_b: int) -> int:
     """The highest k (at most LEVELS - 1) for which the rate 2**-k keeps the pair."""
-    u = id_uniform(id_a, id_b)
+    return level_of(id_uniform(id_a, id_b))
+
+
+@compiled
+def level_of(u: float) -> int:
+    """``level`` of a pair whose number is ``u``."""
     k, bar = 0, 0.5
     while k < LEVELS - 1 and u < bar:
         k += 1
@@ -54,9 +59,13 @@ def level(id_a: int, id_b: int) -> int:
 
 def rate_for(level_counts: Ints, cap: int) -> float:
     """The highest rate 2**-k that keeps at most ``cap`` of the pairs counted by level."""
+    return float(0.5 ** level_for(level_counts, cap))
+
+
+def level_for(level_counts: Ints, cap: int) -> int:
+    """The k of ``rate_for``."""
     kept = np.cumsum(level_counts[::-1])[::-1]  # kept[k]: the pairs the rate 2**-k keeps
-    k = int(np.argmax(kept <= cap)) if (kept <= cap).any() else LEVELS - 1
-    return float(0.5**k)
+    return int(np.argmax(kept <= cap)) if (kept <= cap).any() else LEVELS - 1
 
 
 @compiled

@@ -145,7 +145,18 @@ def score(
         i, j, s = top_pairs(frame, model, settings or model.settings, keep_top, min_score, progress)
     else:
         i, j, s = score_rows(frame, model, settings, keep_top, min_score)
-    a, b = frame.report_id[i], frame.report_id[j]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    # Ten national years keep tens of millions of pairs: each array goes as soon as what
+    # replaces it exists, so a run holds a few copies of the pairs at most, not a dozen.
+    a = frame.report_id[i]
+    del i
+    b = frame.report_id[j]
+    del j
+    lo = np.minimum(a, b)
+    hi = np.maximum(a, b, out=b)
+    del a
     order = np.lexsort((hi, lo, -s))
-    return pa.table({"report_id_a": lo[order], "report_id_b": hi[order], "score": s[order]})
+    lo = lo[order]
+    hi = hi[order]
+    s = s[order]
+    del order
+    return pa.table({"report_id_a": lo, "report_id_b": hi, "score": s})

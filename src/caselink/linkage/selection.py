@@ -8,6 +8,9 @@ every labelled report is a test report exactly once.
 """
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
 KS = (1, 5, 10, 50)
 
 
@@ -59,30 +63,35 @@ def cross_validate(
     folds: int,
     seed: int,
     families: Sequence[str],
+    min_test_reports: int | None = None,
 ) -> dict[str, Any]:
     """Pooled out-of-fold figures per family (auc, top1..top50), with the pair counts and the
     fold of every labelled report id (``fold_of``: report id -> fold).
 
     Models are fitted on ``pairs`` (which may hold a weighted sample of the unlinked pairs);
     the figures are over every test pair, so when ``pairs`` is a sample the candidate pairs
-    are streamed once more and scored as they come.
+    are streamed once more and scored as they come. With ``min_test_reports``, only the first
+    folds that between them hold that many labelled reports are tested (``folds_tested``):
+    enough to compare families, where testing every fold of ten years of reports would score
+    nearly a billion pairs.
     """
     fold_of_row = np.full(frame.n, -1, dtype=np.int64)
     fold_of_row[labelled.rows] = assign_folds(labelled, folds, seed)
+    tested = _folds_to_test(fold_of_row[labelled.rows], folds, min_test_reports)
     fi, fj = fold_of_row[pairs.i], fold_of_row[pairs.j]
     has_link = np.zeros(frame.n, dtype=bool)
     keys = labelled.linked_keys
     has_link[keys // frame.n] = True
     has_link[keys % frame.n] = True
     models: dict[tuple[str, int], LinkModel] = {}
-    for k in range(folds):
+    for k in range(tested):
         train_mask = (fi != k) & (fj != k) & ((fi >= 0) & (fj >= 0) | pairs.feedback)
         train = pairs.subset(train_mask)
         for family in families:
             models[family, k] = fit_family(family, features, train, settings)
     # Every linked pair is held (sampling drops unlinked pairs only): the best linked score of
     # each test report, and the linked scores AUC ranks the unlinked against, come from them.
-    held_test = (fi == fj) & (fi >= 0) & ~pairs.feedback
+    held_test = (fi == fj) & (fi >= 0) & (fi < tested) & ~pairs.feedback
     linked_test = pairs.subset(held_test & pairs.linked)
     tallies = {
         family: RankTally(
@@ -98,20 +107,31 @@ def cross_validate(
         test = pairs.subset(held_test)
         batches = iter([(test.i, test.j, test.bins, test.linked)])
     else:
-        batches = _test_pairs(frame, labelled, pairs, features, settings, fold_of_row)
+        batches = _test_pairs(frame, labelled, pairs, features, settings, fold_of_row, tested)
+    # Each batch is scored and counted in parts, one a thread, each part into counters of its
+    # own (the compiled scoring and counting let go of the interpreter).
+    threads = max(1, settings.threads)
+    counters = [{f: tallies[f].counter() for f in families} for _ in range(threads)]
     n_pairs = n_linked = 0
-    for i, j, bins, linked in batches:
-        n_pairs += i.shape[0]
-        n_linked += int(linked.sum())
-        fold = fold_of_row[i]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for i, j, bins, linked in batches:
+            n_pairs += i.shape[0]
+            n_linked += int(linked.sum())
+            cuts = np.linspace(0, i.shape[0], threads + 1).astype(np.int64).tolist()
+            parts = [slice(a, b) for a, b in pairwise(cuts)]
+            count = partial(_count_part, models, fold_of_row, i, j, bins, linked)
+            list(pool.map(count, counters, parts))
+    for part in counters:
         for family in families:
-            tallies[family].add(i, j, _scored(models, family, bins, fold), linked)
-    reports_with_links = np.flatnonzero(has_link & (fold_of_row >= 0))
+            tallies[family].absorb(part[family])
+    in_test = (fold_of_row >= 0) & (fold_of_row < tested)
+    reports_with_links = np.flatnonzero(has_link & in_test)
     out: dict[str, Any] = {
         "n_pairs": n_pairs,
         "n_linked_pairs": n_linked,
-        "n_test_reports": int(labelled.rows.shape[0]),
+        "n_test_reports": int(in_test.sum()),
         "n_reports_with_links": int(reports_with_links.shape[0]),
+        "folds_tested": tested,
         "by_family": {},
         "fold_of": dict(
             zip(
@@ -124,6 +144,31 @@ def cross_validate(
     for family in families:
         out["by_family"][family] = tallies[family].figures(reports_with_links, KS)
     return out
+
+
+def _count_part(
+    models: dict[tuple[str, int], LinkModel],
+    fold_of_row: Ints,
+    i: Ints,
+    j: Ints,
+    bins: Bins,
+    linked: Bools,
+    counters: dict[str, RankTally],
+    part: slice,
+) -> None:
+    # the test pairs of one part of a batch, scored by each family and counted
+    fold = fold_of_row[i[part]]
+    for family, counter in counters.items():
+        counter.add(i[part], j[part], _scored(models, family, bins[part], fold), linked[part])
+
+
+def _folds_to_test(fold: Ints, folds: int, min_reports: int | None) -> int:
+    # the fewest first folds holding at least ``min_reports`` of the labelled reports (all
+    # folds when they hold fewer, or without a minimum)
+    if min_reports is None:
+        return folds
+    held = np.cumsum(np.bincount(fold, minlength=folds))
+    return min(folds, int(np.searchsorted(held, min_reports)) + 1)
 
 
 def _scored(
@@ -140,14 +185,16 @@ def _test_pairs(
     features: Sequence[Feature],
     settings: LinkSettings,
     fold_of_row: Ints,
+    tested: int,
 ) -> Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]]:
-    """Every candidate pair within one test fold, binned batch by batch (feedback pairs are
-    not test pairs). Each fold's pairs come from an index of that fold's reports alone, which
-    finds a fold's share of the pairs rather than every pair among the labelled reports."""
+    """Every candidate pair within one of the first ``tested`` folds, binned batch by batch
+    (feedback pairs are not test pairs). Each fold's pairs come from an index of that fold's
+    reports alone, which finds a fold's share of the pairs rather than every pair among the
+    labelled reports."""
     binner = PairBinner(frame, features, settings)
     verdicts = np.sort(pair_keys(frame, pairs.i[pairs.feedback], pairs.j[pairs.feedback]))
     fold = fold_of_row[labelled.rows]
-    for k in np.unique(fold[fold >= 0]).tolist():
+    for k in np.unique(fold[(fold >= 0) & (fold < tested)]).tolist():
         for i, j in index_batches(frame, settings, rows=labelled.rows[fold == k]):
             if verdicts.shape[0]:
                 keep = ~is_linked(pair_keys(frame, i, j), verdicts)

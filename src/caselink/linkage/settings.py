@@ -34,6 +34,8 @@ class LinkSettings:
     max_unlinked_pairs: int = 400_000  # logistic regression sees a weighted sample beyond this
     max_training_pairs: int = 4_000_000  # unlinked training pairs held; beyond, a weighted sample
     selection_folds: int = 3
+    # the folds tested in selection hold at least this many solved reports, not necessarily all
+    selection_test_reports: int = 100_000
     seed: int = 0
     batch_pairs: int = 1_000_000  # pairs scored at a time, which bounds memory when streaming
     threads: int = 2  # batches scored at once (numpy releases the interpreter lock)
@@ -52,6 +54,8 @@ class LinkSettings:
             raise ValueError(f"unknown unplaced rule {self.unplaced_rule!r}")
         if self.selection_folds < 2:
             raise ValueError("selection_folds must be at least 2")
+        if self.selection_test_reports < 1:
+            raise ValueError("selection_test_reports must be at least 1")
         if self.duckdb_memory_mb < 64:
             raise ValueError("duckdb_memory_mb must be at least 64")
         if self.threads < 1:

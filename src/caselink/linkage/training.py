@@ -52,10 +52,12 @@ def train(
             settings.selection_folds,
             settings.seed,
             FAMILIES,
+            settings.selection_test_reports,
         )
         family = choose_family(cv["by_family"])
         selection = {
             "folds": settings.selection_folds,
+            "folds_tested": cv["folds_tested"],
             "chosen": family,
             "by_family": cv["by_family"],
         }

@@ -11,6 +11,7 @@ from caselink.linkage.candidate_index import (
     candidate_index,
     index_batches,
     row_candidates,
+    sampled_pairs,
     within,
 )
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
@@ -198,7 +199,7 @@ def _splitmix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def test_a_thinned_index_hands_over_the_linked_pairs_and_the_sample_of_the_rest() -> None:
+def test_the_training_sample_holds_the_linked_pairs_and_the_rest_at_the_capped_rate() -> None:
     frame = _random_reports(600, seed=9, years=1)
     settings = LinkSettings(max_days=90, max_km=25)
     i, j = candidate_rows(frame, settings)
@@ -215,10 +216,21 @@ def test_a_thinned_index_hands_over_the_linked_pairs_and_the_sample_of_the_rest(
     group[i[linked]] = group[j[linked]] = 0
     # a pair within group 0 that is not listed is not linked
     assert ((group[i] == 0) & (group[j] == 0) & ~linked).any()
-    for rate in (1.0, 0.25, 0.0):
-        rule = Thinning(rate, frame.report_id, group, keys)
-        got = set()
-        for gi, gj in index_batches(frame, settings, batch=500, thinning=rule):
-            got |= set(zip(gi.tolist(), gj.tolist(), strict=True))
+    rule = Thinning(1.0, frame.report_id, group, keys)
+    unlinked = int((~linked).sum())
+    rows = np.arange(frame.n, dtype=np.int64)
+    rates = set()
+    for cap in (unlinked, unlinked // 3, unlinked // 50, 0):
+        # the highest power of a half keeping at most cap unlinked pairs
+        rate = next(0.5**k for k in range(64) if ((u < 0.5**k) & ~linked).sum() <= cap)
         keep = linked | (u < rate)
-        assert got == set(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
+        want = set(zip(i[keep].tolist(), j[keep].tolist(), strict=True))
+        # the estimate from every row and the pass at that rate; an estimate from a few rows;
+        # and a pass kept at too low a rate, which must find the pairs again
+        for every, extra in ((1, 0), (7, 1), (1, -2)):
+            gi, gj, got_rate = sampled_pairs(frame, settings, rows, rule, cap, every, extra)
+            assert got_rate == rate
+            assert set(zip(gi.tolist(), gj.tolist(), strict=True)) == want
+            assert gi.shape[0] == len(want)
+        rates.add(rate)
+    assert len(rates) == 4

@@ -7,9 +7,11 @@ import pyarrow as pa
 import pytest
 
 from caselink.linkage import LinkModel, LinkSettings, ReportFrame, evaluate, evidence, score, train
+from caselink.linkage.candidate_index import in_locality_order
 from caselink.linkage.candidates import candidate_rows
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import bin_matrix
+from caselink.linkage.labels import resolve_labels
 from caselink.linkage.pair_bins import (
     STAGE_BEHAVIOURS,
     PairBinner,
@@ -20,7 +22,9 @@ from caselink.linkage.pair_bins import (
 )
 from caselink.linkage.pair_bounds import behaviour_gain, stage_gain
 from caselink.linkage.pair_scorer import top_pairs
+from caselink.linkage.pairs import labelled_pairs, model_features
 from caselink.linkage.scoring import score_rows, top_per_report
+from caselink.linkage.selection import cross_validate
 
 
 def test_training_learns_that_near_and_alike_means_linked(simulated) -> None:
@@ -233,6 +237,8 @@ def test_the_compiled_scorer_keeps_the_same_pairs_with_the_same_scores(
     got = dict(zip(zip(ci.tolist(), cj.tolist(), strict=True), cs, strict=True))
     assert len(want) > 200
     assert set(got) == set(want)
+    assert len(got) == ci.shape[0]  # each pair once, though both its reports may keep it
+    assert (ci < cj).all()
     assert max(abs(got[p] - want[p]) for p in want) < 1e-9
     # a floor on the score keeps the pairs above it, each still in a report's best
     fi, fj, fs = top_pairs(frame, model, model.settings, keep_top, min_score=0.0)
@@ -317,3 +323,43 @@ def test_a_behaviour_set_past_what_the_tables_hold_is_refused_by_name(simulated)
     reports = reports.set_column(at, "behaviours", pa.array(rows, pa.list_(pa.string())))
     with pytest.raises(ValueError, match="behaviour codes in one set"):
         train(reports, labels, settings=LinkSettings(family="naive_bayes"))
+
+
+def test_selection_tests_only_the_folds_it_needs_and_counts_the_same_on_any_threads(
+    simulated,
+) -> None:
+    reports, labels, _ = simulated
+    settings = LinkSettings(max_training_pairs=1000)  # a sample: test pairs are found again
+    frame = in_locality_order(ReportFrame.from_arrow(reports), settings)
+    labelled = resolve_labels(frame, labels)
+    features = model_features(frame, labelled.rows)
+    pairs = labelled_pairs(frame, labelled, features, settings)
+    families = ("naive_bayes", "logistic")
+
+    def run(min_reports: int | None, threads: int) -> dict:
+        return cross_validate(
+            frame,
+            labelled,
+            pairs,
+            features,
+            replace(settings, threads=threads),
+            3,
+            0,
+            families,
+            min_reports,
+        )
+
+    every = run(None, 2)
+    assert every["folds_tested"] == 3
+    assert every["n_test_reports"] == labelled.rows.shape[0]
+    assert run(None, 1)["by_family"] == every["by_family"]
+    one = run(1, 2)
+    assert one["folds_tested"] == 1
+    # fold 0 alone: its reports, and every candidate pair of two of them
+    in_fold = {r for r, f in one["fold_of"].items() if f == 0}
+    assert one["n_test_reports"] == len(in_fold) < labelled.rows.shape[0]
+    i, j = candidate_rows(frame, settings)
+    a, b = frame.report_id[i].tolist(), frame.report_id[j].tolist()
+    assert one["n_pairs"] == sum(x in in_fold and y in in_fold for x, y in zip(a, b, strict=True))
+    assert 0.5 < one["by_family"]["naive_bayes"]["auc"] <= 1
+    assert run(len(in_fold) + 1, 2)["folds_tested"] == 2
