@@ -21,6 +21,9 @@ from sklearn.linear_model import LogisticRegression
 
 from caselink.linkage.features import Bins, Feature
 
+# the solver's gradient tolerance, relative to the linked pairs' share of the weight
+_TOLERANCE = 1e-3
+
 
 def one_hot(features: Sequence[Feature], bins: Bins) -> Any:
     """The sparse design matrix: one column per non-reference bin of every feature."""
@@ -60,10 +63,19 @@ def fit_logistic(
     rows = np.sort(np.concatenate([keep, unlinked]))
     x = one_hot(features, bins[rows])
     y = linked[rows].astype(np.int64)
-    model = LogisticRegression(C=c, solver="lbfgs", max_iter=1000)
+    # The solver stops when the gradient of the mean weighted loss falls below its tolerance.
+    # Linked pairs carry a few ten-thousandths of the weight, so their share of that gradient
+    # is always small: a fixed tolerance stopped after about a dozen steps, before their
+    # evidence was fitted (weighted AUC on a national year's pairs 0.959 where the converged
+    # fit gives 0.978; 0.751 against 0.983 on ten years). The tolerance is scaled by their
+    # share.
+    fit_w = w_fit[rows]
+    share = float(fit_w[y == 1].sum() / fit_w.sum()) if fit_w.sum() > 0 else 1.0
+    tol = _TOLERANCE * min(1.0, max(share, 1e-12))
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=1000, tol=tol)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(x, y, sample_weight=w_fit[rows])
+        model.fit(x, y, sample_weight=fit_w)
     converged = not any(issubclass(m.category, ConvergenceWarning) for m in caught)
     coef = model.coef_[0]
     out: list[list[float]] = []
@@ -81,5 +93,11 @@ def fit_logistic(
         shift = float(raw @ counts / counts.sum()) if counts.sum() > 0 else 0.0
         out.append([float(v - shift) for v in raw])
         intercept += shift
-    facts = {"fit_pairs": int(rows.shape[0]), "converged": converged, "c": c}
+    facts = {
+        "fit_pairs": int(rows.shape[0]),
+        "converged": converged,
+        "c": c,
+        "tolerance": tol,
+        "iterations": int(model.n_iter_[0]),
+    }
     return out, intercept, facts
