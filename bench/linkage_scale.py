@@ -43,6 +43,18 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class _Phases(dict[str, float]):
+    """Seconds by phase; each phase, as it is timed, also notes the peak memory so far."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.peaks: dict[str, float] = {}
+
+    def __setitem__(self, phase: str, seconds: float) -> None:
+        super().__setitem__(phase, seconds)
+        self.peaks[phase] = round(_peak_rss_mb())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -69,7 +81,7 @@ def main() -> None:
         "benchmark": "linkage_scale",
         "args": vars(args) | {"data": str(args.data)},
     }
-    phases: dict[str, float] = {}
+    phases = _Phases()
     t = time.perf_counter()
     folder = args.data
     if folder is None:
@@ -98,6 +110,7 @@ def main() -> None:
         out["evaluation"] = figures
         phases["evaluate"] = time.perf_counter() - t
     out["seconds"] = phases
+    out["peak_rss_mb_by_phase"] = phases.peaks
     out["peak_rss_mb"] = _peak_rss_mb()
     out["target"] = {"frame_train_score_series_seconds": 60, "peak_rss_mb": 4096}
     print(json.dumps(out, indent=1, default=str))

@@ -12,8 +12,8 @@ twenty arrays; the behaviour similarities come from tables of (shared, union) ma
 ``Feature.bins`` itself, so they are the bins of the array path.
 
 The bins come in stages (``code_bins`` and those after it), so that a scorer can stop once a
-pair cannot reach the score it needs: the offender description and relationship, the
-behaviours, the time of day and week, the time apart and attributes, and last the distance
+pair cannot reach the score it needs: the offender description, relationship and attributes,
+the behaviours, the time of day and week, the time apart, and last the distance
 (pair_bounds holds the bounds the scorer checks between them; pair_scorer says in which
 order). ``PairBinner`` bins batches of pairs for training (tests compare it with
 ``features.bin_matrix``).
@@ -295,7 +295,7 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     one_word = bool(np.all(np.diff(pd.domain_start) == 1))
     shared_zero, domain_zero = _domain_zero(jaccard_weights, len(domains) if one_word else -1)
     stage_of = _STAGE_OF_SLOT | {SLOT_DOMAINS + k: STAGE_BEHAVIOURS for k in range(len(domains))}
-    stage_of |= {SLOT_DOMAINS + len(domains) + k: STAGE_TIME for k in range(len(attributes))}
+    stage_of |= {SLOT_DOMAINS + len(domains) + k: STAGE_CODES for k in range(len(attributes))}
     stage = [stage_of.get(s, STAGE_CODES) for s in slot]
     stages = [[f for f in range(len(slot)) if stage[f] == g] for g in range(N_STAGES)]
     dist_edges = slot_edges[SLOT_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
@@ -380,7 +380,7 @@ def _similarity_bin(
 @compiled
 def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     """STAGE_CODES of the pair (a, b) into sb, by evidence slot, ``a`` the lower row
-    (``pair_order``): the offender description, relationship and same person. The functions
+    (``pair_order``): the offender description, relationship, same person and attributes. The functions
     of the other stages that follow take the same arguments."""
     ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
     sb[5] = code_match(ca[C_SEX], cb[C_SEX]) + 1
@@ -403,6 +403,15 @@ def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
                 p += 1
             else:
                 q += 1
+    wa, wb = pd.words[a], pd.words[b]
+    first = SLOT_DOMAINS + pd.domain_start.shape[0] - 1
+    for t in range(pd.attr_start.shape[0] - 1):
+        known_a = known_b = same = False
+        for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
+            known_a |= wa[w] != 0
+            known_b |= wb[w] != 0
+            same |= (wa[w] & wb[w]) != 0
+        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
 
 
 @compiled
@@ -441,19 +450,11 @@ def circle_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None
 
 @compiled
 def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
-    # the time apart and the attributes
-    ra, rb, wa, wb = pd.reals[a], pd.reals[b], pd.words[a], pd.words[b]
+    # the time apart
+    ra, rb = pd.reals[a], pd.reals[b]
     time = time_apart(ra[R_LO], ra[R_HI], rb[R_LO], rb[R_HI])
     at = mt.edge_start
     sb[SLOT_TIME] = _numeric_bin(mt.edges, at[SLOT_TIME], at[SLOT_TIME + 1], time)
-    first = SLOT_DOMAINS + pd.domain_start.shape[0] - 1
-    for t in range(pd.attr_start.shape[0] - 1):
-        known_a = known_b = same = False
-        for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
-            known_a |= wa[w] != 0
-            known_b |= wb[w] != 0
-            same |= (wa[w] & wb[w]) != 0
-        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
 
 
 @compiled

@@ -29,7 +29,8 @@ def train(
     candidate pairs among solved reports. ``feedback`` (report_id_a, report_id_b, linked or
     verdict) adds analysts' confirmed and rejected links, overriding the labels for the same
     pair. With ``settings.family == "auto"`` both families are cross-validated on the training
-    reports (offender-split, ``settings.selection_folds`` folds) and the better one is fitted
+    reports (offender-split, ``settings.selection_folds`` folds, testing the first folds that
+    hold ``settings.selection_test_reports`` reports) and the better one is fitted
     on all of them; the figures are kept in ``model.training["selection"]``. Unknown report ids
     in labels or feedback raise ValueError.
     """
@@ -58,6 +59,7 @@ def train(
         selection = {
             "folds": settings.selection_folds,
             "folds_tested": cv["folds_tested"],
+            "test_pairs": cv["n_pairs"],
             "chosen": family,
             "by_family": cv["by_family"],
         }
