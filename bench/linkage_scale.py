@@ -100,6 +100,7 @@ def main() -> None:
     t0 = time.perf_counter()
     frame = ReportFrame.from_arrow(reports)
     phases["frame"] = time.perf_counter() - t0
+    del reports  # linkage reads the frame: the table it came from is the reader's to keep or not
     out.update({"reports": frame.n, "solved_reports": labels.num_rows})
     if not args.no_run:
         out.update(_run(frame, labels, settings, args, phases, t0))

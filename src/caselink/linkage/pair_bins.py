@@ -380,8 +380,8 @@ def _similarity_bin(
 @compiled
 def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     """STAGE_CODES of the pair (a, b) into sb, by evidence slot, ``a`` the lower row
-    (``pair_order``): the offender description, relationship, same person and attributes. The functions
-    of the other stages that follow take the same arguments."""
+    (``pair_order``): the offender description, relationship, same person and attributes. The
+    functions of the other stages that follow take the same arguments."""
     ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
     sb[5] = code_match(ca[C_SEX], cb[C_SEX]) + 1
     sb[6] = band_overlap(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI]) + 1

@@ -304,15 +304,15 @@ def top_pairs(
     )
     # The full pass then leaves the near pairs out: they are in the lists already. A window no
     # wider than the near one needs the one pass.
-    heaps = Heaps.make(n, keep_top, np.full(n, -math.inf), pd.report_id)
-    offered = None
-    if near != settings:
-        offered = candidate_index(local, near)
-        heaps = _best_links(offered, pd, mt, gains, floor, heaps, None, settings.threads, None)
+    offered = candidate_index(local, near) if near != settings else None
     ix = candidate_index(local, settings)
+    del local  # what the passes read is in pd and the indexes
+    heaps = Heaps.make(n, keep_top, np.full(n, -math.inf), pd.report_id)
+    if offered is not None:
+        heaps = _best_links(offered, pd, mt, gains, floor, heaps, None, settings.threads, None)
     heaps = _best_links(ix, pd, mt, gains, floor, heaps, offered, settings.threads, progress)
     # the lists are all that is left to read: what built them goes before the pairs are listed
-    del ix, offered, gains, pd, local
+    del ix, offered, gains, pd
     kept = np.zeros(1, np.int64)
     _kept_links(heaps, perm, kept, kept, np.zeros(1), False)
     lo, hi = np.empty(kept[0], np.int64), np.empty(kept[0], np.int64)
