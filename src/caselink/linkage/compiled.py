@@ -6,6 +6,11 @@ closed forms both those loops and the array path run (timing). Compiled function
 cached on disk next to their modules, so only the first run on a machine pays for compiling
 them, and they release the interpreter lock, so threads run them side by side.
 
+numba's cache notices a change to a compiled function's own module only: a function compiled
+into another (the scorer's loop holds the stages of pair_bins) keeps the old code until its own
+module changes, so after changing a compiled function another module calls, delete the caches
+(``find src -name '*.nb[ic]' -delete``). A fresh checkout has none.
+
 They are compiled without numba's reference counting, and so may not allocate arrays: callers
 hand over working arrays. Helpers called once per pair take tuples of arrays, and counting
 every array in and out of every call cost three times the helpers' own work.
