@@ -43,6 +43,7 @@ from caselink.linkage.candidate_index import (
 from caselink.linkage.compiled import compiled
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.frame import ReportFrame
+from caselink.linkage.memory import release_freed
 from caselink.linkage.model import LinkModel
 from caselink.linkage.pair_bins import (
     N_STAGES,
@@ -307,6 +308,7 @@ def top_pairs(
     offered = candidate_index(local, near) if near != settings else None
     ix = candidate_index(local, settings)
     del local  # what the passes read is in pd and the indexes
+    release_freed()
     heaps = Heaps.make(n, keep_top, np.full(n, -math.inf), pd.report_id)
     if offered is not None:
         heaps = _best_links(offered, pd, mt, gains, floor, heaps, None, settings.threads, None)
