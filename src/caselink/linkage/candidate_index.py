@@ -280,11 +280,20 @@ def within(ix: CandidateIndex, i: int, j: int) -> bool:
 
 @compiled
 def _pairs_from(
-    ix: CandidateIndex, rows: Ints, start: int, out_i: Ints, out_j: Ints, found: Ints
+    ix: CandidateIndex,
+    rows: Ints,
+    start: int,
+    out_i: Ints,
+    out_j: Ints,
+    found: Ints,
+    thinning: Thinning,
+    levels: Ints,
+    thinned: bool,
 ) -> tuple[int, int]:
     # candidate pairs (i < j) of rows[start:], each found from its higher row, until
     # out_i/out_j cannot take the next row's; returns how many were written and the position
-    # to go on from
+    # to go on from. With ``thinned``, only the pairs ``thinning`` keeps, while every unlinked
+    # pair found is added to ``levels`` by its level.
     count = 0
     p = start
     while p < rows.shape[0]:
@@ -293,7 +302,13 @@ def _pairs_from(
         if count + m > out_i.shape[0]:
             break
         for q in range(m):
-            out_i[count] = found[q]
+            i = found[q]
+            if thinned and not is_linked_pair(thinning, i, j):
+                u = id_uniform(thinning.report_id[i], thinning.report_id[j])
+                levels[level_of(u)] += 1
+                if u >= thinning.rate:
+                    continue
+            out_i[count] = i
             out_j[count] = j
             count += 1
         p += 1
@@ -313,10 +328,14 @@ def index_batches(
     # room for the largest batch asked for and for any one report's candidates
     size = max(batch or settings.batch_pairs, frame.n)
     found = np.empty(frame.n, np.int64)
+    every = Thinning(1.0, members, members, members)  # not read: nothing is thinned
+    levels = np.zeros(LEVELS, np.int64)
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
-        count, position = _pairs_from(ix, members, position, out_i, out_j, found)
+        count, position = _pairs_from(
+            ix, members, position, out_i, out_j, found, every, levels, False
+        )
         return out_i[:count], out_j[:count], position
 
     with ThreadPoolExecutor(max_workers=1) as finder:
@@ -343,40 +362,6 @@ def _count_levels(
             i = found[q]
             if not is_linked_pair(thinning, i, j):
                 out[level(thinning.report_id[i], thinning.report_id[j])] += 1
-
-
-@compiled
-def _sample_from(
-    ix: CandidateIndex,
-    rows: Ints,
-    start: int,
-    thinning: Thinning,
-    out_i: Ints,
-    out_j: Ints,
-    found: Ints,
-    levels: Ints,
-) -> tuple[int, int]:
-    # ``_pairs_from`` handing over only the pairs ``thinning`` keeps, while adding every
-    # unlinked pair found to ``levels`` by its level
-    count = 0
-    p = start
-    while p < rows.shape[0]:
-        j = rows[p]
-        m = row_candidates(ix, j, found, True)
-        if count + m > out_i.shape[0]:
-            break
-        for q in range(m):
-            i = found[q]
-            if not is_linked_pair(thinning, i, j):
-                u = id_uniform(thinning.report_id[i], thinning.report_id[j])
-                levels[level_of(u)] += 1
-                if u >= thinning.rate:
-                    continue
-            out_i[count] = i
-            out_j[count] = j
-            count += 1
-        p += 1
-    return count, p
 
 
 def sampled_pairs(
@@ -428,8 +413,8 @@ def _sample(
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
         got_i, got_j, position = [], [], 0
         while position < part.shape[0]:
-            count, position = _sample_from(
-                ix, part, position, thinning, out_i, out_j, found, levels
+            count, position = _pairs_from(
+                ix, part, position, out_i, out_j, found, thinning, levels, True
             )
             got_i.append(out_i[:count].copy())
             got_j.append(out_j[:count].copy())
