@@ -228,7 +228,8 @@ class ReportFrame:
         unknown rather than failing a whole national run.
         """
         frame = _build(reports, persons)
-        release_freed()  # the conversion's working memory, 0.6 GB for ten national years
+        if frame.n >= _LARGE:
+            release_freed()  # the conversion's working memory, 0.6 GB for ten national years
         return frame
 
 
@@ -239,6 +240,11 @@ def as_frame(reports: "pa.Table | ReportFrame", persons: pa.Table | None = None)
             return _with_persons(reports, persons)
         return reports
     return ReportFrame.from_arrow(reports, persons)
+
+
+# a frame worth handing its conversion's memory back after: a query's frame of a few reports
+# frees little, and trimming the allocator's heap on every query would cost more than it gives
+_LARGE = 100_000
 
 
 def _column(table: pa.Table, name: str) -> pa.ChunkedArray | None:
