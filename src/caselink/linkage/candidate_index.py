@@ -374,8 +374,8 @@ def sampled_pairs(
     extra_levels: int = 1,
 ) -> tuple[Ints, Ints, float]:
     """The candidate pairs (i < j) among ``rows`` that a training sample holds: every linked
-    pair, and the unlinked pairs kept at ``sampling.rate_for`` (the highest rate keeping at
-    most ``cap`` of them), with that rate; ``thinning``'s own rate is not read.
+    pair, and the unlinked pairs kept at the highest rate keeping at most ``cap`` of them
+    (``sampling.level_for``), with that rate; ``thinning``'s own rate is not read.
 
     The rate depends on every pair, yet the pairs are found once: the pairs of every
     ``every``-th row give an estimate of the rate, the one pass over all the pairs (on

@@ -57,13 +57,9 @@ def level_of(u: float) -> int:
     return k
 
 
-def rate_for(level_counts: Ints, cap: int) -> float:
-    """The highest rate 2**-k that keeps at most ``cap`` of the pairs counted by level."""
-    return float(0.5 ** level_for(level_counts, cap))
-
-
 def level_for(level_counts: Ints, cap: int) -> int:
-    """The k of ``rate_for``."""
+    """The k of the highest rate 2**-k that keeps at most ``cap`` of the pairs counted by
+    level."""
     kept = np.cumsum(level_counts[::-1])[::-1]  # kept[k]: the pairs the rate 2**-k keeps
     return int(np.argmax(kept <= cap)) if (kept <= cap).any() else LEVELS - 1
 
