@@ -78,16 +78,6 @@ def labelled_pairs(
     i, j, rate = sampled_pairs(
         frame, settings, labelled.rows, thinning, settings.max_training_pairs
     )
-    if i.shape[0] == 0:
-        empty = np.zeros(0, np.int64)
-        return PairSet(
-            empty,
-            empty,
-            np.zeros((0, len(features)), np.uint8),
-            np.zeros(0, bool),
-            np.zeros(0, bool),
-            np.zeros(0),
-        )
     # pairs come in no promised order; sorting makes training reproducible
     order = np.lexsort((j, i))
     i, j = i[order], j[order]
