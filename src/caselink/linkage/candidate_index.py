@@ -41,15 +41,22 @@ Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 
-_OFFSET = 1 << 30  # cell coordinates are shifted by this before they are packed into one key
+_OFFSET = 1 << 29  # cell coordinates are shifted by this before they are packed into one key
+# Each group's reports are split by the length of their time window, longest window at most
+# these many days (the last class: longer). A slice must reach back by the group's longest
+# window, and one report in a cell with a window of two years made every report of the cell
+# scan two more years of its neighbours; most windows are a day or less.
+_CLASS_DAYS = np.array([1.0, 14.0, 90.0, 365.0])
+N_CLASSES = _CLASS_DAYS.shape[0] + 1
 # a float margin on the slice bounds only; the exact time rule is applied to every report
 _SLACK = 1e-6
 
 
 class Groups(NamedTuple):
-    """Rows grouped by a key, each group sorted by the start of its time window."""
+    """Rows grouped by a key and the class of their time window (``window_class``), each group
+    sorted by the start of its time window."""
 
-    keys: Ints  # sorted distinct keys
+    keys: Ints  # sorted distinct keys, each key * N_CLASSES + window class
     start: Ints  # group g is rows[start[g]:start[g + 1]]
     rows: Ints
     lo: Floats  # the window start of each row in ``rows``
@@ -87,7 +94,13 @@ def _key(cy: Ints, cx: Ints) -> Ints:
     return (cy + _OFFSET) * (2 * _OFFSET) + (cx + _OFFSET)
 
 
+def window_class(lo: Floats, hi: Floats) -> Ints:
+    """The class of each time window [lo, hi] by its length (see ``_CLASS_DAYS``)."""
+    return np.searchsorted(_CLASS_DAYS, hi - lo).astype(np.int64)
+
+
 def _groups(keys: Ints, rows: Ints, lo: Floats, hi: Floats) -> Groups:
+    keys = keys * N_CLASSES + window_class(lo[rows], hi[rows])
     order = np.lexsort((lo[rows], keys))
     k, r = keys[order], rows[order]
     distinct, first = np.unique(k, return_index=True)
@@ -98,15 +111,17 @@ def _groups(keys: Ints, rows: Ints, lo: Floats, hi: Floats) -> Groups:
 
 
 def locality_order(frame: ReportFrame, settings: LinkSettings) -> Ints:
-    """The rows in an order that keeps each cell's reports together, by window start within a
-    cell: scoring a frame taken in this order reads the candidates' facts from neighbouring
-    memory instead of from all over the arrays (three times faster on a national year)."""
+    """The rows in an order that keeps each cell's reports together, by window class and then
+    window start within a cell, the order of the index's groups: scoring a frame taken in this
+    order reads the candidates' facts from neighbouring memory instead of from all over the
+    arrays (three times faster on a national year)."""
     c = cells(frame, settings)
     ll = _key(c.ly, c.lx)
     xy = _key(c.gy, c.gx)
     rank = np.where(c.has_ll, 0, np.where(c.has_xy, 1, 2))
     key = np.where(c.has_ll, ll, np.where(c.has_xy, xy, frame.force_code))
-    return np.lexsort((frame.cand_lo, key, rank)).astype(np.int64)
+    kind = window_class(frame.cand_lo, frame.cand_hi)
+    return np.lexsort((frame.cand_lo, kind, key, rank)).astype(np.int64)
 
 
 def in_locality_order(frame: ReportFrame, settings: LinkSettings) -> ReportFrame:
@@ -160,11 +175,18 @@ def candidate_index(
 
 
 @compiled
-def _group_of(groups: Groups, key: int) -> int:
-    g = np.searchsorted(groups.keys, key)
-    if g < groups.keys.shape[0] and groups.keys[g] == key:
-        return int(g)
-    return -1
+def _groups_of(groups: Groups, key: int) -> tuple[int, int]:
+    # the groups of ``key``, one for each window class present: groups g0..g1 - 1
+    g0 = np.searchsorted(groups.keys, key * N_CLASSES)
+    g1 = g0
+    while g1 < groups.keys.shape[0] and groups.keys[g1] < (key + 1) * N_CLASSES:
+        g1 += 1
+    return int(g0), int(g1)
+
+
+@compiled
+def _cell_key(cy: int, cx: int) -> int:
+    return (cy + _OFFSET) * (2 * _OFFSET) + (cx + _OFFSET)
 
 
 @compiled
@@ -197,43 +219,45 @@ def _cell_candidates(
     lo, hi, days = ix.lo[i], ix.hi[i], ix.days
     for dy in range(-1, 2):
         for dx in range(-1, 2):
-            g = _group_of(groups, (cy + dy + _OFFSET) * (2 * _OFFSET) + (cx + dx + _OFFSET))
-            if g < 0:
-                continue
-            first, last = _slice(groups, g, lo, hi, days)
-            for p in range(first, last):
-                j = groups.rows[p]
-                if j == i or j >= limit or lo > ix.hi[j] + days:
-                    continue
-                if grid:
-                    if ix.has_ll[i] and ix.has_ll[j]:
+            g0, g1 = _groups_of(groups, _cell_key(cy + dy, cx + dx))
+            for g in range(g0, g1):
+                first, last = _slice(groups, g, lo, hi, days)
+                for p in range(first, last):
+                    j = groups.rows[p]
+                    if j == i or j >= limit or lo > ix.hi[j] + days:
                         continue
-                    d2 = (ix.x[j] - ix.x[i]) * (ix.x[j] - ix.x[i]) + (ix.y[j] - ix.y[i]) * (
-                        ix.y[j] - ix.y[i]
-                    )
-                    near = d2 <= ix.metres2
-                else:
-                    d2 = (
-                        (ix.ux[j] - ix.ux[i]) * (ix.ux[j] - ix.ux[i])
-                        + (ix.uy[j] - ix.uy[i]) * (ix.uy[j] - ix.uy[i])
-                        + (ix.uz[j] - ix.uz[i]) * (ix.uz[j] - ix.uz[i])
-                    )
-                    near = d2 <= ix.chord2
-                if near:
-                    out[n] = j
-                    n += 1
+                    if grid:
+                        if ix.has_ll[i] and ix.has_ll[j]:
+                            continue
+                        d2 = (ix.x[j] - ix.x[i]) * (ix.x[j] - ix.x[i]) + (ix.y[j] - ix.y[i]) * (
+                            ix.y[j] - ix.y[i]
+                        )
+                        near = d2 <= ix.metres2
+                    else:
+                        d2 = (
+                            (ix.ux[j] - ix.ux[i]) * (ix.ux[j] - ix.ux[i])
+                            + (ix.uy[j] - ix.uy[i]) * (ix.uy[j] - ix.uy[i])
+                            + (ix.uz[j] - ix.uz[i]) * (ix.uz[j] - ix.uz[i])
+                        )
+                        near = d2 <= ix.chord2
+                    if near:
+                        out[n] = j
+                        n += 1
     return n
 
 
 @compiled
-def row_candidates(ix: CandidateIndex, i: int, out: Ints, below: bool = False) -> int:
+def row_candidates(
+    ix: CandidateIndex, i: int, out: Ints, below: bool = False, latlon: bool = True
+) -> int:
     """Write the row of every candidate of report ``i`` (itself excluded; with ``below``, only
     the rows below ``i``, so each pair is found once) into ``out`` and return how many there
-    are; ``out`` must have room for every row of the frame."""
+    are; ``out`` must have room for every row of the frame. Without ``latlon`` the pairs of two
+    latitude/longitude places are left out (``block_slices`` and ``slice_pairs`` find those)."""
     count = 0
     lo, hi, days = ix.lo[i], ix.hi[i], ix.days
     limit = i if below else ix.lo.shape[0]
-    if ix.has_ll[i]:
+    if latlon and ix.has_ll[i]:
         cy, cx = ix.ll_cell_y[i], ix.ll_cell_x[i]
         count = _cell_candidates(ix, ix.ll, cy, cx, False, i, out, count, limit)
     if ix.has_xy[i]:
@@ -244,18 +268,83 @@ def row_candidates(ix: CandidateIndex, i: int, out: Ints, below: bool = False) -
     for other in range(4):
         if place & other:
             continue
-        g = _group_of(ix.by_force, ix.force[i] * 4 + other)
-        if g < 0:
-            continue
-        first, last = _slice(ix.by_force, g, lo, hi, days)
-        for p in range(first, last):
-            j = ix.by_force.rows[p]
-            if j == i or j >= limit or lo > ix.hi[j] + days:
+        g0, g1 = _groups_of(ix.by_force, ix.force[i] * 4 + other)
+        for g in range(g0, g1):
+            first, last = _slice(ix.by_force, g, lo, hi, days)
+            for p in range(first, last):
+                j = ix.by_force.rows[p]
+                if j == i or j >= limit or lo > ix.hi[j] + days:
+                    continue
+                a, b = ix.area[i], ix.area[j]
+                if ix.same_area and a >= 0 and b >= 0 and a != b:
+                    continue
+                out[count] = j
+                count += 1
+    return count
+
+
+def latlon_blocks(ix: CandidateIndex, size: int) -> Ints:
+    """Where the blocks of at most ``size`` rows start (and, last, where the rows end) for
+    ``block_slices``: a frame in ``locality_order`` has its latitude/longitude rows first, by
+    cell, so a run of them in one cell is cut into blocks, and every other row is a block of
+    its own. Only a frame in that order gives blocks of more than one row."""
+    n = ix.lo.shape[0]
+    ll = np.flatnonzero(ix.has_ll)
+    run = ll.shape[0]
+    if run == 0 or ll[-1] != run - 1:  # not in locality order: latitude/longitude rows first
+        return np.arange(n + 1, dtype=np.int64)
+    key = _key(ix.ll_cell_y[:run], ix.ll_cell_x[:run])
+    key = key * N_CLASSES + window_class(ix.lo[:run], ix.hi[:run])
+    first = np.flatnonzero(np.diff(key, prepend=key[0] - 1) != 0)
+    ends = np.append(first[1:], run)
+    starts = [np.arange(s, e, size, dtype=np.int64) for s, e in zip(first, ends, strict=True)]
+    return np.concatenate([*starts, np.arange(run, n + 1, dtype=np.int64)])
+
+
+@compiled
+def block_slices(ix: CandidateIndex, b0: int, b1: int, first: Ints, last: Ints) -> int:
+    """The slices of ``ix.ll.rows`` (first[s]:last[s], returning how many) that hold every
+    latitude/longitude candidate of rows b0..b1 - 1, latitude/longitude rows of one cell: the
+    3 x 3 cells around it, each from the earliest to the latest time any row of the block can
+    reach. ``slice_pairs`` applies the exact rule."""
+    lo, hi = ix.lo[b0], ix.hi[b0]
+    for i in range(b0 + 1, b1):
+        lo, hi = min(lo, ix.lo[i]), max(hi, ix.hi[i])
+    cy, cx = ix.ll_cell_y[b0], ix.ll_cell_x[b0]
+    count = 0
+    for dy in range(-1, 2):
+        for dx in range(-1, 2):
+            g0, g1 = _groups_of(ix.ll, _cell_key(cy + dy, cx + dx))
+            for g in range(g0, g1):
+                first[count], last[count] = _slice(ix.ll, g, lo, hi, ix.days)
+                if last[count] > first[count]:
+                    count += 1
+    return count
+
+
+@compiled
+def slice_pairs(
+    ix: CandidateIndex, b0: int, b1: int, p0: int, p1: int, out_i: Ints, out_j: Ints
+) -> int:
+    """The candidate pairs (i, j), j < i, of the rows i of b0..b1 - 1 and the rows j of
+    ``ix.ll.rows[p0:p1]``, all with latitude/longitude places, written to out_i/out_j (room
+    for (b1 - b0) * (p1 - p0) pairs); returns how many. A block's rows and a slice's are few
+    enough to stay in cache while every pair of them is tried, where finding each row's
+    candidates on its own reads them all from memory once per row."""
+    count = 0
+    days, chord2 = ix.days, ix.chord2
+    for i in range(b0, b1):
+        lo, hi, ux, uy, uz = ix.lo[i], ix.hi[i], ix.ux[i], ix.uy[i], ix.uz[i]
+        for p in range(p0, p1):
+            j = ix.ll.rows[p]
+            if j >= i or lo > ix.hi[j] + days or ix.lo[j] > hi + days:
                 continue
-            if ix.same_area and ix.area[i] >= 0 and ix.area[j] >= 0 and ix.area[i] != ix.area[j]:
-                continue
-            out[count] = j
-            count += 1
+            d2 = (ix.ux[j] - ux) * (ix.ux[j] - ux) + (ix.uy[j] - uy) * (ix.uy[j] - uy)
+            d2 += (ix.uz[j] - uz) * (ix.uz[j] - uz)
+            if d2 <= chord2:
+                out_i[count] = i
+                out_j[count] = j
+                count += 1
     return count
 
 

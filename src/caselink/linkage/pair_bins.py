@@ -136,6 +136,13 @@ class ModelTables(NamedTuple):
     shared_zero: Floats
     domain_zero: Floats
     level_bins: Ints  # the frame's relationship pair code -> the levels feature's bin
+    # STAGE_CODES straight to weights (pair_bounds.code_gain): the weight of each bin (0
+    # unknown, 1 differ, 2 same) of the description slots, the same person and each attribute,
+    # 3 by 3 in that order (0 where no feature takes the slot); of each relationship pair code
+    # (the last: unknown); and of the stage's features no slot gives, less the stage's best
+    code_weights: Floats
+    relationship_weights: Floats
+    code_rest: float
     distance: int  # the distance feature (-1: none), whose bound comes from the chord
     chord2_edges: Floats  # its edges as squared chords between unit vectors
     grid2_edges: Floats  # and as squared grid metres
@@ -298,6 +305,17 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     stage_of |= {SLOT_DOMAINS + len(domains) + k: STAGE_CODES for k in range(len(attributes))}
     stage = [stage_of.get(s, STAGE_CODES) for s in slot]
     stages = [[f for f in range(len(slot)) if stage[f] == g] for g in range(N_STAGES)]
+    code_slots = [5, 6, 7, 8, 9, SLOT_PERSON, *range(first_attribute, unknown)]
+    code_weights = np.zeros((len(code_slots), 3))
+    relationship_weights = np.zeros(level_bins.shape[0] + 1)
+    code_rest = -sum(best[f] for f in stages[STAGE_CODES])
+    for c in stages[STAGE_CODES]:
+        if slot[c] in code_slots:
+            code_weights[code_slots.index(slot[c])] = weights[c][:3]
+        elif slot[c] == SLOT_REL:
+            relationship_weights = np.append(weights[c][level_bins], weights[c][0])
+        else:  # a slot the frame cannot give: always bin 0
+            code_rest += weights[c][0]
     dist_edges = slot_edges[SLOT_DIST] if distance >= 0 else np.zeros(0)  # no distance: no bound
     chord = 2 * np.sin(np.minimum(dist_edges / (2 * EARTH_RADIUS_KM), math.pi / 2))
     # a bin from the chord may be one off the bin from the sine, by rounding at an edge
@@ -323,6 +341,9 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         shared_zero=shared_zero,
         domain_zero=domain_zero,
         level_bins=level_bins,
+        code_weights=code_weights.ravel(),
+        relationship_weights=relationship_weights,
+        code_rest=float(code_rest),
         distance=distance,
         chord2_edges=chord * chord,
         grid2_edges=(dist_edges * 1000.0) ** 2,
@@ -391,27 +412,40 @@ def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     la, lb = ca[C_REL], cb[C_REL]
     known = la >= 0 and lb >= 0
     sb[SLOT_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if known else 0
-    sb[SLOT_PERSON] = 0
-    if pd.persons and ca[C_SUSPECT] and cb[C_SUSPECT]:
-        sb[SLOT_PERSON] = 1
-        p, q = pd.entity_start[a], pd.entity_start[b]
-        while p < pd.entity_start[a + 1] and q < pd.entity_start[b + 1]:
-            if pd.entities[p] == pd.entities[q]:
-                sb[SLOT_PERSON] = 2
-                break
-            if pd.entities[p] < pd.entities[q]:
-                p += 1
-            else:
-                q += 1
-    wa, wb = pd.words[a], pd.words[b]
+    sb[SLOT_PERSON] = person_bin(pd, a, b)
     first = SLOT_DOMAINS + pd.domain_start.shape[0] - 1
     for t in range(pd.attr_start.shape[0] - 1):
-        known_a = known_b = same = False
-        for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
-            known_a |= wa[w] != 0
-            known_b |= wb[w] != 0
-            same |= (wa[w] & wb[w]) != 0
-        sb[first + t] = (2 if same else 1) if known_a and known_b else 0
+        sb[first + t] = attribute_bin(pd, a, b, t)
+
+
+@compiled
+def person_bin(pd: PairData, a: int, b: int) -> int:
+    """The same person named as suspect in both: 0 unknown (no resolution, or a report naming
+    no suspect), 1 no, 2 yes."""
+    ca, cb = pd.codes[a], pd.codes[b]
+    if not (pd.persons and ca[C_SUSPECT] and cb[C_SUSPECT]):
+        return 0
+    p, q = pd.entity_start[a], pd.entity_start[b]
+    while p < pd.entity_start[a + 1] and q < pd.entity_start[b + 1]:
+        if pd.entities[p] == pd.entities[q]:
+            return 2
+        if pd.entities[p] < pd.entities[q]:
+            p += 1
+        else:
+            q += 1
+    return 1
+
+
+@compiled
+def attribute_bin(pd: PairData, a: int, b: int, t: int) -> int:
+    """Attribute t of the pair: 0 unknown on either side, 1 no code shared, 2 a code shared."""
+    wa, wb = pd.words[a], pd.words[b]
+    known_a = known_b = same = False
+    for w in range(pd.attr_start[t], pd.attr_start[t + 1]):
+        known_a |= wa[w] != 0
+        known_b |= wb[w] != 0
+        same |= (wa[w] & wb[w]) != 0
+    return (2 if same else 1) if known_a and known_b else 0
 
 
 @compiled

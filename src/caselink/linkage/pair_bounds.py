@@ -4,7 +4,8 @@
 the stages, how high the score could still go: ``report_gains`` what one report alone rules out
 (a report without a time of day gives every pair the weight of an unknown time of day),
 ``distance_bound`` the distance weight from the chord between the places (no trigonometry),
-``stage_gain`` and ``behaviour_gain`` what a computed stage adds against its best.
+``stage_gain`` and ``behaviour_gain`` what a computed stage adds against its best, and
+``code_gain`` the same for STAGE_CODES without its bins.
 """
 
 import math
@@ -13,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.compiled import compiled
-from caselink.linkage.evidence import popcount
+from caselink.linkage.evidence import band_overlap, code_match, popcount
 from caselink.linkage.pair_bins import (
     C_BUILD,
     C_DOMAINS,
@@ -47,6 +48,8 @@ from caselink.linkage.pair_bins import (
     STAGE_BEHAVIOURS,
     ModelTables,
     PairData,
+    attribute_bin,
+    person_bin,
 )
 
 Ints = NDArray[np.int64]
@@ -93,6 +96,31 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
             total += _similarity_weight(mt, SLOT_DOMAINS + d, popcount(both), na, nb)
             total -= mt.shared_zero[d]
     return min(float(total), 0.0)
+
+
+@compiled
+def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
+    """What STAGE_CODES adds to the score of the pair (a, b), less the most it could add:
+    the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
+    would go through the bins and each feature's slot and table (half the scorer's time went
+    there when most pairs stop at this stage)."""
+    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
+    w = mt.code_weights
+    total = mt.code_rest + w[1 + code_match(ca[C_SEX], cb[C_SEX])]
+    total += w[4 + band_overlap(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI])]
+    total += w[7 + band_overlap(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI])]
+    total += w[10 + code_match(ca[C_BUILD], cb[C_BUILD])]
+    total += w[13 + code_match(ca[C_ETHNIC], cb[C_ETHNIC])]
+    total += w[15 + person_bin(pd, a, b)]
+    for t in range(pd.attr_start.shape[0] - 1):
+        total += w[18 + 3 * t + attribute_bin(pd, a, b, t)]
+    la, lb = ca[C_REL], cb[C_REL]
+    rel = mt.relationship_weights
+    if la >= 0 and lb >= 0:
+        total += rel[min(la, lb) * pd.n_levels + max(la, lb)]
+    else:
+        total += rel[rel.shape[0] - 1]
+    return float(total)
 
 
 @compiled

@@ -34,13 +34,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.candidate_index import (
+    N_CLASSES,
     CandidateIndex,
+    block_slices,
     candidate_index,
+    latlon_blocks,
     locality_order,
     row_candidates,
+    slice_pairs,
     within,
 )
-from caselink.linkage.compiled import compiled
+from caselink.linkage.compiled import compiled, inlined
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.memory import release_freed
@@ -65,7 +69,13 @@ from caselink.linkage.pair_bins import (
     slot_bins,
     time_bins,
 )
-from caselink.linkage.pair_bounds import behaviour_gain, distance_bound, report_gains, stage_gain
+from caselink.linkage.pair_bounds import (
+    behaviour_gain,
+    code_gain,
+    distance_bound,
+    report_gains,
+    stage_gain,
+)
 from caselink.linkage.settings import LinkSettings
 
 Ints = NDArray[np.int64]
@@ -74,6 +84,9 @@ Floats = NDArray[np.float64]
 
 _MARGIN = 1e-9  # bounds are sums in another order: allow for the rounding
 _NEAR_KM, _NEAR_DAYS = 15.0, 90.0  # the near candidates that set the first bars
+# latitude/longitude pairs are tried a block of rows against a part of a slice at a time: the
+# facts of both fit in a core's cache
+_BLOCK, _CHUNK = 64, 256
 
 
 @compiled
@@ -151,75 +164,125 @@ def _offer(heaps: Heaps, i: int, s: float, o: int) -> None:
         h.bar[i] = h.score[i, 0]
 
 
+@inlined
+def _consider(
+    pd: PairData,
+    mt: ModelTables,
+    gains: Floats,
+    i: int,
+    j: int,
+    top: float,
+    min_score: float,
+    heaps: Heaps,
+    sb: Ints,
+) -> int:
+    # the pair (i, j) offered to both rows' heaps unless its bound shows it can make neither
+    # list; returns 1 if it was scored in full
+    floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
+    a, b = pair_order(pd, i, j)
+    ga, gb = gains[a], gains[b]
+    bound = top
+    for g in range(N_STAGES):
+        bound += min(ga[g], gb[g])
+    bound += code_gain(pd, mt, a, b) - min(ga[STAGE_CODES], gb[STAGE_CODES])
+    if bound < floor:
+        return 0
+    if mt.distance >= 0:
+        d = (
+            distance_bound(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges, mt.distance_near)
+            - mt.best[mt.distance]
+        )
+        cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
+        if d < cap:
+            bound += d - cap
+    bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
+    if bound < floor:
+        return 0
+    circle_bins(pd, mt, a, b, sb)
+    bound += stage_gain(mt, STAGE_CIRCLE, sb) - min(ga[STAGE_CIRCLE], gb[STAGE_CIRCLE])
+    if bound < floor:
+        return 0
+    time_bins(pd, mt, a, b, sb)
+    bound += stage_gain(mt, STAGE_TIME, sb) - min(ga[STAGE_TIME], gb[STAGE_TIME])
+    if bound < floor:
+        return 0
+    code_bins(pd, mt, a, b, sb)  # code_gain and behaviour_gain left them out
+    behaviour_bins(pd, mt, a, b, sb)
+    distance_bin(pd, mt, a, b, sb)
+    s = bins_score(mt, sb)
+    if s >= min_score:
+        _offer(heaps, i, s, j)
+        _offer(heaps, j, s, i)
+    return 1
+
+
+class Work(NamedTuple):
+    """One thread's working arrays for ``_top_of_blocks`` (compiled code may not allocate)."""
+
+    candidates: Ints  # room for any one row's candidates
+    first: Ints  # a block's slices (block_slices)
+    last: Ints
+    pair_i: Ints  # the pairs of a block and a part of a slice (slice_pairs)
+    pair_j: Ints
+    sb: Ints  # one pair's bins
+
+    @classmethod
+    def make(cls, n: int, mt: ModelTables) -> "Work":
+        tile = _BLOCK * _CHUNK
+        return cls(
+            np.empty(n, np.int64),
+            np.empty(9 * N_CLASSES, np.int64),
+            np.empty(9 * N_CLASSES, np.int64),
+            np.empty(tile, np.int64),
+            np.empty(tile, np.int64),
+            slot_bins(mt),
+        )
+
+
 @compiled
-def _top_of_rows(
+def _top_of_blocks(
     ix: CandidateIndex,
     pd: PairData,
     mt: ModelTables,
     gains: Floats,
-    rows: Ints,
+    blocks: Ints,
+    b_first: int,
+    b_last: int,
     min_score: float,
     heaps: Heaps,
     offered: CandidateIndex,
     skip_offered: bool,
-    candidates: Ints,
-    sb: Ints,
+    work: Work,
 ) -> int:
-    # Every pair of a row in ``rows`` and a candidate below it, offered to both rows' heaps;
-    # with ``skip_offered``, the pairs that are candidates in ``offered`` are left out (they
-    # were offered already). Returns how many pairs were scored in full. Without reference
-    # counting, so nothing here allocates: the caller hands over the working arrays.
+    # Every pair of a row of blocks b_first..b_last - 1 (rows blocks[b]:blocks[b + 1]) and a
+    # candidate below it, offered to both rows' heaps; with ``skip_offered``, the pairs that are
+    # candidates in ``offered`` are left out (they were offered already). Returns how many pairs
+    # were scored in full. Without reference counting, so nothing here allocates: the caller
+    # hands over the working arrays.
     top = mt.offset
     for f in range(mt.best.shape[0]):
         top += mt.best[f]
-    dist_best = mt.best[mt.distance] if mt.distance >= 0 else 0.0
-    chord2, grid2, near = mt.chord2_edges, mt.grid2_edges, mt.distance_near
     full = 0
-    for i in rows:
-        m = row_candidates(ix, i, candidates, True)
-        for q in range(m):
-            j = candidates[q]
-            if skip_offered and within(offered, i, j):
-                continue
-            floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
-            a, b = pair_order(pd, i, j)
-            ga, gb = gains[a], gains[b]
-            bound = top
-            for g in range(N_STAGES):
-                bound += min(ga[g], gb[g])
-            if mt.distance >= 0:
-                d = distance_bound(pd.reals, a, b, chord2, grid2, near) - dist_best
-                cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
-                if d < cap:
-                    bound += d - cap
-            # the stages one by one while the pair can still make a list (the distance's own
-            # bound stands until the score is added up): the behaviours first, which drop the
-            # most pairs for their cost
-            if bound < floor:
-                continue
-            bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
-            if bound < floor:
-                continue
-            code_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_CODES, sb) - min(ga[STAGE_CODES], gb[STAGE_CODES])
-            if bound < floor:
-                continue
-            circle_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_CIRCLE, sb) - min(ga[STAGE_CIRCLE], gb[STAGE_CIRCLE])
-            if bound < floor:
-                continue
-            time_bins(pd, mt, a, b, sb)
-            bound += stage_gain(mt, STAGE_TIME, sb) - min(ga[STAGE_TIME], gb[STAGE_TIME])
-            if bound < floor:
-                continue
-            behaviour_bins(pd, mt, a, b, sb)  # behaviour_gain left them out
-            distance_bin(pd, mt, a, b, sb)
-            s = bins_score(mt, sb)
-            full += 1
-            if s < min_score:
-                continue
-            _offer(heaps, i, s, j)
-            _offer(heaps, j, s, i)
+    for b in range(b_first, b_last):
+        b0, b1 = blocks[b], blocks[b + 1]
+        tiled = ix.has_ll[b0]
+        if tiled:
+            # latitude/longitude pairs tile by tile: the block's rows against a part of a
+            # slice at a time, both in cache
+            for s in range(block_slices(ix, b0, b1, work.first, work.last)):
+                for p0 in range(work.first[s], work.last[s], _CHUNK):
+                    p1 = min(p0 + _CHUNK, work.last[s])
+                    m = slice_pairs(ix, b0, b1, p0, p1, work.pair_i, work.pair_j)
+                    for q in range(m):
+                        i, j = work.pair_i[q], work.pair_j[q]
+                        if not (skip_offered and within(offered, i, j)):
+                            full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
+        for i in range(b0, b1):
+            m = row_candidates(ix, i, work.candidates, True, not tiled)
+            for q in range(m):
+                j = work.candidates[q]
+                if not (skip_offered and within(offered, i, j)):
+                    full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
     return full
 
 
@@ -246,30 +309,33 @@ def _best_links(
     # other candidates of ``ix``, on ``threads`` threads
     n = pd.report_id.shape[0]
     keep_top = start.score.shape[1]
-    # Blocks of neighbouring rows (the frame is in locality order), taken by whichever thread
-    # is free: rows of one block share most of their candidates, whose facts stay in cache.
-    block = max(1, min(1024, -(-n // (16 * threads))))
-    threads = max(1, min(threads, -(-n // block)))
-    free: SimpleQueue[Heaps] = SimpleQueue()
+    # Runs of blocks of neighbouring rows (the frame is in locality order), taken by whichever
+    # thread is free: rows of one block share most of their candidates.
+    blocks = latlon_blocks(ix, _BLOCK)
+    n_blocks = blocks.shape[0] - 1
+    run = max(1, min(64, -(-n_blocks // (16 * threads))))
+    threads = max(1, min(threads, -(-n_blocks // run)))
+    free: SimpleQueue[tuple[Heaps, Work]] = SimpleQueue()
     every = [start, *(Heaps.make(n, keep_top, start.bar, pd.report_id) for _ in range(threads - 1))]
     for heaps in every:
-        free.put(heaps)
+        free.put((heaps, Work.make(n, mt)))
     done = 0
 
-    def work(start: int) -> int:
-        rows = np.arange(start, min(start + block, n), dtype=np.int64)
-        heaps = free.get()  # one set per running block, so no heap is offered to twice at once
+    def work(first: int) -> int:
+        last = min(first + run, n_blocks)
+        # one set of heaps per running thread, so no heap is offered to twice at once
+        heaps, arrays = free.get()
         try:
-            candidates = np.empty(n, np.int64)
-            sb = slot_bins(mt)
             skip = offered is not None
-            _top_of_rows(ix, pd, mt, gains, rows, floor, heaps, offered or ix, skip, candidates, sb)
+            _top_of_blocks(
+                ix, pd, mt, gains, blocks, first, last, floor, heaps, offered or ix, skip, arrays
+            )
         finally:
-            free.put(heaps)
-        return int(rows.shape[0])
+            free.put((heaps, arrays))
+        return int(blocks[last] - blocks[first])
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for finished in pool.map(work, range(0, n, block)):
+        for finished in pool.map(work, range(0, n_blocks, run)):
             done += finished
             if progress is not None:
                 progress(done, n)

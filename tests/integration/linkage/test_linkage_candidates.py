@@ -8,10 +8,14 @@ import pytest
 from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
 from caselink.linkage.candidate_index import (
     CandidateIndex,
+    block_slices,
     candidate_index,
+    in_locality_order,
     index_batches,
+    latlon_blocks,
     row_candidates,
     sampled_pairs,
+    slice_pairs,
     within,
 )
 from caselink.linkage.candidates import candidate_rows, candidate_sql, candidates_of
@@ -150,6 +154,36 @@ def test_the_compiled_index_finds_each_reports_brute_force_candidates(
         got |= {(min(i, j), max(i, j)) for j in found}
         assert {b for a, b in want if a == i} | {a for a, b in want if b == i} == set(found)
     assert got == want
+
+
+def test_blocks_of_rows_against_slices_find_the_pairs_once_each() -> None:
+    # the scorer's way: latitude/longitude pairs from blocks of rows against parts of slices,
+    # the rest row by row
+    settings = LinkSettings(max_days=60, max_km=15)
+    frame = in_locality_order(_random_reports(700, seed=9, years=3.0), settings)
+    ix = candidate_index(frame, settings)
+    blocks = latlon_blocks(ix, 16)
+    assert blocks[0] == 0
+    assert blocks[-1] == frame.n
+    assert (np.diff(blocks) > 1).sum() > 10  # blocks of more than one row
+    first, last = np.empty(45, np.int64), np.empty(45, np.int64)
+    pi, pj = np.empty(16 * 7, np.int64), np.empty(16 * 7, np.int64)
+    out = np.empty(frame.n, np.int64)
+    got = []
+    for b0, b1 in zip(blocks[:-1].tolist(), blocks[1:].tolist(), strict=True):
+        tiled = bool(ix.has_ll[b0])
+        assert (ix.has_ll[b0:b1] == tiled).all()
+        if tiled:
+            for s in range(block_slices(ix, b0, b1, first, last)):
+                for p0 in range(first[s], last[s], 7):
+                    m = slice_pairs(ix, b0, b1, p0, min(p0 + 7, last[s]), pi, pj)
+                    got += list(zip(pj[:m].tolist(), pi[:m].tolist(), strict=True))
+        for i in range(b0, b1):
+            m = row_candidates(ix, i, out, True, not tiled)
+            got += [(j, i) for j in out[:m].tolist()]
+    assert len(got) == len(set(got))
+    assert all(j < i for j, i in got)
+    assert set(got) == _brute_force(frame, settings)
 
 
 @compiled

@@ -14,13 +14,15 @@ from caselink.linkage.features import bin_matrix
 from caselink.linkage.labels import resolve_labels
 from caselink.linkage.pair_bins import (
     STAGE_BEHAVIOURS,
+    STAGE_CODES,
     PairBinner,
     behaviour_bins,
+    code_bins,
     model_tables,
     pair_data,
     slot_bins,
 )
-from caselink.linkage.pair_bounds import behaviour_gain, stage_gain
+from caselink.linkage.pair_bounds import behaviour_gain, code_gain, stage_gain
 from caselink.linkage.pair_scorer import top_pairs
 from caselink.linkage.pairs import labelled_pairs, model_features
 from caselink.linkage.scoring import score_rows, top_per_report
@@ -247,20 +249,24 @@ def test_the_compiled_scorer_keeps_the_same_pairs_with_the_same_scores(
     assert fs.shape[0] > 0
 
 
-def _behaviour_gains(
+def _stage_gains(
     frame: ReportFrame, model: LinkModel, i: np.ndarray, j: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    # the scorer's bound on the behaviour stage of each pair, and the stage's gain from its bins
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    # what the scorer takes for the behaviour and code stages of each pair without their bins,
+    # and each stage's gain from its bins
     rows = np.arange(frame.n, dtype=np.int64)
     pd = pair_data(frame, EvidenceMaker(frame, model.domains(), model.attributes()), rows)
     mt = model_tables(model, frame, pd)
     sb = slot_bins(mt)
-    bound, exact = [], []
+    gains: dict[str, tuple[list[float], list[float]]] = {"behaviours": ([], []), "codes": ([], [])}
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        bound.append(behaviour_gain(pd, mt, a, b))
+        gains["behaviours"][0].append(behaviour_gain(pd, mt, a, b))
         behaviour_bins(pd, mt, a, b, sb)
-        exact.append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
-    return np.asarray(bound), np.asarray(exact)
+        gains["behaviours"][1].append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
+        gains["codes"][0].append(code_gain(pd, mt, a, b))
+        code_bins(pd, mt, a, b, sb)
+        gains["codes"][1].append(stage_gain(mt, STAGE_CODES, sb))
+    return {k: (np.asarray(got), np.asarray(want)) for k, (got, want) in gains.items()}
 
 
 def test_compiled_bins_equal_the_array_paths(simulated) -> None:
@@ -281,10 +287,11 @@ def test_compiled_bins_equal_the_array_paths(simulated) -> None:
     assert want.shape[0] > 1000
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
-    # the scorer's table of domains known on both sides gives the behaviours' weight exactly
-    bound, exact = _behaviour_gains(frame, model, i[::7], j[::7])
-    assert len(set(exact.round(6).tolist())) > 20
-    np.testing.assert_allclose(bound, exact, rtol=0, atol=1e-9)
+    # the scorer's table of domains known on both sides gives the behaviours' weight exactly,
+    # and its weights of the codes stage give that stage's
+    for got, want in _stage_gains(frame, model, i[::7], j[::7]).values():
+        assert len(set(want.round(6).tolist())) > 20
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
 
 
 def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated) -> None:
@@ -310,7 +317,7 @@ def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated)
     assert len(set(want[:, big_column].tolist())) > 2  # the big domain's bins are exercised
     np.testing.assert_array_equal(got, want)
     # with a domain of several words the scorer's bound on the behaviours only has to hold
-    bound, exact = _behaviour_gains(frame, model, i[::7], j[::7])
+    bound, exact = _stage_gains(frame, model, i[::7], j[::7])["behaviours"]
     assert (bound >= exact - 1e-9).all()
     assert (bound <= 0).all()
 
