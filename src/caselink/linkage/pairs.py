@@ -78,8 +78,11 @@ def labelled_pairs(
     i, j, rate = sampled_pairs(
         frame, settings, labelled.rows, thinning, settings.max_training_pairs
     )
-    # pairs come in no promised order; sorting makes training reproducible
-    order = np.lexsort((j, i))
+    # pairs come in no promised order, and the frame's rows in the order of the candidate
+    # index: sorting by report id makes training reproducible whatever the order of either (a
+    # logistic fit stops within its tolerance at a point that depends on the order of its rows)
+    a, b = frame.report_id[i], frame.report_id[j]
+    order = np.lexsort((np.maximum(a, b), np.minimum(a, b)))
     i, j = i[order], j[order]
     linked = labelled.linked(i, j)
     bins = PairBinner(frame, features, settings)(i, j)

@@ -42,10 +42,11 @@ def test_training_learns_that_near_and_alike_means_linked(simulated) -> None:
     assert len(t["data_digest"]) == 64
 
 
-def test_the_model_does_not_depend_on_the_order_of_the_reports(simulated) -> None:
+@pytest.mark.parametrize("family", ["naive_bayes", "logistic"])
+def test_the_model_does_not_depend_on_the_order_of_the_reports(simulated, family: str) -> None:
     reports, labels, _ = simulated
     # a cap this low samples the unlinked pairs: the sample must not follow row order
-    settings = LinkSettings(family="naive_bayes", max_training_pairs=1000)
+    settings = LinkSettings(family=family, max_training_pairs=1000)
     model = train(reports, labels, settings=settings)
     order = np.random.default_rng(3).permutation(reports.num_rows)
     shuffled = train(reports.take(order), labels, settings=settings)
