@@ -102,8 +102,8 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
 def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     """What STAGE_CODES adds to the score of the pair (a, b), less the most it could add:
     the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
-    would go through the bins and each feature's slot and table (half the scorer's time went
-    there when most pairs stop at this stage)."""
+    would go through the bins and each feature's slot and table (nearly a third of the
+    scorer's time went there, as most pairs stop at this stage)."""
     ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
     w = mt.code_weights
     total = mt.code_rest + w[1 + code_match(ca[C_SEX], cb[C_SEX])]
