@@ -5,14 +5,15 @@ the pairs over (hundreds of millions of them in a national year, 40 s just to st
 report's candidates, found directly, can be scored and forgotten at once. The index holds:
 
 * placed reports in cells of at least ``max_km`` each way (latitude/longitude cells as in
-  candidates.py, and grid cells for x/y), each cell's reports sorted by the start of their
-  time window, so one report's candidates lie in its 3 x 3 neighbouring cells within a slice
-  found by binary search;
+  candidates.py, and grid cells for x/y), each cell's reports split by the length of their
+  time window and sorted by its start, so one report's candidates lie in its 3 x 3
+  neighbouring cells within slices found by binary search;
 * every force's reports by place class (none, latitude/longitude only, x/y only, both), for
   the pairs whose places cannot be compared: classes that share no coordinate system.
 
 ``row_candidates`` applies the exact rule to what the slices hold, so it finds the same pairs
-as the DuckDB query (tests compare them).
+as the DuckDB query (tests compare them); ``block_slices`` and ``slice_pairs`` find the
+latitude/longitude pairs of a block of rows at once.
 """
 
 from collections.abc import Iterator
@@ -186,6 +187,7 @@ def _groups_of(groups: Groups, key: int) -> tuple[int, int]:
 
 @compiled
 def _cell_key(cy: int, cx: int) -> int:
+    # ``_key`` of one cell, in compiled code
     return (cy + _OFFSET) * (2 * _OFFSET) + (cx + _OFFSET)
 
 
