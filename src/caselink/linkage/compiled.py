@@ -32,7 +32,9 @@ def compiled(fn: F) -> F:
 
 
 def inlined(fn: F) -> F:
-    """``fn`` compiled into each compiled function that calls it, for a large helper called
-    once per pair: called as a function it was handed every array of its tuples on each call,
-    and the scorer ran a sixth slower."""
+    """``fn`` compiled into each compiled function that calls it, for a helper called once per
+    pair that takes the pair tuples (PairData, ModelTables): called as a function, it is handed
+    every array of those tuples on each call. The attributes' bins cost 79 ns a pair called and
+    11 ns inlined; inlining the stages of pair_bins and pair_bounds took the national year's
+    scoring from 90 s to 51 s."""
     return cast(F, numba.njit(inline="always", **_OPTIONS)(fn))

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.candidates import unit_vectors
-from caselink.linkage.compiled import compiled
+from caselink.linkage.compiled import compiled, inlined
 from caselink.linkage.evidence import (
     OFFENDER,
     Evidence,
@@ -373,7 +373,7 @@ def _starts(parts: Sequence[NDArray[Any]]) -> Ints:
 # -- evidence, as evidence.py computes it, straight into bins -------------------------------
 
 
-@compiled
+@inlined
 def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
     # as features.py: 0 unknown, else 1 + the number of edges[first:last] at or below the value
     if math.isnan(value):
@@ -385,7 +385,7 @@ def _numeric_bin(edges: Floats, first: int, last: int, value: float) -> int:
     return b
 
 
-@compiled
+@inlined
 def _similarity_bin(
     table: Ints, start: Ints, stride: Ints, s: int, shared: int, ca: int, cb: int
 ) -> int:
@@ -398,7 +398,7 @@ def _similarity_bin(
     return int(table[start[s] + shared * width + ca + cb - shared])
 
 
-@compiled
+@inlined
 def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     """STAGE_CODES of the pair (a, b) into sb, by evidence slot, ``a`` the lower row
     (``pair_order``): the offender description, relationship, same person and attributes. The
@@ -418,7 +418,7 @@ def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
         sb[first + t] = attribute_bin(pd, a, b, t)
 
 
-@compiled
+@inlined
 def person_bin(pd: PairData, a: int, b: int) -> int:
     """The same person named as suspect in both: 0 unknown (no resolution, or a report naming
     no suspect), 1 no, 2 yes."""
@@ -436,7 +436,7 @@ def person_bin(pd: PairData, a: int, b: int) -> int:
     return 1
 
 
-@compiled
+@inlined
 def attribute_bin(pd: PairData, a: int, b: int, t: int) -> int:
     """Attribute t of the pair: 0 unknown on either side, 1 no code shared, 2 a code shared."""
     wa, wb = pd.words[a], pd.words[b]
@@ -448,7 +448,7 @@ def attribute_bin(pd: PairData, a: int, b: int, t: int) -> int:
     return (2 if same else 1) if known_a and known_b else 0
 
 
-@compiled
+@inlined
 def behaviour_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     # the Jaccard similarity of all behaviours and of each domain's, from the tables (there is
     # no slower path to fall back on: compiled into the scorer, even one never taken made
@@ -471,7 +471,7 @@ def behaviour_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> N
         )
 
 
-@compiled
+@inlined
 def circle_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     # the time of day and day of week
     edges, at = mt.edges, mt.edge_start
@@ -482,7 +482,7 @@ def circle_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None
     sb[SLOT_DOW] = _numeric_bin(edges, at[SLOT_DOW], at[SLOT_DOW + 1], dow)
 
 
-@compiled
+@inlined
 def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     # the time apart
     ra, rb = pd.reals[a], pd.reals[b]
@@ -491,7 +491,7 @@ def time_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     sb[SLOT_TIME] = _numeric_bin(mt.edges, at[SLOT_TIME], at[SLOT_TIME + 1], time)
 
 
-@compiled
+@inlined
 def distance_bin(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     ra, rb = pd.reals[a], pd.reals[b]
     dist = pair_km(ra[R_LAT], pd.lon[a], rb[R_LAT], pd.lon[b], ra[R_X], ra[R_Y], rb[R_X], rb[R_Y])
@@ -509,7 +509,7 @@ def all_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     distance_bin(pd, mt, a, b, sb)
 
 
-@compiled
+@inlined
 def bins_score(mt: ModelTables, sb: Ints) -> float:
     """The score of a pair from all its bins: the offset, then each feature's weight in feature
     order, as ``LinkModel.score_bins`` adds them."""
@@ -519,7 +519,7 @@ def bins_score(mt: ModelTables, sb: Ints) -> float:
     return total
 
 
-@compiled
+@inlined
 def pair_order(pd: PairData, i: int, j: int) -> tuple[int, int]:
     """Rows i and j with the lower row of the caller's frame first, the order evidence takes."""
     return (i, j) if pd.codes[i, C_ROW] < pd.codes[j, C_ROW] else (j, i)

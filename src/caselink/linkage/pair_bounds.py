@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from caselink.linkage.compiled import compiled
+from caselink.linkage.compiled import compiled, inlined
 from caselink.linkage.evidence import band_overlap, code_match, popcount
 from caselink.linkage.pair_bins import (
     C_BUILD,
@@ -56,7 +56,7 @@ Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
 
-@compiled
+@inlined
 def _similarity_weight(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -> float:
     # the weight of similarity slot s for sets of ca and cb codes sharing ``shared``, from the
     # slot's table by (shared, union)
@@ -69,7 +69,7 @@ def _similarity_weight(mt: ModelTables, s: int, shared: int, ca: int, cb: int) -
     return float(mt.jaccard_weights[mt.jaccard_start[s] + shared * width + ca + cb - shared])
 
 
-@compiled
+@inlined
 def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     """At least what STAGE_BEHAVIOURS adds to the score of the pair (a, b), less the most it
     could add, without the bins: each similarity's weight straight from a table by (shared,
@@ -98,7 +98,7 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     return min(float(total), 0.0)
 
 
-@compiled
+@inlined
 def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     """What STAGE_CODES adds to the score of the pair (a, b), less the most it could add:
     the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
@@ -123,7 +123,7 @@ def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     return float(total)
 
 
-@compiled
+@inlined
 def stage_gain(mt: ModelTables, stage: int, sb: Ints) -> float:
     """What the features of ``stage`` add to the score, less the most they could add (at most 0)."""
     total = -float(mt.stage_best[stage])
@@ -203,7 +203,7 @@ def report_gains(pd: PairData, mt: ModelTables) -> Floats:
     return out
 
 
-@compiled
+@inlined
 def distance_bound(
     reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats, near: Floats
 ) -> float:
