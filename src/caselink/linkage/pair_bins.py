@@ -98,6 +98,11 @@ class PairData(NamedTuple):
     lon: Floats
     local_lo: Floats
     local_hi: Floats
+    # behaviour_gain's scan of the shared codes: the domain of each behaviour bit (-1: none
+    # chosen) and where each domain's run of bits ends; empty when a domain's codes are not one
+    # run of bits or fill more than one word of their own
+    bit_domain: Ints
+    domain_end: Ints
 
 
 # columns of PairData.codes; the frame's row orders a pair (its lower row first)
@@ -166,6 +171,9 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
     record = np.concatenate(
         [bits, ctx.packed.T, *[w for w in words if w is not None]], axis=1, dtype=np.uint64
     )
+    bit_domain, domain_end = _domain_runs(
+        frame.behaviours.vocabulary, ctx.domains, columns, int(bits.shape[1])
+    )
     starts, ents = np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
     has_suspect = np.zeros(n, np.int64)
     if frame.suspects is not None:
@@ -218,7 +226,30 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
         lon=frame.longitude,
         local_lo=frame.local_lo,
         local_hi=frame.local_hi,
+        bit_domain=bit_domain,
+        domain_end=domain_end,
     )
+
+
+def _domain_runs(
+    vocabulary: Sequence[str], domains: Sequence[str], columns: Ints, n_bits: int
+) -> tuple[Ints, Ints]:
+    # PairData.bit_domain and domain_end. A sorted vocabulary ("domain:code") holds each
+    # domain's codes in one run, as every set of strings sharing a prefix sorts together.
+    empty = np.zeros(0, np.int64)
+    if np.any(columns != 1):
+        return empty, empty
+    index = {d: k for k, d in enumerate(domains)}
+    of_bit = np.full(64 * n_bits, -1, np.int64)
+    for v, name in enumerate(vocabulary):
+        of_bit[v] = index.get(name.split(":", 1)[0], -1)
+    end = np.zeros(len(domains), np.int64)
+    for k in range(len(domains)):
+        at = np.flatnonzero(of_bit == k)
+        if at.shape[0] and at[-1] - at[0] + 1 != at.shape[0]:
+            return empty, empty
+        end[k] = at[-1] + 1 if at.shape[0] else 0
+    return of_bit, end
 
 
 def _known_mask(domain_counts: NDArray[np.int32]) -> Ints:

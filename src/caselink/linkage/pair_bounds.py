@@ -46,6 +46,7 @@ from caselink.linkage.pair_bins import (
     SLOT_TIME,
     SLOT_TOD,
     STAGE_BEHAVIOURS,
+    Codes,
     ModelTables,
     PairData,
     attribute_bin,
@@ -75,11 +76,14 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     could add, without the bins: each similarity's weight straight from a table by (shared,
     union). Most pairs share no code of most domains, and a domain sharing nothing weighs the
     same for every pair with the same domains known: ``domain_zero`` sums those weights by the
-    C_KNOWN bits of both, and only the domains that share a code are looked up one by one.
+    C_KNOWN bits of both, and only the domains that share a code are looked up one by one,
+    found from the shared codes themselves where each domain's codes are one run of bits
+    (``PairData.bit_domain``; measured alone, 23 ns a pair against 36 ns trying every domain).
 
     With a domain of more than one word the bound is 0 and the pair goes on to the next stage.
-    There is no slower exact path here on purpose: compiled into the scorer's loop, even a path
-    never taken doubled this stage's time."""
+    There is no slower exact path for that case on purpose: compiled into the scorer's loop
+    (as a call, before the stages were inlined), even a path never taken doubled this stage's
+    time."""
     if mt.domain_zero.shape[0] == 0:
         return 0.0
     wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
@@ -89,13 +93,39 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     total = _similarity_weight(mt, SLOT_JACCARD, shared, ca[C_TOTAL], cb[C_TOTAL])
     total += mt.domain_zero[ca[C_KNOWN] & cb[C_KNOWN]] - mt.stage_best[STAGE_BEHAVIOURS]
     first = pd.domain_start[0]
-    for d in range(pd.domain_start.shape[0] - 1):
-        both = wa[first + d] & wb[first + d]
-        if both != 0:
-            na, nb = ca[C_DOMAINS + d], cb[C_DOMAINS + d]
-            total += _similarity_weight(mt, SLOT_DOMAINS + d, popcount(both), na, nb)
-            total -= mt.shared_zero[d]
+    if pd.bit_domain.shape[0] == 0:
+        for d in range(pd.domain_start.shape[0] - 1):
+            total += _shared_domain(pd, mt, wa[first + d] & wb[first + d], d, ca, cb)
+        return min(float(total), 0.0)
+    # Most pairs share a code of no domain or of one: the shared codes are scanned for the
+    # domains they fall in, one run of bits a domain, rather than every domain tried.
+    p, end = 0, pd.bit_domain.shape[0]
+    while shared > 0 and p < end:
+        w = p >> 6
+        x = (wa[w] & wb[w]) >> np.uint64(p & 63)
+        if x == 0:
+            p = (w + 1) << 6
+            continue
+        bit = p + popcount((x & (~x + np.uint64(1))) - np.uint64(1))
+        d = pd.bit_domain[bit]
+        if d < 0:
+            p = bit + 1
+            continue
+        total += _shared_domain(pd, mt, wa[first + d] & wb[first + d], d, ca, cb)
+        p = pd.domain_end[d]
     return min(float(total), 0.0)
+
+
+@inlined
+def _shared_domain(
+    pd: PairData, mt: ModelTables, both: np.uint64, d: int, ca: Codes, cb: Codes
+) -> float:
+    # what domain d adds beyond ``domain_zero`` when its codes shared are ``both``
+    if both == 0:
+        return 0.0
+    na, nb = ca[C_DOMAINS + d], cb[C_DOMAINS + d]
+    weight = _similarity_weight(mt, SLOT_DOMAINS + d, popcount(both), na, nb)
+    return float(weight - mt.shared_zero[d])
 
 
 @inlined

@@ -259,11 +259,19 @@ def _stage_gains(
     pd = pair_data(frame, EvidenceMaker(frame, model.domains(), model.attributes()), rows)
     mt = model_tables(model, frame, pd)
     sb = slot_bins(mt)
-    gains: dict[str, tuple[list[float], list[float]]] = {"behaviours": ([], []), "codes": ([], [])}
+    # the same without the scan of shared codes by domain run: every domain tried in turn
+    unscanned = pd._replace(bit_domain=np.zeros(0, np.int64), domain_end=np.zeros(0, np.int64))
+    gains: dict[str, tuple[list[float], list[float]]] = {
+        "behaviours": ([], []),
+        "behaviours, every domain tried": ([], []),
+        "codes": ([], []),
+    }
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
         gains["behaviours"][0].append(behaviour_gain(pd, mt, a, b))
+        gains["behaviours, every domain tried"][0].append(behaviour_gain(unscanned, mt, a, b))
         behaviour_bins(pd, mt, a, b, sb)
         gains["behaviours"][1].append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
+        gains["behaviours, every domain tried"][1].append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
         gains["codes"][0].append(code_gain(pd, mt, a, b))
         code_bins(pd, mt, a, b, sb)
         gains["codes"][1].append(stage_gain(mt, STAGE_CODES, sb))

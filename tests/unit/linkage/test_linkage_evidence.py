@@ -9,6 +9,7 @@ import pytest
 
 from caselink.linkage import ReportFrame, evidence
 from caselink.linkage.frame import reports_table
+from caselink.linkage.pair_bins import _domain_runs
 
 T0 = datetime(2024, 1, 8, tzinfo=UTC)  # a Monday in winter (UK clock = UTC)
 
@@ -172,3 +173,19 @@ def test_impossible_coordinates_are_unknown_even_in_a_column_without_nulls() -> 
     assert np.isnan(frame.latitude[0])
     assert np.isnan(frame.longitude[0])
     assert frame.latitude[1] == 51.0
+
+
+def test_behaviour_domains_are_runs_of_bits_only_when_their_codes_sort_together() -> None:
+    # the scorer scans shared codes by domain run (pair_bins._domain_runs); a vocabulary whose
+    # domains interleave, or a domain needing more than one word, turns the scan off
+    ones = np.ones(2, np.int64)
+    of_bit, end = _domain_runs(["a:x", "a:y", "b:x", "c:z"], ["a", "c"], ones, 1)
+    assert of_bit[:4].tolist() == [0, 0, -1, 1]
+    assert (of_bit[4:] == -1).all()
+    assert of_bit.shape[0] == 64
+    assert end.tolist() == [2, 4]
+    of_bit, end = _domain_runs(["a:x", "b:x", "a:y"], ["a", "b"], ones, 1)
+    assert of_bit.shape[0] == 0
+    assert end.shape[0] == 0
+    of_bit, _ = _domain_runs(["a:x"], ["a", "b"], np.array([2, 1]), 1)
+    assert of_bit.shape[0] == 0
