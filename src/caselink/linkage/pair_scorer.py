@@ -11,11 +11,12 @@ Most pairs are not worth finishing. The bound on a pair's score starts at the mo
 feature could add, less what either report rules out on its own, with the distance weight
 bounded from the chord between the places (pair_bounds); the evidence is then computed stage
 by stage (pair_bins; the description, relationship and attributes first, straight from their
-weights, which drop most pairs), each stage replacing its features' share of the bound by
-their weights, and the pair is dropped as soon as the bound cannot reach the k-th best of
-either report (or ``min_score``). The k-th bests start from a first pass over the near
-candidates only (see ``top_pairs``), so pairs are dropped from the start rather than once each
-list has filled; the full pass then leaves the near pairs out.
+weights, then the distance bound and the behaviours: between them they drop most pairs), each
+stage replacing its features' share of the bound by their weights, and the pair is dropped as
+soon as the bound cannot reach the k-th best of either report (or ``min_score``). The stages
+are compiled into the loop (``compiled.inlined``), not called. The k-th bests start from a
+first pass over the near candidates only (see ``top_pairs``), so pairs are dropped from the
+start rather than once each list has filled; the full pass then leaves the near pairs out.
 
 Threads take runs of blocks of neighbouring reports; a block's latitude/longitude pairs are
 tried against a part of a slice at a time, both in cache (candidate_index.slice_pairs). A pair
@@ -188,7 +189,8 @@ def _consider(
         bound += min(ga[g], gb[g])
     # the stages one by one while the pair can still make a list (the distance's own bound
     # stands until the score is added up): the description, relationship and attributes
-    # first, straight from their weights, for they drop most pairs
+    # first, straight from their weights, then the distance bound and the behaviours, which
+    # with them drop most pairs
     bound += code_gain(pd, mt, a, b) - min(ga[STAGE_CODES], gb[STAGE_CODES])
     if bound < floor:
         return 0
