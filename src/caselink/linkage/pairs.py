@@ -20,7 +20,7 @@ from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import Bins, Feature, bin_matrix, default_features
 from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, pair_keys, resolve_feedback
-from caselink.linkage.pair_bins import PairBinner
+from caselink.linkage.pair_binner import PairBinner
 from caselink.linkage.sampling import Thinning
 from caselink.linkage.settings import LinkSettings
 

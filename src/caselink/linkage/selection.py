@@ -23,7 +23,7 @@ from caselink.linkage.frame import ReportFrame
 from caselink.linkage.labels import Labelled, is_linked, pair_keys
 from caselink.linkage.metrics import RankTally
 from caselink.linkage.model import LinkModel, scores_by_model
-from caselink.linkage.pair_bins import PairBinner
+from caselink.linkage.pair_binner import PairBinner
 from caselink.linkage.pairs import PairSet
 from caselink.linkage.settings import LinkSettings
 

@@ -12,10 +12,10 @@ from caselink.linkage.candidates import candidate_rows
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import bin_matrix
 from caselink.linkage.labels import resolve_labels
+from caselink.linkage.pair_binner import PairBinner
 from caselink.linkage.pair_bins import (
     STAGE_BEHAVIOURS,
     STAGE_CODES,
-    PairBinner,
     behaviour_bins,
     code_bins,
     model_tables,
