@@ -100,8 +100,14 @@ def window_class(lo: Floats, hi: Floats) -> Ints:
     return np.searchsorted(_CLASS_DAYS, hi - lo).astype(np.int64)
 
 
+def _class_keys(keys: Ints, lo: Floats, hi: Floats) -> Ints:
+    # a group's key: the cell's (or force's) key and the class of the rows' windows
+    out: Ints = keys * N_CLASSES + window_class(lo, hi)
+    return out
+
+
 def _groups(keys: Ints, rows: Ints, lo: Floats, hi: Floats) -> Groups:
-    keys = keys * N_CLASSES + window_class(lo[rows], hi[rows])
+    keys = _class_keys(keys, lo[rows], hi[rows])
     order = np.lexsort((lo[rows], keys))
     k, r = keys[order], rows[order]
     distinct, first = np.unique(k, return_index=True)
@@ -295,8 +301,7 @@ def latlon_blocks(ix: CandidateIndex, size: int) -> Ints:
     run = ll.shape[0]
     if run == 0 or ll[-1] != run - 1:  # not in locality order: latitude/longitude rows first
         return np.arange(n + 1, dtype=np.int64)
-    key = _key(ix.ll_cell_y[:run], ix.ll_cell_x[:run])
-    key = key * N_CLASSES + window_class(ix.lo[:run], ix.hi[:run])
+    key = _class_keys(_key(ix.ll_cell_y[:run], ix.ll_cell_x[:run]), ix.lo[:run], ix.hi[:run])
     first = np.flatnonzero(np.diff(key, prepend=key[0] - 1) != 0)
     ends = np.append(first[1:], run)
     starts = [np.arange(s, e, size, dtype=np.int64) for s, e in zip(first, ends, strict=True)]

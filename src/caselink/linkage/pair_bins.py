@@ -428,16 +428,26 @@ def _similarity_bin(
 
 
 @inlined
+def description_bins(pd: PairData, a: int, b: int) -> tuple[int, int, int, int, int]:
+    """The bins of the offender description slots (5 to 9) of the pair (a, b): sex, age band,
+    height band, build and ethnic appearance, each 0 unknown, 1 different, 2 the same."""
+    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
+    return (
+        code_match(ca[C_SEX], cb[C_SEX]) + 1,
+        band_overlap(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI]) + 1,
+        band_overlap(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI]) + 1,
+        code_match(ca[C_BUILD], cb[C_BUILD]) + 1,
+        code_match(ca[C_ETHNIC], cb[C_ETHNIC]) + 1,
+    )
+
+
+@inlined
 def code_bins(pd: PairData, mt: ModelTables, a: int, b: int, sb: Ints) -> None:
     """STAGE_CODES of the pair (a, b) into sb, by evidence slot, ``a`` the lower row
     (``pair_order``): the offender description, relationship, same person and attributes. The
     functions of the other stages that follow take the same arguments."""
-    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
-    sb[5] = code_match(ca[C_SEX], cb[C_SEX]) + 1
-    sb[6] = band_overlap(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI]) + 1
-    sb[7] = band_overlap(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI]) + 1
-    sb[8] = code_match(ca[C_BUILD], cb[C_BUILD]) + 1
-    sb[9] = code_match(ca[C_ETHNIC], cb[C_ETHNIC]) + 1
+    sb[5], sb[6], sb[7], sb[8], sb[9] = description_bins(pd, a, b)
+    ca, cb = pd.codes[a], pd.codes[b]
     la, lb = ca[C_REL], cb[C_REL]
     known = la >= 0 and lb >= 0
     sb[SLOT_REL] = mt.level_bins[min(la, lb) * pd.n_levels + max(la, lb)] if known else 0

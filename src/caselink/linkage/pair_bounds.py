@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.compiled import compiled, inlined
-from caselink.linkage.evidence import band_overlap, code_match, popcount
+from caselink.linkage.evidence import popcount
 from caselink.linkage.pair_bins import (
     C_BUILD,
     C_DOMAINS,
@@ -50,6 +50,7 @@ from caselink.linkage.pair_bins import (
     ModelTables,
     PairData,
     attribute_bin,
+    description_bins,
     person_bin,
 )
 
@@ -134,17 +135,14 @@ def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
     would go through the bins and each feature's slot and table (nearly a third of the
     scorer's time went there, as most pairs stop at this stage)."""
-    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
+    # three weights a slot: the description's five, the same person, then the attributes
     w = mt.code_weights
-    total = mt.code_rest + w[1 + code_match(ca[C_SEX], cb[C_SEX])]
-    total += w[4 + band_overlap(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI])]
-    total += w[7 + band_overlap(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI])]
-    total += w[10 + code_match(ca[C_BUILD], cb[C_BUILD])]
-    total += w[13 + code_match(ca[C_ETHNIC], cb[C_ETHNIC])]
+    sex, age, height, build, ethnic = description_bins(pd, a, b)
+    total = mt.code_rest + w[sex] + w[3 + age] + w[6 + height] + w[9 + build] + w[12 + ethnic]
     total += w[15 + person_bin(pd, a, b)]
     for t in range(pd.attr_start.shape[0] - 1):
         total += w[18 + 3 * t + attribute_bin(pd, a, b, t)]
-    la, lb = ca[C_REL], cb[C_REL]
+    la, lb = pd.codes[a, C_REL], pd.codes[b, C_REL]
     rel = mt.relationship_weights
     if la >= 0 and lb >= 0:
         total += rel[min(la, lb) * pd.n_levels + max(la, lb)]
