@@ -29,13 +29,18 @@ def fit_family(
     pairs: PairSet,
     settings: LinkSettings,
     training: Mapping[str, Any] | None = None,
+    start: LinkModel | None = None,
 ) -> LinkModel:
-    """A LinkModel of ``family`` fitted on ``pairs``; refuses pairs without both classes."""
+    """A LinkModel of ``family`` fitted on ``pairs``; refuses pairs without both classes.
+    ``start``, a model of the same family and features fitted on similar pairs, is where an
+    iterative fit (logistic) begins."""
     n_l = int(pairs.linked.sum())
     if n_l == 0 or n_l == len(pairs):
         raise ValueError(
             f"training needs linked and unlinked pairs (got {n_l} linked of {len(pairs)})"
         )
+    if start is not None and (start.family != family or start.features != tuple(features)):
+        raise ValueError("a fit can only start from a model of the same family and features")
     prior = prior_log_odds(pairs)
     facts: dict[str, Any]
     if family == "naive_bayes":
@@ -52,6 +57,7 @@ def fit_family(
             settings.max_unlinked_pairs,
             settings.seed,
             pairs.weight,
+            None if start is None else (start.weights, start.offset + start.prior_log_odds),
         )
         offset = intercept - prior  # log odds minus prior log odds: a log Bayes factor
     else:

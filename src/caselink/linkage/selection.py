@@ -65,8 +65,9 @@ def cross_validate(
     families: Sequence[str],
     min_test_reports: int | None = None,
 ) -> dict[str, Any]:
-    """Pooled out-of-fold figures per family (auc, top1..top50), with the pair counts and the
-    fold of every labelled report id (``fold_of``: report id -> fold).
+    """Pooled out-of-fold figures per family (auc, top1..top50), with the pair counts, the
+    fold of every labelled report id (``fold_of``: report id -> fold) and the models fitted
+    (``models``: (family, fold) -> LinkModel; each fold's fit starts from the last fold's).
 
     Models are fitted on ``pairs`` (which may hold a weighted sample of the unlinked pairs);
     the figures are over every test pair, so when ``pairs`` is a sample the candidate pairs
@@ -88,7 +89,8 @@ def cross_validate(
         train_mask = (fi != k) & (fj != k) & ((fi >= 0) & (fj >= 0) | pairs.feedback)
         train = pairs.subset(train_mask)
         for family in families:
-            models[family, k] = fit_family(family, features, train, settings)
+            start = models.get((family, k - 1))
+            models[family, k] = fit_family(family, features, train, settings, start=start)
     # Every linked pair is held (sampling drops unlinked pairs only): the best linked score of
     # each test report, and the linked scores AUC ranks the unlinked against, come from them.
     held_test = (fi == fj) & (fi >= 0) & (fi < tested) & ~pairs.feedback
@@ -132,6 +134,7 @@ def cross_validate(
         "n_test_reports": int(in_test.sum()),
         "n_reports_with_links": int(reports_with_links.shape[0]),
         "folds_tested": tested,
+        "models": models,
         "by_family": {},
         "fold_of": dict(
             zip(

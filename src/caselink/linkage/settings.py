@@ -35,7 +35,7 @@ class LinkSettings:
     max_training_pairs: int = 4_000_000  # unlinked training pairs held; beyond, a weighted sample
     selection_folds: int = 3
     # the folds tested in selection hold at least this many solved reports, not necessarily all
-    selection_test_reports: int = 100_000
+    selection_test_reports: int = 15_000
     seed: int = 0
     batch_pairs: int = 1_000_000  # pairs scored at a time, which bounds memory when streaming
     threads: int = 2  # batches scored at once (numpy releases the interpreter lock)

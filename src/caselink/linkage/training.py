@@ -44,6 +44,7 @@ def train(
     )
     selection: dict[str, Any] | None = None
     family: str = settings.family
+    start: LinkModel | None = None  # a fold's fit, where the final fit begins
     if family == "auto":
         cv = cross_validate(
             frame,
@@ -57,6 +58,7 @@ def train(
             settings.selection_test_reports,
         )
         family = choose_family(cv["by_family"])
+        start = cv["models"][family, cv["folds_tested"] - 1]
         selection = {
             "folds": settings.selection_folds,
             "folds_tested": cv["folds_tested"],
@@ -79,7 +81,7 @@ def train(
     }
     if selection is not None:
         training["selection"] = selection
-    model = fit_family(family, features, pairs, settings, training)
+    model = fit_family(family, features, pairs, settings, training, start)
     del frame, pairs
     release_freed()  # what training freed, 0.5 GB for ten national years
     return model

@@ -145,3 +145,41 @@ def test_logistic_fits_rare_links_to_convergence() -> None:
     # a fixed tolerance stopped after 12 steps, up to 8.6 off the optimum
     np.testing.assert_allclose(got, best, atol=0.1)
     assert facts["converged"]
+
+
+def test_logistic_started_from_its_own_fit_stays_there() -> None:
+    # a warm start hands the solver the centred weights turned back into its coefficients:
+    # started from its own optimum, the fit takes a step or two and scores every pair the same
+    rng = np.random.default_rng(8)
+    features = [Feature(f"f{k}", "numeric", (1.0, 2.0)) for k in range(3)]
+    n = 20_000
+    bins = rng.integers(0, 3, size=(n, 3)).astype(np.uint8)
+    logit = -3.0 + 1.5 * (bins[:, 0] == 2) - 1.0 * (bins[:, 1] == 1) + 0.8 * (bins[:, 2] == 2)
+    linked = rng.random(n) < 1 / (1 + np.exp(-logit))
+    weights, intercept, cold = fit_logistic(features, bins, linked, 1.0, n, 0)
+    again, intercept2, warm = fit_logistic(
+        features, bins, linked, 1.0, n, 0, None, (weights, intercept)
+    )
+    assert warm["warm_start"] and not cold["warm_start"]
+    assert warm["iterations"] <= 3 < cold["iterations"]
+    score = lambda w, c: c + sum(np.asarray(w[k])[bins[:, k]] for k in range(3))  # noqa: E731
+    np.testing.assert_allclose(score(again, intercept2), score(weights, intercept), atol=1e-3)
+
+
+def test_a_fit_starts_only_from_a_model_of_its_family_and_features() -> None:
+    from caselink.linkage.fitting import fit_family
+    from caselink.linkage.pairs import PairSet
+
+    rng = np.random.default_rng(2)
+    features = [Feature("f0", "numeric", (1.0,))]
+    n = 500
+    bins = rng.integers(0, 3, size=(n, 1)).astype(np.uint8)
+    linked = rng.random(n) < 0.2
+    pairs = PairSet(np.arange(n), np.arange(n) + n, bins, linked, np.zeros(n, bool), np.ones(n))
+    settings = LinkSettings()
+    bayes = fit_family("naive_bayes", features, pairs, settings)
+    with pytest.raises(ValueError, match="same family"):
+        fit_family("logistic", features, pairs, settings, start=bayes)
+    logistic = fit_family("logistic", features, pairs, settings)
+    warm = fit_family("logistic", features, pairs, settings, start=logistic)
+    assert warm.training["fit"]["warm_start"]
