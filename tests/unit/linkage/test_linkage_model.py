@@ -160,9 +160,13 @@ def test_logistic_started_from_its_own_fit_stays_there() -> None:
     again, intercept2, warm = fit_logistic(
         features, bins, linked, 1.0, n, 0, None, (weights, intercept)
     )
-    assert warm["warm_start"] and not cold["warm_start"]
+    assert warm["warm_start"]
+    assert not cold["warm_start"]
     assert warm["iterations"] <= 3 < cold["iterations"]
-    score = lambda w, c: c + sum(np.asarray(w[k])[bins[:, k]] for k in range(3))  # noqa: E731
+
+    def score(w: list[list[float]], c: float) -> np.ndarray:
+        return c + sum(np.asarray(w[k])[bins[:, k]] for k in range(3))
+
     np.testing.assert_allclose(score(again, intercept2), score(weights, intercept), atol=1e-3)
 
 
