@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from caselink.linkage.frame import ReportFrame
 
@@ -62,37 +64,35 @@ def resolve_labels(frame: ReportFrame, labels: pa.Table) -> Labelled:
     off = np.fromiter(
         (off_index.setdefault(o, len(off_index)) for o in offenders), np.int64, len(offenders)
     )
-    # union-find over offenders joined by a shared report
-    parent = np.arange(len(off_index), dtype=np.int64)
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = int(parent[a])
-        return a
-
-    first_offender: dict[int, int] = {}
-    for r, o in zip(rows.tolist(), off.tolist(), strict=True):
-        other = first_offender.setdefault(r, o)
-        ra, rb = find(o), find(other)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    roots = np.fromiter((find(k) for k in range(len(off_index))), np.int64, len(off_index))
-    distinct = np.unique(rows)
-    group_of_row = {r: int(roots[o]) for r, o in zip(rows.tolist(), off.tolist(), strict=True)}
-    group = np.fromiter((group_of_row[r] for r in distinct.tolist()), np.int64, distinct.shape[0])
-    keys: list[Ints] = []
-    order = np.argsort(off, kind="stable")
-    bounds = np.flatnonzero(np.diff(off[order])) + 1
-    for members in np.split(rows[order], bounds):
-        m = np.unique(members)
-        if m.shape[0] > 1:
-            a, b = np.triu_indices(m.shape[0], k=1)
-            keys.append(m[a] * frame.n + m[b])
-    linked = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+    # offender groups: the components of the graph joining each offender to its reports,
+    # each named by its first offender
+    n_off = len(off_index)
+    distinct, row_node = np.unique(rows, return_inverse=True)
+    edges = sparse.coo_matrix(
+        (np.ones(off.shape[0]), (off, n_off + row_node)),
+        shape=(n_off + distinct.shape[0],) * 2,
+    )
+    _, component = connected_components(edges, directed=False)
+    first = np.full(n_off + distinct.shape[0], n_off, np.int64)
+    np.minimum.at(first, component[:n_off], np.arange(n_off))
+    group = first[component[n_off:]]
+    linked = _shared_offender_keys(off, rows, frame.n)
     row_group = np.full(frame.n, -1, dtype=np.int64)
     row_group[distinct] = group
     return Labelled(distinct, group, linked, len(off_index), row_group)
+
+
+def _shared_offender_keys(off: Ints, rows: Ints, n: int) -> Ints:
+    # the sorted keys of every pair of distinct rows with an offender in common: each
+    # offender's rows, in order, paired with each row after them
+    pairs = np.unique(off * n + rows)
+    off, rows = pairs // n, pairs % n
+    starts = np.flatnonzero(np.r_[True, off[1:] != off[:-1]])
+    size = np.diff(np.r_[starts, off.shape[0]])
+    after = np.repeat(starts + size, size) - np.arange(off.shape[0]) - 1
+    left = np.repeat(np.arange(off.shape[0]), after)
+    right = left + 1 + np.arange(left.shape[0]) - np.repeat(np.cumsum(after) - after, after)
+    return np.unique(rows[left] * n + rows[right])
 
 
 def pair_keys(frame: ReportFrame, i: Ints, j: Ints) -> Ints:

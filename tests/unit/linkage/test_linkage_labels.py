@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caselink.linkage import ReportFrame
 from caselink.linkage.frame import reports_table
@@ -31,3 +33,53 @@ def test_a_pair_is_linked_by_a_shared_offender_not_by_a_shared_group() -> None:
     assert got == [True, True, False, True, True, False, False, False]
     assert labelled.row_group[row[2]] == labelled.row_group[row[3]]
     assert labelled.row_group[row[6]] == -1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(1, 12)), min_size=0, max_size=30))
+def test_links_and_groups_match_their_definitions(labels: list[tuple[int, int]]) -> None:
+    # every label is (offender, report): linked pairs share an offender; groups are the
+    # offenders joined through shared reports, named by the first offender listed
+    at = datetime(2024, 1, 8, tzinfo=UTC)
+    frame = ReportFrame.from_arrow(
+        reports_table([{"report_id": r, "force": "Kent", "reported_at": at} for r in range(1, 13)])
+    )
+    table = pa.table(
+        {
+            "offender_id": [f"o{o}" for o, _ in labels],
+            "report_id": pa.array([r for _, r in labels], pa.int64()),
+        }
+    )
+    got = resolve_labels(frame, table)
+    row = {int(r): k for k, r in enumerate(frame.report_id)}
+    reports_of: dict[int, set[int]] = {}
+    for o, r in labels:
+        reports_of.setdefault(o, set()).add(row[r])
+    expected = sorted(
+        {
+            min(a, b) * frame.n + max(a, b)
+            for rs in reports_of.values()
+            for a in rs
+            for b in rs
+            if a != b
+        }
+    )
+    assert got.linked_keys.tolist() == expected
+    # groups by brute force: merge offenders sharing a report until nothing changes
+    first_seen = list(dict.fromkeys(o for o, _ in labels))
+    group = {o: o for o in first_seen}
+    changed = True
+    while changed:
+        changed = False
+        for a in first_seen:
+            for b in first_seen:
+                if reports_of[a] & reports_of[b] and group[a] != group[b]:
+                    low = min(group[a], group[b], key=first_seen.index)
+                    for o in first_seen:
+                        if group[o] in (group[a], group[b]):
+                            group[o] = low
+                    changed = True
+    for o, r in labels:
+        assert got.row_group[row[r]] == first_seen.index(group[o])
+    assert got.n_offenders == len(first_seen)
+    assert got.rows.tolist() == sorted({row[r] for _, r in labels})
