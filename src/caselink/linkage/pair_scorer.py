@@ -21,9 +21,8 @@ start rather than once each list has filled; the full pass then leaves the near 
 Threads take runs of blocks of neighbouring reports; a block's latitude/longitude pairs are
 tried against a part of a slice at a time, both in cache (candidate_index.slice_pairs). A pair
 is offered to a report another thread may be offering to at the same moment, so each thread
-keeps heaps of its own for every report, and the heaps are merged at the end; a heap then
-bounds with the pairs its thread has seen, which can only let more pairs through, never
-fewer.
+keeps heaps of its own for every report, and the heaps are merged at the end. The bars are
+shared (``Heaps.sibling``): any thread's full heap bounds its report's final k-th best.
 """
 
 import math
@@ -135,7 +134,8 @@ class Heaps(NamedTuple):
     """Every report's best links so far: row i's heap is score/other[i, :size[i]], with the
     worst kept link at the root (ties broken by ``report_id`` of the other row); ``bar[i]`` is
     the score a pair must reach to be of use to row i (ties aside): the root once the heap is
-    full, or a known lower bound of row i's final k-th best, whichever is higher. The bars sit
+    full, or a known lower bound of row i's final k-th best (the root of a sibling's heap),
+    whichever is higher. The bars sit
     in an array of their own, so the test that drops most pairs reads 8 bytes of each
     candidate, not a heap. The other row is held in 32 bits: at ten national years the heaps
     are most of a run's memory."""
@@ -156,6 +156,19 @@ class Heaps(NamedTuple):
             np.zeros(n, np.int64),
             bar.copy(),
             report_id,
+        )
+
+    def sibling(self) -> "Heaps":
+        """Empty heaps for another thread, sharing these heaps' bars: every heap's bar is a
+        score k real links of its report reach, so the highest any thread has seen is a
+        lower bound of the report's final k-th best, and each thread drops pairs by it."""
+        n, keep_top = self.score.shape
+        return Heaps(
+            np.full((n, keep_top), -np.inf),
+            np.full((n, keep_top), -1, np.int32),
+            np.zeros(n, np.int64),
+            self.bar,
+            self.report_id,
         )
 
 
@@ -323,7 +336,7 @@ def _best_links(
     run = max(1, min(64, -(-n_blocks // (16 * threads))))
     threads = max(1, min(threads, -(-n_blocks // run)))
     free: SimpleQueue[tuple[Heaps, Work]] = SimpleQueue()
-    every = [start, *(Heaps.make(n, keep_top, start.bar, pd.report_id) for _ in range(threads - 1))]
+    every = [start, *(start.sibling() for _ in range(threads - 1))]
     for heaps in every:
         free.put((heaps, Work.make(n, mt)))
     done = 0
