@@ -328,7 +328,6 @@ def _best_links(
     # every row's best links: those of ``start`` (the pairs of ``offered``, when given) and the
     # other candidates of ``ix``, on ``threads`` threads
     n = pd.report_id.shape[0]
-    keep_top = start.score.shape[1]
     # Runs of blocks of neighbouring rows (the frame is in locality order), taken by whichever
     # thread is free: rows of one block share most of their candidates.
     blocks = latlon_blocks(ix, _BLOCK)
