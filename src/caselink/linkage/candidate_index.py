@@ -412,11 +412,16 @@ def _pairs_from(
 
 
 def index_batches(
-    frame: ReportFrame, settings: LinkSettings, rows: Ints | None = None, batch: int | None = None
+    frame: ReportFrame,
+    settings: LinkSettings,
+    rows: Ints | None = None,
+    batch: int | None = None,
+    sources: Ints | None = None,
 ) -> Iterator[tuple[Ints, Ints]]:
     """``candidates.candidate_batches`` from the compiled index: the same pairs (i < j, rows of
-    ``frame``, both in ``rows`` when given), batch by batch, in no promised order. The next
-    batch is found on another thread while the caller works on this one."""
+    ``frame``, both in ``rows`` when given), batch by batch, in no promised order; with
+    ``sources``, only the pairs with a row of ``sources`` (rows of ``rows``), found from those
+    rows alone. The next batch is found on another thread while the caller works on this one."""
     members = np.arange(frame.n, dtype=np.int64) if rows is None else np.unique(rows)
     if frame.n < 2 or members.shape[0] < 2:
         return
@@ -426,24 +431,61 @@ def index_batches(
     found = np.empty(frame.n, np.int64)
     every = Thinning(1.0, members, members, members)  # not read: nothing is thinned
     levels = np.zeros(LEVELS, np.int64)
+    starts = members if sources is None else np.unique(sources)
+    is_source = np.zeros(frame.n, np.bool_)
+    is_source[starts] = True
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
-        count, position = _pairs_from(
-            ix, members, position, out_i, out_j, found, every, levels, False
-        )
+        if sources is None:
+            count, position = _pairs_from(
+                ix, members, position, out_i, out_j, found, every, levels, False
+            )
+        else:
+            count, position = _pairs_touching(ix, starts, is_source, position, out_i, out_j, found)
         return out_i[:count], out_j[:count], position
 
     with ThreadPoolExecutor(max_workers=1) as finder:
         ahead = finder.submit(find, 0)
         while True:
             i, j, position = ahead.result()
-            if position < members.shape[0]:
+            if position < starts.shape[0]:
                 ahead = finder.submit(find, position)
             if i.shape[0]:
                 yield i, j
-            if position >= members.shape[0]:
+            if position >= starts.shape[0]:
                 return
+
+
+@compiled
+def _pairs_touching(
+    ix: CandidateIndex,
+    sources: Ints,
+    is_source: NDArray[np.bool_],
+    start: int,
+    out_i: Ints,
+    out_j: Ints,
+    found: Ints,
+) -> tuple[int, int]:
+    # candidate pairs (i < j) with a row of sources[start:], found from that row, until
+    # out_i/out_j cannot take the next row's; a pair of two sources is kept from its higher
+    # row. Returns how many were written and the position to go on from.
+    count = 0
+    p = start
+    while p < sources.shape[0]:
+        s = sources[p]
+        m = row_candidates(ix, s, found)
+        if count + m > out_i.shape[0]:
+            break
+        for q in range(m):
+            o = found[q]
+            if is_source[o] and o > s:
+                continue
+            out_i[count] = min(o, s)
+            out_j[count] = max(o, s)
+            count += 1
+        p += 1
+    return count, p
 
 
 @compiled

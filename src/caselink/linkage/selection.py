@@ -66,19 +66,23 @@ def cross_validate(
     min_test_reports: int | None = None,
 ) -> dict[str, Any]:
     """Pooled out-of-fold figures per family (auc, top1..top50), with the pair counts, the
-    fold of every labelled report id (``fold_of``: report id -> fold) and the models fitted
+    fold of every labelled report id (``fold_of``: report id -> fold), the ids of the test
+    reports (``test_reports``) and the models fitted
     (``models``: (family, fold) -> LinkModel; each fold's fit starts from the last fold's).
 
     Models are fitted on ``pairs`` (which may hold a weighted sample of the unlinked pairs);
     the figures are over every test pair, so when ``pairs`` is a sample the candidate pairs
     are streamed once more and scored as they come. With ``min_test_reports``, only the first
-    folds that between them hold that many labelled reports are tested (``folds_tested``):
-    enough to compare families, where testing every fold of ten years of reports would score
-    nearly a billion pairs.
+    folds that between them hold that many labelled reports are tested (``folds_tested``),
+    and of those only whole offender groups, drawn at random, until they hold that many
+    (``n_test_reports``): each test report is ranked against all its candidates in its fold,
+    and the test pairs are those with a test report. Enough to compare families, where testing
+    every fold of ten years of reports would score nearly a billion pairs.
     """
     fold_of_row = np.full(frame.n, -1, dtype=np.int64)
     fold_of_row[labelled.rows] = assign_folds(labelled, folds, seed)
     tested = _folds_to_test(fold_of_row[labelled.rows], folds, min_test_reports)
+    in_test = _test_reports(labelled, fold_of_row, tested, min_test_reports, seed)
     fi, fj = fold_of_row[pairs.i], fold_of_row[pairs.j]
     has_link = np.zeros(frame.n, dtype=bool)
     keys = labelled.linked_keys
@@ -93,7 +97,7 @@ def cross_validate(
             models[family, k] = fit_family(family, features, train, settings, start=start)
     # Every linked pair is held (sampling drops unlinked pairs only): the best linked score of
     # each test report, and the linked scores AUC ranks the unlinked against, come from them.
-    held_test = (fi == fj) & (fi >= 0) & (fi < tested) & ~pairs.feedback
+    held_test = (fi == fj) & (in_test[pairs.i] | in_test[pairs.j]) & ~pairs.feedback
     linked_test = pairs.subset(held_test & pairs.linked)
     tallies = {
         family: RankTally(
@@ -109,7 +113,7 @@ def cross_validate(
         test = pairs.subset(held_test)
         batches = iter([(test.i, test.j, test.bins, test.linked)])
     else:
-        batches = _test_pairs(frame, labelled, pairs, features, settings, fold_of_row, tested)
+        batches = _test_pairs(frame, labelled, pairs, features, settings, fold_of_row, in_test)
     # Each batch is scored and counted in parts, one a thread, each part into counters of its
     # own (the compiled scoring and counting let go of the interpreter).
     threads = max(1, settings.threads)
@@ -126,12 +130,12 @@ def cross_validate(
     for part in counters:
         for family in families:
             tallies[family].absorb(part[family])
-    in_test = (fold_of_row >= 0) & (fold_of_row < tested)
     reports_with_links = np.flatnonzero(has_link & in_test)
     out: dict[str, Any] = {
         "n_pairs": n_pairs,
         "n_linked_pairs": n_linked,
         "n_test_reports": int(in_test.sum()),
+        "test_reports": np.sort(frame.report_id[in_test]),
         "n_reports_with_links": int(reports_with_links.shape[0]),
         "folds_tested": tested,
         "models": models,
@@ -174,6 +178,23 @@ def _folds_to_test(fold: Ints, folds: int, min_reports: int | None) -> int:
     return min(folds, int(np.searchsorted(held, min_reports)) + 1)
 
 
+def _test_reports(
+    labelled: Labelled, fold_of_row: Ints, tested: int, min_reports: int | None, seed: int
+) -> Bools:
+    # which frame rows are test reports: those of the first ``tested`` folds, or with
+    # ``min_reports`` whole offender groups of them in random order until they hold that many
+    fold = fold_of_row[labelled.rows]
+    held = (fold >= 0) & (fold < tested)
+    out = np.zeros(fold_of_row.shape[0], dtype=bool)
+    if min_reports is not None and held.sum() > min_reports:
+        groups, size = np.unique(labelled.group[held], return_counts=True)
+        order = np.random.default_rng([seed, 1]).permutation(groups.shape[0])
+        enough = int(np.searchsorted(np.cumsum(size[order]), min_reports)) + 1
+        held &= np.isin(labelled.group, groups[order[:enough]])
+    out[labelled.rows[held]] = True
+    return out
+
+
 def _scored(
     models: dict[tuple[str, int], LinkModel], family: str, bins: Bins, fold: Ints
 ) -> Floats:
@@ -188,17 +209,19 @@ def _test_pairs(
     features: Sequence[Feature],
     settings: LinkSettings,
     fold_of_row: Ints,
-    tested: int,
+    in_test: Bools,
 ) -> Iterator[tuple[Ints, Ints, Bins, NDArray[np.bool_]]]:
-    """Every candidate pair within one of the first ``tested`` folds, binned batch by batch
-    (feedback pairs are not test pairs). Each fold's pairs come from an index of that fold's
-    reports alone, which finds a fold's share of the pairs rather than every pair among the
-    labelled reports."""
+    """Every candidate pair within a fold with a test report (``in_test``), binned batch by
+    batch (feedback pairs are not test pairs). Each fold's pairs come from an index of that
+    fold's reports alone, found from its test reports when they are not the whole fold."""
     binner = PairBinner(frame, features, settings)
     verdicts = np.sort(pair_keys(frame, pairs.i[pairs.feedback], pairs.j[pairs.feedback]))
     fold = fold_of_row[labelled.rows]
-    for k in np.unique(fold[(fold >= 0) & (fold < tested)]).tolist():
-        for i, j in index_batches(frame, settings, rows=labelled.rows[fold == k]):
+    for k in np.unique(fold[in_test[labelled.rows]]).tolist():
+        members = labelled.rows[fold == k]
+        sources = members[in_test[members]]
+        every = sources.shape[0] == members.shape[0]
+        for i, j in index_batches(frame, settings, members, None, None if every else sources):
             if verdicts.shape[0]:
                 keep = ~is_linked(pair_keys(frame, i, j), verdicts)
                 i, j = i[keep], j[keep]

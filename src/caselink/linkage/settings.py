@@ -34,7 +34,8 @@ class LinkSettings:
     max_unlinked_pairs: int = 400_000  # logistic regression sees a weighted sample beyond this
     max_training_pairs: int = 4_000_000  # unlinked training pairs held; beyond, a weighted sample
     selection_folds: int = 3
-    # the folds tested in selection hold at least this many solved reports, not necessarily all
+    # selection tests whole offender groups of the first folds until they hold this many solved
+    # reports, not every report
     selection_test_reports: int = 15_000
     seed: int = 0
     batch_pairs: int = 1_000_000  # pairs scored at a time, which bounds memory when streaming

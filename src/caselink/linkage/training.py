@@ -30,10 +30,10 @@ def train(
     candidate pairs among solved reports. ``feedback`` (report_id_a, report_id_b, linked or
     verdict) adds analysts' confirmed and rejected links, overriding the labels for the same
     pair. With ``settings.family == "auto"`` both families are cross-validated on the training
-    reports (offender-split, ``settings.selection_folds`` folds, testing the first folds that
-    hold ``settings.selection_test_reports`` reports) and the better one is fitted
-    on all of them; the figures are kept in ``model.training["selection"]``. Unknown report ids
-    in labels or feedback raise ValueError.
+    reports (offender-split, ``settings.selection_folds`` folds, testing whole offender groups
+    of the first folds until they hold ``settings.selection_test_reports`` reports) and the
+    better one is fitted on all of them; the figures are kept in
+    ``model.training["selection"]``. Unknown report ids in labels or feedback raise ValueError.
     """
     settings = settings or LinkSettings()
     frame = in_locality_order(as_frame(reports, persons), settings)
@@ -62,6 +62,7 @@ def train(
         selection = {
             "folds": settings.selection_folds,
             "folds_tested": cv["folds_tested"],
+            "test_reports": cv["n_test_reports"],
             "test_pairs": cv["n_pairs"],
             "chosen": family,
             "by_family": cv["by_family"],

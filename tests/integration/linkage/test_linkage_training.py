@@ -369,13 +369,31 @@ def test_selection_tests_only_the_folds_it_needs_and_counts_the_same_on_any_thre
     assert every["folds_tested"] == 3
     assert every["n_test_reports"] == labelled.rows.shape[0]
     assert run(None, 1)["by_family"] == every["by_family"]
-    one = run(1, 2)
+    in_fold = {r for r, f in every["fold_of"].items() if f == 0}
+    one = run(len(in_fold), 2)
     assert one["folds_tested"] == 1
     # fold 0 alone: its reports, and every candidate pair of two of them
-    in_fold = {r for r, f in one["fold_of"].items() if f == 0}
     assert one["n_test_reports"] == len(in_fold) < labelled.rows.shape[0]
+    assert set(one["test_reports"].tolist()) == in_fold
     i, j = candidate_rows(frame, settings)
     a, b = frame.report_id[i].tolist(), frame.report_id[j].tolist()
     assert one["n_pairs"] == sum(x in in_fold and y in in_fold for x, y in zip(a, b, strict=True))
     assert 0.5 < one["by_family"]["naive_bayes"]["auc"] <= 1
     assert run(len(in_fold) + 1, 2)["folds_tested"] == 2
+    # fewer reports than a fold holds: whole offender groups of fold 0, each tested against
+    # all its candidates in the fold
+    part = run(len(in_fold) // 3, 2)
+    tested = set(part["test_reports"].tolist())
+    assert part["folds_tested"] == 1
+    assert len(in_fold) // 3 <= part["n_test_reports"] == len(tested) < len(in_fold)
+    assert tested < in_fold
+    offenders = labels.column("offender_id").to_pylist()
+    ids = labels.column("report_id").to_pylist()
+    with_tested = {o for o, r in zip(offenders, ids, strict=True) if r in tested}
+    assert {r for o, r in zip(offenders, ids, strict=True) if o in with_tested} <= tested
+    assert part["n_pairs"] == sum(
+        x in in_fold and y in in_fold and (x in tested or y in tested)
+        for x, y in zip(a, b, strict=True)
+    )
+    assert part["n_pairs"] < one["n_pairs"]
+    assert run(len(in_fold) // 3, 1)["by_family"] == part["by_family"]
