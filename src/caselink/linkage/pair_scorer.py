@@ -135,10 +135,9 @@ class Heaps(NamedTuple):
     worst kept link at the root (ties broken by ``report_id`` of the other row); ``bar[i]`` is
     the score a pair must reach to be of use to row i (ties aside): the root once the heap is
     full, or a known lower bound of row i's final k-th best (the root of a sibling's heap),
-    whichever is higher. The bars sit
-    in an array of their own, so the test that drops most pairs reads 8 bytes of each
-    candidate, not a heap. The other row is held in 32 bits: at ten national years the heaps
-    are most of a run's memory."""
+    whichever is higher. The bars sit in an array of their own, so the test that drops most
+    pairs reads 8 bytes of each candidate, not a heap. The other row is held in 32 bits: at
+    ten national years the heaps are most of a run's memory."""
 
     score: Floats
     other: Rows
@@ -163,13 +162,7 @@ class Heaps(NamedTuple):
         score k real links of its report reach, so the highest any thread has seen is a
         lower bound of the report's final k-th best, and each thread drops pairs by it."""
         n, keep_top = self.score.shape
-        return Heaps(
-            np.full((n, keep_top), -np.inf),
-            np.full((n, keep_top), -1, np.int32),
-            np.zeros(n, np.int64),
-            self.bar,
-            self.report_id,
-        )
+        return Heaps.make(n, keep_top, self.bar, self.report_id)._replace(bar=self.bar)
 
 
 @compiled
