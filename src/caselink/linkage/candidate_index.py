@@ -385,27 +385,33 @@ def _pairs_from(
     thinning: Thinning,
     levels: Ints,
     thinned: bool,
+    is_source: NDArray[np.bool_],
 ) -> tuple[int, int]:
     # candidate pairs (i < j) of rows[start:], each found from its higher row, until
     # out_i/out_j cannot take the next row's; returns how many were written and the position
     # to go on from. With ``thinned``, only the pairs ``thinning`` keeps, while every unlinked
-    # pair found is added to ``levels`` by its level.
+    # pair found is added to ``levels`` by its level. With ``is_source`` (a mark for every
+    # frame row; empty for none) the rows are sources: each is paired with all its candidates,
+    # and a pair of two sources is kept from its higher row.
+    below = is_source.shape[0] == 0
     count = 0
     p = start
     while p < rows.shape[0]:
         j = rows[p]
-        m = row_candidates(ix, j, found, True)
+        m = row_candidates(ix, j, found, below)
         if count + m > out_i.shape[0]:
             break
         for q in range(m):
             i = found[q]
+            if not below and is_source[i] and i > j:
+                continue
             if thinned and not is_linked_pair(thinning, i, j):
                 u = id_uniform(thinning.report_id[i], thinning.report_id[j])
                 levels[level_of(u)] += 1
                 if u >= thinning.rate:
                     continue
-            out_i[count] = i
-            out_j[count] = j
+            out_i[count] = min(i, j)
+            out_j[count] = max(i, j)
             count += 1
         p += 1
     return count, p
@@ -432,17 +438,15 @@ def index_batches(
     every = Thinning(1.0, members, members, members)  # not read: nothing is thinned
     levels = np.zeros(LEVELS, np.int64)
     starts = members if sources is None else np.unique(sources)
-    is_source = np.zeros(frame.n, np.bool_)
-    is_source[starts] = True
+    is_source = np.zeros(0 if sources is None else frame.n, np.bool_)
+    if sources is not None:
+        is_source[starts] = True
 
     def find(position: int) -> tuple[Ints, Ints, int]:
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
-        if sources is None:
-            count, position = _pairs_from(
-                ix, members, position, out_i, out_j, found, every, levels, False
-            )
-        else:
-            count, position = _pairs_touching(ix, starts, is_source, position, out_i, out_j, found)
+        count, position = _pairs_from(
+            ix, starts, position, out_i, out_j, found, every, levels, False, is_source
+        )
         return out_i[:count], out_j[:count], position
 
     with ThreadPoolExecutor(max_workers=1) as finder:
@@ -455,37 +459,6 @@ def index_batches(
                 yield i, j
             if position >= starts.shape[0]:
                 return
-
-
-@compiled
-def _pairs_touching(
-    ix: CandidateIndex,
-    sources: Ints,
-    is_source: NDArray[np.bool_],
-    start: int,
-    out_i: Ints,
-    out_j: Ints,
-    found: Ints,
-) -> tuple[int, int]:
-    # candidate pairs (i < j) with a row of sources[start:], found from that row, until
-    # out_i/out_j cannot take the next row's; a pair of two sources is kept from its higher
-    # row. Returns how many were written and the position to go on from.
-    count = 0
-    p = start
-    while p < sources.shape[0]:
-        s = sources[p]
-        m = row_candidates(ix, s, found)
-        if count + m > out_i.shape[0]:
-            break
-        for q in range(m):
-            o = found[q]
-            if is_source[o] and o > s:
-                continue
-            out_i[count] = min(o, s)
-            out_j[count] = max(o, s)
-            count += 1
-        p += 1
-    return count, p
 
 
 @compiled
@@ -546,13 +519,15 @@ def _sample(
     n = ix.lo.shape[0]
     size = max(n, 1 << 20)  # room for any one report's candidates
 
+    no_sources = np.zeros(0, np.bool_)  # every pair found from its higher row
+
     def sample(part: Ints) -> tuple[list[Ints], list[Ints], Ints]:
         found, levels = np.empty(n, np.int64), np.zeros(LEVELS, np.int64)
         out_i, out_j = np.empty(size, np.int64), np.empty(size, np.int64)
         got_i, got_j, position = [], [], 0
         while position < part.shape[0]:
             count, position = _pairs_from(
-                ix, part, position, out_i, out_j, found, thinning, levels, True
+                ix, part, position, out_i, out_j, found, thinning, levels, True, no_sources
             )
             got_i.append(out_i[:count].copy())
             got_j.append(out_j[:count].copy())
