@@ -54,22 +54,24 @@ from caselink.linkage.model import LinkModel
 from caselink.linkage.pair_bins import (
     N_STAGES,
     STAGE_BEHAVIOURS,
-    STAGE_CIRCLE,
     STAGE_CODES,
+    STAGE_DAY,
     STAGE_DISTANCE,
     STAGE_TIME,
+    STAGE_WEEK,
     ModelTables,
     PairData,
     behaviour_bins,
     bins_score,
-    circle_bins,
     code_bins,
+    day_bins,
     distance_bin,
     model_tables,
     pair_data,
     pair_order,
     slot_bins,
     time_bins,
+    week_bins,
 )
 from caselink.linkage.pair_bounds import (
     behaviour_gain,
@@ -211,12 +213,16 @@ def _consider(
     bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
     if bound < floor:
         return 0
-    circle_bins(pd, mt, a, b, sb)
-    bound += stage_gain(mt, STAGE_CIRCLE, sb) - min(ga[STAGE_CIRCLE], gb[STAGE_CIRCLE])
+    day_bins(pd, mt, a, b, sb)
+    bound += stage_gain(mt, STAGE_DAY, sb) - min(ga[STAGE_DAY], gb[STAGE_DAY])
     if bound < floor:
         return 0
     time_bins(pd, mt, a, b, sb)
     bound += stage_gain(mt, STAGE_TIME, sb) - min(ga[STAGE_TIME], gb[STAGE_TIME])
+    if bound < floor:
+        return 0
+    week_bins(pd, mt, a, b, sb)
+    bound += stage_gain(mt, STAGE_WEEK, sb) - min(ga[STAGE_WEEK], gb[STAGE_WEEK])
     if bound < floor:
         return 0
     code_bins(pd, mt, a, b, sb)  # code_gain and behaviour_gain left them out
