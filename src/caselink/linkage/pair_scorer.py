@@ -169,7 +169,12 @@ class Heaps(NamedTuple):
 
 @compiled
 def _offer(heaps: Heaps, i: int, s: float, o: int) -> None:
+    # A link below row i's bar cannot make its final list, and once a bar is set the final
+    # heap is full (some thread's heap of it was), so ``_in_heap`` still tells it is not there:
+    # the bar, 8 bytes a row, spares reading a heap for most links offered to only one side.
     h = heaps
+    if s < h.bar[i]:
+        return
     h.size[i] = _push(h.score[i], h.other[i], h.size[i], s, o, h.report_id)
     if h.size[i] == h.score.shape[1] and h.score[i, 0] > h.bar[i]:
         h.bar[i] = h.score[i, 0]
