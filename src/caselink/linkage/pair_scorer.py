@@ -171,7 +171,7 @@ class Heaps(NamedTuple):
 def _offer(heaps: Heaps, i: int, s: float, o: int) -> None:
     # A link below row i's bar cannot make its final list, and once a bar is set the final
     # heap is full (some thread's heap of it was), so ``_in_heap`` still tells it is not there:
-    # the bar, 8 bytes a row, spares reading a heap for most links offered to only one side.
+    # the bar, 8 bytes a row, spares reading the heap of a row the link is of no use to.
     h = heaps
     if s < h.bar[i]:
         return
