@@ -221,7 +221,8 @@ def _test_pairs(
         members = labelled.rows[fold == k]
         sources = members[in_test[members]]
         every = sources.shape[0] == members.shape[0]
-        for i, j in index_batches(frame, settings, members, None, None if every else sources):
+        found = index_batches(frame, settings, rows=members, sources=None if every else sources)
+        for i, j in found:
             if verdicts.shape[0]:
                 keep = ~is_linked(pair_keys(frame, i, j), verdicts)
                 i, j = i[keep], j[keep]
