@@ -233,10 +233,20 @@ def _splitmix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def test_the_training_sample_holds_the_linked_pairs_and_the_rest_at_the_capped_rate() -> None:
-    frame = _random_reports(600, seed=9, years=1)
+@pytest.mark.parametrize(("ordered", "some"), [(False, False), (True, False), (True, True)])
+def test_the_training_sample_holds_the_linked_pairs_and_the_rest_at_the_capped_rate(
+    ordered: bool, some: bool
+) -> None:
+    # in locality order, the latitude/longitude pairs are found tile by tile; ``some`` takes
+    # part of the rows only, as training takes the solved reports
     settings = LinkSettings(max_days=90, max_km=25)
-    i, j = candidate_rows(frame, settings)
+    frame = _random_reports(600, seed=9, years=1)
+    if ordered:
+        frame = in_locality_order(frame, settings)
+    rows = np.arange(frame.n, dtype=np.int64)
+    if some:
+        rows = rows[np.random.default_rng(3).random(frame.n) < 0.6]
+    i, j = candidate_rows(frame, settings, rows=rows)
     ids_i, ids_j = frame.report_id[i].tolist(), frame.report_id[j].tolist()
     u = np.asarray([id_uniform(a, b) for a, b in zip(ids_i, ids_j, strict=True)])
     np.testing.assert_array_equal(u, _splitmix(frame.report_id[i], frame.report_id[j]))
@@ -252,7 +262,6 @@ def test_the_training_sample_holds_the_linked_pairs_and_the_rest_at_the_capped_r
     assert ((group[i] == 0) & (group[j] == 0) & ~linked).any()
     rule = Thinning(1.0, frame.report_id, group, keys)
     unlinked = int((~linked).sum())
-    rows = np.arange(frame.n, dtype=np.int64)
     rates = set()
     for cap in (unlinked, unlinked // 3, unlinked // 50, 0):
         # the highest power of a half keeping at most cap unlinked pairs
