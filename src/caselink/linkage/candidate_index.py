@@ -380,11 +380,12 @@ def within(ix: CandidateIndex, i: int, j: int) -> bool:
 @inlined
 def _thinned_out(thinning: Thinning, i: int, j: int, levels: Ints) -> bool:
     # whether the sample drops the pair of rows i and j; an unlinked pair is counted in
-    # ``levels`` by its level, kept or not
+    # ``levels`` by its level, kept or not, if its number is below ``thinning.counted``
     if is_linked_pair(thinning, i, j):
         return False
     u = id_uniform(thinning.report_id[i], thinning.report_id[j])
-    levels[level_of(u)] += 1
+    if u < thinning.counted:
+        levels[level_of(u)] += 1
     return u >= thinning.rate
 
 
@@ -548,8 +549,9 @@ def sampled_pairs(
     The rate depends on every pair, yet the pairs are found once: the pairs of every
     ``every``-th row give an estimate of the rate, the one pass over all the pairs (on
     ``settings.threads`` threads) keeps them at ``2 ** extra_levels`` times that rate while
-    counting them all, and the exact rate then thins what it kept. Only when the estimate was
-    too low (the exact rate is higher than the pass kept) are the pairs found again.
+    counting those at and just above it by level, and the exact rate then thins what it kept.
+    Only when the estimate was too low (the exact rate is higher than the pass kept) are the
+    pairs found again, counting every level, and once more at the exact rate.
 
     The pass works on a frame of ``rows`` alone, in ``frame``'s order: of a frame in locality
     order, its latitude/longitude pairs are found tile by tile as the scorer finds them, which
@@ -562,7 +564,13 @@ def sampled_pairs(
     estimate = np.zeros(LEVELS, np.int64)
     _count_levels(ix, np.arange(0, n, every, dtype=np.int64), local, found, estimate)
     first = max(0, level_for(estimate * every, cap) - extra_levels)
-    i, j, levels = _sample(ix, local._replace(rate=0.5**first), settings.threads)
+    # the pass counts the levels from first - 1 on (the level of most pairs is not worked
+    # out): enough to find the rate unless it is above 2**-first
+    rate = 0.5**first
+    i, j, levels = _sample(ix, local._replace(rate=rate, counted=2 * rate), settings.threads)
+    if first > 0 and levels[first - 1 :].sum() <= cap:
+        # the estimate was too low: every level is needed
+        i, j, levels = _sample(ix, local._replace(rate=rate), settings.threads)
     exact = level_for(levels, cap)
     rate = 0.5**exact
     if exact < first:

@@ -29,6 +29,9 @@ class Thinning(NamedTuple):
     report_id: Ints  # of every row
     row_group: Ints  # only rows of one group (>= 0) can be linked
     linked_keys: Ints  # sorted min(i, j) * n + max(i, j) of the linked pairs
+    # unlinked pairs are counted by level only when their number is below this: a pass at the
+    # rate 2**-k need only count the levels from k - 1 on to tell whether that rate is the one
+    counted: float = 1.0
 
 
 @compiled
