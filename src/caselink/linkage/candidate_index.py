@@ -16,6 +16,7 @@ as the DuckDB query (tests compare them); ``block_slices`` and ``slice_pairs`` f
 latitude/longitude pairs of a block of rows at once.
 """
 
+import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -334,13 +335,24 @@ def block_slices(ix: CandidateIndex, b0: int, b1: int, first: Ints, last: Ints) 
 
 @compiled
 def slice_pairs(
-    ix: CandidateIndex, b0: int, b1: int, p0: int, p1: int, out_i: Ints, out_j: Ints
+    ix: CandidateIndex,
+    b0: int,
+    b1: int,
+    p0: int,
+    p1: int,
+    out_i: Ints,
+    out_j: Ints,
+    near_days: float = -math.inf,
+    near_chord2: float = -1.0,
 ) -> int:
     """The candidate pairs (i, j), j < i, of the rows i of b0..b1 - 1 and the rows j of
     ``ix.ll.rows[p0:p1]``, all with latitude/longitude places, written to out_i/out_j (room
     for (b1 - b0) * (p1 - p0) pairs); returns how many. A block's rows and a slice's are few
     enough to stay in cache while every pair of them is tried, where finding each row's
-    candidates on its own reads them all from memory once per row."""
+    candidates on its own reads them all from memory once per row. With ``near_days`` and
+    ``near_chord2``, the window of another index of the frame (its ``days`` and ``chord2``),
+    the pairs within it are left out, tested as ``within`` tests them while the pair's
+    distance is at hand."""
     count = 0
     days, chord2 = ix.days, ix.chord2
     for i in range(b0, b1):
@@ -351,10 +363,13 @@ def slice_pairs(
                 continue
             d2 = (ix.ux[j] - ux) * (ix.ux[j] - ux) + (ix.uy[j] - uy) * (ix.uy[j] - uy)
             d2 += (ix.uz[j] - uz) * (ix.uz[j] - uz)
-            if d2 <= chord2:
-                out_i[count] = i
-                out_j[count] = j
-                count += 1
+            if d2 > chord2:
+                continue
+            if d2 <= near_chord2 and lo <= ix.hi[j] + near_days and ix.lo[j] <= hi + near_days:
+                continue
+            out_i[count] = i
+            out_j[count] = j
+            count += 1
     return count
 
 

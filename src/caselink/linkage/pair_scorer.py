@@ -286,6 +286,8 @@ def _top_of_blocks(
     top = mt.offset
     for f in range(mt.best.shape[0]):
         top += mt.best[f]
+    # latitude/longitude pairs within ``offered`` are left out as they are found
+    near_days, near_chord2 = (offered.days, offered.chord2) if skip_offered else (-math.inf, -1.0)
     full = 0
     for b in range(b_first, b_last):
         b0, b1 = blocks[b], blocks[b + 1]
@@ -296,11 +298,12 @@ def _top_of_blocks(
             for s in range(block_slices(ix, b0, b1, work.first, work.last)):
                 for p0 in range(work.first[s], work.last[s], _CHUNK):
                     p1 = min(p0 + _CHUNK, work.last[s])
-                    m = slice_pairs(ix, b0, b1, p0, p1, work.pair_i, work.pair_j)
+                    m = slice_pairs(
+                        ix, b0, b1, p0, p1, work.pair_i, work.pair_j, near_days, near_chord2
+                    )
                     for q in range(m):
                         i, j = work.pair_i[q], work.pair_j[q]
-                        if not (skip_offered and within(offered, i, j)):
-                            full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
+                        full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
         for i in range(b0, b1):
             m = row_candidates(ix, i, work.candidates, True, not tiled)
             for q in range(m):
