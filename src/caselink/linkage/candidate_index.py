@@ -55,6 +55,7 @@ _SLACK = 1e-6
 # the training sample finds latitude/longitude pairs a block of this many rows against a part of
 # a slice of this many at a time, as the scorer does: the facts of both stay in cache
 _SAMPLE_BLOCK, _SAMPLE_CHUNK = 64, 256
+_SAMPLE_ROOM = 1 << 20  # pairs a thread's tiles are kept in at first (doubled as a block needs)
 
 
 class Groups(NamedTuple):
@@ -618,11 +619,11 @@ def _sample(ix: CandidateIndex, thinning: Thinning, threads: int) -> tuple[Ints,
     blocks = latlon_blocks(ix, _SAMPLE_BLOCK)
     n_blocks = blocks.shape[0] - 1
     run = max(1, -(-n_blocks // (16 * threads)))
-    size = max(n, 1 << 20)  # room for any one report's candidates, and more as tiles need
+    size = max(n, 1 << 20)  # room for any one report's candidates
     no_sources = np.zeros(0, np.bool_)  # every pair found from its higher row
 
     def tiles(b: int) -> tuple[list[Ints], list[Ints], Ints]:
-        end, room = min(b + run, n_blocks), size
+        end, room = min(b + run, n_blocks), _SAMPLE_ROOM
         levels = np.zeros(LEVELS, np.int64)
         first, last = np.empty(9 * N_CLASSES, np.int64), np.empty(9 * N_CLASSES, np.int64)
         pair_i = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK, np.int64)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+import caselink.linkage.candidate_index as candidate_index_module
 from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
 from caselink.linkage.candidate_index import (
     CandidateIndex,
@@ -248,12 +249,17 @@ def _splitmix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-@pytest.mark.parametrize(("ordered", "some"), [(False, False), (True, False), (True, True)])
+@pytest.mark.parametrize(
+    ("ordered", "some", "room"), [(False, False, None), (True, False, None), (True, True, 8)]
+)
 def test_the_training_sample_holds_the_linked_pairs_and_the_rest_at_the_capped_rate(
-    ordered: bool, some: bool
+    ordered: bool, some: bool, room: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # in locality order, the latitude/longitude pairs are found tile by tile; ``some`` takes
-    # part of the rows only, as training takes the solved reports
+    # part of the rows only, as training takes the solved reports; ``room``, too little room
+    # for a block's tiles at first
+    if room is not None:
+        monkeypatch.setattr(candidate_index_module, "_SAMPLE_ROOM", room)
     settings = LinkSettings(max_days=90, max_km=25)
     frame = _random_reports(600, seed=9, years=1)
     if ordered:
