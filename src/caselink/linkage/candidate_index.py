@@ -421,11 +421,11 @@ def _pairs_from(
 ) -> tuple[int, int]:
     # candidate pairs (i < j) of rows[start:], each found from its higher row, until
     # out_i/out_j cannot take the next row's; returns how many were written and the position
-    # to go on from. With ``thinned``, only the pairs ``thinning`` keeps, while every unlinked
-    # pair found is added to ``levels`` by its level. With ``is_source`` (a mark for every
-    # frame row; empty for none) the rows are sources: each is paired with all its candidates,
-    # and a pair of two sources is kept from its higher row. Without ``latlon``, the pairs of
-    # two latitude/longitude places are left out (``_sampled_tiles`` finds those).
+    # to go on from. With ``thinned``, only the pairs ``thinning`` keeps, while the unlinked
+    # pairs found are counted in ``levels`` (``_thinned_out``). With ``is_source`` (a mark for
+    # every frame row; empty for none) the rows are sources: each is paired with all its
+    # candidates, and a pair of two sources is kept from its higher row. Without ``latlon``,
+    # the pairs of two latitude/longitude places are left out (``_sampled_tiles`` finds them).
     below = is_source.shape[0] == 0
     count = 0
     p = start
@@ -464,9 +464,9 @@ def _sampled_tiles(
 ) -> tuple[int, int]:
     # The pairs (i < j) of two latitude/longitude places that ``thinning`` keeps, of the rows
     # of blocks b..b_last - 1 (``latlon_blocks``) and their candidates below them, found tile
-    # by tile as the scorer finds them, every unlinked pair counted in ``levels``; stops before
-    # a block whose tiles out_i/out_j may not have room for. Returns how many pairs were
-    # written and the block to go on from.
+    # by tile as the scorer finds them, unlinked pairs counted in ``levels`` as
+    # ``_thinned_out`` counts them; stops before a block whose tiles out_i/out_j may not have
+    # room for. Returns how many pairs were written and the block to go on from.
     count = 0
     while b < b_last:
         b0, b1 = blocks[b], blocks[b + 1]
