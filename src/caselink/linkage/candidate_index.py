@@ -570,8 +570,9 @@ def sampled_pairs(
     pairs found again, counting every level, and once more at the exact rate.
 
     The pass works on a frame of ``rows`` alone, in ``frame``'s order: of a frame in locality
-    order, its latitude/longitude pairs are found tile by tile as the scorer finds them, which
-    took a tenth of ten national years' training time off finding them row by row."""
+    order, its latitude/longitude pairs are found tile by tile as the scorer finds them. Row by
+    row, and with every level counted, the sample of ten national years took 54 s, against
+    27-29 s."""
     members = np.unique(rows)
     n = members.shape[0]
     ix = candidate_index(frame.take(members), settings)
@@ -612,9 +613,9 @@ def _member_thinning(thinning: Thinning, members: Ints, n: int) -> Thinning:
 
 
 def _sample(ix: CandidateIndex, thinning: Thinning, threads: int) -> tuple[Ints, Ints, Ints]:
-    # the pairs of ``ix``'s rows that ``thinning`` keeps, and the count of every unlinked pair
-    # by level, found on ``threads`` threads taking runs of blocks (the latitude/longitude
-    # pairs, tile by tile) and parts of the rows (the others) in turn
+    # the pairs of ``ix``'s rows that ``thinning`` keeps, and the unlinked pairs by level (those
+    # ``thinning.counted`` counts), found on ``threads`` threads taking runs of blocks (the
+    # latitude/longitude pairs, tile by tile) and parts of the rows (the others) in turn
     n = ix.lo.shape[0]
     blocks = latlon_blocks(ix, _SAMPLE_BLOCK)
     n_blocks = blocks.shape[0] - 1
