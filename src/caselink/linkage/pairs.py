@@ -15,7 +15,6 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-from caselink.linkage.candidate_index import sampled_pairs
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import Bins, Feature, bin_matrix, default_features
 from caselink.linkage.frame import ReportFrame
@@ -23,6 +22,7 @@ from caselink.linkage.labels import Labelled, pair_keys, resolve_feedback
 from caselink.linkage.pair_binner import PairBinner
 from caselink.linkage.sampling import Thinning
 from caselink.linkage.settings import LinkSettings
+from caselink.linkage.training_sample import sampled_pairs
 
 Ints = NDArray[np.int64]
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from caselink.linkage.compiled import compiled
+from caselink.linkage.compiled import compiled, inlined
 
 Ints = NDArray[np.int64]
 
@@ -83,3 +83,15 @@ def is_linked_pair(t: Thinning, i: int, j: int) -> bool:
 def keeps(t: Thinning, i: int, j: int) -> bool:
     """Whether the sample keeps the pair of rows i and j at the current rate."""
     return id_uniform(t.report_id[i], t.report_id[j]) < t.rate or is_linked_pair(t, i, j)
+
+
+@inlined
+def thinned_out(thinning: Thinning, i: int, j: int, levels: Ints) -> bool:
+    """Whether the sample drops the pair of rows i and j; an unlinked pair is counted in
+    ``levels`` by its level, kept or not, if its number is below ``thinning.counted``."""
+    if is_linked_pair(thinning, i, j):
+        return False
+    u = id_uniform(thinning.report_id[i], thinning.report_id[j])
+    if u < thinning.counted:
+        levels[level_of(u)] += 1
+    return u >= thinning.rate

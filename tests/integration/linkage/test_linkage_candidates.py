@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-import caselink.linkage.candidate_index as candidate_index_module
+import caselink.linkage.training_sample as training_sample_module
 from caselink.linkage import LinkSettings, ReportFrame, candidate_pairs
 from caselink.linkage.candidate_index import (
     CandidateIndex,
@@ -16,7 +16,6 @@ from caselink.linkage.candidate_index import (
     index_batches,
     latlon_blocks,
     row_candidates,
-    sampled_pairs,
     slice_pairs,
     within,
 )
@@ -25,6 +24,7 @@ from caselink.linkage.compiled import compiled
 from caselink.linkage.frame import reports_table
 from caselink.linkage.geometry import pair_distance_km
 from caselink.linkage.sampling import Thinning, id_uniform
+from caselink.linkage.training_sample import sampled_pairs
 
 
 def _random_reports(n: int, seed: int, years: float) -> ReportFrame:
@@ -259,7 +259,7 @@ def test_the_training_sample_holds_the_linked_pairs_and_the_rest_at_the_capped_r
     # part of the rows only, as training takes the solved reports; ``room``, too little room
     # for a block's tiles at first
     if room is not None:
-        monkeypatch.setattr(candidate_index_module, "_SAMPLE_ROOM", room)
+        monkeypatch.setattr(training_sample_module, "_SAMPLE_ROOM", room)
     settings = LinkSettings(max_days=90, max_km=25)
     frame = _random_reports(600, seed=9, years=1)
     if ordered:
