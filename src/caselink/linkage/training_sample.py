@@ -25,9 +25,7 @@ from caselink.linkage.frame import ReportFrame
 from caselink.linkage.sampling import (
     LEVELS,
     Thinning,
-    is_linked_pair,
     keeps,
-    level,
     level_for,
     thinned_out,
 )
@@ -89,14 +87,13 @@ def _sampled_tiles(
 def _count_levels(
     ix: CandidateIndex, rows: Ints, thinning: Thinning, found: Ints, out: Ints
 ) -> None:
-    # out[level] += 1 for every unlinked candidate pair found from a row of ``rows``
+    # the unlinked candidate pairs found from a row of ``rows``, counted in ``out`` by level as
+    # ``sampling.thinned_out`` counts them (every level, at the default ``thinning.counted``)
     for p in range(rows.shape[0]):
         j = rows[p]
         m = row_candidates(ix, j, found, True)
         for q in range(m):
-            i = found[q]
-            if not is_linked_pair(thinning, i, j):
-                out[level(thinning.report_id[i], thinning.report_id[j])] += 1
+            thinned_out(thinning, found[q], j, out)
 
 
 def sampled_pairs(
