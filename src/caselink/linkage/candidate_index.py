@@ -77,6 +77,7 @@ class CandidateIndex(NamedTuple):
     ll: Groups
     xy: Groups
     by_force: Groups  # key: force * 4 + place class (1: latitude/longitude, 2: x/y)
+    ll_rising: bool  # whether each group of ``ll`` holds its rows in rising order
     days: float
     chord2: float
     metres2: float
@@ -107,6 +108,14 @@ def _groups(keys: Ints, rows: Ints, lo: Floats, hi: Floats) -> Groups:
     span = (hi[r] - lo[r]) if r.shape[0] else np.zeros(0)
     longest = np.maximum.reduceat(span, first) if r.shape[0] else np.zeros(0)
     return Groups(distinct.astype(np.int64), start, r.astype(np.int64), lo[r].copy(), longest)
+
+
+def _rising(groups: Groups) -> bool:
+    # whether every group's rows rise: they do in a frame in ``locality_order``, where a group
+    # is a run of rows in the order of their window starts
+    rising = np.diff(groups.rows) > 0
+    rising[groups.start[1:-1] - 1] = True  # from one group to the next
+    return bool(rising.all())
 
 
 def locality_order(frame: ReportFrame, settings: LinkSettings) -> Ints:
@@ -147,6 +156,7 @@ def candidate_index(
     xy_rows = np.flatnonzero(has_xy & member)
     all_rows = np.flatnonzero(member)
     place = has_ll.astype(np.int64) + 2 * has_xy.astype(np.int64)
+    ll = _groups(_key(c.ly[ll_rows], c.lx[ll_rows]), ll_rows, lo, hi)
     return CandidateIndex(
         lo=lo,
         hi=hi,
@@ -163,9 +173,10 @@ def candidate_index(
         ll_cell_x=c.lx,
         xy_cell_y=c.gy,
         xy_cell_x=c.gx,
-        ll=_groups(_key(c.ly[ll_rows], c.lx[ll_rows]), ll_rows, lo, hi),
+        ll=ll,
         xy=_groups(_key(c.gy[xy_rows], c.gx[xy_rows]), xy_rows, lo, hi),
         by_force=_groups(frame.force_code[all_rows] * 4 + place[all_rows], all_rows, lo, hi),
+        ll_rising=_rising(ll),
         days=float(settings.max_days),
         chord2=chord_limit(settings.max_km) ** 2,
         metres2=(float(settings.max_km) * 1000.0) ** 2,
@@ -342,11 +353,19 @@ def slice_pairs(
     the pairs within it are left out, tested as ``within`` tests them while the pair's
     distance is at hand."""
     count = 0
-    days, chord2 = ix.days, ix.chord2
+    days, chord2, rows = ix.days, ix.chord2, ix.ll.rows
+    end = p1
+    if ix.ll_rising:
+        end = p0
     for i in range(b0, b1):
+        # In rising rows the part of the slice below row i is its first ``end`` rows, more as
+        # i rises: half the rows of a block's slices (the cells after its own, and the later
+        # part of its own) are not tried at all.
+        while ix.ll_rising and end < p1 and rows[end] < i:
+            end += 1
         lo, hi, ux, uy, uz = ix.lo[i], ix.hi[i], ix.ux[i], ix.uy[i], ix.uz[i]
-        for p in range(p0, p1):
-            j = ix.ll.rows[p]
+        for p in range(p0, end):
+            j = rows[p]
             if j >= i or lo > ix.hi[j] + days or ix.lo[j] > hi + days:
                 continue
             d2 = (ix.ux[j] - ux) * (ix.ux[j] - ux) + (ix.uy[j] - uy) * (ix.uy[j] - uy)

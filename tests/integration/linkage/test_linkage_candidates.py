@@ -158,16 +158,23 @@ def test_the_compiled_index_finds_each_reports_brute_force_candidates(
     assert got == want
 
 
-def test_blocks_of_rows_against_slices_find_the_pairs_once_each() -> None:
+@pytest.mark.parametrize("ordered", [True, False])
+def test_blocks_of_rows_against_slices_find_the_pairs_once_each(ordered: bool) -> None:
     # the scorer's way: latitude/longitude pairs from blocks of rows against parts of slices,
-    # the rest row by row
+    # the rest row by row; in locality order a slice's rows rise and only those below a row
+    # are tried, in any other order every row of it
     settings = LinkSettings(max_days=60, max_km=15)
-    frame = in_locality_order(_random_reports(700, seed=9, years=3.0), settings)
+    frame = _random_reports(700, seed=9, years=3.0)
+    if ordered:
+        frame = in_locality_order(frame, settings)
+    else:
+        frame = frame.take(np.random.default_rng(3).permutation(frame.n))
     ix = candidate_index(frame, settings)
+    assert ix.ll_rising is ordered
     blocks = latlon_blocks(ix, 16)
     assert blocks[0] == 0
     assert blocks[-1] == frame.n
-    assert (np.diff(blocks) > 1).sum() > 10  # blocks of more than one row
+    assert bool((np.diff(blocks) > 1).sum() > 10) is ordered  # blocks of more than one row
     first, last = np.empty(45, np.int64), np.empty(45, np.int64)
     pi, pj = np.empty(16 * 7, np.int64), np.empty(16 * 7, np.int64)
     out = np.empty(frame.n, np.int64)
