@@ -161,8 +161,8 @@ def test_the_compiled_index_finds_each_reports_brute_force_candidates(
 @pytest.mark.parametrize("ordered", [True, False])
 def test_blocks_of_rows_against_slices_find_the_pairs_once_each(ordered: bool) -> None:
     # the scorer's way: latitude/longitude pairs from blocks of rows against parts of slices,
-    # the rest row by row; in locality order a slice's rows rise and only those below a row
-    # are tried, in any other order every row of it
+    # the rest row by row; in locality order a slice is a run of rows, tried as such, in any
+    # other order row by row
     settings = LinkSettings(max_days=60, max_km=15)
     frame = _random_reports(700, seed=9, years=3.0)
     if ordered:
@@ -170,7 +170,7 @@ def test_blocks_of_rows_against_slices_find_the_pairs_once_each(ordered: bool) -
     else:
         frame = frame.take(np.random.default_rng(3).permutation(frame.n))
     ix = candidate_index(frame, settings)
-    assert ix.ll_rising is ordered
+    assert ix.ll_runs is ordered
     blocks = latlon_blocks(ix, 16)
     assert blocks[0] == 0
     assert blocks[-1] == frame.n
