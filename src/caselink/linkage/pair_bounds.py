@@ -3,7 +3,7 @@
 ``pair_bins`` computes a pair's bins stage by stage; the bounds here say, before and between
 the stages, how high the score could still go: ``report_gains`` what one report alone rules out
 (a report without a time of day gives every pair the weight of an unknown time of day),
-``distance_bound`` the distance weight from the chord between the places (no trigonometry),
+``chord_bin`` the distance's bin from the chord between the places (no trigonometry),
 ``stage_gain`` and ``behaviour_gain`` what a computed stage adds against its best, and
 ``code_gain`` the same for STAGE_CODES without its bins.
 """
@@ -231,12 +231,18 @@ def report_gains(pd: PairData, mt: ModelTables) -> Floats:
     return out
 
 
+# a squared chord (or grid distance) this close to an edge, relatively, may be on the other
+# side of it when the distance is computed with the sine: rounding, at most a few parts in 10^12
+_EDGE_MARGIN = 1e-7
+
+
 @inlined
-def distance_bound(
-    reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats, near: Floats
-) -> float:
-    """The most the distance weight can be, from the squared chord (or grid distance) without
-    the sine: near[the bin it falls in] (the last entry: no distance to bound by)."""
+def chord_bin(reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats) -> tuple[int, bool]:
+    """The distance bin of the pair (a, b) from the squared chord between the places (or grid
+    distance), without the sine (0 where the places cannot be compared: unknown), and whether
+    it is surely the bin ``pair_bins.distance_bin`` gives: it is, unless the chord is within
+    rounding of an edge. The scorer bounds the distance weight by it (``ModelTables.
+    distance_near``) and takes it for the pair's bin when sure."""
     ra, rb = reals[a], reals[b]
     both_ll = not (math.isnan(ra[R_LAT]) or math.isnan(rb[R_LAT]))
     if not (math.isnan(ra[R_UX]) or math.isnan(rb[R_UX])):
@@ -247,9 +253,11 @@ def distance_bound(
         d2 = (rb[R_X] - ra[R_X]) ** 2 + (rb[R_Y] - ra[R_Y]) ** 2
         edges2 = grid2
     else:
-        return float(near[near.shape[0] - 1])
-    b0 = 1
+        return 0, True
+    b0, sure = 1, True
     for e in range(edges2.shape[0]):
         if edges2[e] <= d2:
             b0 += 1
-    return float(near[b0])
+        if abs(d2 - edges2[e]) <= _EDGE_MARGIN * edges2[e]:
+            sure = False
+    return b0, sure

@@ -53,6 +53,7 @@ from caselink.linkage.memory import release_freed
 from caselink.linkage.model import LinkModel
 from caselink.linkage.pair_bins import (
     N_STAGES,
+    SLOT_DIST,
     STAGE_BEHAVIOURS,
     STAGE_CODES,
     STAGE_DAY,
@@ -75,8 +76,8 @@ from caselink.linkage.pair_bins import (
 )
 from caselink.linkage.pair_bounds import (
     behaviour_gain,
+    chord_bin,
     code_gain,
-    distance_bound,
     report_gains,
     stage_gain,
 )
@@ -207,11 +208,13 @@ def _consider(
     bound += code_gain(pd, mt, a, b) - min(ga[STAGE_CODES], gb[STAGE_CODES])
     if bound < floor:
         return 0
+    near, sure = 0, False
     if mt.distance >= 0:
-        d = (
-            distance_bound(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges, mt.distance_near)
-            - mt.best[mt.distance]
-        )
+        # the distance weight at most that of the bin by the chord or its neighbours, one of
+        # which is the distance's bin (the last entry: no distance to bound by)
+        near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
+        last = mt.distance_near.shape[0] - 1
+        d = mt.distance_near[near if near > 0 else last] - mt.best[mt.distance]
         cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
         if d < cap:
             bound += d - cap
@@ -232,7 +235,10 @@ def _consider(
         return 0
     code_bins(pd, mt, a, b, sb)  # code_gain and behaviour_gain left them out
     behaviour_bins(pd, mt, a, b, sb)
-    distance_bin(pd, mt, a, b, sb)
+    if sure:
+        sb[SLOT_DIST] = near  # the chord is not within rounding of an edge: no sine needed
+    else:
+        distance_bin(pd, mt, a, b, sb)
     s = bins_score(mt, sb)
     if s >= min_score:
         _offer(heaps, i, s, j)
