@@ -13,16 +13,25 @@ from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import bin_matrix
 from caselink.linkage.labels import resolve_labels
 from caselink.linkage.pair_binner import PairBinner
+from caselink.linkage.candidates import unit_vectors
+from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.pair_bins import (
+    R_LAT,
+    R_UX,
+    R_UZ,
+    R_X,
+    R_Y,
+    SLOT_DIST,
     STAGE_BEHAVIOURS,
     STAGE_CODES,
     behaviour_bins,
     code_bins,
+    distance_bin,
     model_tables,
     pair_data,
     slot_bins,
 )
-from caselink.linkage.pair_bounds import behaviour_gain, code_gain, stage_gain
+from caselink.linkage.pair_bounds import behaviour_gain, chord_bin, code_gain, stage_gain
 from caselink.linkage.pair_scorer import top_pairs
 from caselink.linkage.pairs import labelled_pairs, model_features
 from caselink.linkage.scoring import score_rows, top_per_report
@@ -301,6 +310,40 @@ def test_compiled_bins_equal_the_array_paths(simulated) -> None:
     for got, want in _stage_gains(frame, model, i[::7], j[::7]).values():
         assert len(set(want.round(6).tolist())) > 20
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_the_distance_bin_from_the_chord_is_the_bin_unless_within_rounding_of_an_edge(
+    simulated,
+) -> None:
+    reports, labels, _ = simulated
+    frame = ReportFrame.from_arrow(reports)
+    model = train(frame, labels, settings=LinkSettings(family="naive_bayes"))
+    i, j = candidate_rows(frame, model.settings)
+    rows = np.arange(frame.n, dtype=np.int64)
+    pd = pair_data(frame, EvidenceMaker(frame, model.domains(), model.attributes()), rows)
+    mt = model_tables(model, frame, pd)
+    sb = slot_bins(mt)
+    sure_bins = []
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        got, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
+        distance_bin(pd, mt, a, b, sb)
+        if sure:
+            assert got == sb[SLOT_DIST]
+            sure_bins.append(got)
+    assert len(sure_bins) > 0.99 * i.shape[0]
+    assert len(set(sure_bins)) > 8
+    # two places exactly an edge apart, north and south or on the grid, are not sure
+    edge = float(model.features[model.feature_names.index("distance_km")].edges[3])
+    lat = np.array([51.5, 51.5 + np.degrees(edge / EARTH_RADIUS_KM)])
+    reals = np.full((2, pd.reals.shape[1]), np.nan)
+    reals[:, R_LAT] = lat
+    reals[:, R_UX : R_UZ + 1] = np.column_stack(unit_vectors(lat, np.zeros(2)))
+    assert not chord_bin(reals, 0, 1, mt.chord2_edges, mt.grid2_edges)[1]
+    grid = np.full((2, pd.reals.shape[1]), np.nan)
+    grid[:, R_X], grid[:, R_Y] = [400_000.0, 400_000.0 + edge * 1000.0], 200_000.0
+    assert not chord_bin(grid, 0, 1, mt.chord2_edges, mt.grid2_edges)[1]
+    unplaced = np.full_like(grid, np.nan)  # no distance: unknown, surely
+    assert chord_bin(unplaced, 0, 1, mt.chord2_edges, mt.grid2_edges) == (0, True)
 
 
 def test_compiled_bins_equal_the_array_paths_for_large_behaviour_sets(simulated) -> None:
