@@ -152,7 +152,7 @@ class ModelTables(NamedTuple):
     distance: int  # the distance feature (-1: none), whose bound comes from the chord
     chord2_edges: Floats  # its edges as squared chords between unit vectors
     grid2_edges: Floats  # and as squared grid metres
-    distance_near: Floats  # by that bin: the highest weight of it and its neighbours; then all
+    distance_near: Floats  # by that bin: the highest weight of it and its neighbours
     offset: float
 
 
@@ -353,7 +353,7 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     # a bin from the chord may be one off the bin from the sine, by rounding at an edge
     dw = weights[distance] if distance >= 0 else np.zeros(1)
     near = np.asarray(
-        [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0])), dw.max()]
+        [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0]))]
     )
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),

@@ -241,8 +241,8 @@ def chord_bin(reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats) -> t
     """The distance bin of the pair (a, b) from the squared chord between the places (or grid
     distance), without the sine (0 where the places cannot be compared: unknown), and whether
     it is surely the bin ``pair_bins.distance_bin`` gives: it is, unless the chord is within
-    rounding of an edge. The scorer bounds the distance weight by it (``ModelTables.
-    distance_near``) and takes it for the pair's bin when sure."""
+    rounding of an edge. The scorer takes it for the pair's bin when sure, and otherwise
+    bounds the distance weight by it and its neighbours (``ModelTables.distance_near``)."""
     ra, rb = reals[a], reals[b]
     both_ll = not (math.isnan(ra[R_LAT]) or math.isnan(rb[R_LAT]))
     if not (math.isnan(ra[R_UX]) or math.isnan(rb[R_UX])):

@@ -210,11 +210,14 @@ def _consider(
         return 0
     near, sure = 0, False
     if mt.distance >= 0:
-        # the distance weight at most that of the bin by the chord or its neighbours, one of
-        # which is the distance's bin (the last entry: no distance to bound by)
+        # the distance's weight when its bin by the chord is sure, else the most of that bin
+        # and its neighbours, one of which is the distance's bin
         near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
-        last = mt.distance_near.shape[0] - 1
-        d = mt.distance_near[near if near > 0 else last] - mt.best[mt.distance]
+        if sure:
+            d = mt.weights[mt.weight_start[mt.distance] + near]
+        else:
+            d = mt.distance_near[near]
+        d -= mt.best[mt.distance]
         cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
         if d < cap:
             bound += d - cap
