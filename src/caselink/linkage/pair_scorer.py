@@ -213,11 +213,8 @@ def _consider(
         # the distance's weight when its bin by the chord is sure, else the most of that bin
         # and its neighbours, one of which is the distance's bin
         near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
-        if sure:
-            d = mt.weights[mt.weight_start[mt.distance] + near]
-        else:
-            d = mt.distance_near[near]
-        d -= mt.best[mt.distance]
+        exact = mt.weights[mt.weight_start[mt.distance] + near]
+        d = (exact if sure else mt.distance_near[near]) - mt.best[mt.distance]
         cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
         if d < cap:
             bound += d - cap

@@ -8,13 +8,12 @@ import pytest
 
 from caselink.linkage import LinkModel, LinkSettings, ReportFrame, evaluate, evidence, score, train
 from caselink.linkage.candidate_index import in_locality_order
-from caselink.linkage.candidates import candidate_rows
+from caselink.linkage.candidates import candidate_rows, unit_vectors
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.features import bin_matrix
+from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.labels import resolve_labels
 from caselink.linkage.pair_binner import PairBinner
-from caselink.linkage.candidates import unit_vectors
-from caselink.linkage.geometry import EARTH_RADIUS_KM
 from caselink.linkage.pair_bins import (
     R_LAT,
     R_UX,
