@@ -218,6 +218,8 @@ def _consider(
         cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
         if d < cap:
             bound += d - cap
+            if bound < floor:
+                return 0
     bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
     if bound < floor:
         return 0
