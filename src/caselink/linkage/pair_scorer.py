@@ -8,12 +8,12 @@ two reports, ties broken by the other report's id: the same rule, and the same p
 array path (tests compare them). The score is model.py's sum of weights, in its order.
 
 Most pairs are not worth finishing. The bound on a pair's score starts at the most every
-feature could add, less what either report rules out on its own, with the distance weight
-bounded from the chord between the places (pair_bounds); the evidence is then computed stage
-by stage (pair_bins; the description, relationship and attributes first, straight from their
-weights, then the distance bound and the behaviours: between them they drop most pairs), each
-stage replacing its features' share of the bound by their weights, and the pair is dropped as
-soon as the bound cannot reach the k-th best of either report (or ``min_score``). The stages
+feature could add, less what either report rules out on its own (pair_bounds); the evidence is
+then computed stage by stage (pair_bins; the description, relationship and attributes first,
+straight from their weights, then the distance from the chord between the places, then the
+behaviours: between them they drop most pairs), each stage replacing its features' share of
+the bound by their weights, and the pair is dropped as soon as the bound cannot reach the k-th
+best of either report (or ``min_score``). The stages
 are compiled into the loop (``compiled.inlined``), not called. The k-th bests start from a
 first pass over the near candidates only (see ``top_pairs``), so pairs are dropped from the
 start rather than once each list has filled; the full pass then leaves the near pairs out.
@@ -88,7 +88,7 @@ Rows = NDArray[np.int32]
 Floats = NDArray[np.float64]
 
 _MARGIN = 1e-9  # bounds are sums in another order: allow for the rounding
-_NEAR_KM, _NEAR_DAYS = 15.0, 90.0  # the near candidates that set the first bars
+_NEAR_KM, _NEAR_DAYS = 10.0, 60.0  # the near candidates that set the first bars
 # latitude/longitude pairs are tried a block of rows against a part of a slice at a time: the
 # facts of both fit in a core's cache
 _BLOCK, _CHUNK = 64, 256
@@ -201,10 +201,9 @@ def _consider(
     bound = top
     for g in range(N_STAGES):
         bound += min(ga[g], gb[g])
-    # the stages one by one while the pair can still make a list (the distance's own bound
-    # stands until the score is added up): the description, relationship and attributes
-    # first, straight from their weights, then the distance bound and the behaviours, which
-    # with them drop most pairs
+    # the stages one by one while the pair can still make a list: the description,
+    # relationship and attributes first, straight from their weights, then the distance and
+    # the behaviours, which with them drop most pairs
     bound += code_gain(pd, mt, a, b) - min(ga[STAGE_CODES], gb[STAGE_CODES])
     if bound < floor:
         return 0
