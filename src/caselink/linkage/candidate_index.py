@@ -342,19 +342,21 @@ def slice_pairs(
     p1: int,
     out_i: Ints,
     out_j: Ints,
+    out_d2: Floats,
     near_days: float = -math.inf,
     near_chord2: float = -1.0,
 ) -> int:
     """The candidate pairs (i, j), j < i, of the rows i of b0..b1 - 1 and the rows j of
-    ``ix.ll.rows[p0:p1]``, all with latitude/longitude places, written to out_i/out_j (room
-    for (b1 - b0) * (p1 - p0) pairs); returns how many. A block's rows and a slice's are few
+    ``ix.ll.rows[p0:p1]``, all with latitude/longitude places, written to out_i/out_j with the
+    squared chord between their places in out_d2 (room for (b1 - b0) * (p1 - p0) pairs);
+    returns how many. A block's rows and a slice's are few
     enough to stay in cache while every pair of them is tried, where finding each row's
     candidates on its own reads them all from memory once per row. With ``near_days`` and
     ``near_chord2``, the window of another index of the frame (its ``days`` and ``chord2``),
     the pairs within it are left out, tested as ``within`` tests them while the pair's
     distance is at hand."""
     if ix.ll_runs:
-        return _run_pairs(ix, b0, b1, p0, p1, out_i, out_j, near_days, near_chord2)
+        return _run_pairs(ix, b0, b1, p0, p1, out_i, out_j, out_d2, near_days, near_chord2)
     count = 0
     days, chord2 = ix.days, ix.chord2
     for i in range(b0, b1):
@@ -371,6 +373,7 @@ def slice_pairs(
                 continue
             out_i[count] = i
             out_j[count] = j
+            out_d2[count] = d2
             count += 1
     return count
 
@@ -384,6 +387,7 @@ def _run_pairs(
     p1: int,
     out_i: Ints,
     out_j: Ints,
+    out_d2: Floats,
     near_days: float,
     near_chord2: float,
 ) -> int:
@@ -391,7 +395,8 @@ def _run_pairs(
     # first rows, read straight from the index's arrays, so each row's test runs over
     # neighbouring numbers in vector registers, many pairs an instruction, into marks that
     # the kept pairs are then gathered from (a pair's test with a branch took four times as
-    # long). The marks go where the pairs will: out_j has room for every pair tried.
+    # long). The marks and distances go where the pairs will: there is room for every pair
+    # tried.
     count = 0
     days, chord2 = ix.days, ix.chord2
     first = ix.ll.rows[p0]
@@ -403,18 +408,20 @@ def _run_pairs(
         # views from position 0, so the compiler sees every index in bounds and in step
         los, his = ix.lo[first : first + m], ix.hi[first : first + m]
         xs, ys, zs = ix.ux[first : first + m], ix.uy[first : first + m], ix.uz[first : first + m]
-        marks = out_j[count : count + m]
+        marks, dist2 = out_j[count : count + m], out_d2[count : count + m]
         for k in range(m):
             d2 = (xs[k] - ux) * (xs[k] - ux) + (ys[k] - uy) * (ys[k] - uy)
             d2 += (zs[k] - uz) * (zs[k] - uz)
             pair = (lo <= his[k] + days) & (los[k] <= hi + days) & (d2 <= chord2)
             near = (d2 <= near_chord2) & (lo <= his[k] + near_days) & (los[k] <= hi + near_days)
             marks[k] = pair & ~near
+            dist2[k] = d2
         kept = count
         for k in range(m):
-            mark = marks[k]  # read before the write below, which may land on it
+            mark, d2 = marks[k], dist2[k]  # read before the writes below, which may land on them
             out_j[kept] = first + k
             out_i[kept] = i
+            out_d2[kept] = d2
             kept += mark
         count = kept
     return count

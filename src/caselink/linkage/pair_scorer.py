@@ -64,6 +64,7 @@ from caselink.linkage.pair_bins import (
     PairData,
     behaviour_bins,
     bins_score,
+    chord_cell,
     code_bins,
     day_bins,
     distance_bin,
@@ -192,9 +193,11 @@ def _consider(
     min_score: float,
     heaps: Heaps,
     sb: Ints,
+    d2: float,
 ) -> int:
     # the pair (i, j) offered to both rows' heaps unless its bound shows it can make neither
-    # list; returns 1 if it was scored in full
+    # list; returns 1 if it was scored in full. ``d2``: the squared chord between the places
+    # when the caller has it, else negative
     floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
     a, b = pair_order(pd, i, j)
     ga, gb = gains[a], gains[b]
@@ -211,7 +214,10 @@ def _consider(
     if mt.distance >= 0:
         # the distance's weight when its bin by the chord is sure, else the most of that bin
         # and its neighbours, one of which is the distance's bin
-        near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
+        near = chord_cell(mt, d2) if d2 >= 0.0 else -1
+        sure = near >= 0
+        if not sure:
+            near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
         exact = mt.weights[mt.weight_start[mt.distance] + near]
         d = (exact if sure else mt.distance_near[near]) - mt.best[mt.distance]
         cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
@@ -255,6 +261,7 @@ class Work(NamedTuple):
     last: Ints
     pair_i: Ints  # the pairs of a block and a part of a slice (slice_pairs)
     pair_j: Ints
+    pair_d2: Floats
     sb: Ints  # one pair's bins
 
     @classmethod
@@ -266,6 +273,7 @@ class Work(NamedTuple):
             np.empty(9 * N_CLASSES, np.int64),
             np.empty(tile, np.int64),
             np.empty(tile, np.int64),
+            np.empty(tile),
             slot_bins(mt),
         )
 
@@ -306,17 +314,26 @@ def _top_of_blocks(
                 for p0 in range(work.first[s], work.last[s], _CHUNK):
                     p1 = min(p0 + _CHUNK, work.last[s])
                     m = slice_pairs(
-                        ix, b0, b1, p0, p1, work.pair_i, work.pair_j, near_days, near_chord2
+                        ix,
+                        b0,
+                        b1,
+                        p0,
+                        p1,
+                        work.pair_i,
+                        work.pair_j,
+                        work.pair_d2,
+                        near_days,
+                        near_chord2,
                     )
                     for q in range(m):
-                        i, j = work.pair_i[q], work.pair_j[q]
-                        full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
+                        i, j, d2 = work.pair_i[q], work.pair_j[q], work.pair_d2[q]
+                        full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb, d2)
         for i in range(b0, b1):
             m = row_candidates(ix, i, work.candidates, True, not tiled)
             for q in range(m):
                 j = work.candidates[q]
                 if not (skip_offered and within(offered, i, j)):
-                    full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
+                    full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb, -1.0)
     return full
 
 

@@ -53,6 +53,7 @@ def _sampled_tiles(
     last: Ints,
     pair_i: Ints,
     pair_j: Ints,
+    pair_d2: NDArray[np.float64],
 ) -> tuple[int, int]:
     # The pairs (i < j) of two latitude/longitude places that ``thinning`` keeps, of the rows
     # of blocks b..b_last - 1 (``latlon_blocks``) and their candidates below them, found tile
@@ -73,7 +74,8 @@ def _sampled_tiles(
             break
         for s in range(n_slices):
             for p0 in range(first[s], last[s], _SAMPLE_CHUNK):
-                m = slice_pairs(ix, b0, b1, p0, min(p0 + _SAMPLE_CHUNK, last[s]), pair_i, pair_j)
+                p1 = min(p0 + _SAMPLE_CHUNK, last[s])
+                m = slice_pairs(ix, b0, b1, p0, p1, pair_i, pair_j, pair_d2)
                 for q in range(m):
                     i, j = pair_i[q], pair_j[q]
                     if not thinned_out(thinning, i, j, levels):
@@ -176,11 +178,24 @@ def _sample(ix: CandidateIndex, thinning: Thinning, threads: int) -> tuple[Ints,
         first, last = np.empty(9 * N_CLASSES, np.int64), np.empty(9 * N_CLASSES, np.int64)
         pair_i = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK, np.int64)
         pair_j = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK, np.int64)
+        pair_d2 = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK)
         out_i, out_j = np.empty(room, np.int64), np.empty(room, np.int64)
         got_i, got_j = [], []
         while b < end:
             count, after = _sampled_tiles(
-                ix, blocks, b, end, thinning, levels, out_i, out_j, first, last, pair_i, pair_j
+                ix,
+                blocks,
+                b,
+                end,
+                thinning,
+                levels,
+                out_i,
+                out_j,
+                first,
+                last,
+                pair_i,
+                pair_j,
+                pair_d2,
             )
             if after == b:  # one block's tiles may need more room than there is
                 room *= 2

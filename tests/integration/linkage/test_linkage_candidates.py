@@ -176,7 +176,7 @@ def test_blocks_of_rows_against_slices_find_the_pairs_once_each(ordered: bool) -
     assert blocks[-1] == frame.n
     assert bool((np.diff(blocks) > 1).sum() > 10) is ordered  # blocks of more than one row
     first, last = np.empty(45, np.int64), np.empty(45, np.int64)
-    pi, pj = np.empty(16 * 7, np.int64), np.empty(16 * 7, np.int64)
+    pi, pj, pd2 = np.empty(16 * 7, np.int64), np.empty(16 * 7, np.int64), np.empty(16 * 7)
     out = np.empty(frame.n, np.int64)
     got = []
     for b0, b1 in zip(blocks[:-1].tolist(), blocks[1:].tolist(), strict=True):
@@ -185,8 +185,13 @@ def test_blocks_of_rows_against_slices_find_the_pairs_once_each(ordered: bool) -
         if tiled:
             for s in range(block_slices(ix, b0, b1, first, last)):
                 for p0 in range(first[s], last[s], 7):
-                    m = slice_pairs(ix, b0, b1, p0, min(p0 + 7, last[s]), pi, pj)
+                    m = slice_pairs(ix, b0, b1, p0, min(p0 + 7, last[s]), pi, pj, pd2)
                     got += list(zip(pj[:m].tolist(), pi[:m].tolist(), strict=True))
+                    # with the squared chord between the places of each pair
+                    i, j = pi[:m], pj[:m]
+                    chord2 = (ix.ux[i] - ix.ux[j]) ** 2 + (ix.uy[i] - ix.uy[j]) ** 2
+                    chord2 += (ix.uz[i] - ix.uz[j]) ** 2
+                    np.testing.assert_allclose(pd2[:m], chord2, rtol=1e-12, atol=1e-18)
         for i in range(b0, b1):
             m = row_candidates(ix, i, out, True, not tiled)
             got += [(j, i) for j in out[:m].tolist()]
@@ -201,7 +206,7 @@ def test_blocks_of_rows_against_slices_find_the_pairs_once_each(ordered: bool) -
         for s in range(block_slices(ix, b0, b1, first, last) if ix.has_ll[b0] else 0):
             for p0 in range(first[s], last[s], 7):
                 p1 = min(p0 + 7, last[s])
-                m = slice_pairs(ix, b0, b1, p0, p1, pi, pj, near.days, near.chord2)
+                m = slice_pairs(ix, b0, b1, p0, p1, pi, pj, pd2, near.days, near.chord2)
                 far += list(zip(pj[:m].tolist(), pi[:m].tolist(), strict=True))
     tiled = {(j, i) for j, i in got if ix.has_ll[i] and ix.has_ll[j]}
     narrow_pairs = _brute_force(frame, narrow)

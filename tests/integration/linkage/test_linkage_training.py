@@ -24,6 +24,7 @@ from caselink.linkage.pair_bins import (
     STAGE_BEHAVIOURS,
     STAGE_CODES,
     behaviour_bins,
+    chord_cell,
     code_bins,
     distance_bin,
     model_tables,
@@ -322,15 +323,23 @@ def test_the_distance_bin_from_the_chord_is_the_bin_unless_within_rounding_of_an
     pd = pair_data(frame, EvidenceMaker(frame, model.domains(), model.attributes()), rows)
     mt = model_tables(model, frame, pd)
     sb = slot_bins(mt)
-    sure_bins = []
+    sure_bins, cell_bins = [], []
+    unit = pd.reals[:, R_UX : R_UZ + 1]
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
         got, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
         distance_bin(pd, mt, a, b, sb)
         if sure:
             assert got == sb[SLOT_DIST]
             sure_bins.append(got)
+        # and from the table of cells of the chord, where a cell is not within rounding of an edge
+        d2 = float(((unit[a] - unit[b]) ** 2).sum())
+        if not np.isnan(d2) and chord_cell(mt, d2) >= 0:
+            assert chord_cell(mt, d2) == sb[SLOT_DIST]
+            cell_bins.append(sb[SLOT_DIST])
     assert len(sure_bins) > 0.99 * i.shape[0]
     assert len(set(sure_bins)) > 8
+    assert len(cell_bins) > 0.9 * i.shape[0]
+    assert len(set(cell_bins)) > 8
     # two places exactly an edge apart, north and south or on the grid, are not sure
     edge = float(model.features[model.feature_names.index("distance_km")].edges[3])
     lat = np.array([51.5, 51.5 + np.degrees(edge / EARTH_RADIUS_KM)])
@@ -338,6 +347,10 @@ def test_the_distance_bin_from_the_chord_is_the_bin_unless_within_rounding_of_an
     reals[:, R_LAT] = lat
     reals[:, R_UX : R_UZ + 1] = np.column_stack(unit_vectors(lat, np.zeros(2)))
     assert not chord_bin(reals, 0, 1, mt.chord2_edges, mt.grid2_edges)[1]
+    assert (
+        chord_cell(mt, float(((reals[0, R_UX : R_UZ + 1] - reals[1, R_UX : R_UZ + 1]) ** 2).sum()))
+        == -1
+    )
     grid = np.full((2, pd.reals.shape[1]), np.nan)
     grid[:, R_X], grid[:, R_Y] = [400_000.0, 400_000.0 + edge * 1000.0], 200_000.0
     assert not chord_bin(grid, 0, 1, mt.chord2_edges, mt.grid2_edges)[1]
