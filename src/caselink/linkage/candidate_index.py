@@ -349,12 +349,11 @@ def slice_pairs(
     """The candidate pairs (i, j), j < i, of the rows i of b0..b1 - 1 and the rows j of
     ``ix.ll.rows[p0:p1]``, all with latitude/longitude places, written to out_i/out_j with the
     squared chord between their places in out_d2 (room for (b1 - b0) * (p1 - p0) pairs);
-    returns how many. A block's rows and a slice's are few
-    enough to stay in cache while every pair of them is tried, where finding each row's
-    candidates on its own reads them all from memory once per row. With ``near_days`` and
-    ``near_chord2``, the window of another index of the frame (its ``days`` and ``chord2``),
-    the pairs within it are left out, tested as ``within`` tests them while the pair's
-    distance is at hand."""
+    returns how many. A block's rows and a slice's are few enough to stay in cache while every
+    pair of them is tried, where finding each row's candidates on its own reads them all from
+    memory once per row. With ``near_days`` and ``near_chord2``, the window of another index of
+    the frame (its ``days`` and ``chord2``), the pairs within it are left out, tested as
+    ``within`` tests them while the pair's distance is at hand."""
     if ix.ll_runs:
         return _run_pairs(ix, b0, b1, p0, p1, out_i, out_j, out_d2, near_days, near_chord2)
     count = 0
