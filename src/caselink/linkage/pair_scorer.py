@@ -13,10 +13,10 @@ then computed stage by stage (pair_bins; the description, relationship and attri
 straight from their weights, then the distance from the chord between the places, then the
 behaviours: between them they drop most pairs), each stage replacing its features' share of
 the bound by their weights, and the pair is dropped as soon as the bound cannot reach the k-th
-best of either report (or ``min_score``). The stages
-are compiled into the loop (``compiled.inlined``), not called. The k-th bests start from a
-first pass over the near candidates only (see ``top_pairs``), so pairs are dropped from the
-start rather than once each list has filled; the full pass then leaves the near pairs out.
+best of either report (or ``min_score``). The stages are compiled into the loop
+(``compiled.inlined``), not called. The k-th bests start from a first pass over the near
+candidates only (see ``top_pairs``), so pairs are dropped from the start rather than once each
+list has filled; the full pass then leaves the near pairs out.
 
 Threads take runs of blocks of neighbouring reports; a block's latitude/longitude pairs are
 tried against a part of a slice at a time, both in cache (candidate_index.slice_pairs). A pair
