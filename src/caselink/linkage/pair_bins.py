@@ -40,7 +40,7 @@ from caselink.linkage.evidence import (
 )
 from caselink.linkage.features import Feature
 from caselink.linkage.frame import ReportFrame
-from caselink.linkage.geometry import EARTH_RADIUS_KM, pair_km
+from caselink.linkage.geometry import EARTH_RADIUS_KM, chord_cells, pair_km
 from caselink.linkage.model import LinkModel
 from caselink.linkage.timing import circular_apart, time_apart
 
@@ -153,7 +153,7 @@ class ModelTables(NamedTuple):
     chord2_edges: Floats  # its edges as squared chords between unit vectors
     grid2_edges: Floats  # and as squared grid metres
     distance_near: Floats  # by that bin: the highest weight of it and its neighbours
-    # the distance's bin by the chord, a cell of ``chord_step`` at a time (``chord_cell``):
+    # the distance's bin by the chord, a cell of ``chord_step`` at a time (pair_bounds.chord_cell):
     # -1 for a cell within rounding of an edge; the last entry for chords past every cell
     chord_bins: NDArray[np.int16]
     chord_step: float
@@ -359,7 +359,7 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     near = np.asarray(
         [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0]))]
     )
-    chord_bins, chord_step = _chord_cells(chord * chord)
+    chord_bins, chord_step = chord_cells(chord * chord)
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),
         weight_start=weight_start,
@@ -389,35 +389,6 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         chord_step=chord_step,
         offset=float(model.offset),
     )
-
-
-# cells of the chord (so of the distance) the bins are tabulated by: 12 m each for edges up to
-# 50 km, and a bin's edge falls in at most two of them
-_CHORD_CELLS = 1 << 12
-_CELL_MARGIN = 1e-6  # a cell this much wider, relatively, each way: beyond any rounding
-
-
-def _chord_cells(edges2: Floats) -> tuple[NDArray[np.int16], float]:
-    # ModelTables.chord_bins and chord_step for the squared chords of the distance's edges
-    n = _CHORD_CELLS
-    if edges2.shape[0] == 0:
-        return np.zeros(1, np.int16), 1.0
-    step = math.sqrt(edges2[-1]) * (1 + 4 * _CELL_MARGIN) / n
-    low = (np.arange(n + 1) * step) ** 2 * (1 - _CELL_MARGIN)
-    high = (np.arange(1, n + 2) * step) ** 2 * (1 + _CELL_MARGIN)
-    b_low = 1 + np.searchsorted(edges2, low, side="right")
-    b_high = 1 + np.searchsorted(edges2, high, side="right")
-    bins = np.where(b_low == b_high, b_low, -1)
-    bins[n] = edges2.shape[0] + 1  # past every cell: past the last edge
-    return bins.astype(np.int16), float(step)
-
-
-@inlined
-def chord_cell(mt: ModelTables, d2: float) -> int:
-    """The distance's bin for a squared chord between two places, from the table: -1 where it
-    is within rounding of an edge (``pair_bounds.chord_bin`` then tells)."""
-    cell = min(int(math.sqrt(d2) / mt.chord_step), mt.chord_bins.shape[0] - 1)
-    return int(mt.chord_bins[cell])
 
 
 def _domain_zero(jaccard_weights: list[Floats], n_domains: int) -> tuple[Floats, Floats]:

@@ -261,3 +261,12 @@ def chord_bin(reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats) -> t
         if abs(d2 - edges2[e]) <= _EDGE_MARGIN * edges2[e]:
             sure = False
     return b0, sure
+
+
+@inlined
+def chord_cell(mt: ModelTables, d2: float) -> int:
+    """The distance's bin for a squared chord between two places, from the table of cells of
+    the chord (``geometry.chord_cells``): -1 where it is within rounding of an edge
+    (``chord_bin`` then tells)."""
+    cell = min(int(math.sqrt(d2) / mt.chord_step), mt.chord_bins.shape[0] - 1)
+    return int(mt.chord_bins[cell])

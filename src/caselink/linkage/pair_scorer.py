@@ -64,7 +64,6 @@ from caselink.linkage.pair_bins import (
     PairData,
     behaviour_bins,
     bins_score,
-    chord_cell,
     code_bins,
     day_bins,
     distance_bin,
@@ -78,6 +77,7 @@ from caselink.linkage.pair_bins import (
 from caselink.linkage.pair_bounds import (
     behaviour_gain,
     chord_bin,
+    chord_cell,
     code_gain,
     report_gains,
     stage_gain,

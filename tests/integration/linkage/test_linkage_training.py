@@ -24,14 +24,19 @@ from caselink.linkage.pair_bins import (
     STAGE_BEHAVIOURS,
     STAGE_CODES,
     behaviour_bins,
-    chord_cell,
     code_bins,
     distance_bin,
     model_tables,
     pair_data,
     slot_bins,
 )
-from caselink.linkage.pair_bounds import behaviour_gain, chord_bin, code_gain, stage_gain
+from caselink.linkage.pair_bounds import (
+    behaviour_gain,
+    chord_bin,
+    chord_cell,
+    code_gain,
+    stage_gain,
+)
 from caselink.linkage.pair_scorer import top_pairs
 from caselink.linkage.pairs import labelled_pairs, model_features
 from caselink.linkage.scoring import score_rows, top_per_report
