@@ -13,9 +13,9 @@ twenty arrays; the behaviour similarities come from tables of (shared, union) ma
 
 The bins come in stages (``code_bins`` and those after it), so that a scorer can stop once a
 pair cannot reach the score it needs: the offender description, relationship and attributes,
-the behaviours, the time of day, the time apart, the day of the week, and last the distance
-(pair_bounds holds the bounds the scorer checks between them; pair_scorer says in which
-order). ``pair_binner.PairBinner`` bins batches of pairs for training (tests compare it with
+the behaviours, the time of day, the time apart, the day of the week, and the distance, whose
+bin the scorer mostly takes from the chord between the places instead (pair_bounds holds the
+bounds the scorer checks between the stages; pair_scorer says in which order). ``pair_binner.PairBinner`` bins batches of pairs for training (tests compare it with
 ``features.bin_matrix``).
 """
 
@@ -65,10 +65,10 @@ _FIXED = {
 
 
 # the stages of a pair's bins; a scorer takes them roughly by how much weight each takes off
-# the bound for what it costs (distance, the costliest, last). The day of the week is a stage
-# of its own, after the time apart: as costly as the time of day, it weighs far less in a
-# trained model, so most pairs are dropped before it is computed (computed with the time of
-# day, it made a national year's scoring 67-78 s instead of 64-68 s).
+# the bound for what it costs (the distance, from the chord, right after the codes). The day of
+# the week is a stage of its own, after the time apart: as costly as the time of day, it weighs
+# far less in a trained model, so most pairs are dropped before it is computed (computed with
+# the time of day, it made a national year's scoring 67-78 s instead of 64-68 s).
 STAGE_CODES, STAGE_BEHAVIOURS, STAGE_DAY, STAGE_TIME, STAGE_WEEK, STAGE_DISTANCE = range(6)
 N_STAGES = 6
 _STAGE_OF_SLOT = {
