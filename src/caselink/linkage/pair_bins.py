@@ -15,7 +15,8 @@ The bins come in stages (``code_bins`` and those after it), so that a scorer can
 pair cannot reach the score it needs: the offender description, relationship and attributes,
 the behaviours, the time of day, the time apart, the day of the week, and the distance, whose
 bin the scorer mostly takes from the chord between the places instead (pair_bounds holds the
-bounds the scorer checks between the stages; pair_scorer says in which order). ``pair_binner.PairBinner`` bins batches of pairs for training (tests compare it with
+bounds the scorer checks between the stages; pair_scorer says in which order).
+``pair_binner.PairBinner`` bins batches of pairs for training (tests compare it with
 ``features.bin_matrix``).
 """
 
