@@ -86,18 +86,21 @@ _CHORD_CELLS = 1 << 12
 _CELL_MARGIN = 1e-6  # a cell this much wider, relatively, each way: beyond any rounding
 
 
-def chord_cells(edges2: NDArray[np.float64]) -> tuple[NDArray[np.int16], float]:
+def chord_cells(
+    edges2: NDArray[np.float64],
+) -> tuple[NDArray[np.int16], float, NDArray[np.int64], NDArray[np.int64]]:
     """For distance bins with these edges as squared chords between unit vectors: the bin of
     each cell of the chord ``step`` long (1 + the edges at or below it), -1 for a cell within
-    rounding of an edge, and one more entry for chords past every cell; and ``step``."""
+    rounding of an edge, and one more entry for chords past every cell; ``step``; and the
+    lowest and highest bin each cell may hold."""
     n = _CHORD_CELLS
     if edges2.shape[0] == 0:
-        return np.zeros(1, np.int16), 1.0
+        return np.zeros(1, np.int16), 1.0, np.ones(1, np.int64), np.ones(1, np.int64)
     step = math.sqrt(edges2[-1]) * (1 + 4 * _CELL_MARGIN) / n
     low = (np.arange(n + 1) * step) ** 2 * (1 - _CELL_MARGIN)
     high = (np.arange(1, n + 2) * step) ** 2 * (1 + _CELL_MARGIN)
     b_low = 1 + np.searchsorted(edges2, low, side="right")
     b_high = 1 + np.searchsorted(edges2, high, side="right")
     bins = np.where(b_low == b_high, b_low, -1)
-    bins[n] = edges2.shape[0] + 1  # past every cell: past the last edge
-    return bins.astype(np.int16), float(step)
+    bins[n] = b_low[n] = b_high[n] = edges2.shape[0] + 1  # past every cell: past the last edge
+    return bins.astype(np.int16), float(step), b_low, b_high

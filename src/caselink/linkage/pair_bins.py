@@ -158,6 +158,7 @@ class ModelTables(NamedTuple):
     # -1 for a cell within rounding of an edge; the last entry for chords past every cell
     chord_bins: NDArray[np.int16]
     chord_step: float
+    chord_gain: Floats
     offset: float
 
 
@@ -360,7 +361,11 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     near = np.asarray(
         [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0]))]
     )
-    chord_bins, chord_step = chord_cells(chord * chord)
+    chord_bins, chord_step, cell_low, cell_high = chord_cells(chord * chord)
+    # by cell, the most the distance's weight can be, less its best (0 without the feature)
+    chord_gain = np.zeros(1)
+    if distance >= 0:
+        chord_gain = np.maximum(dw[cell_low], dw[cell_high]) - best[distance]
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),
         weight_start=weight_start,
@@ -388,6 +393,7 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
         distance_near=near,
         chord_bins=chord_bins,
         chord_step=chord_step,
+        chord_gain=chord_gain,
         offset=float(model.offset),
     )
 

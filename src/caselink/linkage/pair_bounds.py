@@ -49,8 +49,6 @@ from caselink.linkage.pair_bins import (
     Codes,
     ModelTables,
     PairData,
-    attribute_bin,
-    description_bins,
     person_bin,
 )
 
@@ -130,24 +128,47 @@ def _shared_domain(
 
 
 @inlined
+def _known_same(x: int, y: int) -> int:
+    # evidence.code_match + 1 without a branch: 0 either unknown, 1 different, 2 the same
+    return (x >= 0) * (y >= 0) * (1 + (x == y))
+
+
+@inlined
+def _bands_same(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
+    # evidence.band_overlap + 1 without a branch (a NaN compares false)
+    return (lo_a == lo_a) * (lo_b == lo_b) * (1 + ((lo_a <= hi_b) & (lo_b <= hi_a)))
+
+
+@inlined
 def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     """What STAGE_CODES adds to the score of the pair (a, b), less the most it could add:
     the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
     would go through the bins and each feature's slot and table (nearly a third of the
-    scorer's time went there, as most pairs stop at this stage)."""
+    scorer's time went there, as most pairs stop at this stage). The same for (b, a). Without
+    a branch on the codes, so the scorer can run it over a tile of pairs (the same person,
+    only where persons were resolved, is the exception)."""
     # three weights a slot: the description's five, the same person, then the attributes
     w = mt.code_weights
-    sex, age, height, build, ethnic = description_bins(pd, a, b)
-    total = mt.code_rest + w[sex] + w[3 + age] + w[6 + height] + w[9 + build] + w[12 + ethnic]
+    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
+    total = mt.code_rest + w[_known_same(ca[C_SEX], cb[C_SEX])]
+    total += w[3 + _bands_same(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI])]
+    height = _bands_same(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI])
+    total += w[6 + height]
+    total += w[9 + _known_same(ca[C_BUILD], cb[C_BUILD])]
+    total += w[12 + _known_same(ca[C_ETHNIC], cb[C_ETHNIC])]
     total += w[15 + person_bin(pd, a, b)]
+    wa, wb = pd.words[a], pd.words[b]
     for t in range(pd.attr_start.shape[0] - 1):
-        total += w[18 + 3 * t + attribute_bin(pd, a, b, t)]
-    la, lb = pd.codes[a, C_REL], pd.codes[b, C_REL]
+        known_a = known_b = same = 0
+        for x in range(pd.attr_start[t], pd.attr_start[t + 1]):
+            known_a |= wa[x] != 0
+            known_b |= wb[x] != 0
+            same |= (wa[x] & wb[x]) != 0
+        total += w[18 + 3 * t + known_a * known_b * (1 + same)]
+    la, lb = ca[C_REL], cb[C_REL]
     rel = mt.relationship_weights
-    if la >= 0 and lb >= 0:
-        total += rel[min(la, lb) * pd.n_levels + max(la, lb)]
-    else:
-        total += rel[rel.shape[0] - 1]
+    pair_code = max(min(la, lb), 0) * pd.n_levels + max(la, lb, 0)  # in range when unknown
+    total += rel[pair_code] if min(la, lb) >= 0 else rel[rel.shape[0] - 1]
     return float(total)
 
 

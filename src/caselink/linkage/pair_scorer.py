@@ -193,11 +193,9 @@ def _consider(
     min_score: float,
     heaps: Heaps,
     sb: Ints,
-    d2: float,
 ) -> int:
     # the pair (i, j) offered to both rows' heaps unless its bound shows it can make neither
-    # list; returns 1 if it was scored in full. ``d2``: the squared chord between the places
-    # when the caller has it, else negative
+    # list; returns 1 if it was scored in full
     floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
     a, b = pair_order(pd, i, j)
     ga, gb = gains[a], gains[b]
@@ -214,10 +212,7 @@ def _consider(
     if mt.distance >= 0:
         # the distance's weight when its bin by the chord is sure, else the most of that bin
         # and its neighbours, one of which is the distance's bin
-        near = chord_cell(mt, d2) if d2 >= 0.0 else -1
-        sure = near >= 0
-        if not sure:
-            near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
+        near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
         exact = mt.weights[mt.weight_start[mt.distance] + near]
         d = (exact if sure else mt.distance_near[near]) - mt.best[mt.distance]
         cap = min(ga[STAGE_DISTANCE], gb[STAGE_DISTANCE])
@@ -225,6 +220,30 @@ def _consider(
             bound += d - cap
             if bound < floor:
                 return 0
+    return _finish(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
+
+
+@inlined
+def _finish(
+    pd: PairData,
+    mt: ModelTables,
+    gains: Floats,
+    i: int,
+    j: int,
+    a: int,
+    b: int,
+    bound: float,
+    floor: float,
+    near: int,
+    sure: bool,
+    min_score: float,
+    heaps: Heaps,
+    sb: Ints,
+) -> int:
+    # ``_consider`` from the behaviours on, for the pair (i, j) (a, b in ``pair_order``) whose
+    # bound with the codes and the distance is ``bound``: ``near`` the distance's bin, and
+    # whether it is ``sure``
+    ga, gb = gains[a], gains[b]
     bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
     if bound < floor:
         return 0
@@ -253,6 +272,72 @@ def _consider(
     return 1
 
 
+@inlined
+def _resume(
+    pd: PairData,
+    mt: ModelTables,
+    gains: Floats,
+    i: int,
+    j: int,
+    d2: float,
+    bound: float,
+    min_score: float,
+    heaps: Heaps,
+    sb: Ints,
+) -> int:
+    # ``_consider`` for a pair ``_reachable`` kept with this bound, from the behaviours on
+    floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
+    if bound < floor:  # a bar rose since
+        return 0
+    a, b = pair_order(pd, i, j)
+    near, sure = 0, False
+    if mt.distance >= 0:
+        near = chord_cell(mt, d2)
+        sure = near >= 0
+        if not sure:
+            near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
+    return _finish(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
+
+
+@compiled
+def _reachable(
+    pd: PairData,
+    mt: ModelTables,
+    gains: Floats,
+    bar: Floats,
+    top: float,
+    min_score: float,
+    pair_i: Ints,
+    pair_j: Ints,
+    pair_d2: Floats,
+    pair_bound: Floats,
+    m: int,
+) -> int:
+    # the first m pairs (with their squared chords) whose bound with the description,
+    # relationship, attributes and the distance's weight from the chord can reach either row's
+    # bar, moved to the front with that bound (pair_bound); returns how many. No branch on a
+    # pair: every pair is written and the count moves on by the test.
+    last = mt.chord_gain.shape[0] - 1
+    step = mt.chord_step
+    k = 0
+    for q in range(m):
+        i, j, d2 = pair_i[q], pair_j[q], pair_d2[q]
+        gi, gj = gains[i], gains[j]
+        bound = top
+        for g in range(N_STAGES):
+            bound += min(gi[g], gj[g])
+        codes = code_gain(pd, mt, i, j)  # as for (j, i): the order evidence takes is not needed
+        cap = min(gi[STAGE_CODES], gj[STAGE_CODES])
+        bound += min(codes, cap) - cap
+        d = mt.chord_gain[min(int(math.sqrt(d2) / step), last)]
+        cap = min(gi[STAGE_DISTANCE], gj[STAGE_DISTANCE])
+        bound += min(d, cap) - cap
+        floor = max(min_score, min(bar[i], bar[j])) - _MARGIN
+        pair_i[k], pair_j[k], pair_d2[k], pair_bound[k] = i, j, d2, bound
+        k += bound >= floor
+    return k
+
+
 class Work(NamedTuple):
     """One thread's working arrays for ``_top_of_blocks`` (compiled code may not allocate)."""
 
@@ -262,6 +347,7 @@ class Work(NamedTuple):
     pair_i: Ints  # the pairs of a block and a part of a slice (slice_pairs)
     pair_j: Ints
     pair_d2: Floats
+    pair_bound: Floats
     sb: Ints  # one pair's bins
 
     @classmethod
@@ -273,6 +359,7 @@ class Work(NamedTuple):
             np.empty(9 * N_CLASSES, np.int64),
             np.empty(tile, np.int64),
             np.empty(tile, np.int64),
+            np.empty(tile),
             np.empty(tile),
             slot_bins(mt),
         )
@@ -325,15 +412,33 @@ def _top_of_blocks(
                         near_days,
                         near_chord2,
                     )
+                    m = _reachable(
+                        pd,
+                        mt,
+                        gains,
+                        heaps.bar,
+                        top,
+                        min_score,
+                        work.pair_i,
+                        work.pair_j,
+                        work.pair_d2,
+                        work.pair_bound,
+                        m,
+                    )
                     for q in range(m):
-                        i, j, d2 = work.pair_i[q], work.pair_j[q], work.pair_d2[q]
-                        full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb, d2)
+                        i, j, d2, bound = (
+                            work.pair_i[q],
+                            work.pair_j[q],
+                            work.pair_d2[q],
+                            work.pair_bound[q],
+                        )
+                        full += _resume(pd, mt, gains, i, j, d2, bound, min_score, heaps, work.sb)
         for i in range(b0, b1):
             m = row_candidates(ix, i, work.candidates, True, not tiled)
             for q in range(m):
                 j = work.candidates[q]
                 if not (skip_offered and within(offered, i, j)):
-                    full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb, -1.0)
+                    full += _consider(pd, mt, gains, i, j, top, min_score, heaps, work.sb)
     return full
 
 

@@ -341,6 +341,15 @@ def test_the_distance_bin_from_the_chord_is_the_bin_unless_within_rounding_of_an
         if not np.isnan(d2) and chord_cell(mt, d2) >= 0:
             assert chord_cell(mt, d2) == sb[SLOT_DIST]
             cell_bins.append(sb[SLOT_DIST])
+        if not np.isnan(d2):
+            # the scorer's bound on the distance's weight by cell: that weight where the cell
+            # tells the bin, never below it
+            cell = min(int(np.sqrt(d2) / mt.chord_step), mt.chord_gain.shape[0] - 1)
+            weight = mt.weights[mt.weight_start[mt.distance] + sb[SLOT_DIST]]
+            gain = weight - mt.best[mt.distance]
+            assert mt.chord_gain[cell] >= gain - 1e-12
+            if chord_cell(mt, d2) >= 0:
+                assert mt.chord_gain[cell] == pytest.approx(gain, abs=1e-12)
     assert len(sure_bins) > 0.99 * i.shape[0]
     assert len(set(sure_bins)) > 8
     assert len(cell_bins) > 0.9 * i.shape[0]
