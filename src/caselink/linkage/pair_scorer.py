@@ -247,6 +247,28 @@ def _finish(
     bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
     if bound < floor:
         return 0
+    return _complete(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
+
+
+@inlined
+def _complete(
+    pd: PairData,
+    mt: ModelTables,
+    gains: Floats,
+    i: int,
+    j: int,
+    a: int,
+    b: int,
+    bound: float,
+    floor: float,
+    near: int,
+    sure: bool,
+    min_score: float,
+    heaps: Heaps,
+    sb: Ints,
+) -> int:
+    # ``_finish`` after the behaviours
+    ga, gb = gains[a], gains[b]
     day_bins(pd, mt, a, b, sb)
     bound += stage_gain(mt, STAGE_DAY, sb) - min(ga[STAGE_DAY], gb[STAGE_DAY])
     if bound < floor:
@@ -296,7 +318,7 @@ def _resume(
         sure = near >= 0
         if not sure:
             near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
-    return _finish(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
+    return _complete(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
 
 
 @compiled
@@ -332,6 +354,14 @@ def _reachable(
         d = mt.chord_gain[min(int(math.sqrt(d2) / step), last)]
         cap = min(gi[STAGE_DISTANCE], gj[STAGE_DISTANCE])
         bound += min(d, cap) - cap
+        floor = max(min_score, min(bar[i], bar[j])) - _MARGIN
+        pair_i[k], pair_j[k], pair_d2[k], pair_bound[k] = i, j, d2, bound
+        k += bound >= floor
+    m, k = k, 0
+    for q in range(m):
+        i, j, d2, bound = pair_i[q], pair_j[q], pair_d2[q], pair_bound[q]
+        cap = min(gains[i, STAGE_BEHAVIOURS], gains[j, STAGE_BEHAVIOURS])
+        bound += behaviour_gain(pd, mt, i, j) - cap
         floor = max(min_score, min(bar[i], bar[j])) - _MARGIN
         pair_i[k], pair_j[k], pair_d2[k], pair_bound[k] = i, j, d2, bound
         k += bound >= floor
