@@ -14,9 +14,13 @@ straight from their weights, then the distance from the chord between the places
 behaviours: between them they drop most pairs), each stage replacing its features' share of
 the bound by their weights, and the pair is dropped as soon as the bound cannot reach the k-th
 best of either report (or ``min_score``). The stages are compiled into the loop
-(``compiled.inlined``), not called. The k-th bests start from a first pass over the near
-candidates only (see ``top_pairs``), so pairs are dropped from the start rather than once each
-list has filled; the full pass then leaves the near pairs out.
+(``compiled.inlined``), not called. Each of the first stages drops about half the pairs, a
+branch mispredicted half the time, so the latitude/longitude pairs take them a tile at a time
+without a branch on the pair (``_reachable``): the codes and the distance in one pass, the
+behaviours in a second, each moving the pairs that can still make a list to the front with
+their bound; only those go on pair by pair (``_resume``). The k-th bests start from a first
+pass over the near candidates only (see ``top_pairs``), so pairs are dropped from the start
+rather than once each list has filled; the full pass then leaves the near pairs out.
 
 Threads take runs of blocks of neighbouring reports; a block's latitude/longitude pairs are
 tried against a part of a slice at a time, both in cache (candidate_index.slice_pairs). A pair
@@ -49,6 +53,7 @@ from caselink.linkage.candidate_index import (
 from caselink.linkage.compiled import compiled, inlined
 from caselink.linkage.evidence import EvidenceMaker
 from caselink.linkage.frame import ReportFrame
+from caselink.linkage.link_heaps import Heaps, kept_links, merge, offer
 from caselink.linkage.memory import release_freed
 from caselink.linkage.model import LinkModel
 from caselink.linkage.pair_bins import (
@@ -93,93 +98,6 @@ _NEAR_KM, _NEAR_DAYS = 10.0, 60.0  # the near candidates that set the first bars
 # latitude/longitude pairs are tried a block of rows against a part of a slice at a time: the
 # facts of both fit in a core's cache
 _BLOCK, _CHUNK = 64, 256
-
-
-@compiled
-def _worse(s1: float, o1: int, s2: float, o2: int, report_id: Ints) -> bool:
-    # whether the link to row o1 scoring s1 ranks below the link to row o2 scoring s2: ties go
-    # to the lower report id, which is only looked up for a tie
-    return s1 < s2 or (s1 == s2 and report_id[o1] > report_id[o2])
-
-
-@compiled
-def _push(hs: Floats, ho: Rows, size: int, s: float, o: int, report_id: Ints) -> int:
-    # a heap with the worst kept link at the root; returns the new size
-    k = hs.shape[0]
-    if size < k:
-        p = size
-        size += 1
-        while p > 0:
-            parent = (p - 1) // 2
-            if not _worse(s, o, hs[parent], ho[parent], report_id):
-                break
-            hs[p], ho[p] = hs[parent], ho[parent]
-            p = parent
-        hs[p], ho[p] = s, o
-        return size
-    if not _worse(hs[0], ho[0], s, o, report_id):
-        return size
-    p = 0
-    while True:
-        c = 2 * p + 1
-        if c >= k:
-            break
-        if c + 1 < k and _worse(hs[c + 1], ho[c + 1], hs[c], ho[c], report_id):
-            c += 1
-        if not _worse(hs[c], ho[c], s, o, report_id):
-            break
-        hs[p], ho[p] = hs[c], ho[c]
-        p = c
-    hs[p], ho[p] = s, o
-    return size
-
-
-class Heaps(NamedTuple):
-    """Every report's best links so far: row i's heap is score/other[i, :size[i]], with the
-    worst kept link at the root (ties broken by ``report_id`` of the other row); ``bar[i]`` is
-    the score a pair must reach to be of use to row i (ties aside): the root once the heap is
-    full, or a known lower bound of row i's final k-th best (the root of a sibling's heap),
-    whichever is higher. The bars sit in an array of their own, so the test that drops most
-    pairs reads 8 bytes of each candidate, not a heap. The other row is held in 32 bits: at
-    ten national years the heaps are most of a run's memory."""
-
-    score: Floats
-    other: Rows
-    size: Ints
-    bar: Floats
-    report_id: Ints
-
-    @classmethod
-    def make(cls, n: int, keep_top: int, bar: Floats, report_id: Ints) -> "Heaps":
-        if n > np.iinfo(np.int32).max:
-            raise ValueError(f"{n} reports are more than one run can rank")
-        return cls(
-            np.full((n, keep_top), -np.inf),
-            np.full((n, keep_top), -1, np.int32),
-            np.zeros(n, np.int64),
-            bar.copy(),
-            report_id,
-        )
-
-    def sibling(self) -> "Heaps":
-        """Empty heaps for another thread, sharing these heaps' bars: every heap's bar is a
-        score k real links of its report reach, so the highest any thread has seen is a
-        lower bound of the report's final k-th best, and each thread drops pairs by it."""
-        n, keep_top = self.score.shape
-        return Heaps.make(n, keep_top, self.bar, self.report_id)._replace(bar=self.bar)
-
-
-@compiled
-def _offer(heaps: Heaps, i: int, s: float, o: int) -> None:
-    # A link below row i's bar cannot make its final list, and once a bar is set the final
-    # heap is full (some thread's heap of it was), so ``_in_heap`` still tells it is not there:
-    # the bar, 8 bytes a row, spares reading the heap of a row the link is of no use to.
-    h = heaps
-    if s < h.bar[i]:
-        return
-    h.size[i] = _push(h.score[i], h.other[i], h.size[i], s, o, h.report_id)
-    if h.size[i] == h.score.shape[1] and h.score[i, 0] > h.bar[i]:
-        h.bar[i] = h.score[i, 0]
 
 
 @inlined
@@ -289,8 +207,8 @@ def _complete(
         distance_bin(pd, mt, a, b, sb)
     s = bins_score(mt, sb)
     if s >= min_score:
-        _offer(heaps, i, s, j)
-        _offer(heaps, j, s, i)
+        offer(heaps, i, s, j)
+        offer(heaps, j, s, i)
     return 1
 
 
@@ -472,14 +390,6 @@ def _top_of_blocks(
     return full
 
 
-@compiled
-def _merge(into: Heaps, other: Heaps) -> None:
-    # every link of ``other`` offered to ``into``: each pair was scored by one thread only
-    for i in range(into.size.shape[0]):
-        for r in range(other.size[i]):
-            _offer(into, i, other.score[i, r], other.other[i, r])
-
-
 def _best_links(
     ix: CandidateIndex,
     pd: PairData,
@@ -525,7 +435,7 @@ def _best_links(
             if progress is not None:
                 progress(done, n)
     for other in every[1:]:
-        _merge(every[0], other)
+        merge(every[0], other)
     return every[0]
 
 
@@ -567,36 +477,8 @@ def top_pairs(
     # the lists are all that is left to read: what built them goes before the pairs are listed
     del ix, offered, gains, pd
     kept = np.zeros(1, np.int64)
-    _kept_links(heaps, perm, kept, kept, np.zeros(1), False)
+    kept_links(heaps, perm, kept, kept, np.zeros(1), False)
     lo, hi = np.empty(kept[0], np.int64), np.empty(kept[0], np.int64)
     s = np.empty(kept[0])
-    _kept_links(heaps, perm, lo, hi, s, True)
+    kept_links(heaps, perm, lo, hi, s, True)
     return lo, hi, s
-
-
-@compiled
-def _in_heap(heaps: Heaps, i: int, s: float, o: int) -> bool:
-    # whether row i's final heap holds the link to row o scoring s, a link offered to i: the
-    # heap keeps every link offered while it is not full, and after that those not below its
-    # root (link ids are unique, so only the root itself ties the root)
-    if heaps.size[i] < heaps.score.shape[1]:
-        return True
-    return not _worse(s, o, heaps.score[i, 0], heaps.other[i, 0], heaps.report_id)
-
-
-@compiled
-def _kept_links(heaps: Heaps, perm: Ints, lo: Ints, hi: Ints, s: Floats, write: bool) -> None:
-    # every kept pair once, as frame rows (lo < hi) and score; without ``write`` only counted,
-    # into lo[0]. A pair in both its rows' heaps is taken from the lower row's.
-    count = 0
-    for i in range(heaps.size.shape[0]):
-        for r in range(heaps.size[i]):
-            o = heaps.other[i, r]
-            if o < i and _in_heap(heaps, o, heaps.score[i, r], i):
-                continue
-            if write:
-                a, b = perm[i], perm[o]
-                lo[count], hi[count], s[count] = min(a, b), max(a, b), heaps.score[i, r]
-            count += 1
-    if not write:
-        lo[0] = count
