@@ -92,6 +92,9 @@ class PairData(NamedTuple):
     n_bits: int  # behaviour words at the start of ``words``
     domain_start: Ints  # domain d is words[:, domain_start[d]:domain_start[d + 1]]
     attr_start: Ints  # attribute t is words[:, attr_start[t]:attr_start[t + 1]]
+    # where no attribute takes more than one word: column t is attribute t's word (0 for one the
+    # frame does not have), apart, so the scorer's bound reads one small row; else no columns
+    attr_words: Words
     n_levels: int
     persons: bool
     entity_start: Ints  # report i names entities[entity_start[i]:entity_start[i + 1]], sorted
@@ -218,6 +221,10 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
             frame.y,
         ]
     ).astype(np.float64)
+    attr_words = np.zeros((n, len(widths) if max(widths, default=0) <= 1 else 0), np.uint64)
+    for t, w in enumerate(words):
+        if w is not None and attr_words.shape[1]:
+            attr_words[:, t] = w[:, 0]
     return PairData(
         words=np.ascontiguousarray(record),
         codes=np.ascontiguousarray(codes),
@@ -225,6 +232,7 @@ def pair_data(frame: ReportFrame, maker: EvidenceMaker, row: Ints) -> PairData:
         n_bits=int(bits.shape[1]),
         domain_start=domain_start.astype(np.int64),
         attr_start=attr_start.astype(np.int64),
+        attr_words=attr_words,
         n_levels=max(len(frame.relationship_levels), 1),
         persons=frame.suspects is not None,
         entity_start=starts,

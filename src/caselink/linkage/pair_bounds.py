@@ -157,14 +157,21 @@ def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     total += w[9 + _known_same(ca[C_BUILD], cb[C_BUILD])]
     total += w[12 + _known_same(ca[C_ETHNIC], cb[C_ETHNIC])]
     total += w[15 + person_bin(pd, a, b)]
-    wa, wb = pd.words[a], pd.words[b]
-    for t in range(pd.attr_start.shape[0] - 1):
-        known_a = known_b = same = 0
-        for x in range(pd.attr_start[t], pd.attr_start[t + 1]):
-            known_a |= wa[x] != 0
-            known_b |= wb[x] != 0
-            same |= (wa[x] & wb[x]) != 0
-        total += w[18 + 3 * t + known_a * known_b * (1 + same)]
+    n_attributes = pd.attr_start.shape[0] - 1
+    if pd.attr_words.shape[1] == n_attributes:  # a word each, read apart: a tenth faster
+        xa, xb = pd.attr_words[a], pd.attr_words[b]
+        for t in range(n_attributes):
+            known_same = (xa[t] != 0) * (xb[t] != 0) * (1 + ((xa[t] & xb[t]) != 0))
+            total += w[18 + 3 * t + known_same]
+    else:
+        wa, wb = pd.words[a], pd.words[b]
+        for t in range(n_attributes):
+            known_a = known_b = same = 0
+            for x in range(pd.attr_start[t], pd.attr_start[t + 1]):
+                known_a |= wa[x] != 0
+                known_b |= wb[x] != 0
+                same |= (wa[x] & wb[x]) != 0
+            total += w[18 + 3 * t + known_a * known_b * (1 + same)]
     la, lb = ca[C_REL], cb[C_REL]
     rel = mt.relationship_weights
     pair_code = max(min(la, lb), 0) * pd.n_levels + max(la, lb, 0)  # in range when unknown

@@ -275,10 +275,15 @@ def _stage_gains(
     sb = slot_bins(mt)
     # the same without the scan of shared codes by domain run: every domain tried in turn
     unscanned = pd._replace(bit_domain=np.zeros(0, np.int64), domain_end=np.zeros(0, np.int64))
+    # and the attributes read word by word, as where one takes more than a word (here each
+    # takes one, read apart)
+    assert pd.attr_words.shape[1] == pd.attr_start.shape[0] - 1 > 0
+    by_word = pd._replace(attr_words=np.zeros((frame.n, 0), np.uint64))
     gains: dict[str, tuple[list[float], list[float]]] = {
         "behaviours": ([], []),
         "behaviours, every domain tried": ([], []),
         "codes": ([], []),
+        "codes, attributes word by word": ([], []),
     }
     for a, b in zip(i.tolist(), j.tolist(), strict=True):
         gains["behaviours"][0].append(behaviour_gain(pd, mt, a, b))
@@ -287,8 +292,10 @@ def _stage_gains(
         gains["behaviours"][1].append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
         gains["behaviours, every domain tried"][1].append(stage_gain(mt, STAGE_BEHAVIOURS, sb))
         gains["codes"][0].append(code_gain(pd, mt, a, b))
+        gains["codes, attributes word by word"][0].append(code_gain(by_word, mt, a, b))
         code_bins(pd, mt, a, b, sb)
         gains["codes"][1].append(stage_gain(mt, STAGE_CODES, sb))
+        gains["codes, attributes word by word"][1].append(stage_gain(mt, STAGE_CODES, sb))
     return {k: (np.asarray(got), np.asarray(want)) for k, (got, want) in gains.items()}
 
 
