@@ -154,9 +154,34 @@ def score(
     lo = np.minimum(a, b)
     hi = np.maximum(a, b, out=b)
     del a
-    order = np.lexsort((hi, lo, -s))
+    order = _by_score(lo, hi, s)
     lo = lo[order]
     hi = hi[order]
     s = s[order]
     del order
     return pa.table({"report_id_a": lo, "report_id_b": hi, "score": s})
+
+
+# the most ids apart that one int64 key of a pair of ids can span: span * span < 2**63
+_KEY_SPAN = 3_037_000_499
+
+
+def _by_score(lo: Ints, hi: Ints, s: Floats) -> Ints:
+    """The order of pairs by score, highest first, ties by (lo, hi): ``lexsort((hi, lo, -s))``
+    in about half the time (a national year's 5 million kept pairs: 1.2 s against 2.3 s, on
+    one core). The pairs are sorted by one key of both ids, then stably by score."""
+    if s.shape[0] == 0:
+        return np.zeros(0, np.int64)
+    base = min(int(lo.min()), int(hi.min()))
+    span = max(int(lo.max()), int(hi.max())) - base + 1
+    if span > _KEY_SPAN:
+        return np.lexsort((hi, lo, -s))
+    key = lo - base
+    key *= span
+    key += hi
+    key -= base
+    first = np.argsort(key)  # pairs are unique: no ties
+    del key
+    neg = s[first]
+    np.negative(neg, out=neg)
+    return first[np.argsort(neg, kind="stable")]
