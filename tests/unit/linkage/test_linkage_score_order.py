@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caselink.linkage.scoring import _KEY_SPAN, _by_score
+from caselink.linkage.scoring import _KEY_SPAN, _sort_by_score
 
 _pairs = st.lists(
     st.tuples(
@@ -30,13 +30,19 @@ def test_pairs_come_by_score_then_by_their_ids(pairs, spread) -> None:
     unique = {(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)}
     if len(unique) < len(pairs):
         return  # folding by ``spread`` made two pairs one
-    order = _by_score(lo, hi, s)
-    np.testing.assert_array_equal(order, np.lexsort((hi, lo, -s)))
+    order = np.lexsort((hi, lo, -s))
+    want = lo[order], hi[order], s[order]
+    _sort_by_score(lo, hi, s)
+    for got, expected in zip((lo, hi, s), want, strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_ids_too_far_apart_for_one_key_still_sort() -> None:
     lo = np.asarray([0, _KEY_SPAN * 2, 5, 5], dtype=np.int64)
     hi = np.asarray([_KEY_SPAN * 3, _KEY_SPAN * 2 + 1, 6, 7], dtype=np.int64)
     s = np.asarray([1.0, 1.0, 2.0, 1.0])
-    np.testing.assert_array_equal(_by_score(lo, hi, s), [2, 0, 3, 1])
-    assert _by_score(lo[:0], hi[:0], s[:0]).shape == (0,)
+    want = lo[[2, 0, 3, 1]]
+    _sort_by_score(lo, hi, s)
+    np.testing.assert_array_equal(lo, want)
+    np.testing.assert_array_equal(s, [2.0, 1.0, 1.0, 1.0])
+    _sort_by_score(lo[:0], hi[:0], s[:0])  # nothing to sort
