@@ -239,6 +239,33 @@ def _resume(
     return _complete(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
 
 
+class Work(NamedTuple):
+    """One thread's working arrays for ``_top_of_blocks`` (compiled code may not allocate)."""
+
+    candidates: Ints  # room for any one row's candidates
+    first: Ints  # a block's slices (block_slices)
+    last: Ints
+    pair_i: Ints  # the pairs of a block and a part of a slice (slice_pairs)
+    pair_j: Ints
+    pair_d2: Floats
+    pair_bound: Floats
+    sb: Ints  # one pair's bins
+
+    @classmethod
+    def make(cls, n: int, mt: ModelTables) -> "Work":
+        tile = _BLOCK * _CHUNK
+        return cls(
+            np.empty(n, np.int64),
+            np.empty(9 * N_CLASSES, np.int64),
+            np.empty(9 * N_CLASSES, np.int64),
+            np.empty(tile, np.int64),
+            np.empty(tile, np.int64),
+            np.empty(tile),
+            np.empty(tile),
+            slot_bins(mt),
+        )
+
+
 @compiled
 def _reachable(
     pd: PairData,
@@ -247,16 +274,15 @@ def _reachable(
     bar: Floats,
     top: float,
     min_score: float,
-    pair_i: Ints,
-    pair_j: Ints,
-    pair_d2: Floats,
-    pair_bound: Floats,
+    work: Work,
     m: int,
 ) -> int:
-    # the first m pairs (with their squared chords) whose bound with the description,
-    # relationship, attributes and the distance's weight from the chord can reach either row's
-    # bar, moved to the front with that bound (pair_bound); returns how many. No branch on a
-    # pair: every pair is written and the count moves on by the test.
+    # Of the first m pairs of ``work`` (with their squared chords), those whose bound can still
+    # reach either row's bar, moved to the front with it (pair_bound); returns how many. A pass
+    # with the description, relationship, attributes and the distance's weight by cell of the
+    # chord, then one with the behaviours over the pairs it kept. No branch on a pair: every
+    # pair is written and the count moves on by the test.
+    pair_i, pair_j, pair_d2, pair_bound = work.pair_i, work.pair_j, work.pair_d2, work.pair_bound
     last = mt.chord_gain.shape[0] - 1
     step = mt.chord_step
     k = 0
@@ -284,33 +310,6 @@ def _reachable(
         pair_i[k], pair_j[k], pair_d2[k], pair_bound[k] = i, j, d2, bound
         k += bound >= floor
     return k
-
-
-class Work(NamedTuple):
-    """One thread's working arrays for ``_top_of_blocks`` (compiled code may not allocate)."""
-
-    candidates: Ints  # room for any one row's candidates
-    first: Ints  # a block's slices (block_slices)
-    last: Ints
-    pair_i: Ints  # the pairs of a block and a part of a slice (slice_pairs)
-    pair_j: Ints
-    pair_d2: Floats
-    pair_bound: Floats
-    sb: Ints  # one pair's bins
-
-    @classmethod
-    def make(cls, n: int, mt: ModelTables) -> "Work":
-        tile = _BLOCK * _CHUNK
-        return cls(
-            np.empty(n, np.int64),
-            np.empty(9 * N_CLASSES, np.int64),
-            np.empty(9 * N_CLASSES, np.int64),
-            np.empty(tile, np.int64),
-            np.empty(tile, np.int64),
-            np.empty(tile),
-            np.empty(tile),
-            slot_bins(mt),
-        )
 
 
 @compiled
@@ -360,19 +359,7 @@ def _top_of_blocks(
                         near_days,
                         near_chord2,
                     )
-                    m = _reachable(
-                        pd,
-                        mt,
-                        gains,
-                        heaps.bar,
-                        top,
-                        min_score,
-                        work.pair_i,
-                        work.pair_j,
-                        work.pair_d2,
-                        work.pair_bound,
-                        m,
-                    )
+                    m = _reachable(pd, mt, gains, heaps.bar, top, min_score, work, m)
                     for q in range(m):
                         i, j, d2, bound = (
                             work.pair_i[q],
