@@ -89,9 +89,11 @@ class Heaps(NamedTuple):
 
 @compiled
 def offer(heaps: Heaps, i: int, s: float, o: int) -> None:
-    # A link below row i's bar cannot make its final list, and once a bar is set the final
-    # heap is full (some thread's heap of it was), so ``_in_heap`` still tells it is not there:
-    # the bar, 8 bytes a row, spares reading the heap of a row the link is of no use to.
+    """The link to row o scoring s offered to row i's heap.
+
+    A link below row i's bar cannot make its final list, and once a bar is set the final heap
+    is full (some thread's heap of it was), so ``_in_heap`` still tells it is not there: the
+    bar, 8 bytes a row, spares reading the heap of a row the link is of no use to."""
     h = heaps
     if s < h.bar[i]:
         return
@@ -102,7 +104,7 @@ def offer(heaps: Heaps, i: int, s: float, o: int) -> None:
 
 @compiled
 def merge(into: Heaps, other: Heaps) -> None:
-    # every link of ``other`` offered to ``into``: each pair was scored by one thread only
+    """Every link of ``other`` offered to ``into`` (each pair was scored by one thread only)."""
     for i in range(into.size.shape[0]):
         for r in range(other.size[i]):
             offer(into, i, other.score[i, r], other.other[i, r])
@@ -120,8 +122,9 @@ def _in_heap(heaps: Heaps, i: int, s: float, o: int) -> bool:
 
 @compiled
 def kept_links(heaps: Heaps, perm: Ints, lo: Ints, hi: Ints, s: Floats, write: bool) -> None:
-    # every kept pair once, as frame rows (lo < hi) and score; without ``write`` only counted,
-    # into lo[0]. A pair in both its rows' heaps is taken from the lower row's.
+    """Every kept pair once, as rows of the caller's frame (``perm`` of the heaps' rows; lo <
+    hi) and score; without ``write`` only counted, into lo[0]. A pair in both its rows' heaps
+    is taken from the lower row's."""
     count = 0
     for i in range(heaps.size.shape[0]):
         for r in range(heaps.size[i]):
