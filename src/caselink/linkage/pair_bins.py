@@ -369,11 +369,9 @@ def model_tables(model: LinkModel, frame: ReportFrame, pd: PairData) -> ModelTab
     near = np.asarray(
         [-math.inf, *(dw[max(b - 1, 1) : b + 2].max() for b in range(1, dw.shape[0]))]
     )
-    chord_bins, chord_step, cell_low, cell_high = chord_cells(chord * chord)
+    chord_bins, chord_step, low, high = chord_cells(chord * chord)
     # by cell, the most the distance's weight can be, less its best (0 without the feature)
-    chord_gain = np.zeros(1)
-    if distance >= 0:
-        chord_gain = np.maximum(dw[cell_low], dw[cell_high]) - best[distance]
+    chord_gain = np.maximum(dw[low], dw[high]) - best[distance] if distance >= 0 else np.zeros(1)
     return ModelTables(
         slot=np.asarray(slot, dtype=np.int64),
         weight_start=weight_start,

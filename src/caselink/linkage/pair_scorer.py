@@ -138,7 +138,7 @@ def _consider(
             bound += d - cap
             if bound < floor:
                 return 0
-    return _finish(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
+    return _finish(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb, False)
 
 
 @inlined
@@ -157,36 +157,16 @@ def _finish(
     min_score: float,
     heaps: Heaps,
     sb: Ints,
+    behaviours_done: bool,
 ) -> int:
-    # ``_consider`` from the behaviours on, for the pair (i, j) (a, b in ``pair_order``) whose
-    # bound with the codes and the distance is ``bound``: ``near`` the distance's bin, and
-    # whether it is ``sure``
+    # ``_consider`` from the behaviours on (after them with ``behaviours_done``), for the pair
+    # (i, j) (a, b in ``pair_order``) whose bound so far is ``bound``: ``near`` the distance's
+    # bin, and whether it is ``sure``
     ga, gb = gains[a], gains[b]
-    bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
-    if bound < floor:
-        return 0
-    return _complete(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
-
-
-@inlined
-def _complete(
-    pd: PairData,
-    mt: ModelTables,
-    gains: Floats,
-    i: int,
-    j: int,
-    a: int,
-    b: int,
-    bound: float,
-    floor: float,
-    near: int,
-    sure: bool,
-    min_score: float,
-    heaps: Heaps,
-    sb: Ints,
-) -> int:
-    # ``_finish`` after the behaviours
-    ga, gb = gains[a], gains[b]
+    if not behaviours_done:
+        bound += behaviour_gain(pd, mt, a, b) - min(ga[STAGE_BEHAVIOURS], gb[STAGE_BEHAVIOURS])
+        if bound < floor:
+            return 0
     day_bins(pd, mt, a, b, sb)
     bound += stage_gain(mt, STAGE_DAY, sb) - min(ga[STAGE_DAY], gb[STAGE_DAY])
     if bound < floor:
@@ -225,7 +205,7 @@ def _resume(
     heaps: Heaps,
     sb: Ints,
 ) -> int:
-    # ``_consider`` for a pair ``_reachable`` kept with this bound, from the behaviours on
+    # ``_consider`` for a pair ``_reachable`` kept with this bound, after the behaviours
     floor = max(min_score, min(heaps.bar[i], heaps.bar[j])) - _MARGIN
     if bound < floor:  # a bar rose since
         return 0
@@ -236,7 +216,7 @@ def _resume(
         sure = near >= 0
         if not sure:
             near, sure = chord_bin(pd.reals, a, b, mt.chord2_edges, mt.grid2_edges)
-    return _complete(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb)
+    return _finish(pd, mt, gains, i, j, a, b, bound, floor, near, sure, min_score, heaps, sb, True)
 
 
 class Work(NamedTuple):
