@@ -8,6 +8,7 @@ stores what comes back stamped with its run and model version.
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from caselink.linkage import (
     LinkCandidate,
     LinkModel,
     LinkSettings,
+    ReportFrame,
     evidence,
     form_series,
     score,
@@ -200,17 +202,26 @@ def _written_off(summary: pa.Table) -> Iterator[int]:
 
 
 STORED_COMPONENTS = 6  # the strongest contributions kept with each stored link
+# pairs explained, and links written, at a time: a run's memory stays bounded
+_EXPLAIN_BATCH, _LINK_BATCH = 500_000, 500_000
 
 
-def _components(
-    model: LinkModel, frame: pa.Table, pairs: pa.Table, suspects: pa.Table | None
-) -> list[str]:
+def _components(model: LinkModel, frame: ReportFrame, pairs: pa.Table) -> list[str]:
     """Each pair's strongest per-feature contributions as compact JSON (the quiet ones left out).
 
-    Worked out for all kept pairs at once; only the string formatting is per pair.
+    Worked out as arrays a batch of pairs at a time, which bounds the memory a run over
+    millions of kept pairs needs (a matrix of every contribution of every pair is gigabytes);
+    only the string formatting is per pair.
     """
-    wanted = pairs.select(["report_id_a", "report_id_b"])
-    scored = model.score(evidence(frame, wanted, model.settings, suspects))
+    out: list[str] = []
+    for start in range(0, pairs.num_rows, _EXPLAIN_BATCH):
+        wanted = pairs.slice(start, _EXPLAIN_BATCH).select(["report_id_a", "report_id_b"])
+        out.extend(_strongest(model.score(evidence(frame, wanted, model.settings))))
+    return out
+
+
+def _strongest(scored: pa.Table) -> list[str]:
+    # the compact JSON of each scored pair's strongest contributions
     names = [c for c in scored.column_names if c.startswith("contribution_")]
     if not names:
         return ["{}"] * scored.num_rows
@@ -248,20 +259,23 @@ def run(
     t = time.perf_counter()
     with ctx.db.reader() as uow:
         model_run, model = _model(uow)
-        frame, suspects, _ = _inputs(uow)
+        reports, suspects, _ = _inputs(uow)
         earlier = linkage_store.latest_run(uow.connection, "run")
         before = linkage_store.series_members(uow.connection, earlier.id) if earlier else None
+    # converted once: scoring, the series and the reasons all read it
+    frame = ReportFrame.from_arrow(reports, suspects)
+    del reports
     seconds["read"] = time.perf_counter() - t
     t = time.perf_counter()
-    scored = score(frame, model, persons=suspects, keep_top=top, progress=progress)
+    scored = score(frame, model, keep_top=top, progress=progress)
     seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     series = form_series(scored, model.threshold)
     summary = summarise_series(series, frame)
     seconds["series"] = time.perf_counter() - t
     t = time.perf_counter()
-    components = _components(model, frame, scored, suspects)
-    links = list(_ranked_links(scored, components, top))
+    components = _components(model, frame, scored)
+    links = _ranked_links(scored, components, top)
     alerts = _alerts(series, before)
     seconds["explain"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -277,12 +291,15 @@ def run(
             settings={"top": top, "model_run": model_run},
             figures={"pairs": scored.num_rows, "series": summary.num_rows, "alerts": len(alerts)},
         )
-        linkage_store.save_links(uow.connection, run_id, links)
+        # a batch at a time: ten years keep tens of millions of links
+        n_links = 0
+        while batch := list(islice(links, _LINK_BATCH)):
+            n_links += linkage_store.save_links(uow.connection, run_id, batch)
         ids, sids = series.column("report_id").to_pylist(), series.column("series_id").to_pylist()
         linkage_store.save_series(uow.connection, run_id, zip(sids, ids, strict=True))
         uow.commit()
     seconds["store"] = time.perf_counter() - t
-    return RunOutcome(run_id, model.version, scored.num_rows, len(links), summary, alerts, seconds)
+    return RunOutcome(run_id, model.version, scored.num_rows, n_links, summary, alerts, seconds)
 
 
 def _ranked_links(

@@ -177,3 +177,41 @@ def test_the_same_person_named_is_evidence(
     # Bins: unknown, different, same. Naming the same resolved suspect is evidence for a link.
     _unknown, different, same = features["same_person"]["weights"]
     assert same > different
+
+
+def test_a_run_explained_and_written_in_small_batches_stores_the_same_links(
+    ctx: Context,
+    registrar: Actor,
+    analyst: Actor,
+    dataset: SynthSummary,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_file(ctx, registrar, Kind.REPORTS, dataset.reports_csv)
+    import_file(
+        ctx,
+        registrar,
+        Kind.OFFENDERS,
+        dataset.offenders_csv,
+        skip_invalid=True,
+        rejects=tmp_path / "r.csv",
+    )
+    linkage.train(ctx, analyst)
+    whole = linkage.run(ctx, analyst, top=5)
+    monkeypatch.setattr(linkage, "_EXPLAIN_BATCH", 7)
+    monkeypatch.setattr(linkage, "_LINK_BATCH", 11)
+    batched = linkage.run(ctx, analyst, top=5)
+
+    def stored(run_id: int) -> list[tuple[object, ...]]:
+        c = report_links.c
+        with ctx.db.reader() as uow:
+            rows = uow.connection.execute(
+                select(c.report_id, c.other_id, c.rank, c.score, c.components)
+                .where(c.run_id == run_id)
+                .order_by(c.report_id, c.rank)
+            ).all()
+        return [tuple(r) for r in rows]
+
+    assert batched.links == whole.links > 50
+    assert stored(batched.run_id) == stored(whole.run_id)
+    assert any(json.loads(r[4]) for r in stored(whole.run_id))
