@@ -184,18 +184,10 @@ def test_a_run_explained_and_written_in_small_batches_stores_the_same_links(
     registrar: Actor,
     analyst: Actor,
     dataset: SynthSummary,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import_file(ctx, registrar, Kind.REPORTS, dataset.reports_csv)
-    import_file(
-        ctx,
-        registrar,
-        Kind.OFFENDERS,
-        dataset.offenders_csv,
-        skip_invalid=True,
-        rejects=tmp_path / "r.csv",
-    )
+    import_file(ctx, registrar, Kind.OFFENDERS, dataset.offenders_csv)
     linkage.train(ctx, analyst)
     whole = linkage.run(ctx, analyst, top=5)
     monkeypatch.setattr(linkage, "_EXPLAIN_BATCH", 7)
