@@ -226,18 +226,16 @@ def _times(lo: Floats, hi: Floats, llo: Floats, lhi: Floats, i: Ints, j: Ints, o
 
 @compiled
 def code_match(a: int, b: int) -> int:
-    """1 same, 0 different, -1 when either code is unknown (negative)."""
-    if a < 0 or b < 0:
-        return -1
-    return 1 if a == b else 0
+    """1 same, 0 different, -1 when either code is unknown (negative). Without a branch, so a
+    scorer can run it over a tile of pairs."""
+    return (a >= 0) * (b >= 0) * (1 + (a == b)) - 1
 
 
 @compiled
 def band_overlap(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
-    """1 when two bands overlap, 0 when they do not, -1 when either is unknown."""
-    if math.isnan(lo_a) or math.isnan(lo_b):
-        return -1
-    return 1 if lo_a <= hi_b and lo_b <= hi_a else 0
+    """1 when two bands overlap, 0 when they do not, -1 when either is unknown. Without a
+    branch (a NaN compares false)."""
+    return (lo_a == lo_a) * (lo_b == lo_b) * (1 + ((lo_a <= hi_b) & (lo_b <= hi_a))) - 1
 
 
 @compiled

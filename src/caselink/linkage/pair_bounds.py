@@ -49,6 +49,8 @@ from caselink.linkage.pair_bins import (
     Codes,
     ModelTables,
     PairData,
+    attribute_bin,
+    description_bins,
     person_bin,
 )
 
@@ -128,18 +130,6 @@ def _shared_domain(
 
 
 @inlined
-def _known_same(x: int, y: int) -> int:
-    # evidence.code_match + 1 without a branch: 0 either unknown, 1 different, 2 the same
-    return (x >= 0) * (y >= 0) * (1 + (x == y))
-
-
-@inlined
-def _bands_same(lo_a: float, hi_a: float, lo_b: float, hi_b: float) -> int:
-    # evidence.band_overlap + 1 without a branch (a NaN compares false)
-    return (lo_a == lo_a) * (lo_b == lo_b) * (1 + ((lo_a <= hi_b) & (lo_b <= hi_a)))
-
-
-@inlined
 def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     """What STAGE_CODES adds to the score of the pair (a, b), less the most it could add:
     the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
@@ -149,29 +139,12 @@ def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     only where persons were resolved, is the exception)."""
     # three weights a slot: the description's five, the same person, then the attributes
     w = mt.code_weights
-    ra, rb, ca, cb = pd.reals[a], pd.reals[b], pd.codes[a], pd.codes[b]
-    total = mt.code_rest + w[_known_same(ca[C_SEX], cb[C_SEX])]
-    total += w[3 + _bands_same(ra[R_AGE_LO], ra[R_AGE_HI], rb[R_AGE_LO], rb[R_AGE_HI])]
-    height = _bands_same(ra[R_HEIGHT_LO], ra[R_HEIGHT_HI], rb[R_HEIGHT_LO], rb[R_HEIGHT_HI])
-    total += w[6 + height]
-    total += w[9 + _known_same(ca[C_BUILD], cb[C_BUILD])]
-    total += w[12 + _known_same(ca[C_ETHNIC], cb[C_ETHNIC])]
+    sex, age, height, build, ethnic = description_bins(pd, a, b)
+    total = mt.code_rest + w[sex] + w[3 + age] + w[6 + height] + w[9 + build] + w[12 + ethnic]
     total += w[15 + person_bin(pd, a, b)]
-    n_attributes = pd.attr_start.shape[0] - 1
-    if pd.attr_words.shape[1] == n_attributes:  # a word each, read apart: a tenth faster
-        xa, xb = pd.attr_words[a], pd.attr_words[b]
-        for t in range(n_attributes):
-            known_same = (xa[t] != 0) * (xb[t] != 0) * (1 + ((xa[t] & xb[t]) != 0))
-            total += w[18 + 3 * t + known_same]
-    else:
-        wa, wb = pd.words[a], pd.words[b]
-        for t in range(n_attributes):
-            known_a = known_b = same = 0
-            for x in range(pd.attr_start[t], pd.attr_start[t + 1]):
-                known_a |= wa[x] != 0
-                known_b |= wb[x] != 0
-                same |= (wa[x] & wb[x]) != 0
-            total += w[18 + 3 * t + known_a * known_b * (1 + same)]
+    for t in range(pd.attr_start.shape[0] - 1):
+        total += w[18 + 3 * t + attribute_bin(pd, a, b, t)]
+    ca, cb = pd.codes[a], pd.codes[b]
     la, lb = ca[C_REL], cb[C_REL]
     rel = mt.relationship_weights
     pair_code = max(min(la, lb), 0) * pd.n_levels + max(la, lb, 0)  # in range when unknown
@@ -292,9 +265,14 @@ def chord_bin(reals: Floats, a: int, b: int, chord2: Floats, grid2: Floats) -> t
 
 
 @inlined
+def chord_cell_of(mt: ModelTables, d2: float) -> int:
+    """The cell of the chord (``geometry.chord_cells``) a squared chord between two places
+    falls in: the index of ``mt.chord_bins`` and ``mt.chord_gain``."""
+    return min(int(math.sqrt(d2) / mt.chord_step), int(mt.chord_bins.shape[0]) - 1)
+
+
+@inlined
 def chord_cell(mt: ModelTables, d2: float) -> int:
     """The distance's bin for a squared chord between two places, from the table of cells of
-    the chord (``geometry.chord_cells``): -1 where it is within rounding of an edge
-    (``chord_bin`` then tells)."""
-    cell = min(int(math.sqrt(d2) / mt.chord_step), mt.chord_bins.shape[0] - 1)
-    return int(mt.chord_bins[cell])
+    the chord: -1 where it is within rounding of an edge (``chord_bin`` then tells)."""
+    return int(mt.chord_bins[chord_cell_of(mt, d2)])

@@ -83,6 +83,7 @@ from caselink.linkage.pair_bounds import (
     behaviour_gain,
     chord_bin,
     chord_cell,
+    chord_cell_of,
     code_gain,
     report_gains,
     stage_gain,
@@ -263,8 +264,6 @@ def _reachable(
     # chord, then one with the behaviours over the pairs it kept. No branch on a pair: every
     # pair is written and the count moves on by the test.
     pair_i, pair_j, pair_d2, pair_bound = work.pair_i, work.pair_j, work.pair_d2, work.pair_bound
-    last = mt.chord_gain.shape[0] - 1
-    step = mt.chord_step
     k = 0
     for q in range(m):
         i, j, d2 = pair_i[q], pair_j[q], pair_d2[q]
@@ -275,7 +274,7 @@ def _reachable(
         codes = code_gain(pd, mt, i, j)  # as for (j, i): the order evidence takes is not needed
         cap = min(gi[STAGE_CODES], gj[STAGE_CODES])
         bound += min(codes, cap) - cap
-        d = mt.chord_gain[min(int(math.sqrt(d2) / step), last)]
+        d = mt.chord_gain[chord_cell_of(mt, d2)]
         cap = min(gi[STAGE_DISTANCE], gj[STAGE_DISTANCE])
         bound += min(d, cap) - cap
         floor = max(min_score, min(bar[i], bar[j])) - _MARGIN

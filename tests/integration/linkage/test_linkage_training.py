@@ -34,6 +34,7 @@ from caselink.linkage.pair_bounds import (
     behaviour_gain,
     chord_bin,
     chord_cell,
+    chord_cell_of,
     code_gain,
     stage_gain,
 )
@@ -351,7 +352,7 @@ def test_the_distance_bin_from_the_chord_is_the_bin_unless_within_rounding_of_an
         if not np.isnan(d2):
             # the scorer's bound on the distance's weight by cell: that weight where the cell
             # tells the bin, never below it
-            cell = min(int(np.sqrt(d2) / mt.chord_step), mt.chord_gain.shape[0] - 1)
+            cell = chord_cell_of(mt, d2)
             weight = mt.weights[mt.weight_start[mt.distance] + sb[SLOT_DIST]]
             gain = weight - mt.best[mt.distance]
             assert mt.chord_gain[cell] >= gain - 1e-12
