@@ -28,7 +28,7 @@ from typing import Any
 
 from caselink.bootstrap import build
 from caselink.domain.roles import Role
-from caselink.linkage import LinkSettings
+from caselink.linkage.offences import LinkSettings
 from caselink.services import linkage, users
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file

@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from linkage_data import load_reports
 
-from caselink.linkage import ReportFrame
-from caselink.linkage.candidates import candidate_rows
-from caselink.linkage.evidence import EvidenceMaker
-from caselink.linkage.geometry import EARTH_RADIUS_KM, pair_distance_km
-from caselink.linkage.timing import (
+from caselink.linkage.offences import ReportFrame
+from caselink.linkage.offences.candidates import candidate_rows
+from caselink.linkage.offences.evidence import EvidenceMaker
+from caselink.linkage.offences.geometry import EARTH_RADIUS_KM, pair_distance_km
+from caselink.linkage.offences.time_gaps import (
     expected_abs_difference,
     expected_circular_distance,
 )

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from linkage_data import load_labels, load_reports
 
-from caselink.linkage import (
+from caselink.linkage.offences import (
     LinkSettings,
     ReportFrame,
     evaluate,

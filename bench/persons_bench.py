@@ -30,13 +30,13 @@ from splink import DuckDBAPI, Linker
 
 from caselink.bootstrap import build
 from caselink.domain.roles import Role
-from caselink.linkage.person_comparisons import (
+from caselink.linkage.persons.comparisons import (
     DETERMINISTIC_RULES,
     PersonModelSpec,
     settings_creator,
     training_blocking_rules,
 )
-from caselink.linkage.person_preparation import PREPARED_TABLE, prepare
+from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
 from caselink.services import persons, users
 from caselink.services.importing import Kind, import_file
 from caselink.storage import person_store

@@ -8,7 +8,7 @@ from caselink.cli import demo, history, importing, integrity, link, persons, rep
 from caselink.cli.options import Db, Json
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
-from caselink.storage import queries
+from caselink.services.store_counts import store_counts
 
 app = typer.Typer(
     name="caselink",
@@ -33,8 +33,8 @@ def init(db: Db = None, as_json: Json = False) -> None:
 @app.command()
 def stats(db: Db = None, as_json: Json = False) -> None:
     """Counts of reports, persons and events, by status and by force. No personal data."""
-    with running(db, as_json) as application, application.context.db.reader() as uow:
-        figures = queries.stats(uow.connection)
+    with running(db, as_json) as application:
+        figures = store_counts(application.context)
     if as_json:
         print_json(figures.to_dict())
         return

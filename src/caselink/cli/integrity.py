@@ -12,6 +12,7 @@ from rich.table import Table
 from caselink.cli.options import Db, Json, User, Why
 from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
+from caselink.domain.values import Scope
 from caselink.integrity import Funnel, Rate
 from caselink.integrity.plotting import funnel_png
 from caselink.services import (
@@ -22,7 +23,6 @@ from caselink.services import (
     users,
 )
 from caselink.services.integrity import MEASURES, Group, Measure
-from caselink.storage.integrity_queries import Scope
 
 integrity_app = typer.Typer(
     help="Recording integrity: write-off rates, funnel plots, trends, audits and screening.",

@@ -10,7 +10,7 @@ from rich.table import Table
 from caselink.cli.options import Db, Json, User, Why
 from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
-from caselink.linkage import LinkSettings
+from caselink.linkage.offences import LinkSettings
 from caselink.services import linkage, users
 
 link_app = typer.Typer(

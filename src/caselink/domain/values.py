@@ -140,3 +140,13 @@ class OffenderDescription:
     @property
     def height_range(self) -> tuple[int, int] | None:
         return parse_range("offender_height", self.height, 250)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which reports a figure covers: reported in [start, end) (either end open), in these
+    forces (all when empty)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    forces: tuple[str, ...] = ()

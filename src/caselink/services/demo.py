@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caselink.domain.roles import Role
-from caselink.linkage import LinkSettings
+from caselink.linkage.offences import LinkSettings
 from caselink.services import history, linkage, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file

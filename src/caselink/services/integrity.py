@@ -19,6 +19,7 @@ from caselink.domain.errors import InvalidRequest, InvalidValue
 from caselink.domain.forces import canonical_force
 from caselink.domain.offences import OFFENCES, RAPE_CODES
 from caselink.domain.roles import Action
+from caselink.domain.values import Scope
 from caselink.integrity import (
     Funnel,
     PChart,
@@ -33,7 +34,6 @@ from caselink.interchange.counts_csv import read_counts
 from caselink.services.context import Actor, Context
 from caselink.storage.integrity_queries import (
     GroupCounts,
-    Scope,
     group_counts,
 )
 

@@ -12,12 +12,13 @@ from typing import Any
 from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
 from caselink.domain.forces import canonical_force
 from caselink.domain.roles import Action
+from caselink.domain.values import Scope
 from caselink.integrity import AuditSample, Compliance, StratumAudit, compliance, stratified_sample
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import Group, scope_dict
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.audits import AuditStore, SampleItem, StratumTally
-from caselink.storage.integrity_queries import Scope, write_off_population
+from caselink.storage.integrity_queries import write_off_population
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 from jinja2 import Environment
 
 from caselink.domain.roles import Role
+from caselink.domain.values import Scope
 from caselink.integrity import FunnelPoint, Rate, wilson
 from caselink.integrity.plotting import funnel_figure_html, funnel_png, p_chart_html
 from caselink.services.context import Actor, Context
@@ -31,7 +32,6 @@ from caselink.services.integrity import (
 from caselink.services.integrity_audit import AuditCompliance, audit_compliance
 from caselink.services.integrity_screening import WEIGHTS, ScreenResult, TruthCheck, screen
 from caselink.storage.audits import AuditStore
-from caselink.storage.integrity_queries import Scope
 
 # Figures carry no personal data: the inspector's view is enough to produce them.
 REPORTING_ACTOR = Actor("integrity-report", Role.INSPECTOR)

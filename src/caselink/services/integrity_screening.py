@@ -23,11 +23,10 @@ from caselink.domain.rules.catalogue import (
     RECORDING_DEADLINE,
     Rule,
 )
-from caselink.domain.values import Status
+from caselink.domain.values import Scope, Status
 from caselink.integrity import Screening, screening_at
 from caselink.services.context import Actor, Context
 from caselink.storage.integrity_queries import (
-    Scope,
     series_sizes,
     suspects_named_elsewhere,
     write_off_reports,

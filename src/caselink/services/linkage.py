@@ -18,7 +18,7 @@ import pyarrow as pa
 from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action
 from caselink.interchange.caselink_csv import read_offenders
-from caselink.linkage import (
+from caselink.linkage.offences import (
     LinkCandidate,
     LinkModel,
     LinkSettings,
@@ -29,10 +29,10 @@ from caselink.linkage import (
     summarise_series,
     top_links,
 )
-from caselink.linkage import (
+from caselink.linkage.offences import (
     evaluate as evaluate_model,
 )
-from caselink.linkage import (
+from caselink.linkage.offences import (
     train as train_model,
 )
 from caselink.services.context import Actor, Context

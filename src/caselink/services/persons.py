@@ -1,6 +1,6 @@
 """Person resolution: resolve every person record into person entities, read an entity, export.
 
-A run reads every person record, hands them to ``caselink.linkage.person_resolution`` (Splink
+A run reads every person record, hands them to ``caselink.linkage.persons.resolution`` (Splink
 on DuckDB), and writes the trained model, the figures and every record's entity in one
 transaction. Reading an entity is a consultation of personal data and is logged first (DPA 2018
 s.62); a run combines personal data and is logged as such.
@@ -20,8 +20,8 @@ import pyarrow.csv as pacsv
 
 from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
-from caselink.linkage.person_resolution import PersonModelSpec, evaluate
-from caselink.linkage.person_resolution import resolve as resolve_records
+from caselink.linkage.persons import PersonModelSpec, evaluate
+from caselink.linkage.persons import resolve as resolve_records
 from caselink.services.context import Actor, Context
 from caselink.storage import person_store
 from caselink.storage.access_log import AccessEntry

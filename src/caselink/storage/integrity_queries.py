@@ -5,7 +5,6 @@ person resolution found about them. Plain counts and rows; the statistics are do
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -24,6 +23,7 @@ from sqlalchemy import (
 )
 
 from caselink.domain.report import Report
+from caselink.domain.values import Scope
 from caselink.storage import report_rows
 from caselink.storage.tables import (
     cancellations,
@@ -37,16 +37,6 @@ from caselink.storage.tables import (
 
 WRITE_OFF_STATUSES = ("cancelled", "transferred")
 _BATCH = 1000  # ids per IN list: well inside every backend's parameter limit
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Which reports a figure covers: reported in [start, end) (either end open), in these
-    forces (all when empty)."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-    forces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ def report_frame(
     conn: Connection, report_ids: Sequence[int] | None = None, batch: int = 50_000
 ) -> pa.Table:
     """Every report (or those of ``report_ids``) as linkage's input table (see
-    caselink.linkage.frame), written-off ones too.
+    caselink.linkage.offences.frame), written-off ones too.
 
     A report's cancellation code is its current cancellation's (applied or pending): a
     cancelled or N100 report stays in the index, flagged, never dropped.

@@ -1,6 +1,6 @@
 """Person resolution runs and their entities: reading person records out, writing results in.
 
-Person records leave as one Arrow table (what ``caselink.linkage.person_resolution`` reads);
+Person records leave as one Arrow table (what ``caselink.linkage.persons.resolution`` reads);
 a run comes back as a ``person_runs`` row (the trained model and figures as JSON) and one
 ``person_entities`` row per person record. Reads for the rest of the system — which reports
 name the same suspect — are here too (``suspect_entities``).

@@ -1,0 +1,1 @@
+"""The compiled scorer: each report's best links, found without listing every pair."""

@@ -1,0 +1,460 @@
+"""Person resolution: which person records are the same human, with Splink on DuckDB.
+
+Pure of the database: ``resolve`` takes the person records as an Arrow table
+(``PERSON_RECORD_SCHEMA``) and returns every record's entity, the trained model (Splink's JSON
+settings with its parameters) and the run's figures. Training is unsupervised — u from random
+pairs, the prior from near-certain rules, m by expectation maximisation — and labelled records
+(the same label = the same person), when given, replace the m estimates they can.
+
+The package's facade (``caselink.linkage.persons``) lists what services use.
+"""
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import DuckDBAPI, Linker
+
+from caselink.linkage.persons.comparisons import (
+    DETERMINISTIC_RULES,
+    PersonModelSpec,
+    day_month_swapped,
+    model_settings,
+    settings_creator,
+    training_blocking_rules,
+)
+from caselink.linkage.persons.preparation import PREPARED_TABLE, one_row, prepare
+
+ENTITY_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("entity_id", pa.string()),
+        ("match_probability", pa.float64()),  # the strongest link into the entity; null alone
+    ]
+)
+LABEL_SCHEMA = pa.schema([("person_id", pa.int64()), ("label", pa.string())])
+# Below this many comparable records there is nothing to learn from: every record stands alone.
+MIN_RECORDS_TO_TRAIN = 10
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonResolution:
+    """What a run produced: every record's entity, the trained model and the figures."""
+
+    entities: pa.Table  # ENTITY_SCHEMA, one row per input record
+    model: dict[str, Any]  # Splink settings with trained m, u and prior
+    figures: dict[str, Any]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 3)
+
+
+def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[str]) -> None:
+    training = linker.training
+    try:
+        training.estimate_probability_two_random_records_match(
+            list(DETERMINISTIC_RULES), recall=spec.deterministic_recall
+        )
+    except Exception as exc:  # too few matches for the rules: keep Splink's default prior
+        notes.append(f"prior not estimated ({type(exc).__name__}: {exc}); default kept")
+    training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
+    for rule in training_blocking_rules():
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except Exception as exc:  # a rule with no pairs in small or sparse data
+            notes.append(f"expectation maximisation skipped a rule ({type(exc).__name__})")
+    if labelled:
+        training.estimate_m_from_label_column("label")
+
+
+# No single disagreement may veto a link outright: people change phones, move and marry, and a
+# synthetic or clean sample can teach the model otherwise. Levels never seen among the sampled
+# non-matches get the rate the sample can bound ("not once in N pairs").
+M_FLOOR = 0.001
+
+
+def bounded_model(model: dict[str, Any], u_pairs: float) -> tuple[dict[str, Any], list[str]]:
+    """``model`` with every m at least ``M_FLOOR`` and untrained m and u filled in; returns the
+    adjusted copy and what was changed."""
+    out = json.loads(json.dumps(model))
+    changed: list[str] = []
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            name = f"{comparison['output_column_name']}: {level['label_for_charts']}"
+            m = level.get("m_probability")
+            if m is None or m < M_FLOOR:
+                level["m_probability"] = M_FLOOR
+                changed.append(f"m of {name} set to {M_FLOOR}")
+            if level.get("u_probability") is None:
+                level["u_probability"] = 1.0 / u_pairs
+                changed.append(f"u of {name} set to 1/{u_pairs:.0f}")
+    return out, changed
+
+
+@contextmanager
+def _quiet_splink() -> Iterator[None]:
+    # Splink warns on its logger about levels the data never showed; the run records those in
+    # its notes instead of printing them between a command's lines.
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _connect(threads: int | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def resolve(
+    records: pa.Table,
+    spec: PersonModelSpec | None = None,
+    *,
+    labels: pa.Table | None = None,
+    today: date | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> PersonResolution:
+    """Resolve person records into entities (see the module docstring).
+
+    ``records`` follows ``PERSON_RECORD_SCHEMA`` (only ``person_id`` and ``role`` are
+    required); ``labels`` is ``LABEL_SCHEMA`` for any subset of them. Records with nothing to
+    compare are entities of their own and counted as unresolvable; nothing in a record's
+    content makes the run fail.
+    """
+    with _quiet_splink():
+        return _resolve(records, spec or PersonModelSpec(), labels, today, threads, progress)
+
+
+def _resolve(
+    records: pa.Table,
+    spec: PersonModelSpec,
+    labels: pa.Table | None,
+    today: date | None,
+    threads: int | None,
+    progress: Progress | None,
+) -> PersonResolution:
+    today = today or datetime.now(UTC).date()
+    say = progress or (lambda _stage: None)
+    clock = _Clock()
+    notes: list[str] = []
+    con = _connect(threads)
+    try:
+        say("preparing records")
+        with clock.stage("prepare"):
+            prepared, unresolvable = prepare(con, records, today=today)
+            labelled = 0
+            if labels is not None and labels.num_rows:
+                labelled = _attach_labels(con, labels)
+        model = model_settings(spec)
+        links = 0
+        if prepared.resolvable >= MIN_RECORDS_TO_TRAIN:
+            db_api = DuckDBAPI(con)
+            sdf = db_api.register(PREPARED_TABLE)
+            linker = Linker(sdf, settings_creator(spec), log_level=None)
+            say("training the model")
+            with clock.stage("train"):
+                _train(linker, spec, labelled > 0, notes)
+                model, changed = bounded_model(linker.misc.save_model_to_json(), spec.u_max_pairs)
+                notes.extend(changed)
+                linker = Linker(sdf, model, log_level=None)
+            say("scoring candidate pairs")
+            with clock.stage("predict"):
+                # Pairs a little below the threshold too: they can still join a record to a
+                # person named in many reports (see _attachments).
+                predictions = linker.inference.predict(
+                    threshold_match_weight=_weight(spec.threshold) - ATTACH_REACH
+                )
+            say("forming entities")
+            with clock.stage("cluster"):
+                clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                    predictions, threshold_match_probability=spec.threshold
+                )
+                joins = _attachments(
+                    con, predictions.physical_name, clusters.physical_name, spec.threshold
+                )
+                grouped = clusters.physical_name
+                if joins:
+                    notes.append(
+                        f"{len(joins)} group(s) joined to a person named in several reports"
+                    )
+                    grouped = _merge_joined(con, grouped, joins)
+                entities, links = _entities(con, LINKS_TABLE, grouped)
+        else:
+            notes.append(
+                f"{prepared.resolvable} comparable record(s): too few to train; each stands alone"
+            )
+            entities = con.sql(
+                f"SELECT unique_id AS person_id, 'P' || unique_id AS entity_id, "
+                f"NULL::DOUBLE AS match_probability FROM {PREPARED_TABLE}"
+            ).to_arrow_table()
+        alone = pa.table(
+            {
+                "person_id": unresolvable.column("unique_id"),
+                "entity_id": pc.binary_join_element_wise(
+                    "P", unresolvable.column("unique_id").cast(pa.string()), ""
+                ),
+                "match_probability": pa.nulls(unresolvable.num_rows, pa.float64()),
+            }
+        )
+        entities = pa.concat_tables([entities.cast(ENTITY_SCHEMA), alone.cast(ENTITY_SCHEMA)])
+        with clock.stage("figures"):
+            structure = _structure(con, entities, records)
+    finally:
+        con.close()
+    figures: dict[str, Any] = {
+        **prepared.to_dict(),
+        "labelled": labelled,
+        "links": links,
+        **structure,
+        "threshold": spec.threshold,
+        "prior": model.get("probability_two_random_records_match"),
+        "spec": spec.to_dict(),
+        "seconds": clock.seconds,
+        "notes": notes,
+    }
+    return PersonResolution(entities, model, figures)
+
+
+# How far below the threshold (in bits) a pair may score and still join a small group to a
+# larger one; a group of n records adds log2(n) bits, so 7 bits reaches groups of up to 128.
+ATTACH_REACH = 7.0
+LINKS_TABLE = "person_links"
+
+
+def _weight(probability: float) -> float:
+    return math.log2(probability / (1.0 - probability))
+
+
+def _attachments(
+    con: duckdb.DuckDBPyConnection, predictions: str, clusters: str, threshold: float
+) -> list[tuple[int, int]]:
+    """Join small groups to the person named in many reports they best resemble.
+
+    Writes ``person_links``: the pairs at or above the threshold, and one link for every group
+    (the components of those pairs) that joins a larger group. A person named in n reports is
+    n times likelier than a person named once to be the one a new record names, so the best
+    pair between the two groups gains log2(n) bits (n >= 2). A group joins only one larger
+    group, only when it is the single one within reach, and never when any record of one
+    contradicts a record of the other on date of birth, phone or identifier (typos aside).
+    Returns each join as (the joining group's first record, the larger group's first record).
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE person_groups AS
+        SELECT c.unique_id, c.cluster_id, count(*) OVER (PARTITION BY c.cluster_id) AS size,
+            min(c.unique_id) OVER (PARTITION BY c.cluster_id) AS first_id,
+            p.dob, p.dob_year, p.phone_std, p.identifiers
+        FROM {clusters} c JOIN {PREPARED_TABLE} p USING (unique_id)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE person_attach AS
+        WITH across AS (
+            SELECT l.cluster_id AS cl, l.size AS sl, r.cluster_id AS cr, r.size AS sr,
+                l.first_id AS fl, r.first_id AS fr, p.match_weight AS w
+            FROM {predictions} p
+            JOIN person_groups l ON l.unique_id = p.unique_id_l
+            JOIN person_groups r ON r.unique_id = p.unique_id_r
+            WHERE l.cluster_id <> r.cluster_id
+        ),
+        oriented AS (  -- a: the smaller group, b: the larger (ties by id)
+            SELECT CASE WHEN small THEN cl ELSE cr END AS a,
+                CASE WHEN small THEN cr ELSE cl END AS b,
+                CASE WHEN small THEN fl ELSE fr END AS first_a,
+                CASE WHEN small THEN fr ELSE fl END AS first_b,
+                CASE WHEN small THEN sr ELSE sl END AS size_b, w
+            FROM (SELECT *, sl < sr OR (sl = sr AND cl < cr) AS small FROM across)
+        ),
+        scored AS (
+            SELECT a, b, first_a, first_b, max(w) + log2(size_b) AS score
+            FROM oriented WHERE size_b >= 2
+            GROUP BY a, b, first_a, first_b, size_b
+            HAVING max(w) + log2(size_b) >= {_weight(threshold)}
+        ),
+        contradicted AS (
+            SELECT DISTINCT s.a, s.b
+            FROM scored s
+            JOIN person_groups x ON x.cluster_id = s.a
+            JOIN person_groups y ON y.cluster_id = s.b
+            WHERE (x.dob <> y.dob AND levenshtein(x.dob, y.dob) > 1
+                    AND NOT ({day_month_swapped("x.dob", "y.dob")}))
+                OR abs(x.dob_year - y.dob_year) > 1
+                OR (x.phone_std <> y.phone_std AND levenshtein(x.phone_std, y.phone_std) > 1)
+                OR NOT list_has_any(x.identifiers, y.identifiers)
+        ),
+        allowed AS (
+            SELECT s.*, count(*) OVER (PARTITION BY s.a) AS choices
+            FROM scored s ANTI JOIN contradicted c ON c.a = s.a AND c.b = s.b
+        )
+        SELECT first_a AS unique_id_l, first_b AS unique_id_r,
+            1.0 / (1.0 + pow(2.0, -score)) AS match_probability
+        FROM allowed WHERE choices = 1
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {LINKS_TABLE} AS
+        SELECT unique_id_l, unique_id_r, match_probability FROM {predictions}
+        WHERE match_probability >= {threshold}
+        UNION ALL
+        SELECT unique_id_l, unique_id_r, match_probability FROM person_attach
+        """
+    )
+    joins = con.execute("SELECT unique_id_l, unique_id_r FROM person_attach").fetchall()
+    con.execute("DROP TABLE person_groups")
+    con.execute("DROP TABLE person_attach")
+    return [(int(a), int(b)) for a, b in joins]
+
+
+MERGED_TABLE = "person_merged_clusters"
+
+
+def _merge_joined(
+    con: duckdb.DuckDBPyConnection, clusters: str, joins: list[tuple[int, int]]
+) -> str:
+    """``clusters`` with every joined group merged into the group it joined; returns the table.
+
+    The same components as clustering ``person_links`` again, since the clusters are the
+    components of its pairs above the threshold and the joins are its only other pairs; but
+    joins are few (hundreds in a million records), so a union of groups here costs a fraction
+    of a second where clustering again cost one.
+    """
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in joins:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    merged = pa.table(
+        {
+            "first_id": pa.array(list(parent), pa.int64()),
+            "root_id": pa.array([root(x) for x in parent], pa.int64()),
+        }
+    )
+    con.register("person_merges", merged)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {MERGED_TABLE} AS
+            SELECT g.unique_id, coalesce(m.root_id, g.first_id) AS cluster_id
+            FROM (
+                SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS first_id
+                FROM {clusters}
+            ) g LEFT JOIN person_merges m USING (first_id)
+            """
+        )
+    finally:
+        con.unregister("person_merges")
+    return MERGED_TABLE
+
+
+def _attach_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table) -> int:
+    labels = labels.select(["person_id", "label"]).cast(LABEL_SCHEMA)
+    con.register("person_labels", labels)
+    con.execute(f"ALTER TABLE {PREPARED_TABLE} ADD COLUMN label VARCHAR")
+    con.execute(
+        f"UPDATE {PREPARED_TABLE} p SET label = l.label FROM person_labels l "
+        "WHERE l.person_id = p.unique_id"
+    )
+    con.unregister("person_labels")
+    return int(one_row(con, f"SELECT count(label) FROM {PREPARED_TABLE}")[0])
+
+
+def _entities(
+    con: duckdb.DuckDBPyConnection, predictions: str, clusters: str
+) -> tuple[pa.Table, int]:
+    # A record's probability is that of the strongest link above the threshold touching it;
+    # the entity is named after its lowest record id, so the same grouping gets the same name.
+    table = con.sql(
+        f"""
+        WITH ends AS (
+            SELECT unique_id_l AS id, match_probability FROM {predictions}
+            UNION ALL
+            SELECT unique_id_r AS id, match_probability FROM {predictions}
+        ),
+        best AS (SELECT id, max(match_probability) AS p FROM ends GROUP BY id),
+        named AS (
+            SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS first_id
+            FROM {clusters}
+        )
+        SELECT n.unique_id AS person_id, 'P' || n.first_id AS entity_id,
+            b.p AS match_probability
+        FROM named n LEFT JOIN best b ON b.id = n.unique_id
+        """
+    ).to_arrow_table()
+    return table, int(one_row(con, f"SELECT count(*) FROM {predictions}")[0])
+
+
+def _structure(
+    con: duckdb.DuckDBPyConnection, entities: pa.Table, records: pa.Table
+) -> dict[str, Any]:
+    roles = records.select(["person_id", "role"])
+    con.register("entity_rows", entities)
+    con.register("role_rows", roles)
+    try:
+        row = one_row(
+            con,
+            """
+            WITH e AS (
+                SELECT r.entity_id, count(*) AS n, count(DISTINCT o.role) AS roles,
+                    bool_or(o.role = 'complainant') AND bool_or(o.role = 'suspect') AS cs
+                FROM entity_rows r JOIN role_rows o USING (person_id)
+                GROUP BY r.entity_id
+            )
+            SELECT count(*), count(*) FILTER (WHERE n > 1), coalesce(max(n), 0),
+                count(*) FILTER (WHERE roles > 1), count(*) FILTER (WHERE cs),
+                count(*) FILTER (WHERE n = 2), count(*) FILTER (WHERE n BETWEEN 3 AND 5),
+                count(*) FILTER (WHERE n > 5)
+            FROM e
+            """,
+        )
+    finally:
+        con.unregister("entity_rows")
+        con.unregister("role_rows")
+    total, multi, largest, several_roles, cs, two, few, many = (int(v) for v in row)
+    return {
+        "entities": total,
+        "entities_with_several_records": multi,
+        "largest_entity": largest,
+        "entity_sizes": {"1": total - multi, "2": two, "3-5": few, "6+": many},
+        "entities_with_several_roles": several_roles,
+        "complainant_and_suspect": cs,
+    }
