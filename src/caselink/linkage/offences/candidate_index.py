@@ -1,8 +1,8 @@
 """Every candidate of one report at a time, from a compiled index: the rule of candidates.py.
 
 A full run needs each report's best links, not the list of all pairs; DuckDB can only hand
-the pairs over (hundreds of millions of them in a national year, 40 s just to stream), while a
-report's candidates, found directly, can be scored and forgotten at once. The index holds:
+the pairs over (hundreds of millions of them in a national year, costly just to stream), while
+a report's candidates, found directly, can be scored and forgotten at once. The index holds:
 
 * placed reports in cells of at least ``max_km`` each way (latitude/longitude cells as in
   candidates.py, and grid cells for x/y), each cell's reports split by the length of their
@@ -41,6 +41,8 @@ _OFFSET = 1 << 29  # cell coordinates are shifted by this before they are packed
 # scan two more years of its neighbours; most windows are a day or less.
 _CLASS_DAYS = np.array([1.0, 14.0, 90.0, 365.0])
 N_CLASSES = _CLASS_DAYS.shape[0] + 1
+# the most slices ``block_slices`` gives: one for each of the 3 x 3 cells and window class
+MAX_SLICES = 9 * N_CLASSES
 # a float margin on the slice bounds only; the exact time rule is applied to every report
 _SLACK = 1e-6
 
@@ -123,7 +125,7 @@ def locality_order(frame: ReportFrame, settings: LinkSettings) -> Ints:
     """The rows in an order that keeps each cell's reports together, by window class and then
     window start within a cell, the order of the index's groups: scoring a frame taken in this
     order reads the candidates' facts from neighbouring memory instead of from all over the
-    arrays (three times faster on a national year)."""
+    arrays."""
     c = cells(frame, settings)
     ll = _key(c.ly, c.lx)
     xy = _key(c.gy, c.gx)
@@ -393,9 +395,9 @@ def _run_pairs(
     # slice_pairs where the slice is a run of consecutive rows: those below row i are its
     # first rows, read straight from the index's arrays, so each row's test runs over
     # neighbouring numbers in vector registers, many pairs an instruction, into marks that
-    # the kept pairs are then gathered from (a pair's test with a branch took four times as
-    # long). The marks and distances go where the pairs will: there is room for every pair
-    # tried.
+    # the kept pairs are then gathered from (a test with a branch on each pair could not run
+    # many pairs an instruction). The marks and distances go where the pairs will: there is
+    # room for every pair tried.
     count = 0
     days, chord2 = ix.days, ix.chord2
     first = ix.ll.rows[p0]

@@ -13,7 +13,7 @@ module changes, so after changing a compiled function another module calls, dele
 
 They are compiled without numba's reference counting, and so may not allocate arrays: callers
 hand over working arrays. Helpers called once per pair take tuples of arrays, and counting
-every array in and out of every call cost three times the helpers' own work.
+every array in and out of every call would cost more than the helpers' own work.
 """
 
 from collections.abc import Callable
@@ -34,7 +34,7 @@ def compiled(fn: F) -> F:
 def inlined(fn: F) -> F:
     """``fn`` compiled into each compiled function that calls it, for a helper called once per
     pair that takes the pair tuples (PairData, ModelTables): called as a function, it is handed
-    every array of those tuples on each call. The attributes' bins cost 79 ns a pair called and
-    11 ns inlined; inlining the stages of scorer.bins and scorer.bounds took the national year's
-    scoring from 90 s to 51 s."""
+    every array of those tuples on each call, which costs far more than the few table lookups
+    of a stage such as the attributes' bins. The stages of scorer.bins and scorer.bounds are
+    inlined for that reason."""
     return cast(F, numba.njit(inline="always", **_OPTIONS)(fn))

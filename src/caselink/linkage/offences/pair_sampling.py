@@ -49,8 +49,8 @@ def id_uniform(id_a: int, id_b: int) -> float:
 def level_of(u: float) -> int:
     """The level of a pair whose number is ``u``: the highest k (at most LEVELS - 1) for which
     the rate 2**-k keeps it (u < 2**-k), read off the exponent of u (u is m * 2**e with
-    0.5 <= m < 1, so k = -e). A loop halving the rate took 17 ns a pair, mostly in
-    mispredicted branches; the exponent, 6 ns."""
+    0.5 <= m < 1, so k = -e): a loop halving the rate would spend its time in mispredicted
+    branches."""
     if u <= 0.0:
         return LEVELS - 1
     return min(-math.frexp(u)[1], LEVELS - 1)

@@ -23,19 +23,9 @@ from caselink.linkage.offences.labels import resolve_labels
 from caselink.linkage.offences.model.features import bin_matrix
 from caselink.linkage.offences.scorer.bin_matrix import PairBinner
 from caselink.linkage.offences.scorer.bins import (
-    R_LAT,
-    R_UX,
-    R_UZ,
-    R_X,
-    R_Y,
-    SLOT_DIST,
-    STAGE_BEHAVIOURS,
-    STAGE_CODES,
     behaviour_bins,
     code_bins,
     distance_bin,
-    model_tables,
-    pair_data,
     slot_bins,
 )
 from caselink.linkage.offences.scorer.bounds import (
@@ -46,6 +36,17 @@ from caselink.linkage.offences.scorer.bounds import (
     code_gain,
     stage_gain,
 )
+from caselink.linkage.offences.scorer.layout import (
+    R_LAT,
+    R_UX,
+    R_UZ,
+    R_X,
+    R_Y,
+    SLOT_DIST,
+    STAGE_BEHAVIOURS,
+    STAGE_CODES,
+)
+from caselink.linkage.offences.scorer.tables import model_tables, pair_data
 from caselink.linkage.offences.scorer.top_pairs import top_pairs
 from caselink.linkage.offences.scoring import score_rows, top_per_report
 from caselink.linkage.offences.training.pairs import labelled_pairs, model_features

@@ -9,7 +9,7 @@ import pytest
 
 from caselink.linkage.offences import ReportFrame, evidence
 from caselink.linkage.offences.frame import reports_table
-from caselink.linkage.offences.scorer.bins import _domain_runs
+from caselink.linkage.offences.scorer.tables import _domain_runs
 
 T0 = datetime(2024, 1, 8, tzinfo=UTC)  # a Monday in winter (UK clock = UTC)
 
@@ -176,7 +176,7 @@ def test_impossible_coordinates_are_unknown_even_in_a_column_without_nulls() -> 
 
 
 def test_behaviour_domains_are_runs_of_bits_only_when_their_codes_sort_together() -> None:
-    # the scorer scans shared codes by domain run (scorer.bins._domain_runs); a vocabulary whose
+    # the scorer scans shared codes by domain run (scorer.tables._domain_runs); a vocabulary whose
     # domains interleave, or a domain needing more than one word, turns the scan off
     ones = np.ones(2, np.int64)
     of_bit, end = _domain_runs(["a:x", "a:y", "b:x", "c:z"], ["a", "c"], ones, 1)

@@ -16,14 +16,9 @@ from caselink.linkage.offences.frame import ReportFrame
 from caselink.linkage.offences.jit import compiled
 from caselink.linkage.offences.model.features import Bins, Feature
 from caselink.linkage.offences.model.link_model import LinkModel
-from caselink.linkage.offences.scorer.bins import (
-    ModelTables,
-    PairData,
-    all_bins,
-    model_tables,
-    pair_data,
-    slot_bins,
-)
+from caselink.linkage.offences.scorer.bins import all_bins, slot_bins
+from caselink.linkage.offences.scorer.layout import ModelTables, PairData
+from caselink.linkage.offences.scorer.tables import model_tables, pair_data
 from caselink.linkage.offences.settings import LinkSettings
 
 Ints = NDArray[np.int64]

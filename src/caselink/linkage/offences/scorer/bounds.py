@@ -11,11 +11,11 @@ the stages, how high the score could still go: ``report_gains`` what one report 
 import math
 
 import numpy as np
-from numpy.typing import NDArray
 
 from caselink.linkage.offences.evidence import popcount
 from caselink.linkage.offences.jit import compiled, inlined
-from caselink.linkage.offences.scorer.bins import (
+from caselink.linkage.offences.scorer.bins import attribute_bin, description_bins, person_bin
+from caselink.linkage.offences.scorer.layout import (
     C_BUILD,
     C_DOMAINS,
     C_ETHNIC,
@@ -24,6 +24,14 @@ from caselink.linkage.offences.scorer.bins import (
     C_SEX,
     C_SUSPECT,
     C_TOTAL,
+    CODE_BINS,
+    CW_AGE,
+    CW_ATTRIBUTES,
+    CW_BUILD,
+    CW_ETHNIC,
+    CW_HEIGHT,
+    CW_PERSON,
+    CW_SEX,
     N_STAGES,
     R_AGE_HI,
     R_AGE_LO,
@@ -37,25 +45,26 @@ from caselink.linkage.offences.scorer.bins import (
     R_UZ,
     R_X,
     R_Y,
+    SLOT_AGE,
+    SLOT_BUILD,
     SLOT_DIST,
     SLOT_DOMAINS,
     SLOT_DOW,
+    SLOT_ETHNIC,
+    SLOT_HEIGHT,
     SLOT_JACCARD,
     SLOT_PERSON,
     SLOT_REL,
+    SLOT_SEX,
     SLOT_TIME,
     SLOT_TOD,
     STAGE_BEHAVIOURS,
     Codes,
+    Floats,
+    Ints,
     ModelTables,
     PairData,
-    attribute_bin,
-    description_bins,
-    person_bin,
 )
-
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
 
 
 @inlined
@@ -79,12 +88,12 @@ def behaviour_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     same for every pair with the same domains known: ``domain_zero`` sums those weights by the
     C_KNOWN bits of both, and only the domains that share a code are looked up one by one,
     found from the shared codes themselves where each domain's codes are one run of bits
-    (``PairData.bit_domain``; measured alone, 23 ns a pair against 36 ns trying every domain).
+    (``PairData.bit_domain``), rather than every domain tried: most pairs share a code of no
+    domain or of one.
 
     With a domain of more than one word the bound is 0 and the pair goes on to the next stage.
-    There is no slower exact path for that case on purpose: compiled into the scorer's loop
-    (as a call, before the stages were inlined), even a path never taken doubled this stage's
-    time."""
+    There is no slower exact path for that case on purpose: compiled into the scorer's loop,
+    even a path never taken slows the stage down for every pair."""
     if mt.domain_zero.shape[0] == 0:
         return 0.0
     wa, wb, ca, cb = pd.words[a], pd.words[b], pd.codes[a], pd.codes[b]
@@ -133,17 +142,18 @@ def _shared_domain(
 def code_gain(pd: PairData, mt: ModelTables, a: int, b: int) -> float:
     """What STAGE_CODES adds to the score of the pair (a, b), less the most it could add:
     the stage's weights straight from ``mt.code_weights``, where its bins and ``stage_gain``
-    would go through the bins and each feature's slot and table (nearly a third of the
-    scorer's time went there, as most pairs stop at this stage). The same for (b, a). Without
+    would go through the bins and each feature's slot and table: most pairs stop at this
+    stage, so what it costs counts for nearly every pair. The same for (b, a). Without
     a branch on the codes, so the scorer can run it over a tile of pairs (the same person,
     only where persons were resolved, is the exception)."""
-    # three weights a slot: the description's five, the same person, then the attributes
+    # CODE_BINS weights a slot: the description's five, the same person, then the attributes
     w = mt.code_weights
     sex, age, height, build, ethnic = description_bins(pd, a, b)
-    total = mt.code_rest + w[sex] + w[3 + age] + w[6 + height] + w[9 + build] + w[12 + ethnic]
-    total += w[15 + person_bin(pd, a, b)]
+    total = mt.code_rest + w[CW_SEX + sex] + w[CW_AGE + age] + w[CW_HEIGHT + height]
+    total = total + w[CW_BUILD + build] + w[CW_ETHNIC + ethnic]
+    total += w[CW_PERSON + person_bin(pd, a, b)]
     for t in range(pd.attr_start.shape[0] - 1):
-        total += w[18 + 3 * t + attribute_bin(pd, a, b, t)]
+        total += w[CW_ATTRIBUTES + CODE_BINS * t + attribute_bin(pd, a, b, t)]
     ca, cb = pd.codes[a], pd.codes[b]
     la, lb = ca[C_REL], cb[C_REL]
     rel = mt.relationship_weights
@@ -175,15 +185,15 @@ def _known(pd: PairData, s: int, i: int) -> bool:
         return not (math.isnan(pd.local_lo[i]) or math.isnan(pd.local_hi[i]))
     if s == SLOT_JACCARD:
         return bool(c[C_TOTAL] > 0)
-    if s == 5:
+    if s == SLOT_SEX:
         return bool(c[C_SEX] >= 0)
-    if s == 6:
+    if s == SLOT_AGE:
         return not (math.isnan(r[R_AGE_LO]) or math.isnan(r[R_AGE_HI]))
-    if s == 7:
+    if s == SLOT_HEIGHT:
         return not (math.isnan(r[R_HEIGHT_LO]) or math.isnan(r[R_HEIGHT_HI]))
-    if s == 8:
+    if s == SLOT_BUILD:
         return bool(c[C_BUILD] >= 0)
-    if s == 9:
+    if s == SLOT_ETHNIC:
         return bool(c[C_ETHNIC] >= 0)
     if s == SLOT_REL:
         return bool(c[C_REL] >= 0)

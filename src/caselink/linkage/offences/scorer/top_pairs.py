@@ -14,7 +14,7 @@ straight from their weights, then the distance from the chord between the places
 behaviours: between them they drop most pairs), each stage replacing its features' share of
 the bound by their weights, and the pair is dropped as soon as the bound cannot reach the k-th
 best of either report (or ``min_score``). The stages are compiled into the loop
-(``compiled.inlined``), not called. Each of the first stages drops about half the pairs, a
+(``jit.inlined``), not called. Each of the first stages drops about half the pairs, a
 branch mispredicted half the time, so the latitude/longitude pairs take them a tile at a time
 without a branch on the pair (``_reachable``): the codes and the distance in one pass, the
 behaviours in a second, each moving the pairs that can still make a list to the front with
@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.offences.candidate_index import (
-    N_CLASSES,
+    MAX_SLICES,
     CandidateIndex,
     block_slices,
     candidate_index,
@@ -56,23 +56,11 @@ from caselink.linkage.offences.jit import compiled, inlined
 from caselink.linkage.offences.memory import release_freed
 from caselink.linkage.offences.model.link_model import LinkModel
 from caselink.linkage.offences.scorer.bins import (
-    N_STAGES,
-    SLOT_DIST,
-    STAGE_BEHAVIOURS,
-    STAGE_CODES,
-    STAGE_DAY,
-    STAGE_DISTANCE,
-    STAGE_TIME,
-    STAGE_WEEK,
-    ModelTables,
-    PairData,
     behaviour_bins,
     bins_score,
     code_bins,
     day_bins,
     distance_bin,
-    model_tables,
-    pair_data,
     pair_order,
     slot_bins,
     time_bins,
@@ -87,6 +75,19 @@ from caselink.linkage.offences.scorer.bounds import (
     report_gains,
     stage_gain,
 )
+from caselink.linkage.offences.scorer.layout import (
+    N_STAGES,
+    SLOT_DIST,
+    STAGE_BEHAVIOURS,
+    STAGE_CODES,
+    STAGE_DAY,
+    STAGE_DISTANCE,
+    STAGE_TIME,
+    STAGE_WEEK,
+    ModelTables,
+    PairData,
+)
+from caselink.linkage.offences.scorer.tables import model_tables, pair_data
 from caselink.linkage.offences.scorer.top_k_heaps import Heaps, kept_links, merge, offer
 from caselink.linkage.offences.settings import LinkSettings
 
@@ -237,8 +238,8 @@ class Work(NamedTuple):
         tile = _BLOCK * _CHUNK
         return cls(
             np.empty(n, np.int64),
-            np.empty(9 * N_CLASSES, np.int64),
-            np.empty(9 * N_CLASSES, np.int64),
+            np.empty(MAX_SLICES, np.int64),
+            np.empty(MAX_SLICES, np.int64),
             np.empty(tile, np.int64),
             np.empty(tile, np.int64),
             np.empty(tile),

@@ -81,7 +81,7 @@ def labelled_pairs(
     # pairs come in no promised order, and the frame's rows in the order of the candidate
     # index: sorting by report id makes training reproducible whatever the order of either (a
     # logistic fit stops within its tolerance at a point that depends on the order of its rows).
-    # One key made of the two reports' ranks by id sorts in a third of the time of two ids.
+    # One key made of the two reports' ranks by id sorts faster than two ids.
     rank = np.empty(frame.n, np.int64)
     rank[np.argsort(frame.report_id)] = np.arange(frame.n)
     a, b = rank[i], rank[j]

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from caselink.linkage.offences.candidate_index import (
-    N_CLASSES,
+    MAX_SLICES,
     CandidateIndex,
     block_slices,
     candidate_index,
@@ -119,9 +119,9 @@ def sampled_pairs(
     pairs found again, counting every level, and once more at the exact rate.
 
     The pass works on a frame of ``rows`` alone, in ``frame``'s order: of a frame in locality
-    order, its latitude/longitude pairs are found tile by tile as the scorer finds them. Row by
-    row, and with every level counted, the sample of ten national years took 54 s, against
-    27-29 s."""
+    order, its latitude/longitude pairs are found tile by tile as the scorer finds them, and
+    only the levels near the rate are counted: row by row, with every level counted, the pass
+    read each candidate's facts from memory once per row and counted levels no rate needs."""
     members = np.unique(rows)
     n = members.shape[0]
     ix = candidate_index(frame.take(members), settings)
@@ -175,7 +175,7 @@ def _sample(ix: CandidateIndex, thinning: Thinning, threads: int) -> tuple[Ints,
     def tiles(b: int) -> tuple[list[Ints], list[Ints], Ints]:
         end, room = min(b + run, n_blocks), _SAMPLE_ROOM
         levels = np.zeros(LEVELS, np.int64)
-        first, last = np.empty(9 * N_CLASSES, np.int64), np.empty(9 * N_CLASSES, np.int64)
+        first, last = np.empty(MAX_SLICES, np.int64), np.empty(MAX_SLICES, np.int64)
         pair_i = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK, np.int64)
         pair_j = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK, np.int64)
         pair_d2 = np.empty(_SAMPLE_BLOCK * _SAMPLE_CHUNK)
