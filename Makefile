@@ -35,6 +35,7 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: setup services browser lint
 	$(BIN)/pytest -n 2 --dist loadfile

@@ -32,7 +32,6 @@ from caselink.linkage.offences import LinkSettings
 from caselink.services import linkage, users
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
-from caselink.storage import linkage_store
 
 TARGET_P95_MS = 50.0
 ANALYST = "bench-analyst"
@@ -60,7 +59,7 @@ def main() -> None:
     actor = Actor(ANALYST, Role.ANALYST)
     out: dict[str, Any] = {"benchmark": "link_query", "store": str(args.db)}
     with ctx.db.reader() as uow:
-        has_run = linkage_store.latest_run(uow.connection, "run") is not None
+        has_run = uow.links.latest_run("run") is not None
     if not has_run:
         data = args.data or args.db.parent / "synth"
         t = time.perf_counter()

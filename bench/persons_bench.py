@@ -39,7 +39,6 @@ from caselink.linkage.persons.comparisons import (
 from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
 from caselink.services import persons, users
 from caselink.services.importing import Kind, import_file
-from caselink.storage import person_store
 from caselink.synth import generate
 
 
@@ -95,7 +94,8 @@ def main() -> None:
 
     spec = PersonModelSpec(threshold=args.threshold)
     # The same records as Splink sees them inside caselink, prepared once, outside the timing.
-    records = person_store.person_records(ctx.db.engine)
+    with ctx.db.reader() as uow:
+        records = uow.persons.records()
     con = duckdb.connect()
     prepare(con, records, today=datetime.now(UTC).date())
     prepared_path = work / "prepared.parquet"

@@ -10,7 +10,6 @@ from caselink.domain.rules.cancellation import CancellationCode
 from caselink.services import recording, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
-from caselink.storage.event_log import verify_chain
 from support.sample_files import report, write_reports
 
 AVI = "CCTV from the venue shows the complainant was elsewhere"
@@ -59,9 +58,7 @@ def test_two_concurrent_updates_one_winner(ctx: Context, officer: Actor, tmp_pat
         assert stored.version == 1
         assert len(stored.cancellations) == 1
         assert stored.cancellations[0].requested_by == winner
-        assert (
-            verify_chain(uow.connection).events == 2
-        )  # recorded + the winner's, nothing of the loser
+        assert uow.events.verify().events == 2  # recorded + the winner's, nothing of the loser
 
 
 def test_a_stale_save_is_refused_even_without_expected_version(

@@ -12,7 +12,6 @@ from caselink.services import users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Format, ImportRefused, Kind, import_file
 from caselink.storage import queries
-from caselink.storage.event_log import verify_chain
 from support.sample_files import report, write_csv, write_persons, write_reports
 
 
@@ -30,7 +29,7 @@ def test_import_then_again_changes_nothing(ctx: Context, officer: Actor, tmp_pat
     assert again.to_dict() == {"imported": 0, "unchanged": 7, "skipped": {}, "rejected": 0}
     assert snapshot(ctx) == before
     with ctx.db.reader() as uow:
-        assert verify_chain(uow.connection).intact
+        assert uow.events.verify().intact
         assert uow.reports.get("Kent", "K3").offence_code == "19C"
 
 
@@ -130,7 +129,7 @@ def test_persons_and_offender_labels(ctx: Context, officer: Actor, tmp_path: Pat
         k1 = uow.reports.get("Kent", "K1")
         assert [p.forename for p in k1.persons] == ["Jane", "John"]
         assert k1.persons[1].date_of_birth.as_given == "07/03/1984"
-        assert verify_chain(uow.connection).events == 2 + 2 + 2
+        assert uow.events.verify().events == 2 + 2 + 2
 
 
 def test_police_uk_and_jsonl_formats(ctx: Context, officer: Actor, tmp_path: Path) -> None:
@@ -208,4 +207,4 @@ def test_parsing_in_worker_processes_gives_the_same_result(
     assert (summary.imported, summary.rejected) == (39, 1)
     with ctx.db.reader() as uow:
         assert uow.reports.get("Kent", "W39").location.latitude == pytest.approx(51.039)
-        assert verify_chain(uow.connection).intact
+        assert uow.events.verify().intact

@@ -10,7 +10,6 @@ from caselink.domain.values import Status
 from caselink.services import recording, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
-from caselink.storage.event_log import verify_chain
 from support.sample_files import report, write_reports
 
 AVI = "CCTV from the venue shows the complainant was elsewhere"
@@ -50,7 +49,7 @@ def test_cancel_authorise_inform(loaded: Context, officer: Actor, registrar: Act
         assert stored.status is Status.CANCELLED
         assert stored.cancellations[0].complainant_informed_at is not None
         assert stored.cancellations[0].decided_by == "rita"
-        assert verify_chain(uow.connection).events == 3 + 3
+        assert uow.events.verify().events == 3 + 3
 
 
 def test_refusals_write_nothing(loaded: Context, officer: Actor, registrar: Actor) -> None:
@@ -91,7 +90,7 @@ def test_refusals_write_nothing(loaded: Context, officer: Actor, registrar: Acto
         recording.classify(ctx, officer, "Kent", "NOPE", offence_code="19C")
     with ctx.db.reader() as uow:
         assert uow.reports.get("Kent", "K1").version == 0
-        assert verify_chain(uow.connection).events == 3
+        assert uow.events.verify().events == 3
 
 
 def test_classify_and_c3(loaded: Context, officer: Actor) -> None:

@@ -19,7 +19,7 @@ from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
 from caselink.domain.roles import Action
 from caselink.services import users
 from caselink.services.context import Actor, Context
-from caselink.storage.sessions import SessionStore, StoredToken
+from caselink.storage.sessions import StoredToken
 
 LOCKOUT_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -90,7 +90,7 @@ def login(ctx: Context, name: str, password: str) -> NewSession:
                 f"this account is locked after {LOCKOUT_FAILURES} failed logins until "
                 f"{user.locked_until:%H:%M} UTC; ask an administrator if that was not you"
             )
-        store = SessionStore(uow.connection)
+        store = uow.sessions
         if not users.verify_password(user.password_hash, password):
             failures = store.record_failure(name)
             if failures >= LOCKOUT_FAILURES:
@@ -114,7 +114,7 @@ def session_of(ctx: Context, cookie: str | None) -> WebSession | None:
         return None
     id_hash = digest(cookie)
     with ctx.db.reader() as uow:
-        stored = SessionStore(uow.connection).session(id_hash)
+        stored = uow.sessions.session(id_hash)
         if stored is None or stored.revoked_at is not None or stored.expires_at <= ctx.clock():
             return None
         user = uow.users.get(stored.user_name)
@@ -135,7 +135,7 @@ def set_justification(ctx: Context, session: WebSession, justification: str) -> 
     if len(text) < 5:
         raise InvalidRequest("say why you consult these records, in a few words: it is logged")
     with ctx.db.unit_of_work() as uow:
-        SessionStore(uow.connection).set_justification(session.id_hash, text[:500])
+        uow.sessions.set_justification(session.id_hash, text[:500])
         uow.commit()
 
 
@@ -144,7 +144,7 @@ def logout(ctx: Context, cookie: str | None) -> None:
     if not cookie:
         return
     with ctx.db.unit_of_work() as uow:
-        SessionStore(uow.connection).revoke_session(digest(cookie), ctx.clock())
+        uow.sessions.revoke_session(digest(cookie), ctx.clock())
         uow.commit()
 
 
@@ -157,7 +157,7 @@ def issue_token(ctx: Context, name: str, label: str | None = None) -> str:
         if not user.active:
             raise NotPermitted(f"user {name!r} is deactivated")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        SessionStore(uow.connection).add_token(digest(token), name, label, ctx.clock())
+        uow.sessions.add_token(digest(token), name, label, ctx.clock())
         uow.commit()
     return token
 
@@ -169,7 +169,7 @@ def token_actor(ctx: Context, token: str | None) -> Actor | None:
         return None
     now = ctx.clock()
     with ctx.db.reader() as uow:
-        stored = SessionStore(uow.connection).token(digest(token))
+        stored = uow.sessions.token(digest(token))
         if stored is None or stored.revoked_at is not None:
             return None
         user = uow.users.get(stored.user_name)
@@ -177,7 +177,7 @@ def token_actor(ctx: Context, token: str | None) -> Actor | None:
         return None
     if stored.last_used_at is None or now - stored.last_used_at > _TOKEN_TOUCH_INTERVAL:
         with ctx.db.unit_of_work() as uow:
-            SessionStore(uow.connection).touch_token(stored.id, now)
+            uow.sessions.touch_token(stored.id, now)
             uow.commit()
     return Actor(user.name, user.role)
 
@@ -186,4 +186,4 @@ def list_tokens(ctx: Context, actor: Actor) -> list[StoredToken]:
     """Every API token's owner, label and use (never the token itself): for administrators."""
     actor.require(Action.MANAGE_USERS)
     with ctx.db.reader() as uow:
-        return SessionStore(uow.connection).tokens()
+        return uow.sessions.tokens()

@@ -12,8 +12,9 @@ from caselink.services import history, linkage, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
-from caselink.storage import queries
+from caselink.services.store_counts import store_counts
 from caselink.storage.event_log import ChainReport
+from caselink.storage.queries import Stats
 from caselink.synth import SynthSummary, generate
 
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
@@ -71,7 +72,7 @@ class DemoResult:
     folder: DemoFolder
     synth: SynthSummary
     imports: dict[str, ImportSummary]
-    stats: queries.Stats
+    stats: Stats
     chain: ChainReport
     persons: persons.ResolutionSummary
     link_training: linkage.TrainOutcome
@@ -114,8 +115,7 @@ def run_demo(
         )
     tick = open_stage("verifying the history's hash chain", None)
     chain = history.verify(ctx, tick)
-    with ctx.db.reader() as uow:
-        stats = queries.stats(uow.connection)
+    stats = store_counts(ctx)
     analyst = Actor("ann", Role.ANALYST)
     open_stage("resolving person records into people (Splink)", None)
     people = persons.resolve(ctx, analyst, truth=summary.person_identities_csv)

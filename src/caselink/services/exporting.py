@@ -13,9 +13,8 @@ from caselink.domain.errors import InvalidRequest
 from caselink.domain.roles import Action
 from caselink.interchange import jsonl
 from caselink.interchange.pseudonymise import pseudonymised_document
+from caselink.services.consultation import DISCLOSE, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
-from caselink.storage.access_log import AccessEntry
-from caselink.storage.event_log import iter_events
 
 MIN_KEY_BYTES = 32
 
@@ -49,18 +48,8 @@ def export_jsonl(
     """Write every report, then every event, as JSON lines; the disclosure is logged first."""
     actor.require(Action.EXPORT)
     with ctx.db.unit_of_work() as uow:
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "disclose",
-                    None,
-                    None,
-                    why,
-                    f"full export to {path.name}",
-                )
-            ]
+        log_consultation(
+            ctx, actor, NO_RECORD, why, f"full export to {path.name}", action=DISCLOSE, uow=uow
         )
 
         def write(handle: TextIO) -> tuple[int, int]:
@@ -70,7 +59,7 @@ def export_jsonl(
                 n_reports += 1
                 if progress and n_reports % 1000 == 0:
                     progress(n_reports)
-            for e in iter_events(uow.connection):
+            for e in uow.events.iterate():
                 doc = {
                     "type": "event",
                     "seq": e.seq,
@@ -108,18 +97,14 @@ def export_pseudonymised(
     if len(key) < MIN_KEY_BYTES:
         raise InvalidRequest(f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
     with ctx.db.unit_of_work() as uow:
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "disclose",
-                    None,
-                    None,
-                    why,
-                    f"pseudonymised export to {path.name}",
-                )
-            ]
+        log_consultation(
+            ctx,
+            actor,
+            NO_RECORD,
+            why,
+            f"pseudonymised export to {path.name}",
+            action=DISCLOSE,
+            uow=uow,
         )
 
         def write(handle: TextIO) -> tuple[int, int]:

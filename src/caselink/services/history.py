@@ -3,10 +3,10 @@
 from collections.abc import Callable
 
 from caselink.services.context import Context
-from caselink.storage.event_log import ChainReport, verify_chain
+from caselink.storage.event_log import ChainReport
 
 
 def verify(ctx: Context, progress: Callable[[int], None] | None = None) -> ChainReport:
     """Walk every event in order and report the first that does not follow from the one before."""
     with ctx.db.reader() as uow:
-        return verify_chain(uow.connection, progress)
+        return uow.events.verify(progress)

@@ -19,9 +19,9 @@ from caselink.domain.roles import Action
 from caselink.interchange import caselink_csv, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
+from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
 from caselink.services.pipeline import pipeline
-from caselink.storage.access_log import AccessEntry
 from caselink.storage.prepared import PreparedReport, Preparer
 from caselink.storage.report_rows import person_key, person_values
 from caselink.storage.unit_of_work import UnitOfWork
@@ -136,7 +136,7 @@ def import_file(
         with _cycle_collection_paused(), ctx.db.unit_of_work() as uow:
             work = _Work(
                 reading.parser,
-                Preparer(uow.connection.dialect.name, source) if kind is Kind.REPORTS else None,
+                Preparer(uow.dialect, source) if kind is Kind.REPORTS else None,
             )
             done = 0
             for batch, results in pipeline(reading.records, work, workers, batch_size):
@@ -167,19 +167,15 @@ def import_file(
                     progress(done)
             if total_errors and not skip_invalid:
                 raise ImportRefused(summary.errors, total_errors)
-            uow.access_log.write(
-                [
-                    AccessEntry(
-                        ctx.clock(),
-                        actor.name,
-                        "collect",
-                        None,
-                        None,
-                        f"import of {kind.value} from {path.name}",
-                        f"{summary.imported} imported, {summary.unchanged} unchanged, "
-                        f"{summary.rejected} rejected",
-                    )
-                ]
+            log_consultation(
+                ctx,
+                actor,
+                NO_RECORD,
+                f"import of {kind.value} from {path.name}",
+                f"{summary.imported} imported, {summary.unchanged} unchanged, "
+                f"{summary.rejected} rejected",
+                action=COLLECT,
+                uow=uow,
             )
             uow.commit()
             ok = True

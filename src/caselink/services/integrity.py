@@ -32,10 +32,7 @@ from caselink.integrity import (
 )
 from caselink.interchange.counts_csv import read_counts
 from caselink.services.context import Actor, Context
-from caselink.storage.integrity_queries import (
-    GroupCounts,
-    group_counts,
-)
+from caselink.storage.integrity_queries import GroupCounts
 
 FunnelMethod = Literal["binomial", "multiplicative", "additive"]
 NATIONAL = "England and Wales"
@@ -188,8 +185,7 @@ def _counts(
     ctx: Context, group: Group, scope: Scope, by_quarter: bool = False
 ) -> list[GroupCounts]:
     with ctx.db.reader() as uow:
-        return group_counts(
-            uow.connection,
+        return uow.queries.group_counts(
             group.codes,
             with_n100=group.with_n100,
             deadline_seconds=ctx.policy.recording_deadline.total_seconds(),

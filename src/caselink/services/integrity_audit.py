@@ -14,11 +14,10 @@ from caselink.domain.forces import canonical_force
 from caselink.domain.roles import Action
 from caselink.domain.values import Scope
 from caselink.integrity import AuditSample, Compliance, StratumAudit, compliance, stratified_sample
+from caselink.services.consultation import log_consultation
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import Group, scope_dict
-from caselink.storage.access_log import AccessEntry
-from caselink.storage.audits import AuditStore, SampleItem, StratumTally
-from caselink.storage.integrity_queries import write_off_population
+from caselink.storage.audits import SampleItem, StratumTally
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +74,7 @@ def draw_sample(
     if seed < 0:
         raise InvalidValue("seed", seed, "a seed is a non-negative integer")
     with ctx.db.unit_of_work() as uow:
-        rows = write_off_population(
-            uow.connection, group.codes, with_n100=group.with_n100, scope=scope
-        )
+        rows = uow.queries.write_off_population(group.codes, with_n100=group.with_n100, scope=scope)
         if not rows:
             raise NotFound("no write-offs in scope to sample")
         ids = {(r.force, r.reference): r.report_id for r in rows}
@@ -92,8 +89,7 @@ def draw_sample(
             "n": size,
             "level": drawn.level,
         }
-        store = AuditStore(uow.connection)
-        sample_id = store.add_sample(
+        sample_id = uow.audits.add_sample(
             created_at=ctx.clock(),
             created_by=actor.name,
             seed=seed,
@@ -105,7 +101,7 @@ def draw_sample(
                 for position, ref in enumerate(s.ids, start=1)
             ],
         )
-        items = store.items(sample_id)
+        items = uow.audits.items(sample_id)
         uow.commit()
     return DrawnSample(sample_id, group, scope, drawn, items)
 
@@ -153,27 +149,22 @@ def record_verdict(
     name = canonical_force(force) or force
     now = ctx.clock()
     with ctx.db.unit_of_work() as uow:
-        store = AuditStore(uow.connection)
-        if store.sample(sample_id) is None:
+        if uow.audits.sample(sample_id) is None:
             raise NotFound(f"no audit sample {sample_id}")
-        report_id = store.item_report_id(sample_id, name, reference)
+        report_id = uow.audits.item_report_id(sample_id, name, reference)
         if report_id is None:
             raise NotFound(f"{name} {reference} is not in audit sample {sample_id}")
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    now,
-                    actor.name,
-                    "consult",
-                    name,
-                    reference,
-                    (why or "").strip() or f"integrity audit: verdict on sample {sample_id}",
-                    f"audit sample {sample_id}",
-                )
-            ]
+        log_consultation(
+            ctx,
+            actor,
+            [(name, reference)],
+            why,
+            f"audit sample {sample_id}",
+            default=f"integrity audit: verdict on sample {sample_id}",
+            uow=uow,
         )
         verdict = "correct" if correct else "wrong"
-        store.add_verdict(
+        uow.audits.add_verdict(
             sample_id=sample_id,
             report_id=report_id,
             verdict=verdict,
@@ -210,11 +201,10 @@ def audit_compliance(ctx: Context, actor: Actor, sample_id: int) -> AuditComplia
     Forces with no verdict yet are counted as unaudited, not as compliant."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        store = AuditStore(uow.connection)
-        stored = store.sample(sample_id)
+        stored = uow.audits.sample(sample_id)
         if stored is None:
             raise NotFound(f"no audit sample {sample_id}")
-        tallies = store.tallies(sample_id)
+        tallies = uow.audits.tallies(sample_id)
     audits = [StratumAudit(t.stratum, t.population, t.audited, t.correct) for t in tallies]
     return AuditCompliance(sample_id, stored.seed, tallies, compliance(audits))
 
@@ -224,7 +214,6 @@ def sample_items(ctx: Context, actor: Actor, sample_id: int) -> list[SampleItem]
     actor.require(Action.AUDIT)
     actor.require(Action.VIEW_REPORT)
     with ctx.db.reader() as uow:
-        store = AuditStore(uow.connection)
-        if store.sample(sample_id) is None:
+        if uow.audits.sample(sample_id) is None:
             raise NotFound(f"no audit sample {sample_id}")
-        return store.items(sample_id)
+        return uow.audits.items(sample_id)

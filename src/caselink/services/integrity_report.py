@@ -31,7 +31,6 @@ from caselink.services.integrity import (
 )
 from caselink.services.integrity_audit import AuditCompliance, audit_compliance
 from caselink.services.integrity_screening import WEIGHTS, ScreenResult, TruthCheck, screen
-from caselink.storage.audits import AuditStore
 
 # Figures carry no personal data: the inspector's view is enough to produce them.
 REPORTING_ACTOR = Actor("integrity-report", Role.INSPECTOR)
@@ -184,7 +183,7 @@ def build_report(
     """Compute the inspection report's figures (no personal data in any of them)."""
     result = funnel_from_database(ctx, actor, scope=scope)
     with ctx.db.reader() as uow:
-        latest = AuditStore(uow.connection).latest_sample_id()
+        latest = uow.audits.latest_sample_id()
     return InspectionReport(
         ctx.clock(),
         scope,

@@ -26,11 +26,6 @@ from caselink.domain.rules.catalogue import (
 from caselink.domain.values import Scope, Status
 from caselink.integrity import Screening, screening_at
 from caselink.services.context import Actor, Context
-from caselink.storage.integrity_queries import (
-    series_sizes,
-    suspects_named_elsewhere,
-    write_off_reports,
-)
 
 # Rules that come from what linkage and person resolution found rather than from the record.
 SUSPECT_ELSEWHERE = Rule(
@@ -217,11 +212,10 @@ def screen(
     of `at` against a random audit of n."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        conn = uow.connection
-        series = series_sizes(conn)
-        named = suspects_named_elsewhere(conn)
+        series = uow.queries.series_sizes()
+        named = uow.queries.suspects_named_elsewhere()
         scored: list[tuple[float, str, str, Report, tuple[Flag, ...]]] = []
-        for report_id, report in write_off_reports(conn, scope):
+        for report_id, report in uow.queries.write_off_reports(scope):
             flags = tuple(flags_of(report, ctx, series.get(report_id, 0), named.get(report_id, 0)))
             scored.append((_score(flags), report.force, report.reference, report, flags))
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))

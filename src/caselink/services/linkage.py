@@ -35,9 +35,8 @@ from caselink.linkage.offences import (
 from caselink.linkage.offences import (
     train as train_model,
 )
+from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
-from caselink.storage import linkage_store, person_store
-from caselink.storage.access_log import AccessEntry
 from caselink.storage.unit_of_work import UnitOfWork
 
 DEFAULT_TOP = 10  # links stored per report
@@ -62,12 +61,11 @@ class TrainOutcome:
 
 
 def _inputs(uow: UnitOfWork) -> tuple[pa.Table, pa.Table | None, pa.Table]:
-    conn = uow.connection
-    suspects = person_store.suspect_entities(conn)
+    suspects = uow.persons.suspect_entities()
     return (
-        linkage_store.report_frame(conn),
+        uow.links.report_frame(),
         suspects if suspects.num_rows else None,
-        linkage_store.feedback_pairs(conn),
+        uow.links.feedback_pairs(),
     )
 
 
@@ -106,11 +104,7 @@ def train(
     started = time.perf_counter()
     with ctx.db.reader() as uow:
         frame, suspects, feedback = _inputs(uow)
-        label_table = (
-            _labels_from_file(uow, labels)
-            if labels
-            else linkage_store.offender_labels(uow.connection)
-        )
+        label_table = _labels_from_file(uow, labels) if labels else uow.links.offender_labels()
     if label_table.num_rows == 0:
         raise InvalidRequest("no solved reports to learn from: import offenders.csv first")
     model = train_model(
@@ -122,8 +116,7 @@ def train(
     )
     seconds = time.perf_counter() - started
     with ctx.db.unit_of_work() as uow:
-        run_id = linkage_store.add_run(
-            uow.connection,
+        run_id = uow.links.add_run(
             kind="train",
             at=ctx.clock(),
             by=actor.name,
@@ -144,7 +137,7 @@ def train(
 
 
 def _model(uow: UnitOfWork) -> tuple[int, LinkModel]:
-    trained = linkage_store.latest_run(uow.connection, "train")
+    trained = uow.links.latest_run("train")
     if trained is None or trained.model_spec is None:
         raise NotFound("no trained link model: run `caselink link train` first")
     return trained.id, LinkModel.from_json(trained.model_spec)
@@ -260,8 +253,8 @@ def run(
     with ctx.db.reader() as uow:
         model_run, model = _model(uow)
         reports, suspects, _ = _inputs(uow)
-        earlier = linkage_store.latest_run(uow.connection, "run")
-        before = linkage_store.series_members(uow.connection, earlier.id) if earlier else None
+        earlier = uow.links.latest_run("run")
+        before = uow.links.series_members(earlier.id) if earlier else None
     # converted once: scoring, the series and the reasons all read it
     frame = ReportFrame.from_arrow(reports, suspects)
     del reports
@@ -280,8 +273,7 @@ def run(
     seconds["explain"] = time.perf_counter() - t
     t = time.perf_counter()
     with ctx.db.unit_of_work() as uow:
-        run_id = linkage_store.add_run(
-            uow.connection,
+        run_id = uow.links.add_run(
             kind="run",
             at=ctx.clock(),
             by=actor.name,
@@ -294,9 +286,9 @@ def run(
         # a batch at a time: ten years keep tens of millions of links
         n_links = 0
         while batch := list(islice(links, _LINK_BATCH)):
-            n_links += linkage_store.save_links(uow.connection, run_id, batch)
+            n_links += uow.links.save_links(run_id, batch)
         ids, sids = series.column("report_id").to_pylist(), series.column("series_id").to_pylist()
-        linkage_store.save_series(uow.connection, run_id, zip(sids, ids, strict=True))
+        uow.links.save_series(run_id, zip(sids, ids, strict=True))
         uow.commit()
     seconds["store"] = time.perf_counter() - t
     return RunOutcome(run_id, model.version, scored.num_rows, n_links, summary, alerts, seconds)
@@ -363,39 +355,23 @@ def query(
     reasons in plain words; written-off candidates are flagged, never dropped. The read is
     logged (DPA 2018 s.62)."""
     actor.require(Action.LINK)
-    if not why.strip():
-        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
+    stated_reason(why)
     with ctx.db.reader() as uow:
-        conn = uow.connection
         found = uow.reports.digests([(force, reference)])
         if not found:
             raise NotFound(f"no report {force} {reference}")
         report_id = found[(force, reference)][0]
-        latest = linkage_store.latest_run(conn, "run")
+        latest = uow.links.latest_run("run")
         if latest is None:
             raise NotFound("no linkage run yet: run `caselink link run` first")
         _, model = _model(uow)
-        stored = linkage_store.links_of(conn, latest.id, report_id, k)
+        stored = uow.links.links_of(latest.id, report_id, k)
         ids = [report_id, *(link.other_id for link in stored)]
-        frame = linkage_store.report_frame(conn, ids)
+        frame = uow.links.report_frame(ids)
         # the suspects of these reports only: reading every entity cost seconds on ten years
-        suspects = person_store.suspect_entities(conn, report_ids=ids)
+        suspects = uow.persons.suspect_entities(report_ids=ids)
     # Logged before anything is returned, in a short write of its own (writers take turns).
-    with ctx.db.unit_of_work() as uow:
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "consult",
-                    force,
-                    reference,
-                    why.strip(),
-                    "linkage candidates",
-                )
-            ]
-        )
-        uow.commit()
+    log_consultation(ctx, actor, [(force, reference)], why=why, detail="linkage candidates")
     keys = {link.other_id: (link.force, link.reference, link.status) for link in stored}
     keys[report_id] = (force, reference, "")
     if len(ids) == 1:
@@ -419,12 +395,12 @@ def series(ctx: Context, actor: Actor) -> tuple[int, pa.Table, dict[int, tuple[s
     """The latest run's series: members, span, forces, written-off members; and member keys."""
     actor.require(Action.LINK)
     with ctx.db.reader() as uow:
-        latest = linkage_store.latest_run(uow.connection, "run")
+        latest = uow.links.latest_run("run")
         if latest is None:
             raise NotFound("no linkage run yet: run `caselink link run` first")
-        members = linkage_store.series_members(uow.connection, latest.id)
+        members = uow.links.series_members(latest.id)
         ids = members.column("report_id").to_pylist()
-        frame = linkage_store.report_frame(uow.connection, ids)
+        frame = uow.links.report_frame(ids)
     keys = dict(
         zip(
             frame.column("report_id").to_pylist(),
@@ -464,8 +440,7 @@ def evaluate(
         feedback=feedback if feedback.num_rows else None,
     )
     with ctx.db.unit_of_work() as uow:
-        linkage_store.add_run(
-            uow.connection,
+        uow.links.add_run(
             kind="evaluate",
             at=ctx.clock(),
             by=actor.name,
@@ -496,8 +471,7 @@ def verdict(
         for key in (report, other):
             if key not in ids:
                 raise NotFound(f"no report {key[0]} {key[1]}")
-        linkage_store.add_feedback(
-            uow.connection,
+        uow.links.add_feedback(
             ids[report][0],
             ids[other][0],
             "confirmed" if confirmed else "rejected",

@@ -22,10 +22,15 @@ from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
 from caselink.linkage.persons import PersonModelSpec, evaluate
 from caselink.linkage.persons import resolve as resolve_records
+from caselink.services.consultation import (
+    COMBINE,
+    DISCLOSE,
+    NO_RECORD,
+    log_consultation,
+    stated_reason,
+)
 from caselink.services.context import Actor, Context
-from caselink.storage import person_store
-from caselink.storage.access_log import AccessEntry
-from caselink.storage.person_store import EntityRecord, PersonRun
+from caselink.storage.person_store import EntityRecord, PersonRun, PersonStore
 
 DEFAULT_THRESHOLD = PersonModelSpec().threshold
 Progress = Callable[[str], None]
@@ -136,7 +141,8 @@ def resolve(
     truth_rows = read_identity_file(truth) if truth else None  # a bad file fails before the run
     truth_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    records = person_store.person_records(ctx.db.engine)
+    with ctx.db.reader() as uow:
+        records = uow.persons.records()
     label_table = _identity_table(read_identity_file(labels), records, "label") if labels else None
     read_seconds = time.perf_counter() - started
     result = resolve_records(
@@ -161,8 +167,7 @@ def resolve(
         progress("saving entities")
     started = time.perf_counter()
     with ctx.db.unit_of_work() as uow:
-        run_id = person_store.save_run(
-            uow.connection,
+        run_id = uow.persons.save_run(
             created_at=ctx.clock(),
             created_by=actor.name,
             threshold=spec.threshold,
@@ -170,18 +175,15 @@ def resolve(
             figures=figures,
             entities=result.entities,
         )
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "combine",
-                    None,
-                    None,
-                    (why or "").strip() or "person resolution run",
-                    f"person resolution run {run_id}: {figures['records']} records",
-                )
-            ]
+        log_consultation(
+            ctx,
+            actor,
+            NO_RECORD,
+            why=why,
+            default="person resolution run",
+            detail=f"person resolution run {run_id}: {figures['records']} records",
+            action=COMBINE,
+            uow=uow,
         )
         uow.commit()
     seconds["save"] = round(time.perf_counter() - started, 3)  # in the summary, not the store
@@ -190,13 +192,11 @@ def resolve(
 
 def latest_run(ctx: Context) -> PersonRun | None:
     with ctx.db.reader() as uow:
-        return person_store.latest_run(uow.connection)
+        return uow.persons.latest_run()
 
 
-def _run_or_latest(ctx: Context, conn: Any, run_id: int | None) -> PersonRun:
-    run = (
-        person_store.get_run(conn, run_id) if run_id is not None else person_store.latest_run(conn)
-    )
+def _run_or_latest(store: PersonStore, run_id: int | None) -> PersonRun:
+    run = store.get_run(run_id) if run_id is not None else store.latest_run()
     if run is None:
         raise NotFound(
             f"no person resolution run {run_id}"
@@ -289,27 +289,20 @@ def show(
     """
     pseudonymised = actor.role is Role.INSPECTOR
     actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
-    if not why.strip():
-        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
+    stated_reason(why)
     with ctx.db.unit_of_work() as uow:
-        run = _run_or_latest(ctx, uow.connection, run_id)
-        records = person_store.entity_records(uow.connection, run.id, entity_id)
+        run = _run_or_latest(uow.persons, run_id)
+        records = uow.persons.entity_records(run.id, entity_id)
         if not records:
             raise NotFound(f"no person entity {entity_id} in run {run.id}")
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "consult",
-                    r.force,
-                    r.reference,
-                    why.strip(),
-                    f"person entity {entity_id} (run {run.id})"
-                    + (", pseudonymised" if pseudonymised else ""),
-                )
-                for r in records
-            ]
+        log_consultation(
+            ctx,
+            actor,
+            [(r.force, r.reference) for r in records],
+            why=why,
+            detail=f"person entity {entity_id} (run {run.id})"
+            + (", pseudonymised" if pseudonymised else ""),
+            uow=uow,
         )
         uow.commit()
     roles = sorted({r.role for r in records})
@@ -336,30 +329,25 @@ def export(
     first. Written to a temporary file and moved into place, so a failed export leaves nothing.
     """
     actor.require(Action.EXPORT)
-    if not why.strip():
-        raise InvalidRequest("say why you are disclosing this data: it is logged (DPA 2018 s.62)")
+    stated_reason(why, action=DISCLOSE)
     tmp = path.with_name(path.name + ".part")
     with ctx.db.unit_of_work() as uow:
-        run = _run_or_latest(ctx, uow.connection, run_id)
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "disclose",
-                    None,
-                    None,
-                    why.strip(),
-                    f"person entities of run {run.id} to {path.name}",
-                )
-            ]
+        run = _run_or_latest(uow.persons, run_id)
+        log_consultation(
+            ctx,
+            actor,
+            NO_RECORD,
+            why=why,
+            detail=f"person entities of run {run.id} to {path.name}",
+            action=DISCLOSE,
+            uow=uow,
         )
         n = 0
         try:
             with tmp.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(EXPORT_COLUMNS)
-                for row in person_store.export_rows(uow.connection, run.id):
+                for row in uow.persons.export_rows(run.id):
                     probability = "" if row[5] is None else f"{row[5]:.6f}"
                     writer.writerow([row[0] or "", row[1], row[2], row[3], row[4], probability])
                     n += 1

@@ -15,9 +15,8 @@ from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import Finding
+from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
-from caselink.storage import queries
-from caselink.storage.access_log import AccessEntry
 
 
 def _change(
@@ -94,7 +93,7 @@ def cancel(
     """
     if code is CancellationCode.C3 and evidence:
         with ctx.db.reader() as uow:
-            if not queries.report_exists(uow.connection, force, evidence.strip()):
+            if not uow.queries.report_exists(force, evidence.strip()):
                 raise NotFound(
                     f"a C3 names the original report, but {force} {evidence.strip()} does not exist"
                 )
@@ -207,30 +206,21 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
     """
     pseudonymised = actor.role is Role.INSPECTOR
     actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
-    if not why.strip():
-        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
+    stated_reason(why)
     with ctx.db.reader() as uow:
         report = uow.reports.get(force, reference)
         if report is None:
             raise NotFound(f"no report {force} {reference}")
-        history = queries.report_history(uow.connection, force, reference)
+        history = uow.queries.report_history(force, reference)
     # The entry is written before anything is returned, in a write of its own: writers take
     # turns, and a turn held while the report is read and built kept every other page waiting.
-    with ctx.db.unit_of_work() as uow:
-        uow.access_log.write(
-            [
-                AccessEntry(
-                    ctx.clock(),
-                    actor.name,
-                    "consult",
-                    force,
-                    reference,
-                    why.strip(),
-                    "pseudonymised" if pseudonymised else "full",
-                )
-            ]
-        )
-        uow.commit()
+    log_consultation(
+        ctx,
+        actor,
+        [(force, reference)],
+        why=why,
+        detail="pseudonymised" if pseudonymised else "full",
+    )
     if pseudonymised:
         report.persons = [
             Person(role=PersonRole.COMPLAINANT) if p.role is PersonRole.COMPLAINANT else p

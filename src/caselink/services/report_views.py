@@ -30,9 +30,9 @@ from caselink.integrity import (
 )
 from caselink.integrity import funnel as funnel_of
 from caselink.services import recording
+from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.recording import ReportView
-from caselink.storage import audit_queries, queries, report_queries
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.audit_queries import AuditItemRow, SampleRow
 from caselink.storage.report_queries import (
@@ -71,24 +71,6 @@ __all__ = [
 def _require_any(actor: Actor, *actions: Action) -> None:
     if not any(may(actor.role, a) for a in actions):
         actor.require(actions[0])
-
-
-def _justified(why: str) -> str:
-    text = why.strip()
-    if not text:
-        raise InvalidRequest("say why you are consulting this record: it is logged (DPA 2018 s.62)")
-    return text
-
-
-def _log(
-    ctx: Context, actor: Actor, keys: Sequence[tuple[str, str]], why: str, detail: str
-) -> None:
-    with ctx.db.unit_of_work() as uow:
-        now = ctx.clock()
-        uow.access_log.write(
-            [AccessEntry(now, actor.name, "consult", f, r, why, detail) for f, r in keys]
-        )
-        uow.commit()
 
 
 # -- recording a new report ------------------------------------------------------------------
@@ -173,7 +155,7 @@ def record_report(ctx: Context, actor: Actor, new: NewReport) -> Report:
     if offence is not None:
         report.classify_crime(offence, actor.name, now, ctx.policy)
     with ctx.db.unit_of_work() as uow:
-        if queries.report_exists(uow.connection, force, reference):
+        if uow.queries.report_exists(force, reference):
             raise InvalidValue("reference", reference, f"{force} already holds this reference")
         report_id = uow.reports.add(report, WEB_SOURCE)
         uow.events.append((event, report_id) for event in report.events)
@@ -199,8 +181,8 @@ def list_reports(ctx: Context, actor: Actor, query: ReportQuery) -> ReportList:
     if not 1 <= query.limit <= MAX_PAGE or query.offset < 0:
         raise InvalidRequest(f"a page holds 1 to {MAX_PAGE} reports from an offset of 0 or more")
     with ctx.db.reader() as uow:
-        run = report_queries.latest_run_id(uow.connection)
-        items, more = report_queries.list_reports(uow.connection, query, run)
+        run = uow.queries.latest_run_id()
+        items, more = uow.queries.list_reports(query, run)
     return ReportList(items, more, query, run)
 
 
@@ -211,7 +193,7 @@ def report_summary(ctx: Context, actor: Actor, force: str, reference: str) -> Re
         actor, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.RECORD, Action.CLASSIFY
     )
     with ctx.db.reader() as uow:
-        row = report_queries.report_row(uow.connection, force, reference)
+        row = uow.queries.report_row(force, reference)
     if row is None:
         raise NotFound(f"no report {force} {reference}")
     return row
@@ -221,7 +203,7 @@ def pending_queue(ctx: Context, actor: Actor, force: str | None = None) -> list[
     """Cancellations awaiting authorisation, oldest first: the registrar's queue."""
     actor.require(Action.AUTHORISE_CANCELLATION)
     with ctx.db.reader() as uow:
-        return report_queries.pending_cancellations(uow.connection, force)
+        return uow.queries.pending_cancellations(force)
 
 
 # -- one report ------------------------------------------------------------------------------
@@ -254,15 +236,15 @@ def report_page(ctx: Context, actor: Actor, force: str, reference: str, *, why: 
 
 def _links(ctx: Context, force: str, reference: str) -> LinkSet:
     with ctx.db.reader() as uow:
-        row = report_queries.report_row(uow.connection, force, reference)
+        row = uow.queries.report_row(force, reference)
         if row is None:
             raise NotFound(f"no report {force} {reference}")
-        run_id = report_queries.latest_run_id(uow.connection)
+        run_id = uow.queries.latest_run_id()
         if run_id is None:
             return LinkSet(None, [], None)
-        run = report_queries.run_info(uow.connection, run_id)
-        links = report_queries.links_of(uow.connection, run_id, row.id)
-        series = report_queries.series_of_report(uow.connection, run_id, row.id)
+        run = uow.queries.run_info(run_id)
+        links = uow.queries.links_of(run_id, row.id)
+        series = uow.queries.series_of_report(run_id, row.id)
     return LinkSet(run, links, series)
 
 
@@ -271,7 +253,7 @@ def report_links(ctx: Context, actor: Actor, force: str, reference: str, *, why:
     consultation."""
     actor.require(Action.LINK)
     links = _links(ctx, force, reference)
-    _log(ctx, actor, [(force, reference)], _justified(why), "links")
+    log_consultation(ctx, actor, [(force, reference)], why=why, detail="links")
     return links
 
 
@@ -288,13 +270,10 @@ def series_overview(ctx: Context, actor: Actor) -> SeriesOverview:
     """The series of the latest linkage run, largest first (references and counts only)."""
     actor.require(Action.LINK)
     with ctx.db.reader() as uow:
-        run_id = report_queries.latest_run_id(uow.connection)
+        run_id = uow.queries.latest_run_id()
         if run_id is None:
             return SeriesOverview(None, [])
-        return SeriesOverview(
-            report_queries.run_info(uow.connection, run_id),
-            report_queries.series_list(uow.connection, run_id),
-        )
+        return SeriesOverview(uow.queries.run_info(run_id), uow.queries.series_list(run_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,20 +289,22 @@ def series_view(ctx: Context, actor: Actor, series_id: int, *, why: str) -> Seri
     """One series: its reports (for the map and timeline), the links among them and the persons
     recorded with them (for the link chart). Each member's consultation is logged."""
     actor.require(Action.LINK)
-    reason = _justified(why)
+    stated_reason(why)
     with ctx.db.reader() as uow:
-        run_id = report_queries.latest_run_id(uow.connection)
-        run = None if run_id is None else report_queries.run_info(uow.connection, run_id)
+        run_id = uow.queries.latest_run_id()
+        run = None if run_id is None else uow.queries.run_info(run_id)
         if run is None:
             raise NotFound("no linkage run yet: run `caselink link run`")
-        members = report_queries.series_members(uow.connection, run.id, series_id)
+        members = uow.queries.series_members(run.id, series_id)
         if not members:
             raise NotFound(f"no series {series_id} in linkage run {run.id}")
         ids = [m.id for m in members]
-        pairs = report_queries.links_among(uow.connection, run.id, ids)
-        person_run = report_queries.latest_person_run_id(uow.connection)
-        people = report_queries.persons_of_reports(uow.connection, ids, person_run)
-    _log(ctx, actor, [(m.force, m.reference) for m in members], reason, f"series {series_id}")
+        pairs = uow.queries.links_among(run.id, ids)
+        person_run = uow.queries.latest_person_run_id()
+        people = uow.queries.persons_of_reports(ids, person_run)
+    log_consultation(
+        ctx, actor, [(m.force, m.reference) for m in members], why=why, detail=f"series {series_id}"
+    )
     return SeriesView(run, series_id, members, pairs, people)
 
 
@@ -337,21 +318,17 @@ class PersonView:
 def person_view(ctx: Context, actor: Actor, person_id: int, *, why: str) -> PersonView:
     """A person record and every record person resolution put with it; logged per report."""
     actor.require(Action.LINK)
-    reason = _justified(why)
+    stated_reason(why)
     with ctx.db.reader() as uow:
-        run = report_queries.latest_person_run_id(uow.connection)
-        found = report_queries.person(uow.connection, person_id, run)
+        run = uow.queries.latest_person_run_id()
+        found = uow.queries.person(person_id, run)
         if found is None:
             raise NotFound(f"no person {person_id}")
         same: list[PersonRow] = []
         if run is not None and found.entity_id is not None:
-            same = [
-                p
-                for p in report_queries.entity_members(uow.connection, run, found.entity_id)
-                if p.id != found.id
-            ]
+            same = [p for p in uow.queries.entity_members(run, found.entity_id) if p.id != found.id]
     keys = sorted({(p.force, p.reference) for p in [found, *same]})
-    _log(ctx, actor, keys, reason, f"person {person_id}")
+    log_consultation(ctx, actor, keys, why=why, detail=f"person {person_id}")
     return PersonView(found, run, same)
 
 
@@ -368,7 +345,7 @@ def write_off_funnel(ctx: Context, actor: Actor) -> FunnelFigure:
     """Rape write-off rates by force on a funnel around the national rate, with limit curves."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        counts = queries.rape_write_offs_by_force(uow.connection)
+        counts = uow.queries.rape_write_offs_by_force()
     units = [UnitCount(c.force, c.written_off, c.rape_reports) for c in counts]
     result = funnel_of(units, method="multiplicative")
     curves = None
@@ -387,7 +364,7 @@ def write_off_trend(ctx: Context, actor: Actor, force: str | None = None) -> PCh
     there are no rape reports yet."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        months = audit_queries.rape_write_offs_by_month(uow.connection, force)
+        months = uow.queries.rape_write_offs_by_month(force)
     quarters: dict[str, list[int]] = {}
     for m in months:
         key = f"{m.year}Q{(m.month - 1) // 3 + 1}"
@@ -409,7 +386,7 @@ def audit_overview(ctx: Context, actor: Actor) -> list[SampleRow]:
     """Audit samples with their progress (items judged, found wrong)."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
-        return audit_queries.audit_samples_overview(uow.connection)
+        return uow.queries.audit_samples_overview()
 
 
 def audit_sample(ctx: Context, actor: Actor, sample_id: int) -> AuditSampleView:
@@ -417,12 +394,12 @@ def audit_sample(ctx: Context, actor: Actor, sample_id: int) -> AuditSampleView:
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
         sample = next(
-            (s for s in audit_queries.audit_samples_overview(uow.connection) if s.id == sample_id),
+            (s for s in uow.queries.audit_samples_overview() if s.id == sample_id),
             None,
         )
         if sample is None:
             raise NotFound(f"no audit sample {sample_id}")
-        return AuditSampleView(sample, audit_queries.audit_items_of(uow.connection, sample_id))
+        return AuditSampleView(sample, uow.queries.audit_items_of(sample_id))
 
 
 # -- administration and dashboards -----------------------------------------------------------
@@ -451,28 +428,27 @@ def dashboard(ctx: Context, actor: Actor) -> Dashboard:
     """Figures for the actor's home page, chosen by role."""
     figures: dict[str, Any] = {}
     with ctx.db.reader() as uow:
-        conn = uow.connection
         if actor.role is Role.ADMIN:
             figures["users"] = len(uow.users.all())
             figures["recent_access"] = len(uow.access_log.recent(1000))
             return Dashboard(actor.role, figures)
         if actor.role in (Role.OFFICER, Role.REGISTRAR):
-            recent, _ = report_queries.list_reports(conn, ReportQuery(status="incident", limit=10))
+            recent, _ = uow.queries.list_reports(ReportQuery(status="incident", limit=10))
             figures["awaiting_decision"] = recent
         if may(actor.role, Action.AUTHORISE_CANCELLATION):
-            figures["pending"] = len(report_queries.pending_cancellations(conn))
+            figures["pending"] = len(uow.queries.pending_cancellations())
         if may(actor.role, Action.AUDIT):
             # The latest year in the store, not all of it: a home page must open quickly on
             # ten years of reports, and the year is the period rates are published for.
-            latest = queries.latest_report_time(conn)
+            latest = uow.queries.latest_report_time()
             since = None if latest is None else latest - timedelta(days=365)
-            counts = queries.rape_write_offs_by_force(conn, since)
+            counts = uow.queries.rape_write_offs_by_force(since)
             figures["write_offs_since"] = since
             figures["rape_reports"] = sum(c.rape_reports for c in counts)
             figures["written_off"] = sum(c.written_off for c in counts)
-            figures["audit_samples"] = len(audit_queries.audit_samples_overview(conn))
+            figures["audit_samples"] = len(uow.queries.audit_samples_overview())
         if may(actor.role, Action.LINK):
-            run = report_queries.latest_run_id(conn)
-            figures["linkage_run"] = None if run is None else report_queries.run_info(conn, run)
-            figures["series"] = 0 if run is None else len(report_queries.series_list(conn, run))
+            run = uow.queries.latest_run_id()
+            figures["linkage_run"] = None if run is None else uow.queries.run_info(run)
+            figures["series"] = 0 if run is None else len(uow.queries.series_list(run))
     return Dashboard(actor.role, figures)

@@ -5,11 +5,11 @@ checks after an import or a migration, before anyone has signed in.
 """
 
 from caselink.services.context import Context
-from caselink.storage.queries import Stats, stats
+from caselink.storage.queries import Stats
 
 
 def store_counts(ctx: Context) -> Stats:
     """Counts of reports (by status and force), pending cancellations, persons, offender
     labels and events, read in one transaction so they agree with each other."""
     with ctx.db.reader() as uow:
-        return stats(uow.connection)
+        return uow.queries.stats()

@@ -74,8 +74,26 @@ _EVENT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    events: int
+    head_seq: int
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
 class EventLog:
-    """Appends events to the chain inside the caller's transaction."""
+    """The event log in the caller's transaction (``uow.events``): appends events to the chain,
+    reads them back in order and checks that the chain is whole."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -129,84 +147,65 @@ class EventLog:
             self._head = (seq, prev)
         return len(rows)
 
-
-@dataclass(frozen=True, slots=True)
-class ChainBreak:
-    seq: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChainReport:
-    events: int
-    head_seq: int
-    first_break: ChainBreak | None
-
-    @property
-    def intact(self) -> bool:
-        return self.first_break is None
-
-
-def verify_chain(conn: Connection, progress: Any = None, batch: int = 20_000) -> ChainReport:
-    """Walk the whole chain in order and name the first event that does not follow from the one
-    before.
-    """
-    head = conn.execute(
-        select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
-    ).one()
-    prev, expected_seq, count = GENESIS_HASH, 1, 0
-    for row in iter_events(conn, batch):
-        count += 1
-        if row.seq != expected_seq:
+    def verify(self, progress: Any = None, batch: int = 20_000) -> ChainReport:
+        """Walk the whole chain in order and name the first event that does not follow from the one
+        before.
+        """
+        head = self._conn.execute(
+            select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+        ).one()
+        prev, expected_seq, count = GENESIS_HASH, 1, 0
+        for row in self.iterate(batch):
+            count += 1
+            if row.seq != expected_seq:
+                return ChainReport(
+                    count,
+                    head.seq,
+                    ChainBreak(
+                        expected_seq, f"event {expected_seq} is missing (next stored is {row.seq})"
+                    ),
+                )
+            if row.prev_hash != prev:
+                return ChainReport(
+                    count,
+                    head.seq,
+                    ChainBreak(row.seq, "its previous-hash does not match the event before it"),
+                )
+            digest = event_hash(
+                prev, row.seq, row.kind, row.force, row.reference, row.actor, row.at, row.payload
+            )
+            if digest != row.hash:
+                return ChainReport(
+                    count,
+                    head.seq,
+                    ChainBreak(
+                        row.seq, "its content does not match its hash (edited after it was written)"
+                    ),
+                )
+            prev, expected_seq = row.hash, expected_seq + 1
+            if progress is not None and count % batch == 0:
+                progress(count)
+        if expected_seq - 1 != head.seq or prev != head.hash:
             return ChainReport(
                 count,
                 head.seq,
                 ChainBreak(
-                    expected_seq, f"event {expected_seq} is missing (next stored is {row.seq})"
+                    expected_seq,
+                    f"the chain ends at event {expected_seq - 1} but its head records event "
+                    f"{head.seq}: events were removed from the end",
                 ),
             )
-        if row.prev_hash != prev:
-            return ChainReport(
-                count,
-                head.seq,
-                ChainBreak(row.seq, "its previous-hash does not match the event before it"),
-            )
-        digest = event_hash(
-            prev, row.seq, row.kind, row.force, row.reference, row.actor, row.at, row.payload
-        )
-        if digest != row.hash:
-            return ChainReport(
-                count,
-                head.seq,
-                ChainBreak(
-                    row.seq, "its content does not match its hash (edited after it was written)"
-                ),
-            )
-        prev, expected_seq = row.hash, expected_seq + 1
-        if progress is not None and count % batch == 0:
-            progress(count)
-    if expected_seq - 1 != head.seq or prev != head.hash:
-        return ChainReport(
-            count,
-            head.seq,
-            ChainBreak(
-                expected_seq,
-                f"the chain ends at event {expected_seq - 1} but its head records event "
-                f"{head.seq}: events were removed from the end",
-            ),
-        )
-    return ChainReport(count, head.seq, None)
+        return ChainReport(count, head.seq, None)
 
-
-def iter_events(conn: Connection, batch: int = 20_000) -> Iterator[Any]:
-    """Every stored event in sequence order."""
-    # Keyset pagination keeps memory flat over millions of events on both backends.
-    last = 0
-    while True:
-        rows = conn.execute(
-            select(events).where(events.c.seq > last).order_by(events.c.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1].seq
+    def iterate(self, batch: int = 20_000) -> Iterator[Any]:
+        """Every stored event in sequence order."""
+        # Keyset pagination keeps memory flat over millions of events on both backends.
+        last = 0
+        while True:
+            rows = self._conn.execute(
+                select(events).where(events.c.seq > last).order_by(events.c.seq).limit(batch)
+            ).all()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].seq

@@ -1,4 +1,10 @@
-"""The unit of work: one transaction, the repositories that share it, and commit or nothing."""
+"""The unit of work: one transaction, the repositories that share it, and commit or nothing.
+
+Services reach the database only through what a unit of work opens: the repositories
+(``reports``, ``events``, ``access_log``, ``users``, ``sessions``, ``audits``, ``links``,
+``persons``) and the read side (``queries``). None of them is handed a connection by a
+service.
+"""
 
 from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
@@ -7,9 +13,14 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from caselink.storage.access_log import AccessLog
+from caselink.storage.audits import AuditStore
 from caselink.storage.engine import WRITE
 from caselink.storage.event_log import EventLog
+from caselink.storage.linkage_store import LinkStore
+from caselink.storage.person_store import PersonStore
+from caselink.storage.queries import Queries
 from caselink.storage.repository import ReportRepository
+from caselink.storage.sessions import SessionStore
 from caselink.storage.users import UserStore
 from caselink.storage.write_turn import WriteTurn
 
@@ -39,12 +50,23 @@ class UnitOfWork:
         self.events = EventLog(self._conn)
         self.access_log = AccessLog(self._conn)
         self.users = UserStore(self._conn)
+        self.sessions = SessionStore(self._conn)
+        self.audits = AuditStore(self._conn)
+        self.links = LinkStore(self._conn)
+        self.persons = PersonStore(self._conn)
+        self.queries = Queries(self._conn)
         return self
 
     @property
     def connection(self) -> Connection:
+        """The transaction's connection, for storage's own tests; services use the repositories."""
         assert self._conn is not None, "use the unit of work inside a with block"
         return self._conn
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name ("sqlite" or "postgresql")."""
+        return self.connection.dialect.name
 
     def commit(self) -> None:
         self.connection.commit()

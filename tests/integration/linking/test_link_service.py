@@ -11,7 +11,6 @@ from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
 from caselink.services import linkage, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
-from caselink.storage.linkage_store import latest_run
 from caselink.storage.tables import access_log, link_feedback, report_links
 from caselink.synth import SynthSummary, generate
 
@@ -154,7 +153,7 @@ def test_evaluate_labels_feedback_and_roles(
     assert verdicts == ["rejected", "confirmed"]  # kept, never overwritten
     trained = linkage.train(ctx, analyst, labels=dataset.offenders_csv)
     with ctx.db.reader() as uow:
-        run = latest_run(uow.connection, "train")
+        run = uow.links.latest_run("train")
     assert run is not None
     assert run.figures["feedback"] == 1
     assert json.loads(run.model_spec or "{}")["version"] == trained.model.version
@@ -169,7 +168,7 @@ def test_the_same_person_named_is_evidence(
     persons.resolve(ctx, analyst)
     trained = linkage.train(ctx, analyst)
     with ctx.db.reader() as uow:
-        run = latest_run(uow.connection, "train")
+        run = uow.links.latest_run("train")
     assert run is not None
     assert run.figures["named_suspects"] > 0
     features = {f["name"]: f for f in json.loads(run.model_spec or "{}")["features"]}

@@ -13,7 +13,6 @@ from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
 from caselink.services import persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
-from caselink.storage import person_store
 from caselink.storage.tables import access_log, person_entities, person_runs
 from caselink.storage.tables import persons as persons_table
 from caselink.synth import generate
@@ -74,8 +73,8 @@ def test_a_run_on_synthetic_people_is_stored_evaluated_and_readable(
             .scalars()
             .all()
         )
-        suspects = person_store.suspect_entities(conn)
-        again = person_store.suspect_entities(conn, summary.run_id)
+        suspects = uow.persons.suspect_entities()
+        again = uow.persons.suspect_entities(summary.run_id)
     assert n_entities == n_persons == summary.figures["records"]
     assert {c["output_column_name"] for c in model["comparisons"]} >= {
         "forename",
