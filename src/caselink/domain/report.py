@@ -4,18 +4,21 @@ Every change goes through a method here, which applies the rules and appends an 
 storage layer writes the events and the new state together, or neither.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from caselink.domain import journey as journeys
 from caselink.domain.behaviours import Behaviour
 from caselink.domain.errors import InvalidTransition
 from caselink.domain.events import Event, EventKind
+from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
 from caselink.domain.offences import is_rape
 from caselink.domain.person import Person, person_facts
 from caselink.domain.rules import authorisation, cancellation, recording
+from caselink.domain.rules import journey as journey_rules
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import (
     CANCELLATION_AUTHORITY,
@@ -64,6 +67,13 @@ class Cancellation:
     def target_status(self) -> Status:
         return Status.TRANSFERRED if self.code.is_transfer else Status.CANCELLED
 
+    @property
+    def applied_at(self) -> datetime | None:
+        """When the cancellation took effect: on authorisation, or at once when none was needed."""
+        if self.state is not CancellationState.APPLIED:
+            return None
+        return self.decided_at if self.decided_at is not None else self.requested_at
+
 
 @dataclass(slots=True, kw_only=True)
 class Report:
@@ -83,6 +93,7 @@ class Report:
     relationship: Relationship | None = None
     cancellations: list[Cancellation] = field(default_factory=list)
     persons: list[Person] = field(default_factory=list)
+    journey: list[Step] = field(default_factory=list)  # in the order recorded
     version: int = 0
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
@@ -109,11 +120,38 @@ class Report:
         """Recorded as a crime and not written off; a pending cancellation still counts."""
         return self.status is Status.CRIME
 
-    def findings(self, policy: ForcePolicy) -> list[Finding]:
+    @property
+    def outcome(self) -> str | None:
+        """The Home Office outcome code closing the report, or None while it is open."""
+        return journeys.current_outcome(self.journey)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def suspect_identified(self) -> bool:
+        """Whether the journey has identified a suspect (named, arrested, interviewed, charged)."""
+        return journeys.suspect_identified(self.journey)
+
+    def duties(self, policy: ForcePolicy, now: datetime) -> list[Duty]:
+        """Each duty to tell the victim of a decision, and how it stands at ``now`` (VC-1)."""
+        return journeys.derive_duties(self.journey, self._applied_cancellations(), policy, now)
+
+    def _applied_cancellations(self) -> list[AppliedCancellation]:
+        return [
+            AppliedCancellation(c.applied_at, c.complainant_informed_at)
+            for c in self.cancellations
+            if c.applied_at is not None
+        ]
+
+    def findings(self, policy: ForcePolicy, now: datetime | None = None) -> list[Finding]:
         """What the rules notice about this report as it stands, without refusing anything.
 
         Historical records are imported as they happened, wrong decisions included; these
-        findings are how the wrong ones show.
+        findings are how the wrong ones show. Duties to tell the victim are judged at ``now``;
+        without it, at the latest moment the report records, so that the findings of a record
+        never change with the clock unless the caller asks for the clock.
         """
         found: list[Finding] = []
         late = recording.late_decision(self.reported_at, self.decided_at, policy)
@@ -121,6 +159,25 @@ class Report:
             found.append(late)
         if self.status is Status.N100 and not (self.recording_rationale or "").strip():
             found.append(Finding(N100_RATIONALE, "N100 without a rationale"))
+        found.extend(self._cancellation_findings())
+        moment = now if now is not None else self._latest_moment()
+        found.extend(f for d in self.duties(policy, moment) if (f := d.finding()) is not None)
+        return found
+
+    def _latest_moment(self) -> datetime:
+        moments = [self.reported_at, *(s.at for s in self.journey)]
+        if self.decided_at is not None:
+            moments.append(self.decided_at)
+        for c in self.cancellations:
+            moments.extend(
+                t
+                for t in (c.requested_at, c.decided_at, c.complainant_informed_at)
+                if t is not None
+            )
+        return max(moments)
+
+    def _cancellation_findings(self) -> list[Finding]:
+        found: list[Finding] = []
         current = self.applied_cancellation or self.pending_cancellation
         if current is None:
             return found
@@ -357,3 +414,60 @@ class Report:
     def add_person(self, person: Person, actor: str, at: datetime) -> None:
         self.persons.append(person)
         self._emit(EventKind.PERSON_ADDED, actor, at, **person_facts(person))
+
+    # -- the victim's journey ----------------------------------------------------------------
+
+    def record_step(
+        self, step: Step, actor: str, now: datetime, policy: ForcePolicy
+    ) -> list[Finding]:
+        """Record one step of the victim's journey, refused with the rule it breaks.
+
+        The event is of the step's own kind and holds the step's time and details. The findings
+        returned are those of the duty the step concerns (a decision recorded after its update
+        was due, an update given late); like every finding, they are recorded, not refused.
+        """
+        self._check_steps([step], now)
+        self.journey.append(step)
+        payload = {"at": step.at.isoformat(), **step.details}
+        self.events.append(
+            Event(EventKind(step.kind.value), self.force, self.reference, actor, now, payload)
+        )
+        return self._step_findings([step], policy, now)
+
+    def import_steps(self, steps: Sequence[Step], actor: str, now: datetime, source: str) -> None:
+        """Record many steps from one file at once, all or none, as one JOURNEY_IMPORTED event.
+
+        Each step is judged as :meth:`record_step` would judge it after the ones before it; the
+        first refused refuses the import and leaves the report as it was. Like any history
+        imported, late or missing updates are not reported here but in :meth:`findings`.
+        """
+        self._check_steps(steps, now)
+        self.journey.extend(steps)
+        self._emit(
+            EventKind.JOURNEY_IMPORTED,
+            actor,
+            now,
+            source=source,
+            steps=[journeys.step_document(s) for s in steps],
+        )
+
+    def _check_steps(self, steps: Sequence[Step], now: datetime) -> None:
+        cancelled = [c.at for c in self._applied_cancellations()]
+        journey_rules.check_steps(
+            self.journey, steps, first_contact=self.reported_at, now=now, cancellations=cancelled
+        )
+
+    def _step_findings(
+        self, steps: Sequence[Step], policy: ForcePolicy, now: datetime
+    ) -> list[Finding]:
+        concerned: set[tuple[str, datetime]] = set()
+        for step in steps:
+            if step.kind in journeys.DECISION_KINDS:
+                concerned.add((step.kind.value, step.at))
+            elif step.kind is StepKind.VICTIM_UPDATED and (key := journeys.update_key(step)):
+                concerned.add(key)
+        return [
+            f
+            for d in self.duties(policy, now)
+            if (d.decision, d.decision_at) in concerned and (f := d.finding()) is not None
+        ]

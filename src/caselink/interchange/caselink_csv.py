@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from caselink.domain.behaviours import Behaviour, Taxonomy
 from caselink.domain.errors import InvalidValue
-from caselink.domain.forces import canonical_force
 from caselink.domain.offences import normalise_offence_code
 from caselink.domain.person import DateOfBirth, Person, PersonRole
 from caselink.domain.report import Cancellation, CancellationState, Report
@@ -25,10 +22,16 @@ from caselink.domain.values import (
     Status,
 )
 from caselink.interchange import cells
-from caselink.interchange.rows import CsvRows, Parsed, Reading, RowDigest, RowError, RowParser
+from caselink.interchange.rows import (
+    CsvRows,
+    Parsed,
+    ParsingRow,
+    Reading,
+    RowDigest,
+    RowParser,
+)
 
 IMPORTED_BY = "import"
-MAX_REFERENCE = 128
 
 REPORT_REQUIRED = {"reference", "force", "reported_at"}
 REPORT_COLUMNS = REPORT_REQUIRED | {
@@ -90,70 +93,6 @@ class OffenderRow:
     reference: str
 
 
-class _Row:
-    """One record being parsed: cell access by column name, errors collected, not raised."""
-
-    __slots__ = ("_file", "cells", "errors", "line")
-
-    def __init__(
-        self, file: str, line: int, header: tuple[str, ...], cells_: tuple[str, ...]
-    ) -> None:
-        self._file, self.line = file, line
-        self.cells: dict[str, str] = dict(zip(header, cells_, strict=False))
-        self.errors: list[RowError] = []
-
-    def raw(self, column: str) -> str:
-        return self.cells.get(column, "")
-
-    def error(self, column: str | None, reason: str, value: str | None = None) -> None:
-        shown = value if value is not None else (self.raw(column) if column else None)
-        self.errors.append(RowError(self._file, self.line, column, shown, reason))
-
-    def get(self, column: str, parse: Callable[[str], Any]) -> Any:
-        try:
-            return parse(self.raw(column))
-        except cells.CellError as exc:
-            self.error(column, str(exc))
-            return None
-
-    def text(self, column: str) -> str | None:
-        cell = self.cells.get(column)
-        return (cell.strip() or None) if cell else None
-
-    def required(self, column: str) -> str | None:
-        value = self.text(column)
-        if value is None:
-            self.error(column, "required: the cell is empty")
-        return value
-
-    def force(self) -> str | None:
-        given = self.required("force")
-        if given is None:
-            return None
-        force = canonical_force(given)
-        if force is None:
-            self.error("force", "not one of the 44 force areas of England and Wales")
-        return force
-
-    def reference(self) -> str | None:
-        reference = self.required("reference")
-        if reference is not None and len(reference) > MAX_REFERENCE:
-            self.error("reference", f"longer than {MAX_REFERENCE} characters")
-            return None
-        return reference
-
-    def enum(self, column: str, kind: Any, default: Any = None) -> Any:
-        given = self.text(column)
-        if given is None:
-            return default
-        try:
-            return kind(given.lower())
-        except ValueError:
-            allowed = ", ".join(m.value for m in kind)
-            self.error(column, f"must be one of: {allowed}")
-            return default
-
-
 def read_reports(path: Path, taxonomy: Taxonomy, policy: ForcePolicy) -> Reading[Report]:
     """Read reports.csv: the header is checked now, rows are parsed as they are pulled."""
     rows = CsvRows.open(path)
@@ -173,13 +112,13 @@ class ReportParser(RowParser[Report]):
         self._policy = policy
 
     def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[Report]:
-        row = _Row(self.file, line, self.header, cells_)
+        row = ParsingRow(self.file, line, self.header, cells_)
         report = _report(row, self._mo, self._policy)
         errors = tuple(row.errors)
         return Parsed(line, None if errors else report, errors, self._digest(cells_), cells_)
 
 
-def _report(row: _Row, mo_columns: _MoColumns, policy: ForcePolicy) -> Report | None:
+def _report(row: ParsingRow, mo_columns: _MoColumns, policy: ForcePolicy) -> Report | None:
     reference, force = row.reference(), row.force()
     reported_at = row.get("reported_at", cells.timestamp)
     if reported_at is None and not any(e.column == "reported_at" for e in row.errors):
@@ -221,7 +160,7 @@ def _report(row: _Row, mo_columns: _MoColumns, policy: ForcePolicy) -> Report | 
     )
 
 
-def _window(row: _Row, reported_at: datetime | None) -> OccurredWindow:
+def _window(row: ParsingRow, reported_at: datetime | None) -> OccurredWindow:
     start, end = row.get("occurred_from", cells.timestamp), row.get("occurred_to", cells.timestamp)
     try:
         window = OccurredWindow(start, end)
@@ -233,7 +172,7 @@ def _window(row: _Row, reported_at: datetime | None) -> OccurredWindow:
     return window
 
 
-def _location(row: _Row) -> Location:
+def _location(row: ParsingRow) -> Location:
     parts = [row.get(c, cells.number) for c in ("latitude", "longitude", "x", "y")]
     try:
         return Location(parts[0], parts[1], parts[2], parts[3], row.text("area_code"))
@@ -242,7 +181,7 @@ def _location(row: _Row) -> Location:
         return Location()
 
 
-def _offender(row: _Row) -> OffenderDescription:
+def _offender(row: ParsingRow) -> OffenderDescription:
     sex = row.text("offender_sex")
     try:
         return OffenderDescription(
@@ -259,7 +198,7 @@ def _offender(row: _Row) -> OffenderDescription:
         return OffenderDescription()
 
 
-def _offence_code(row: _Row) -> str | None:
+def _offence_code(row: ParsingRow) -> str | None:
     given = row.text("offence_code")
     if given is None:
         return None
@@ -304,7 +243,7 @@ class _MoColumns:
                 bad.append((code, exc.reason))
         return tuple(found), (), tuple(bad)
 
-    def parse(self, row: _Row) -> tuple[frozenset[Behaviour], dict[str, tuple[str, ...]]]:
+    def parse(self, row: ParsingRow) -> tuple[frozenset[Behaviour], dict[str, tuple[str, ...]]]:
         behaviours: list[Behaviour] = []
         attributes: dict[str, tuple[str, ...]] = {}
         get = row.cells.get
@@ -329,7 +268,7 @@ class _MoColumns:
 
 
 def _recording_state(
-    row: _Row,
+    row: ParsingRow,
     status: Status,
     offence_code: str | None,
     recording_rationale: str | None,
@@ -410,7 +349,7 @@ class PersonParser(RowParser[PersonRow]):
         self._digest = RowDigest(header)
 
     def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[PersonRow]:
-        row = _Row(self.file, line, self.header, cells_)
+        row = ParsingRow(self.file, line, self.header, cells_)
         reference, force = row.reference(), row.force()
         role = row.enum("role", PersonRole)
         if role is None and not row.errors:
@@ -457,7 +396,7 @@ class OffenderParser(RowParser[OffenderRow]):
         self._digest = RowDigest(header)
 
     def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[OffenderRow]:
-        row = _Row(self.file, line, self.header, cells_)
+        row = ParsingRow(self.file, line, self.header, cells_)
         offender_id, reference, force = row.required("offender_id"), row.reference(), row.force()
         errors = tuple(row.errors)
         ok = not errors and offender_id and force and reference

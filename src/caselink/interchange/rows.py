@@ -2,10 +2,15 @@
 
 import csv
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from caselink.domain.forces import canonical_force
+from caselink.interchange import cells
+
+MAX_REFERENCE = 128  # the reports table's reference column
 
 T = TypeVar("T")
 
@@ -200,3 +205,67 @@ class CsvRows:
         if problems:
             self._handle.close()
             raise FormatError(problems)
+
+
+class ParsingRow:
+    """One record being parsed: cell access by column name, errors collected, not raised."""
+
+    __slots__ = ("_file", "cells", "errors", "line")
+
+    def __init__(
+        self, file: str, line: int, header: tuple[str, ...], cells_: tuple[str, ...]
+    ) -> None:
+        self._file, self.line = file, line
+        self.cells: dict[str, str] = dict(zip(header, cells_, strict=False))
+        self.errors: list[RowError] = []
+
+    def raw(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+    def error(self, column: str | None, reason: str, value: str | None = None) -> None:
+        shown = value if value is not None else (self.raw(column) if column else None)
+        self.errors.append(RowError(self._file, self.line, column, shown, reason))
+
+    def get(self, column: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            return parse(self.raw(column))
+        except cells.CellError as exc:
+            self.error(column, str(exc))
+            return None
+
+    def text(self, column: str) -> str | None:
+        cell = self.cells.get(column)
+        return (cell.strip() or None) if cell else None
+
+    def required(self, column: str) -> str | None:
+        value = self.text(column)
+        if value is None:
+            self.error(column, "required: the cell is empty")
+        return value
+
+    def force(self) -> str | None:
+        given = self.required("force")
+        if given is None:
+            return None
+        force = canonical_force(given)
+        if force is None:
+            self.error("force", "not one of the 44 force areas of England and Wales")
+        return force
+
+    def reference(self) -> str | None:
+        reference = self.required("reference")
+        if reference is not None and len(reference) > MAX_REFERENCE:
+            self.error("reference", f"longer than {MAX_REFERENCE} characters")
+            return None
+        return reference
+
+    def enum(self, column: str, kind: Any, default: Any = None) -> Any:
+        given = self.text(column)
+        if given is None:
+            return default
+        try:
+            return kind(given.lower())
+        except ValueError:
+            allowed = ", ".join(m.value for m in kind)
+            self.error(column, f"must be one of: {allowed}")
+            return default
