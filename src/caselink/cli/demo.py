@@ -42,6 +42,7 @@ def synth(
         "repeat_offenders": summary.repeat_offenders, "write_offs": summary.write_offs,
         "wrong_write_offs": summary.wrong_write_offs,
         "rape_write_off_rate": summary.rape_write_off_rate, "seconds": round(seconds, 2),
+        "journey": summary.journey.as_json(),
     }  # fmt: skip
     if as_json:
         print_json(doc)

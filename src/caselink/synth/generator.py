@@ -14,6 +14,8 @@ from caselink.synth.behaviours import code_behaviours, load_taxonomy, true_behav
 from caselink.synth.calibration import N_RAPE_CODES, load_calibration
 from caselink.synth.descriptions import age_band_of, describe, victim_attributes
 from caselink.synth.geography import Geography, around, build_geography
+from caselink.synth.journey import FOLLOW_UP_YEARS, JourneyReports, draw_journey, write_journey
+from caselink.synth.journey_figures import JourneyFigures, journey_figures
 from caselink.synth.name_pools import build_pools
 from caselink.synth.offenders import Offenders, assign_offenders, scatter_around_anchor
 from caselink.synth.persons_table import build_persons
@@ -67,6 +69,10 @@ class SynthSummary:
     report_offenders_csv: Path
     person_identities_csv: Path
     write_off_validity_csv: Path
+    journey_csv: Path
+    missed_chances_csv: Path
+    victim_update_practice_csv: Path
+    journey: JourneyFigures  # the figures the journey reproduces, with targets
 
 
 def generate(
@@ -81,16 +87,20 @@ def generate(
     """Generate ``years`` of national reports at ``scale`` (1.0 = 2017/18 volumes) into ``out_dir``.
 
     Writes ``reports.csv``, ``persons.csv`` and ``offenders.csv`` in the caselink CSV format
-    (docs/formats.md) and the ground truth under ``truth/``: every report's true offender,
-    every person record's true identity, and whether each write-off and N100 was right. The
-    same arguments give byte-identical files. ``progress(done, total)`` is called between
+    (docs/formats.md), ``journey.csv`` (every report's journey, followed two years past the
+    period) and the ground truth under ``truth/``: every report's true offender, every person
+    record's true identity, whether each write-off and N100 was right, the missed chances of
+    series and how each force keeps victims informed. The same arguments give byte-identical
+    files. ``progress(done, total)`` is called between
     stages, in reports. The generative model is described in docs/synth.md.
     """
     if years < 1:
         raise ValueError("years must be at least 1")
     if not scale > 0:
         raise ValueError("scale must be positive")
-    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(16)]
+    # The journey has a stream of its own, so the files before it are the same with or without it.
+    streams = np.random.SeedSequence(seed).spawn(17)
+    rng = [np.random.default_rng(s) for s in streams[:16]]
     cal = load_calibration()
     practice = draw_practice(cal, rng[0])
     geo = build_geography(cal, rng[1])
@@ -233,6 +243,34 @@ def generate(
             "why": np.array(texts.why, dtype=object)[audited],
         },
     )
+    tick(0.85)
+
+    facts = JourneyReports(
+        force=force,
+        code=slots.code,
+        n100=slots.n100,
+        status=outcomes.status,
+        reported_at=times.reported_at,
+        occurred=times.occurred,
+        authorised_at=timeline["cancellation_authorised_at"],
+        informed_at=timeline["complainant_informed_at"],
+        named=named,
+        misnamed=misnamed,
+        solved=solved,
+        suspect=persons.suspect,
+        of_report=of_report,
+        repeat=offenders.repeat,
+    )
+    as_at = period(start, years + FOLLOW_UP_YEARS)[1]
+    journey = draw_journey(facts, cal.forces, as_at, np.random.default_rng(streams[16]))
+    journey_files = write_journey(
+        journey,
+        out_dir,
+        force=force,
+        references=references,
+        offender_id=offender_id,
+        forces=cal.forces,
+    )
     tick(1.0)
 
     rape_written = rape_coded & outcomes.write_off
@@ -258,6 +296,10 @@ def generate(
         report_offenders_csv=paths["report_offenders"],
         person_identities_csv=paths["person_identities"],
         write_off_validity_csv=paths["write_off_validity"],
+        journey_csv=journey_files.journey_csv,
+        missed_chances_csv=journey_files.missed_chances_csv,
+        victim_update_practice_csv=journey_files.update_practice_csv,
+        journey=journey_figures(journey, facts, journey_files.missed_chances),
     )
 
 

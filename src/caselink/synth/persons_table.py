@@ -33,11 +33,13 @@ DAYS_PER_YEAR = 365.25
 
 @dataclass(frozen=True, slots=True)
 class PersonRows:
-    """The ``persons.csv`` columns, the identity truth beside them, and how many identities."""
+    """The ``persons.csv`` columns, the identity truth beside them, how many identities, and
+    each report's suspect record (its ``source_id``; null where the report names none)."""
 
     columns: dict[str, Column]
     identity: pa.Array
     identities: int
+    suspect: pa.Array
 
 
 def _dob(reference_day: np.ndarray, age_years: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -138,7 +140,11 @@ def build_persons(
         **columns,
     }
     distinct = int((np.bincount(who, minlength=len(ids.male)) > 0).sum())
-    return PersonRows(ordered, identity, distinct)
+    suspect_row = np.full(n, -1, dtype=np.int64)
+    suspects = np.flatnonzero(role == SUSPECT)
+    suspect_row[report[suspects]] = suspects
+    suspect_id = source_id.take(pa.array(suspect_row, mask=suspect_row < 0))
+    return PersonRows(ordered, identity, distinct, suspect_id)
 
 
 def _repeat_victims(

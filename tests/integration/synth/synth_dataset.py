@@ -19,6 +19,9 @@ class Dataset:
     report_offenders: list[dict[str, str]]
     person_identities: list[dict[str, str]]
     validity: list[dict[str, str]]
+    journey: list[dict[str, str]]
+    missed_chances: list[dict[str, str]]
+    update_practice: list[dict[str, str]]
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -35,4 +38,7 @@ def load(summary: SynthSummary) -> Dataset:
         report_offenders=read_rows(summary.report_offenders_csv),
         person_identities=read_rows(summary.person_identities_csv),
         validity=read_rows(summary.write_off_validity_csv),
+        journey=read_rows(summary.journey_csv),
+        missed_chances=read_rows(summary.missed_chances_csv),
+        update_practice=read_rows(summary.victim_update_practice_csv),
     )

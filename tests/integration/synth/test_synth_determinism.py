@@ -11,6 +11,9 @@ FILES = (
     "truth/report_offenders.csv",
     "truth/person_identities.csv",
     "truth/write_off_validity.csv",
+    "journey.csv",
+    "truth/missed_chances.csv",
+    "truth/victim_update_practice.csv",
 )
 
 
