@@ -4,7 +4,19 @@ import typer
 from rich.table import Table
 
 from caselink import __version__
-from caselink.cli import demo, history, importing, integrity, link, persons, report, users, web
+from caselink.cli import (
+    demo,
+    history,
+    importing,
+    integrity,
+    journey,
+    link,
+    outcomes,
+    persons,
+    report,
+    users,
+    web,
+)
 from caselink.cli.options import Db, Json
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
@@ -61,6 +73,8 @@ app.command()(web.serve)
 app.add_typer(importing.import_app, name="import")
 app.add_typer(importing.export_app, name="export")
 app.add_typer(report.report_app, name="report")
+app.add_typer(journey.journey_app, name="journey")
+app.add_typer(outcomes.outcomes_app, name="outcomes")
 app.add_typer(history.history_app, name="history")
 app.add_typer(integrity.integrity_app, name="integrity")
 app.add_typer(link.link_app, name="link")

@@ -113,6 +113,7 @@ def _document(result: DemoResult, seconds: float) -> dict[str, object]:
         "persons": result.persons.to_dict(),
         "linkage": {"model": result.link_training.to_dict(), "run": result.links.to_dict()},
         "integrity": result.integrity.to_dict(),
+        "justice": result.justice.to_dict(),
         "users": [
             {"user": name, "role": role.value, "password": demo_password(name)}
             for name, role in DEMO_USERS
@@ -148,6 +149,7 @@ def _render(result: DemoResult, seconds: float) -> None:
         )
     )
     console.print(Panel("\n".join(result.integrity.lines()), title="recording integrity"))
+    console.print(Panel("\n".join(result.justice.lines()), title="the justice path"))
     users = "\n".join(
         f"  {name:<6} {role.value:<10} password {demo_password(name)}" for name, role in DEMO_USERS
     )
@@ -164,6 +166,9 @@ def _render(result: DemoResult, seconds: float) -> None:
             "  caselink integrity funnel --user ian\n"
             "  caselink integrity screen --top 20 --user rita\n"
             "  caselink link series --user ann\n"
+            "  caselink outcomes attrition --user ian\n"
+            "  caselink outcomes missed-chances --user ann\n"
+            "  caselink journey duties --user olive\n"
             "  caselink persons show <entity> --user ann --why 'demo'\n"
             "  caselink report show Kent <reference> --user rita --why 'demo'\n"
             "  caselink history verify",

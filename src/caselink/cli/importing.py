@@ -13,7 +13,7 @@ from caselink.services import exporting, importing, users
 from caselink.services.importing import Format, Kind
 
 import_app = typer.Typer(
-    help="Import reports, persons or offender labels from a file.", no_args_is_help=True
+    help="Import reports, persons, offender labels or journeys from a file.", no_args_is_help=True
 )
 export_app = typer.Typer(
     help="Export everything, or a pseudonymised copy for inspectors.", no_args_is_help=True
@@ -112,6 +112,16 @@ for _kind, _summary in (
     (
         Kind.OFFENDERS,
         "Import the known offenders of solved reports (caselink CSV), used to train linkage.",
+    ),
+    (
+        Kind.OUTCOMES,
+        "Import police.uk outcomes files (--format police-uk): each outcome matched to its "
+        "crime by Crime ID.",
+    ),
+    (
+        Kind.JOURNEY,
+        "Import steps of victims' journeys (caselink journey CSV or JSON lines), each through "
+        "the journey's rules.",
     ),
 ):
     import_app.command(_kind.value)(_import_command(_kind, _summary))

@@ -67,7 +67,7 @@ def _day(text: str | None, option: str, as_json: bool) -> date | None:
         refuse(f"{option} {text!r} is not a day (YYYY-MM-DD)", as_json=as_json)
 
 
-def _scope(start: str | None, end: str | None, forces: list[str] | None, as_json: bool) -> Scope:
+def scope_of(start: str | None, end: str | None, forces: list[str] | None, as_json: bool) -> Scope:
     return integrity.make_scope(
         _day(start, "--from", as_json), _day(end, "--to", as_json), forces or ()
     )
@@ -99,7 +99,7 @@ def rates(
     with running(db, as_json) as application:
         ctx = application.context
         actor = users.resolve_actor(ctx, user)
-        table = integrity.rates(ctx, actor, group=group, scope=_scope(start, end, force, as_json))
+        table = integrity.rates(ctx, actor, group=group, scope=scope_of(start, end, force, as_json))
     if as_json:
         print_json(table.to_dict())
         return
@@ -186,7 +186,7 @@ def funnel(
                 measure=measure,
                 group=group,
                 method=method.value,
-                scope=_scope(start, end, force, as_json),
+                scope=scope_of(start, end, force, as_json),
             )
         if png is not None:
             png.write_bytes(funnel_png(result.funnel, f"{result.title} by force"))
@@ -223,7 +223,7 @@ def trend(
             actor,
             measure=measure,
             group=group,
-            scope=_scope(start, end, None, as_json),
+            scope=scope_of(start, end, None, as_json),
             show=force or (),
         )
     if as_json:
@@ -285,7 +285,7 @@ def sample(
             margin=margin,
             size=n,
             group=group,
-            scope=_scope(start, end, force, as_json),
+            scope=scope_of(start, end, force, as_json),
             description=description,
         )
     if as_json:
@@ -414,7 +414,7 @@ def screen(
         ctx = application.context
         actor = users.resolve_actor(ctx, user)
         result = integrity_screening.screen(
-            ctx, actor, scope=_scope(start, end, force, as_json), top=top, truth=truth
+            ctx, actor, scope=scope_of(start, end, force, as_json), top=top, truth=truth
         )
     if as_json:
         print_json(result.to_dict())
@@ -475,7 +475,8 @@ def report(
     as_json: Json = False,
 ) -> None:
     """Write the inspection report: one self-contained HTML page (works offline) with the funnel
-    plot, trends, league table, audit and screening results and the findings in words."""
+    plot, trends, league table, audit and screening results, the findings in words, and the
+    justice path's attrition and Victims' Code compliance."""
     with (
         running(db, as_json) as application,
         progress("writing the inspection report", None, not as_json),
@@ -483,7 +484,7 @@ def report(
         ctx = application.context
         actor = users.resolve_actor(ctx, user)
         integrity_report.write_report(
-            ctx, out, png=png, truth=truth, actor=actor, scope=_scope(start, end, force, as_json)
+            ctx, out, png=png, truth=truth, actor=actor, scope=scope_of(start, end, force, as_json)
         )
     if as_json:
         print_json({"report": str(out), "png": str(png) if png else None})

@@ -1,6 +1,12 @@
-"""police.uk street-level crime CSV: public, anonymised monthly data (DOMAIN.md §7)."""
+"""police.uk street-level crime CSV and outcomes CSV: public, anonymised monthly data
+(DOMAIN.md §7), and the outcome groups of police.uk's outcome categories."""
 
+import csv
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from caselink.domain.errors import InvalidValue
@@ -110,3 +116,92 @@ class CrimeParser(RowParser[Report]):
             attributes=attributes,
         )
         return Parsed(line, report, (), digest, cells_, notes=notes)
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+OUTCOME_COLUMNS = {
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Outcome type",
+}
+OUTCOME_REQUIRED = {"Crime ID", "Month", "Reported by", "Outcome type"}
+UNKNOWN_GROUP = "unknown"
+
+
+@cache
+def outcome_groups() -> Mapping[str, str]:
+    """police.uk's outcome categories, exactly as published, and the group of each
+    (src/caselink/data/police_uk_outcome_categories.csv)."""
+    text = (files("caselink.data") / "police_uk_outcome_categories.csv").read_text("utf-8")
+    return {row["category"]: row["group"] for row in csv.DictReader(text.splitlines())}
+
+
+def outcome_group(category: str) -> str:
+    """The group of a police.uk outcome category; `unknown` for one the table does not hold."""
+    return outcome_groups().get(category, UNKNOWN_GROUP)
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeRow:
+    """One row of a police.uk outcomes file: an outcome a crime reached in a month."""
+
+    force: str
+    crime_id: str
+    month: str  # YYYY-MM
+    outcome: str  # the category exactly as published
+
+
+def read_outcomes(path: Path) -> Reading[OutcomeRow]:
+    """Read a police.uk outcomes file (``YYYY-MM-<force>-outcomes.csv``): each row an outcome
+    matched to its crime by Crime ID."""
+    rows = CsvRows.open(path)
+    rows.check_columns(OUTCOME_REQUIRED, OUTCOME_COLUMNS)
+    return Reading(rows.header, iter(rows), OutcomeParser(path.name, rows.header))
+
+
+class OutcomeParser(RowParser[OutcomeRow]):
+    def __init__(self, file: str, header: tuple[str, ...]) -> None:
+        super().__init__(file, header)
+        self._digest = RowDigest(header)
+
+    def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[OutcomeRow]:
+        cell_of = dict(zip(self.header, cells_, strict=True))
+
+        def cell(column: str) -> str:
+            return cell_of.get(column, "").strip()
+
+        digest = self._digest(cells_)
+        if not cell("Crime ID"):
+            return Parsed(line, None, digest=digest, raw=cells_, skip="no_crime_id")
+        errors: list[RowError] = []
+        force = canonical_force(cell("Reported by"))
+        if force is None:
+            errors.append(
+                RowError(
+                    self.file,
+                    line,
+                    "Reported by",
+                    cell("Reported by"),
+                    "not one of the 44 force areas of England and Wales",
+                )
+            )
+        month = cell("Month")
+        try:
+            datetime.strptime(month, "%Y-%m")
+        except ValueError:
+            errors.append(RowError(self.file, line, "Month", month, "not a month written YYYY-MM"))
+        if not cell("Outcome type"):
+            errors.append(RowError(self.file, line, "Outcome type", "", "no outcome given"))
+        if errors or force is None:
+            return Parsed(line, None, tuple(errors), digest, cells_)
+        row = OutcomeRow(force, cell("Crime ID"), month, cell("Outcome type"))
+        notes = () if row.outcome in outcome_groups() else ("unknown_outcome_category",)
+        return Parsed(line, row, (), digest, cells_, notes=notes)

@@ -5,10 +5,11 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from caselink.domain.roles import Role
 from caselink.linkage.offences import LinkSettings
-from caselink.services import history, linkage, persons, users
+from caselink.services import history, linkage, outcomes, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
@@ -68,6 +69,58 @@ class DemoFolder:
 
 
 @dataclass(frozen=True, slots=True)
+class JusticeSummary:
+    """The justice path's headline figures for rape, nationally, as the demo prints them."""
+
+    attrition: dict[str, Any]
+    time_to_charge: dict[str, Any]
+    compliance: dict[str, Any]
+    missed_chances: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "attrition": self.attrition,
+            "time_to_charge": self.time_to_charge,
+            "compliance": self.compliance,
+            "missed_chances": self.missed_chances,
+        }
+
+    def lines(self) -> list[str]:
+        stages = {s["stage"]: s for s in self.attrition["stages"]}
+        recorded = stages["recorded"]["count"]
+
+        def pct(value: float | None) -> str:
+            return "—" if value is None else f"{100 * value:.1f}%"
+
+        ttc, code = self.time_to_charge, self.compliance
+        median = ttc["median_days"]
+        within = {w["days"]: w["share"] for w in ttc.get("charged_within", [])}
+        return [
+            f"{recorded:,} recorded rapes: suspect identified "
+            f"{pct(stages['suspect_identified']['rate'])}, referred to the CPS "
+            f"{pct(stages['referred_to_cps']['rate'])}, charged {pct(stages['charged']['rate'])}, "
+            f"convicted {pct(stages['convicted']['rate'])}",
+            f"time to charge (Kaplan–Meier, {ttc['censored']:,} open or uncharged censored): "
+            + (f"median {median:.0f} days" if median is not None else "median not reached")
+            + (f", {pct(within[365])} charged within a year" if 365 in within else ""),
+            f"Victims' Code: {pct(code['rate'])} of {code['due']:,} decisions told on time "
+            f"({code['late']:,} late, {code['overdue']:,} overdue, {code['declined']:,} declined)",
+            f"[bold]{self.missed_chances['counts']['chances']:,} missed chances[/]: written-off or "
+            "no-suspect reports in a series where another report has a suspect",
+        ]
+
+
+def justice_summary(ctx: Context, inspector: Actor, analyst: Actor) -> JusticeSummary:
+    """The national rape figures of the justice path, and the missed chances."""
+    return JusticeSummary(
+        outcomes.attrition_figures(ctx, inspector).to_dict()["national"],
+        outcomes.time_to_charge_figures(ctx, inspector).to_dict()["national"],
+        outcomes.compliance_figures(ctx, inspector).to_dict()["national"],
+        outcomes.missed_chance_figures(ctx, analyst).to_dict(),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class DemoResult:
     folder: DemoFolder
     synth: SynthSummary
@@ -78,6 +131,7 @@ class DemoResult:
     link_training: linkage.TrainOutcome
     links: linkage.RunOutcome
     integrity: IntegritySummary
+    justice: JusticeSummary
 
 
 def run_demo(
@@ -108,6 +162,7 @@ def run_demo(
         (Kind.REPORTS, summary.reports_csv, summary.reports),
         (Kind.PERSONS, summary.persons_csv, summary.persons),
         (Kind.OFFENDERS, summary.offenders_csv, summary.solved_reports),
+        (Kind.JOURNEY, summary.journey_csv, None),
     ):
         tick = open_stage(f"importing {kind.value}", total)
         imports[kind.value] = import_file(
@@ -128,6 +183,8 @@ def run_demo(
     truth = summary.write_off_validity_csv
     integrity = demo_summary(ctx, truth=truth, actor=inspector)
     write_report(ctx, folder.report, png=folder.funnel, truth=truth, actor=inspector)
+    open_stage("the justice path: attrition, time to charge, Victims' Code, missed chances", None)
+    justice = justice_summary(ctx, inspector, analyst)
     return DemoResult(
-        folder, summary, imports, stats, chain, people, link_training, links, integrity
+        folder, summary, imports, stats, chain, people, link_training, links, integrity, justice
     )

@@ -2,6 +2,7 @@
 
 import csv
 import gc
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -12,17 +13,22 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from caselink.domain.errors import InvalidRequest
+from caselink.domain.errors import DomainError, InvalidRequest
 from caselink.domain.events import Event, EventKind
 from caselink.domain.person import person_facts
+from caselink.domain.report import Report
 from caselink.domain.roles import Action
-from caselink.interchange import caselink_csv, jsonl, police_uk
+from caselink.interchange import caselink_csv, journey_file, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
+from caselink.interchange.journey_file import JourneyRow
+from caselink.interchange.police_uk import OutcomeRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
 from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
+from caselink.services.journey import write_derived
 from caselink.services.pipeline import pipeline
-from caselink.storage.prepared import PreparedReport, Preparer
+from caselink.storage.journeys import StepRow
+from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer
 from caselink.storage.report_rows import person_key, person_values
 from caselink.storage.unit_of_work import UnitOfWork
 
@@ -36,6 +42,8 @@ class Kind(StrEnum):
     REPORTS = "reports"
     PERSONS = "persons"
     OFFENDERS = "offenders"
+    JOURNEY = "journey"
+    OUTCOMES = "outcomes"
 
 
 class Format(StrEnum):
@@ -236,6 +244,16 @@ def _note_errors(summary: ImportSummary, errors: Iterable[RowError]) -> None:
 
 
 def _reading(ctx: Context, kind: Kind, path: Path, fmt: Format) -> tuple[Reading[Any], str]:
+    if kind is Kind.OUTCOMES:
+        if fmt is not Format.POLICE_UK:
+            raise InvalidRequest("outcomes files are police.uk's: use --format police-uk")
+        return police_uk.read_outcomes(path), "police-uk"
+    if kind is Kind.JOURNEY:
+        if fmt is Format.POLICE_UK:
+            raise InvalidRequest("police.uk files hold no journeys: use caselink-csv or jsonl")
+        if fmt is Format.JSONL:
+            return journey_file.read_journey_lines(path, ctx.clock()), "jsonl"
+        return journey_file.read_journey_csv(path, ctx.clock()), "caselink-csv"
     if fmt is Format.POLICE_UK:
         if kind is not Kind.REPORTS:
             raise InvalidRequest("police.uk files hold reports only: use `import reports`")
@@ -298,12 +316,81 @@ def _write_reports(
                 "`caselink report` commands, whose rules and history apply",
             )
     ids = uow.reports.insert_prepared(new)
+    _police_uk_last_outcomes(uow, new, ids)
     now, kind = ctx.clock(), EventKind.RECORDED.value
     uow.events.append_texts(
         (kind, p.force, p.reference, actor.name, now, p.payload, rid)
         for p, rid in zip(new, ids, strict=True)
     )
     summary.imported += len(new)
+
+
+_ATTRIBUTES = REPORT_COLUMNS.index("attributes")
+
+
+def _police_uk_last_outcomes(uow: UnitOfWork, new: list[PreparedReport], ids: list[int]) -> None:
+    """A police.uk crime's "Last outcome category" is its outcome in the justice-path figures,
+    exactly as published."""
+    last: dict[int, str] = {}
+    for p, rid in zip(new, ids, strict=True):
+        attributes = p.report[_ATTRIBUTES]
+        if "police_uk_last_outcome" in attributes:  # cheap test before parsing the JSON
+            outcome = json.loads(attributes).get("police_uk_last_outcome")
+            if outcome:
+                last[rid] = outcome[0]
+    uow.journeys.set_police_uk_outcome(last)
+
+
+def _write_police_uk_outcomes(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    valid: list[Parsed[OutcomeRow]],
+    summary: ImportSummary,
+    file: str,
+) -> Written:
+    """Outcomes from a police.uk outcomes file, matched to crimes by Crime ID. Outcomes of
+    crimes not in the store are counted, not refused: an outcomes file covers the crimes of
+    every earlier month, most of them never imported here."""
+    keys = list({(p.item.force, p.item.crime_id) for p in valid if p.item is not None})
+    ids = {k: v[0] for k, v in uow.reports.digests(keys).items()}
+    stored = uow.journeys.police_uk_outcomes(ids.values())
+    have = {(rid, month, outcome) for rid, found in stored.items() for month, outcome in found}
+    rows: list[tuple[int, str, str]] = []
+    events: list[tuple[Event, int | None]] = []
+    latest: dict[int, tuple[str, str]] = {rid: found[-1] for rid, found in stored.items() if found}
+    now = ctx.clock()
+    for p in valid:
+        item = p.item
+        assert item is not None
+        rid = ids.get((item.force, item.crime_id))
+        if rid is None:
+            summary.skipped["no_matching_crime"] += 1
+            continue
+        if (rid, item.month, item.outcome) in have:
+            summary.unchanged += 1
+            continue
+        have.add((rid, item.month, item.outcome))
+        rows.append((rid, item.month, item.outcome))
+        if rid not in latest or latest[rid][0] <= item.month:
+            latest[rid] = (item.month, item.outcome)
+        payload = {"month": item.month, "outcome": item.outcome, "source": file}
+        events.append(
+            (
+                Event(
+                    EventKind.POLICE_UK_OUTCOME, item.force, item.crime_id, actor.name, now, payload
+                ),
+                rid,
+            )
+        )
+    uow.journeys.add_police_uk_outcomes(rows)
+    touched = {rid for rid, _, _ in rows}
+    uow.journeys.set_police_uk_outcome(
+        {rid: outcome for rid, (_, outcome) in latest.items() if rid in touched}
+    )
+    uow.events.append(events)
+    summary.imported += len(rows)
+    yield from ()  # nothing here is refused: a writer's rejects are what it yields
 
 
 def _write_persons(
@@ -401,8 +488,65 @@ def _write_offenders(
     summary.imported += len(rows)
 
 
+def _write_journey(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    valid: list[Parsed[JourneyRow]],
+    summary: ImportSummary,
+    file: str,
+) -> Written:
+    """Each report's new steps go through the domain's rules in order, as one event a report;
+    a step refused by a rule refuses that report's steps in the batch, naming the rule."""
+    keys = {(p.item.force, p.item.reference) for p in valid if p.item is not None}
+    loaded = uow.reports.get_many(keys)
+    stored = uow.journeys.digests(uow.reports.id_of(r) for r in loaded.values())
+    by_report: dict[tuple[str, str], list[Parsed[JourneyRow]]] = {}
+    seen: set[tuple[int, str]] = set()
+    for p in valid:
+        item = p.item
+        assert item is not None
+        key = (item.force, item.reference)
+        report = loaded.get(key)
+        if report is None:
+            yield _conflict(p.line, file, f"no report {key[0]} {key[1]}: import its report first")
+            continue
+        mark = (uow.reports.id_of(report), p.digest)
+        if mark in stored or mark in seen:
+            summary.unchanged += 1
+            continue
+        seen.add(mark)
+        by_report.setdefault(key, []).append(p)
+    now = ctx.clock()
+    changed: dict[int, Report] = {}
+    rows: list[StepRow] = []
+    for key, parsed in by_report.items():
+        report = loaded[key]
+        steps = [p.item.step for p in parsed if p.item is not None]
+        try:
+            report.import_steps(steps, actor.name, now, file)
+        except DomainError as refused:
+            for p in parsed:
+                yield p.line, [RowError(file, p.line, "step", None, str(refused))]
+            continue
+        rid = uow.reports.id_of(report)
+        changed[rid] = report
+        rows.extend(
+            StepRow(rid, p.item.step, p.item.actor, p.digest) for p in parsed if p.item is not None
+        )
+    uow.reports.bump_versions(changed.values())
+    uow.journeys.add_steps(rows)
+    write_derived(uow, ctx, changed)
+    uow.events.append((e, rid) for rid, r in changed.items() for e in r.events)
+    for r in changed.values():
+        r.events.clear()
+    summary.imported += len(rows)
+
+
 _WRITERS: dict[Kind, Callable[..., Written]] = {
     Kind.REPORTS: _write_reports,
     Kind.PERSONS: _write_persons,
     Kind.OFFENDERS: _write_offenders,
+    Kind.JOURNEY: _write_journey,
+    Kind.OUTCOMES: _write_police_uk_outcomes,
 }

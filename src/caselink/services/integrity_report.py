@@ -16,6 +16,7 @@ from caselink.domain.roles import Role
 from caselink.domain.values import Scope
 from caselink.integrity import FunnelPoint, Rate, wilson
 from caselink.integrity.plotting import funnel_figure_html, funnel_png, p_chart_html
+from caselink.services import outcomes
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import (
     MEASURES,
@@ -170,6 +171,8 @@ class InspectionReport:
     audit: AuditCompliance | None
     screening: ScreenResult
     findings: list[str]
+    attrition: dict[str, Any]  # caselink outcomes attrition --json, rape
+    compliance: dict[str, Any]  # caselink outcomes compliance --json, rape
 
 
 def build_report(
@@ -194,6 +197,8 @@ def build_report(
         audit_compliance(ctx, actor, latest) if latest is not None else None,
         screen(ctx, actor, scope=scope, top=top, truth=truth),
         finding_sentences(result),
+        outcomes.attrition_figures(ctx, actor, scope=scope).to_dict(),
+        outcomes.compliance_figures(ctx, actor, scope=scope).to_dict(),
     )
 
 
@@ -223,6 +228,11 @@ def render(report: InspectionReport) -> str:
             for s in p.signals
             if s.rule != "beyond_2sigma"
         ],
+        "stages": _stage_table(report.attrition),
+        "charge_flags": {
+            u["unit"]: u["flag"] for u in report.attrition["funnels"]["charge_rate"]["units"]
+        },
+        "code_flags": {u["unit"]: u["flag"] for u in report.compliance["funnel"]["units"]},
         "measures": MEASURES,
         "Measure": Measure,
         "weights": WEIGHTS,
@@ -230,6 +240,13 @@ def render(report: InspectionReport) -> str:
         "interval": interval,
     }
     return _TEMPLATE.render(**context)
+
+
+def _stage_table(attrition: dict[str, Any]) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+    """Rows of the attrition table: the nation first, then each force, stages by name."""
+    rows = [(NATIONAL, attrition["national"]["stages"])]
+    rows += [(u["unit"], u["stages"]) for u in attrition["units"]]
+    return [(unit, {s["stage"]: s for s in stages}) for unit, stages in rows]
 
 
 def write_report(
@@ -253,7 +270,7 @@ def write_report(
 _TEMPLATE = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(
     """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Recording integrity: inspection report</title>
+<title>Recording integrity and the justice path: inspection report</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
@@ -262,7 +279,7 @@ th:first-child,td:first-child{text-align:left}
 .high{color:#c0392b;font-weight:600}.low{color:#2471a3;font-weight:600}
 .note{color:#555;font-size:.9rem}
 </style></head><body>
-<h1>Recording integrity: inspection report</h1>
+<h1>Recording integrity and the justice path: inspection report</h1>
 <p class="note">Generated {{ r.generated_at.strftime("%Y-%m-%d %H:%M UTC") }}.
 Reports {% if r.scope.start %}from {{ r.scope.start.date() }} {% endif %}{% if r.scope.end %}before
 {{ r.scope.end.date() }} {% endif %}{% if r.scope.forces %}in {{ r.scope.forces|join(", ") }}
@@ -362,6 +379,49 @@ of the flags: {% for rule, w in weights.items() %}{{ rule }} {{ w }}
 <td style="text-align:left">{% for fl in i.flags %}{{ fl.rule }} {{ fl.message }}
 {%- if not loop.last %}; {% endif %}{% endfor %}</td></tr>
 {% endfor %}</table>
+
+<h2 id="attrition">Attrition: from report to conviction</h2>
+{% set nat = stages[0][1] %}
+<p>Of {{ "{:,}".format(nat.recorded.count) }} recorded rapes, a suspect was identified in
+{{ percent(nat.suspect_identified.rate) }}, {{ percent(nat.referred_to_cps.rate) }} reached the
+CPS, <strong>{{ percent(nat.charged.rate) }}</strong> were charged or summonsed
+({{ interval(nat.charged.lower95, nat.charged.upper95) }}) and
+{{ percent(nat.convicted.rate) }} ended in a conviction.</p>
+<table><tr><th>force</th><th>reported</th><th>recorded</th><th>suspect identified</th>
+<th>to the CPS</th><th>charged</th><th>95% CI</th><th>convicted</th><th>charge-rate flag</th></tr>
+{% for unit, st in stages %}<tr><td>{{ unit }}</td><td>{{ "{:,}".format(st.reported.count) }}</td>
+<td>{{ "{:,}".format(st.recorded.count) }}</td><td>{{ percent(st.suspect_identified.rate) }}</td>
+<td>{{ percent(st.referred_to_cps.rate) }}</td>
+<td>{{ "{:,}".format(st.charged.count) }} ({{ percent(st.charged.rate) }})</td>
+<td>{{ interval(st.charged.lower95, st.charged.upper95) }}</td>
+<td>{{ percent(st.convicted.rate) }}</td>
+<td class="{{ charge_flags.get(unit) or '' }}">{{ charge_flags.get(unit) or "" }}</td></tr>
+{% endfor %}</table>
+<p class="note">Every stage after recording is a share of recorded crimes (cancelled and
+transferred reports leave the count), with its 95% Wilson interval; the flag is the force's
+charge rate against the 99.8% funnel limits around the national rate. Time to charge, the
+outcome mix and missed chances are given by <code>caselink outcomes</code>.</p>
+
+<h2 id="victims-code">Victims' Code: telling victims of decisions</h2>
+{% set cn = r.compliance.national %}
+<p>Of {{ "{:,}".format(cn.due) }} key decisions due to be told to the victim,
+<strong>{{ percent(cn.rate) }}</strong> were told on time
+({{ interval(cn.lower95, cn.upper95) }}); {{ "{:,}".format(cn.late) }} late,
+{{ "{:,}".format(cn.overdue) }} not yet told and overdue. {{ "{:,}".format(cn.declined) }}
+decisions fell after the victim had asked not to be updated: recorded, not counted as
+breaches.</p>
+<table><tr><th>force</th><th>due</th><th>on time</th><th>late</th><th>overdue</th>
+<th>declined</th><th>on-time rate</th><th>95% CI</th><th>flag</th></tr>
+{% for u in r.compliance.units %}<tr><td>{{ u.unit }}</td><td>{{ "{:,}".format(u.due) }}</td>
+<td>{{ "{:,}".format(u.met_on_time) }}</td><td>{{ "{:,}".format(u.late) }}</td>
+<td>{{ "{:,}".format(u.overdue) }}</td><td>{{ "{:,}".format(u.declined) }}</td>
+<td>{{ percent(u.rate) }}</td><td>{{ interval(u.lower95, u.upper95) }}</td>
+<td class="{{ code_flags.get(u.unit) or '' }}">{{ code_flags.get(u.unit) or "" }}</td></tr>
+{% endfor %}</table>
+<p class="note">Victims of sexual offences have enhanced rights: each arrest, interview,
+release, charge, decision to take no further action and cancellation is to be told within one
+working day (England and Wales bank holidays excluded). The flag is the force's on-time rate
+against the 99.8% funnel limits.</p>
 
 <h2 id="reading">How to read this report</h2>
 <p class="note">Every rate is shown with its numerator, its denominator and a 95% Wilson

@@ -86,7 +86,7 @@ def _year_quarter(dialect: str) -> tuple[ColumnElement[int], ColumnElement[int]]
     return cast(extract("year", utc), Integer), cast(extract("quarter", utc), Integer)
 
 
-def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+def scoped(query: Select[Any], scope: Scope) -> Select[Any]:
     if scope.start is not None:
         query = query.where(reports.c.reported_at >= scope.start)
     if scope.end is not None:
@@ -96,7 +96,7 @@ def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
     return query
 
 
-def _universe(codes: Collection[str], with_n100: bool) -> ColumnElement[bool]:
+def universe(codes: Collection[str], with_n100: bool) -> ColumnElement[bool]:
     coded = reports.c.offence_code.in_(sorted(codes))
     if not with_n100:
         return coded
@@ -167,8 +167,8 @@ def group_counts(
     joined = reports.outerjoin(
         applied, and_(applied.c.report_id == reports.c.id, applied.c.state == "applied")
     ).outerjoin(pending, and_(pending.c.report_id == reports.c.id, pending.c.state == "pending"))
-    query = _scoped(
-        select(*columns).select_from(joined).where(_universe(codes, with_n100)), scope
+    query = scoped(
+        select(*columns).select_from(joined).where(universe(codes, with_n100)), scope
     ).group_by(*keys)
     rows = conn.execute(query.order_by(*keys))
     return [
@@ -211,8 +211,8 @@ def write_off_population(
     coded_off = and_(
         reports.c.offence_code.in_(sorted(codes)), reports.c.status.in_(WRITE_OFF_STATUSES)
     )
-    condition = or_(coded_off, _universe((), True)) if with_n100 else coded_off
-    query = _scoped(
+    condition = or_(coded_off, universe((), True)) if with_n100 else coded_off
+    query = scoped(
         select(reports.c.id, reports.c.force, reports.c.reference).where(condition), scope
     ).order_by(reports.c.force, reports.c.reference)
     return [WriteOffRow(int(r.id), r.force, r.reference) for r in conn.execute(query)]
@@ -222,7 +222,7 @@ def write_off_reports(conn: Connection, scope: Scope = Scope()) -> Iterator[tupl
     """Every write-off in scope as a Report aggregate (without its persons): cancelled,
     transferred and N100 reports, and reports whose cancellation awaits authorisation."""
     awaiting = select(cancellations.c.report_id).where(cancellations.c.state == "pending")
-    query = _scoped(
+    query = scoped(
         select(reports.c.id).where(
             or_(reports.c.status.in_(("n100", *WRITE_OFF_STATUSES)), reports.c.id.in_(awaiting))
         ),

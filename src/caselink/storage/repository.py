@@ -4,12 +4,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from caselink.domain.errors import ConcurrentUpdate
+from caselink.domain.journey import Step
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import BulkWriter
+from caselink.storage.journeys import JourneyRepository
 from caselink.storage.prepared import (
     CANCELLATION_COLUMNS,
     PERSON_COLUMNS,
@@ -59,8 +61,87 @@ class ReportRepository:
             select(persons).where(persons.c.report_id == rid).order_by(persons.c.id)
         ).all()
         report = report_rows.report_from_rows(row, list(canc), list(pers))
+        report.journey = _journeys(self._conn, [rid]).get(rid, [])
         self._loaded[id(report)] = _Loaded(rid, row.version, [c.id for c in canc], len(pers))
         return report
+
+    def get_many(self, keys: Iterable[Key]) -> dict[Key, Report]:
+        """The stored reports among these keys, loaded whole (persons, cancellations, journey),
+        a few queries for the lot instead of several a report."""
+        wanted = sorted(set(keys))
+        found: dict[Key, Report] = {}
+        if not wanted:
+            return found
+        by_force: dict[str, list[str]] = {}
+        for force, reference in wanted:
+            by_force.setdefault(force, []).append(reference)
+        rows: list[Any] = []
+        for force, references in by_force.items():
+            for start in range(0, len(references), 1000):
+                rows.extend(
+                    self._conn.execute(
+                        select(reports).where(
+                            reports.c.force == force,
+                            reports.c.reference.in_(references[start : start + 1000]),
+                        )
+                    )
+                )
+        ids = [r.id for r in rows]
+        canc: dict[int, list[Any]] = {}
+        pers: dict[int, list[Any]] = {}
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            canc.update(
+                _grouped(
+                    self._conn.execute(
+                        select(cancellations)
+                        .where(cancellations.c.report_id.in_(chunk))
+                        .order_by(cancellations.c.id)
+                    )
+                )
+            )
+            pers.update(
+                _grouped(
+                    self._conn.execute(
+                        select(persons).where(persons.c.report_id.in_(chunk)).order_by(persons.c.id)
+                    )
+                )
+            )
+        steps = _journeys(self._conn, ids)
+        for r in rows:
+            c, p = canc.get(r.id, []), pers.get(r.id, [])
+            report = report_rows.report_from_rows(r, c, p)
+            report.journey = steps.get(r.id, [])
+            self._loaded[id(report)] = _Loaded(r.id, r.version, [x.id for x in c], len(p))
+            found[(r.force, r.reference)] = report
+        return found
+
+    def bump_versions(self, changed: Iterable[Report]) -> None:
+        """Move loaded reports whose only change is new journey steps (written by the journey
+        repository) to their next version; refused whole if any was changed meanwhile."""
+        reports_ = list(changed)
+        if not reports_:
+            return
+        loaded = [self._loaded[id(r)] for r in reports_]
+        statement = (
+            update(reports)
+            .where(reports.c.id == bindparam("rid"), reports.c.version == bindparam("read"))
+            .values(version=bindparam("read") + 1)
+        )
+        rows = [{"rid": x.report_id, "read": x.version} for x in loaded]
+        if self._conn.dialect.supports_sane_multi_rowcount:
+            # One statement for the lot; the driver counts the rows it changed across them.
+            done = self._conn.execute(statement, rows).rowcount
+        else:
+            done = sum(self._conn.execute(statement, [row]).rowcount for row in rows)
+        if done != len(rows):
+            raise ConcurrentUpdate(
+                f"{len(rows) - done} of {len(rows)} reports were changed by someone else since "
+                "they were read; nothing was written: try again"
+            )
+        for report, x in zip(reports_, loaded, strict=True):
+            x.version += 1
+            report.version = x.version
 
     def iterate(self, batch: int = 2000) -> Iterator[Report]:
         """Every report in id order, loaded a batch at a time so memory stays flat."""
@@ -84,8 +165,11 @@ class ReportRepository:
                     select(persons).where(persons.c.report_id.in_(ids)).order_by(persons.c.id)
                 )
             )
+            steps = _journeys(self._conn, ids)
             for r in rows:
-                yield report_rows.report_from_rows(r, canc.get(r.id, []), pers.get(r.id, []))
+                report = report_rows.report_from_rows(r, canc.get(r.id, []), pers.get(r.id, []))
+                report.journey = steps.get(r.id, [])
+                yield report
             last = ids[-1]
 
     def id_of(self, report: Report) -> int:
@@ -225,6 +309,10 @@ class ReportRepository:
 
     def insert_offender_labels(self, rows: Sequence[dict[str, Any]]) -> None:
         self._bulk.insert_dicts(offenders, rows)
+
+
+def _journeys(conn: Connection, report_ids: Sequence[int]) -> dict[int, list[Step]]:
+    return JourneyRepository(conn).steps(report_ids)
 
 
 def _grouped(rows: Iterable[Any]) -> dict[int, list[Any]]:

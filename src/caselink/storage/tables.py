@@ -351,3 +351,74 @@ person_entities = Table(
     Index("ix_person_entities_run_entity", "run_id", "entity_id"),
     Index("ix_person_entities_person", "person_id"),
 )
+
+# -- the victim's journey -----------------------------------------------------------------
+
+# Each step of a report's journey after first contact, appended, never changed: first response,
+# referrals, investigation, CPS decisions, updates to the victim, outcomes, reopenings. The
+# event log holds the same facts hash-chained; these rows are what pages and figures read.
+journey_steps = Table(
+    "journey_steps",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", TZ, nullable=False),  # when it happened
+    Column("actor", String(128), nullable=False),  # who recorded it
+    Column("details", Text, nullable=False),  # JSON object of strings
+    # The digest of the imported row it came from: importing the same file again changes nothing.
+    Column("source_digest", String(64)),
+    Index("ix_journey_steps_report_at", "report_id", "at"),
+    Index("ix_journey_steps_kind_report", "kind", "report_id"),
+)
+
+# One row per report that has a journey: its milestones, kept in step with journey_steps when
+# they are written, so force-by-force figures over ten years are one GROUP BY over narrow rows.
+journey_milestones = Table(
+    "journey_milestones",
+    metadata,
+    Column("report_id", ID, ForeignKey("reports.id"), primary_key=True, autoincrement=False),
+    Column("attended_at", TZ),
+    Column("trained_officer", Boolean),
+    Column("sarc_answer", String(16)),  # accepted | declined | not_appropriate
+    Column("isva_answer", String(16)),
+    Column("suspect_identified_at", TZ),
+    Column("arrested_at", TZ),
+    Column("cps_referred_at", TZ),
+    Column("charged_at", TZ),
+    Column("verdict", String(32)),
+    Column("verdict_at", TZ),
+    Column("outcome", String(8)),  # Home Office outcome type in force (none once reopened)
+    Column("outcome_at", TZ),
+    Column("updates_declined", Boolean, nullable=False),
+    # police.uk's "Last outcome category", as published, for crimes imported from police.uk
+    Column("police_uk_outcome", String(128)),
+)
+
+# Victims' Code duties: each key decision owes the victim an update by a due time. Derived from
+# the steps by the domain's rules and rewritten with them; kept as rows so "what is due before
+# Friday" is an index range, not a replay of every journey.
+victim_duties = Table(
+    "victim_duties",
+    metadata,
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("decision", String(32), nullable=False),
+    Column("decided_at", TZ, nullable=False),
+    Column("due_at", TZ, nullable=False),
+    Column("told_at", TZ),
+    Column("told_how", String(32)),
+    Column("declined", Boolean, nullable=False),
+    UniqueConstraint("report_id", "decision", "decided_at"),
+    Index("ix_victim_duties_open_due", "told_at", "due_at"),
+)
+
+# Outcomes published by police.uk for crimes imported from police.uk, one row per outcome file
+# row (a crime can reach several over the months); the latest is the crime's police.uk outcome.
+police_uk_outcomes = Table(
+    "police_uk_outcomes",
+    metadata,
+    Column("report_id", ID, ForeignKey("reports.id"), nullable=False),
+    Column("month", String(7), nullable=False),  # YYYY-MM
+    Column("outcome", String(128), nullable=False),  # the category exactly as published
+    UniqueConstraint("report_id", "month", "outcome"),
+)

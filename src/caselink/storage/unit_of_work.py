@@ -2,8 +2,8 @@
 
 Services reach the database only through what a unit of work opens: the repositories
 (``reports``, ``events``, ``access_log``, ``users``, ``sessions``, ``audits``, ``links``,
-``persons``) and the read side (``queries``). None of them is handed a connection by a
-service.
+``persons``, ``journeys``) and the read side (``queries``, ``journey_figures``). None of them
+is handed a connection by a service.
 """
 
 from contextlib import AbstractContextManager, nullcontext
@@ -16,6 +16,8 @@ from caselink.storage.access_log import AccessLog
 from caselink.storage.audits import AuditStore
 from caselink.storage.engine import WRITE
 from caselink.storage.event_log import EventLog
+from caselink.storage.journey_queries import JourneyFigures
+from caselink.storage.journeys import JourneyRepository
 from caselink.storage.linkage_store import LinkStore
 from caselink.storage.person_store import PersonStore
 from caselink.storage.queries import Queries
@@ -55,6 +57,8 @@ class UnitOfWork:
         self.links = LinkStore(self._conn)
         self.persons = PersonStore(self._conn)
         self.queries = Queries(self._conn)
+        self.journeys = JourneyRepository(self._conn)
+        self.journey_figures = JourneyFigures(self._conn)
         return self
 
     @property

@@ -1,0 +1,205 @@
+"""The victim's journey on one report: record a step, read the timeline and its duties, and
+list the Victims' Code duties that are due.
+
+A step goes through the domain's rules (refused with the rule it breaks, or recorded with what
+the rules notice), then its row, its event and the report's new milestones and duties are
+written in one transaction; a concurrent change to the same report is refused whole.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, InvalidValue, NotFound
+from caselink.domain.journey import Duty, Step, StepKind
+from caselink.domain.report import Report
+from caselink.domain.roles import Action, Role
+from caselink.domain.rules.catalogue import Finding
+from caselink.services.consultation import log_consultation
+from caselink.services.context import Actor, Context
+from caselink.storage.journeys import DutyRow, StepRow, milestone_values
+from caselink.storage.unit_of_work import UnitOfWork
+
+# Free text a step may carry that could identify the victim or describe them: withheld from the
+# roles that see reports pseudonymised.
+_PERSONAL_DETAILS = frozenset({"preferences", "needs", "reason", "description", "ground", "person"})
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecorded:
+    """What recording a step did: the report at its new version and what the rules noticed."""
+
+    force: str
+    reference: str
+    step: Step
+    version: int
+    findings: list[Finding]
+
+
+def write_derived(uow: UnitOfWork, ctx: Context, reports: Mapping[int, Report]) -> None:
+    """Rewrite the milestones and Victims' Code duties of these reports from their journeys."""
+    now = ctx.clock()
+    uow.journeys.put_derived(
+        [milestone_values(rid, r.journey, r.outcome) for rid, r in reports.items()],
+        {rid: r.duties(ctx.policy, now) for rid, r in reports.items()},
+    )
+
+
+def record_step(
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    kind: str,
+    *,
+    at: datetime | None = None,
+    details: Mapping[str, str] | None = None,
+    expected_version: int | None = None,
+) -> StepRecorded:
+    """Record one step of the victim's journey on a report, as it happened at `at` (now when
+    not given).
+
+    Refused, naming the rule, when it cannot be true (a charge before an arrest or a CPS
+    decision to charge, a verdict with no charge, an outcome 16 with no identified suspect, a
+    time in the future, an update for a decision that did not happen); a late update is
+    recorded and flagged, never refused.
+    """
+    actor.require(Action.RECORD)
+    try:
+        step_kind = StepKind(kind)
+    except ValueError:
+        known = ", ".join(k.value for k in StepKind)
+        raise InvalidValue("step", kind, f"not a step of the journey; one of: {known}") from None
+    now = ctx.clock()
+    step = Step(kind=step_kind, at=at or now, details=dict(details or {}))
+    with ctx.db.unit_of_work() as uow:
+        report = uow.reports.get(force, reference)
+        if report is None:
+            raise NotFound(f"no report {force} {reference}")
+        if expected_version is not None and report.version != expected_version:
+            raise ConcurrentUpdate(
+                f"{force} {reference} is at version {report.version}, not {expected_version}: "
+                "someone changed it since you read it; reload and try again"
+            )
+        findings = report.record_step(step, actor.name, now, ctx.policy)
+        uow.reports.bump_versions([report])
+        rid = uow.reports.id_of(report)
+        uow.journeys.add_steps([StepRow(rid, step, actor.name)])
+        write_derived(uow, ctx, {rid: report})
+        uow.events.append((event, rid) for event in report.events)
+        uow.commit()
+    report.events.clear()
+    return StepRecorded(force, reference, step, report.version, findings)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One step as a reader sees it: what happened, when, and who recorded it."""
+
+    kind: str
+    at: datetime
+    details: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyView:
+    """A report's journey: its steps in time order, its duties now, its outcome, what the rules
+    notice, and whether it is shown pseudonymised."""
+
+    force: str
+    reference: str
+    reported_at: datetime
+    status: str
+    outcome: str | None
+    timeline: list[TimelineEntry]
+    duties: list[Duty]
+    findings: list[Finding]
+    pseudonymised: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "force": self.force,
+            "reference": self.reference,
+            "reported_at": self.reported_at.isoformat(),
+            "status": self.status,
+            "outcome": self.outcome,
+            "pseudonymised": self.pseudonymised,
+            "timeline": [
+                {"step": t.kind, "at": t.at.isoformat(), "details": t.details}
+                for t in self.timeline
+            ],
+            "duties": [duty_dict(d) for d in self.duties],
+            "findings": [{"rule": f.rule.id, "message": f.message} for f in self.findings],
+        }
+
+
+def duty_dict(duty: Duty) -> dict[str, Any]:
+    return {
+        "decision": duty.decision,
+        "decided_at": duty.decision_at.isoformat(),
+        "due_at": duty.due_at.isoformat(),
+        "told_at": duty.told_at.isoformat() if duty.told_at else None,
+        "state": duty.state.value,
+    }
+
+
+def journey(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) -> JourneyView:
+    """Read a report's journey and duties, logging the consultation first (DPA 2018 s.62).
+
+    Inspectors see it pseudonymised: the steps and times, without the free text a step may
+    carry about the victim (preferences, needs, reasons).
+    """
+    pseudonymised = actor.role is Role.INSPECTOR
+    actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
+    with ctx.db.reader() as uow:
+        report = uow.reports.get(force, reference)
+        if report is None:
+            raise NotFound(f"no report {force} {reference}")
+    log_consultation(
+        ctx,
+        actor,
+        [(force, reference)],
+        why,
+        "journey, pseudonymised" if pseudonymised else "journey",
+    )
+    now = ctx.clock()
+    timeline = [
+        TimelineEntry(
+            s.kind.value,
+            s.at,
+            {k: v for k, v in s.details.items() if not (pseudonymised and k in _PERSONAL_DETAILS)},
+        )
+        for s in report.journey
+    ]
+    findings = [
+        f for f in report.findings(ctx.policy, now=now) if f.rule.id.startswith(("VC", "JNY"))
+    ]
+    return JourneyView(
+        force,
+        reference,
+        report.reported_at,
+        report.status.value,
+        report.outcome,
+        timeline,
+        report.duties(ctx.policy, now),
+        findings,
+        pseudonymised,
+    )
+
+
+def duties_due(
+    ctx: Context,
+    actor: Actor,
+    *,
+    due_before: datetime | None = None,
+    forces: Sequence[str] = (),
+    limit: int = 500,
+) -> list[DutyRow]:
+    """Victims' Code duties not yet met, oldest due first: the officer's list of victims to
+    tell. References and decisions only; opening a report is a consultation of its own."""
+    actor.require(Action.RECORD)
+    if limit < 1:
+        raise InvalidRequest("the limit must be at least 1")
+    with ctx.db.reader() as uow:
+        return uow.journeys.duties_open(due_before, forces, limit)

@@ -1,0 +1,364 @@
+"""Read queries behind the justice-path figures: per-force counts of each stage, outcomes, duties
+and referrals computed by the database with GROUP BY over each report's milestones, the times
+to charge (or to censoring), and the members of linked series a missed-chance review reads.
+Plain counts and rows; the statistics are done in caselink.outcomes.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, true, type_coerce
+
+from caselink.domain.values import Scope
+from caselink.storage.integrity_queries import scoped, universe
+from caselink.storage.tables import (
+    TZ,
+    journey_milestones,
+    link_series,
+    report_links,
+    reports,
+    victim_duties,
+)
+
+CONVICTED = ("convicted_rape", "convicted_other")
+NO_SUSPECT_OUTCOMES = ("14", "18")
+
+
+def _in_group(codes: Collection[str] | None, with_n100: bool) -> ColumnElement[bool]:
+    """The reports of an offence group; every report when `codes` is None (police.uk crimes,
+    for one, carry no Home Office offence code)."""
+    return true() if codes is None else universe(codes, with_n100)
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+_m = journey_milestones
+_joined = reports.outerjoin(_m, _m.c.report_id == reports.c.id)
+_recorded = reports.c.status == "crime"
+
+
+@dataclass(frozen=True, slots=True)
+class StageCounts:
+    """One force's reports at each stage of the path; every stage after `recorded` counts
+    recorded crimes only (a written-off report leaves the crime count)."""
+
+    force: str
+    reported: int
+    recorded: int
+    suspect_identified: int
+    referred_to_cps: int
+    charged: int
+    convicted: int
+    closed: int  # recorded crimes closed with a Home Office outcome
+    outcome16: int  # of those: closed with outcome 16
+
+
+def stage_counts(
+    conn: Connection, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+) -> list[StageCounts]:
+    """Counts per force of the reports under `codes` (and N100s when asked) at each stage."""
+    query = scoped(
+        select(
+            reports.c.force,
+            func.count().label("reported"),
+            _count(_recorded).label("recorded"),
+            _count(and_(_recorded, _m.c.suspect_identified_at.is_not(None))).label("suspect"),
+            _count(and_(_recorded, _m.c.cps_referred_at.is_not(None))).label("cps"),
+            _count(and_(_recorded, _m.c.charged_at.is_not(None))).label("charged"),
+            _count(and_(_recorded, _m.c.verdict.in_(CONVICTED))).label("convicted"),
+            _count(and_(_recorded, _m.c.outcome.is_not(None))).label("closed"),
+            _count(and_(_recorded, _m.c.outcome == "16")).label("outcome16"),
+        )
+        .select_from(_joined)
+        .where(_in_group(codes, with_n100)),
+        scope,
+    ).group_by(reports.c.force)
+    return [
+        StageCounts(
+            r.force,
+            int(r.reported),
+            int(r.recorded),
+            int(r.suspect),
+            int(r.cps),
+            int(r.charged),
+            int(r.convicted),
+            int(r.closed),
+            int(r.outcome16),
+        )
+        for r in conn.execute(query.order_by(reports.c.force))
+    ]
+
+
+def outcome_counts(
+    conn: Connection, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+) -> list[tuple[str, str, int]]:
+    """(force, outcome, count) over recorded crimes that are closed: the Home Office outcome
+    type in force, or, for a crime known only from police.uk, its published category."""
+    outcome = func.coalesce(_m.c.outcome, _m.c.police_uk_outcome)
+    query = scoped(
+        select(reports.c.force, outcome.label("outcome"), func.count().label("n"))
+        .select_from(_joined)
+        .where(_in_group(codes, with_n100), _recorded, outcome.is_not(None)),
+        scope,
+    ).group_by(reports.c.force, outcome)
+    return [
+        (r.force, str(r.outcome), int(r.n))
+        for r in conn.execute(query.order_by(reports.c.force, outcome))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeTime:
+    """One recorded crime on the way to a charge: when it was recorded and, if it was, when it
+    was charged."""
+
+    force: str
+    recorded_at: datetime
+    charged_at: datetime | None
+
+
+def charge_times(
+    conn: Connection, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+) -> list[ChargeTime]:
+    """Every recorded crime's recording time (its recording decision, else first contact) and
+    charge time."""
+    # type_coerce: SQLite keeps times as naive UTC text, and coalesce() would hand that text
+    # back instead of the column type's aware datetimes
+    recorded_at = type_coerce(func.coalesce(reports.c.decided_at, reports.c.reported_at), TZ)
+    query = scoped(
+        select(
+            reports.c.force,
+            recorded_at.label("recorded_at"),
+            _m.c.charged_at,
+        )
+        .select_from(_joined)
+        .where(_in_group(codes, with_n100), _recorded),
+        scope,
+    )
+    return [ChargeTime(r.force, r.recorded_at, r.charged_at) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRow:
+    """One force's Victims' Code duties at a moment: met on time, late, overdue (not met and
+    past due), not yet due, and declined (the victim asked not to be updated)."""
+
+    force: str
+    met_on_time: int
+    late: int
+    overdue: int
+    not_yet_due: int
+    declined: int
+
+
+def duty_counts(
+    conn: Connection,
+    codes: Collection[str] | None,
+    *,
+    with_n100: bool,
+    now: datetime,
+    scope: Scope = Scope(),
+) -> list[DutyRow]:
+    """Per force, the duties of the reports in scope by their state at `now`."""
+    d = victim_duties
+    live = d.c.declined.is_(False)
+    query = scoped(
+        select(
+            reports.c.force,
+            _count(and_(live, d.c.told_at.is_not(None), d.c.told_at <= d.c.due_at)).label("met"),
+            _count(and_(live, d.c.told_at.is_not(None), d.c.told_at > d.c.due_at)).label("late"),
+            _count(and_(live, d.c.told_at.is_(None), d.c.due_at < now)).label("overdue"),
+            _count(and_(live, d.c.told_at.is_(None), d.c.due_at >= now)).label("pending"),
+            _count(d.c.declined.is_(True)).label("declined"),
+        )
+        .select_from(reports.join(d, d.c.report_id == reports.c.id))
+        .where(_in_group(codes, with_n100)),
+        scope,
+    ).group_by(reports.c.force)
+    return [
+        DutyRow(
+            r.force,
+            int(r.met),
+            int(r.late),
+            int(r.overdue),
+            int(r.pending),
+            int(r.declined),
+        )
+        for r in conn.execute(query.order_by(reports.c.force))
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRow:
+    """One force's referrals to a service: reports with a first response, and how the
+    referrals among them were answered."""
+
+    force: str
+    service: str
+    attended: int
+    accepted: int
+    declined: int
+    not_appropriate: int
+
+
+def referral_counts(
+    conn: Connection, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+) -> list[ReferralRow]:
+    """Per force, SARC and ISVA referrals among the reports that had a first response."""
+    out: list[ReferralRow] = []
+    for service, answer in (("sarc", _m.c.sarc_answer), ("isva", _m.c.isva_answer)):
+        query = scoped(
+            select(
+                reports.c.force,
+                func.count().label("attended"),
+                _count(answer == "accepted").label("accepted"),
+                _count(answer == "declined").label("declined"),
+                _count(answer == "not_appropriate").label("not_appropriate"),
+            )
+            .select_from(reports.join(_m, _m.c.report_id == reports.c.id))
+            .where(_in_group(codes, with_n100), _m.c.attended_at.is_not(None)),
+            scope,
+        ).group_by(reports.c.force)
+        out.extend(
+            ReferralRow(
+                r.force,
+                service,
+                int(r.attended),
+                int(r.accepted),
+                int(r.declined),
+                int(r.not_appropriate),
+            )
+            for r in conn.execute(query.order_by(reports.c.force))
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesMemberRow:
+    """A member of a linked series with what the justice path knows of it."""
+
+    report_id: int
+    force: str
+    reference: str
+    status: str
+    outcome: str | None
+    suspect_identified: bool
+    charged: bool
+    series_id: int
+    series_score: float | None
+
+
+def series_members_with_outcomes(conn: Connection, run_id: int) -> list[SeriesMemberRow]:
+    """Every member of the run's series that has, or shares a series with, a suspect: the rows a
+    missed-chance review needs. The series score is the mean score of the run's stored links
+    between its members."""
+    s = link_series
+    with_suspect = (
+        select(s.c.series_id)
+        .select_from(s.join(_m, _m.c.report_id == s.c.report_id))
+        .where(
+            s.c.run_id == run_id,
+            or_(_m.c.suspect_identified_at.is_not(None), _m.c.charged_at.is_not(None)),
+        )
+        .distinct()
+        .subquery()
+    )
+    other = s.alias("other")
+    scores = (
+        select(s.c.series_id, func.avg(report_links.c.score).label("score"))
+        .select_from(
+            s.join(
+                report_links,
+                and_(report_links.c.run_id == run_id, report_links.c.report_id == s.c.report_id),
+            ).join(
+                other,
+                and_(
+                    other.c.run_id == run_id,
+                    other.c.report_id == report_links.c.other_id,
+                    other.c.series_id == s.c.series_id,
+                ),
+            )
+        )
+        .where(s.c.run_id == run_id, s.c.series_id.in_(select(with_suspect.c.series_id)))
+        .group_by(s.c.series_id)
+        .subquery()
+    )
+    query = (
+        select(
+            reports.c.id,
+            reports.c.force,
+            reports.c.reference,
+            reports.c.status,
+            func.coalesce(_m.c.outcome, _m.c.police_uk_outcome).label("outcome"),
+            _m.c.suspect_identified_at,
+            _m.c.charged_at,
+            s.c.series_id,
+            scores.c.score,
+        )
+        .select_from(
+            s.join(reports, reports.c.id == s.c.report_id)
+            .outerjoin(_m, _m.c.report_id == reports.c.id)
+            .outerjoin(scores, scores.c.series_id == s.c.series_id)
+        )
+        .where(s.c.run_id == run_id, s.c.series_id.in_(select(with_suspect.c.series_id)))
+        .order_by(s.c.series_id, reports.c.id)
+    )
+    return [
+        SeriesMemberRow(
+            int(r.id),
+            r.force,
+            r.reference,
+            r.status,
+            r.outcome,
+            r.suspect_identified_at is not None,
+            r.charged_at is not None,
+            int(r.series_id),
+            None if r.score is None else float(r.score),
+        )
+        for r in conn.execute(query)
+    ]
+
+
+class JourneyFigures:
+    """The justice path's read side in one unit of work (``uow.journey_figures``): each method
+    is the query of the same name in this module, run on the unit of work's connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def stage_counts(
+        self, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+    ) -> list[StageCounts]:
+        return stage_counts(self._conn, codes, with_n100=with_n100, scope=scope)
+
+    def outcome_counts(
+        self, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+    ) -> list[tuple[str, str, int]]:
+        return outcome_counts(self._conn, codes, with_n100=with_n100, scope=scope)
+
+    def charge_times(
+        self, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+    ) -> list[ChargeTime]:
+        return charge_times(self._conn, codes, with_n100=with_n100, scope=scope)
+
+    def duty_counts(
+        self,
+        codes: Collection[str] | None,
+        *,
+        with_n100: bool,
+        now: datetime,
+        scope: Scope = Scope(),
+    ) -> list[DutyRow]:
+        return duty_counts(self._conn, codes, with_n100=with_n100, now=now, scope=scope)
+
+    def referral_counts(
+        self, codes: Collection[str] | None, *, with_n100: bool, scope: Scope = Scope()
+    ) -> list[ReferralRow]:
+        return referral_counts(self._conn, codes, with_n100=with_n100, scope=scope)
+
+    def series_members_with_outcomes(self, run_id: int) -> list[SeriesMemberRow]:
+        return series_members_with_outcomes(self._conn, run_id)

@@ -1,0 +1,280 @@
+"""The victim's journey in storage: steps appended, each report's milestones and its Victims'
+Code duties kept in step with them, and the reads the journey pages and duty lists need.
+
+Steps are the record (with the event log, which holds the same facts hash-chained); milestones
+and duties are derived from the steps by the domain and rewritten whenever a report's steps
+change, so lists and figures read narrow rows instead of replaying journeys.
+"""
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+
+from caselink.domain.journey import Duty, Step, StepKind
+from caselink.storage.bulk import BulkWriter
+from caselink.storage.tables import (
+    journey_milestones,
+    journey_steps,
+    police_uk_outcomes,
+    reports,
+    victim_duties,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A step to store: which report, what happened, who recorded it, and where it came from."""
+
+    report_id: int
+    step: Step
+    actor: str
+    source_digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRow:
+    """One Victims' Code duty as listed: the report it is owed on and its state's facts."""
+
+    force: str
+    reference: str
+    decision: str
+    decided_at: datetime
+    due_at: datetime
+    told_at: datetime | None
+    told_how: str | None
+    declined: bool
+
+
+def details_text(details: Mapping[str, str]) -> str:
+    return json.dumps(dict(details), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def step_from_row(row: Any) -> Step:
+    return Step(kind=StepKind(row.kind), at=row.at, details=json.loads(row.details))
+
+
+def milestone_values(
+    report_id: int, journey: Sequence[Step], outcome: str | None
+) -> dict[str, Any]:
+    """The milestones of one journey: the first time of each step that marks one, the answers
+    to the SARC and ISVA referrals (the latest), the verdict and the outcome in force."""
+    values: dict[str, Any] = {
+        "report_id": report_id,
+        "attended_at": None,
+        "trained_officer": None,
+        "sarc_answer": None,
+        "isva_answer": None,
+        "suspect_identified_at": None,
+        "arrested_at": None,
+        "cps_referred_at": None,
+        "charged_at": None,
+        "verdict": None,
+        "verdict_at": None,
+        "outcome": outcome,
+        "outcome_at": None,
+        "updates_declined": False,
+        "police_uk_outcome": None,
+    }
+    first = {
+        StepKind.ATTENDED: "attended_at",
+        StepKind.SUSPECT_IDENTIFIED: "suspect_identified_at",
+        StepKind.ARRESTED: "arrested_at",
+        StepKind.FILE_TO_CPS: "cps_referred_at",
+        StepKind.CHARGED: "charged_at",
+    }
+    for step in journey:
+        column = first.get(step.kind)
+        if column is not None and values[column] is None:
+            values[column] = step.at
+            if step.kind is StepKind.ATTENDED:
+                trained = step.details.get("trained_officer")
+                values["trained_officer"] = None if trained is None else trained == "true"
+        if step.kind is StepKind.REFERRAL:
+            service = step.details.get("service")
+            if service in ("sarc", "isva"):
+                values[f"{service}_answer"] = step.details.get("answer")
+        elif step.kind is StepKind.VERDICT:
+            values["verdict"], values["verdict_at"] = step.details.get("verdict"), step.at
+        elif step.kind is StepKind.OUTCOME and outcome is not None:
+            values["outcome_at"] = step.at
+        elif step.kind is StepKind.UPDATES_DECLINED:
+            values["updates_declined"] = True
+    return values
+
+
+def duty_values(report_id: int, duty: Duty) -> dict[str, Any]:
+    return {
+        "report_id": report_id,
+        "decision": duty.decision,
+        "decided_at": duty.decision_at,
+        "due_at": duty.due_at,
+        "told_at": duty.told_at,
+        "told_how": duty.told_how,
+        "declined": duty.declined,
+    }
+
+
+class JourneyRepository:
+    """Journeys in one transaction: steps appended, milestones and duties rewritten."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._bulk = BulkWriter(conn)
+
+    def steps(self, report_ids: Iterable[int]) -> dict[int, list[Step]]:
+        """Each report's steps in the order they happened (then the order recorded)."""
+        ids = sorted(set(report_ids))
+        found: dict[int, list[Step]] = {}
+        for start in range(0, len(ids), 1000):
+            rows = self._conn.execute(
+                select(journey_steps)
+                .where(journey_steps.c.report_id.in_(ids[start : start + 1000]))
+                .order_by(journey_steps.c.report_id, journey_steps.c.at, journey_steps.c.id)
+            )
+            for row in rows:
+                found.setdefault(row.report_id, []).append(step_from_row(row))
+        return found
+
+    def digests(self, report_ids: Iterable[int]) -> set[tuple[int, str]]:
+        """The (report, source digest) of every imported step of these reports."""
+        ids = sorted(set(report_ids))
+        found: set[tuple[int, str]] = set()
+        for start in range(0, len(ids), 1000):
+            rows = self._conn.execute(
+                select(journey_steps.c.report_id, journey_steps.c.source_digest).where(
+                    journey_steps.c.report_id.in_(ids[start : start + 1000]),
+                    journey_steps.c.source_digest.is_not(None),
+                )
+            )
+            found.update((r.report_id, r.source_digest) for r in rows)
+        return found
+
+    def add_steps(self, rows: Sequence[StepRow]) -> None:
+        if not rows:
+            return
+        ids = self._bulk.allocate_ids(journey_steps, len(rows))
+        self._bulk.insert(
+            journey_steps,
+            ("id", "report_id", "kind", "at", "actor", "details", "source_digest"),
+            [
+                (
+                    i,
+                    r.report_id,
+                    r.step.kind.value,
+                    r.step.at,
+                    r.actor,
+                    details_text(r.step.details),
+                    r.source_digest,
+                )
+                for i, r in zip(ids, rows, strict=True)
+            ],
+        )
+
+    def put_derived(
+        self,
+        milestones: Sequence[dict[str, Any]],
+        duties: Mapping[int, Sequence[Duty]],
+    ) -> None:
+        """Replace the milestones and duties of these reports with the ones derived now."""
+        ids = sorted({m["report_id"] for m in milestones} | set(duties))
+        published: dict[int, str] = {}  # police.uk's outcome is no step: it is kept as it was
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            published.update(
+                (r.report_id, r.police_uk_outcome)
+                for r in self._conn.execute(
+                    select(journey_milestones.c.report_id, journey_milestones.c.police_uk_outcome)
+                    .where(journey_milestones.c.report_id.in_(chunk))
+                    .where(journey_milestones.c.police_uk_outcome.is_not(None))
+                )
+            )
+            self._conn.execute(
+                delete(journey_milestones).where(journey_milestones.c.report_id.in_(chunk))
+            )
+            self._conn.execute(delete(victim_duties).where(victim_duties.c.report_id.in_(chunk)))
+        if milestones:
+            self._bulk.insert_dicts(
+                journey_milestones,
+                [{**m, "police_uk_outcome": published.get(m["report_id"])} for m in milestones],
+            )
+        rows = [duty_values(rid, d) for rid, ds in duties.items() for d in ds]
+        if rows:
+            self._bulk.insert_dicts(victim_duties, rows)
+
+    def police_uk_outcomes(self, report_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """Each report's police.uk outcomes as (month, category), oldest first."""
+        ids = sorted(set(report_ids))
+        found: dict[int, list[tuple[str, str]]] = {}
+        for start in range(0, len(ids), 1000):
+            rows = self._conn.execute(
+                select(police_uk_outcomes)
+                .where(police_uk_outcomes.c.report_id.in_(ids[start : start + 1000]))
+                .order_by(police_uk_outcomes.c.month)
+            )
+            for r in rows:
+                found.setdefault(r.report_id, []).append((r.month, r.outcome))
+        return found
+
+    def add_police_uk_outcomes(self, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Store (report, month, category) outcomes as police.uk published them."""
+        self._bulk.insert(police_uk_outcomes, ("report_id", "month", "outcome"), list(rows))
+
+    def set_police_uk_outcome(self, outcomes: Mapping[int, str]) -> None:
+        """Make these the reports' latest police.uk outcome, keeping the rest of their
+        milestones (a report with none yet gets a row of its own)."""
+        if not outcomes:
+            return
+        ids = sorted(outcomes)
+        have: set[int] = set()
+        for start in range(0, len(ids), 1000):
+            have.update(
+                self._conn.scalars(
+                    select(journey_milestones.c.report_id).where(
+                        journey_milestones.c.report_id.in_(ids[start : start + 1000])
+                    )
+                )
+            )
+        for rid in sorted(have):
+            self._conn.execute(
+                update(journey_milestones)
+                .where(journey_milestones.c.report_id == rid)
+                .values(police_uk_outcome=outcomes[rid])
+            )
+        fresh = [
+            {**milestone_values(rid, [], None), "police_uk_outcome": outcomes[rid]}
+            for rid in ids
+            if rid not in have
+        ]
+        if fresh:
+            self._bulk.insert_dicts(journey_milestones, fresh)
+
+    def duties_open(
+        self, due_before: datetime | None, forces: Sequence[str] = (), limit: int = 500
+    ) -> list[DutyRow]:
+        """Duties not yet met and not declined, oldest due first; those due before a time when
+        one is given."""
+        query = (
+            select(
+                reports.c.force,
+                reports.c.reference,
+                victim_duties.c.decision,
+                victim_duties.c.decided_at,
+                victim_duties.c.due_at,
+                victim_duties.c.told_at,
+                victim_duties.c.told_how,
+                victim_duties.c.declined,
+            )
+            .join(reports, reports.c.id == victim_duties.c.report_id)
+            .where(victim_duties.c.told_at.is_(None), victim_duties.c.declined.is_(False))
+            .order_by(victim_duties.c.due_at, reports.c.force, reports.c.reference)
+            .limit(limit)
+        )
+        if due_before is not None:
+            query = query.where(victim_duties.c.due_at < due_before)
+        if forces:
+            query = query.where(reports.c.force.in_(list(forces)))
+        return [DutyRow(*row) for row in self._conn.execute(query)]
