@@ -1,19 +1,26 @@
 """A live caselink server (uvicorn in a thread, on a free port) over a SQLite store, and
-Chromium driven by Playwright. Screenshots go to test-artifacts/browser/."""
+Chromium driven by Playwright. Screenshots go to test-artifacts/browser/.
 
+The store: Kent's B1 (with a complainant and a suspect), B2 and B3 (written off) in a linked
+series; and, with their victims' journeys, Kent's B4 (charged: outcome 1) and B5 (outcome 16;
+the victim never told of the arrest) and Essex's E6 (outcome 18).
+"""
+
+import csv
 import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from sqlalchemy import insert, select
 
+from browser.pixels import Pixels, decode_png
 from caselink.bootstrap import App, build
 from caselink.domain.roles import Role
 from caselink.services import users
@@ -35,6 +42,7 @@ USERS = {
     "admin": "ada",
 }
 COMPLAINANT = ("Philippa", "Wrenfield")
+MARKER_PIXELS = 20  # a 9-pixel marker has about 60; a 3-pixel line a few hundred
 
 
 def _seed(application: App, folder: Path) -> None:
@@ -87,9 +95,11 @@ def _seed(application: App, folder: Path) -> None:
             "surname": "Marsh",
         },
     ]
+    rows += [report("B4"), report("B5"), report("E6", force="Essex")]
     officer = Actor("olive", Role.OFFICER)
     import_file(ctx, officer, Kind.REPORTS, write_reports(folder / "reports.csv", rows))
     import_file(ctx, officer, Kind.PERSONS, write_persons(folder / "persons.csv", persons))
+    import_file(ctx, officer, Kind.JOURNEY, _journey_file(folder / "journey.csv"))
     # A linkage run written straight into storage: series 1 holds B1, B2 and the written-off B3.
     with ctx.db.unit_of_work() as uow:
         conn = uow.connection
@@ -130,6 +140,39 @@ def _seed(application: App, folder: Path) -> None:
             ],
         )
         uow.commit()
+
+
+# (force, reference, step, at, details)
+JOURNEY = [
+    ("Kent", "B4", "attended", "2024-03-08T01:00:00Z", {"trained_officer": "true"}),
+    ("Kent", "B4", "referral", "2024-03-08T02:00:00Z", {"service": "sarc", "answer": "accepted"}),
+    ("Kent", "B4", "referral", "2024-03-08T03:00:00Z", {"service": "isva", "answer": "declined"}),
+    ("Kent", "B4", "suspect_identified", "2024-03-09T10:00:00Z", {}),
+    ("Kent", "B4", "arrested", "2024-03-11T10:00:00Z", {}),
+    ("Kent", "B4", "victim_updated", "2024-03-11T15:00:00Z",
+     {"decision": "arrested", "decision_at": "2024-03-11T10:00:00Z", "how": "phone"}),
+    ("Kent", "B4", "file_to_cps", "2024-04-01T10:00:00Z", {"purpose": "charging_decision"}),
+    ("Kent", "B4", "cps_decision", "2024-05-01T10:00:00Z", {"decision": "charge"}),
+    ("Kent", "B4", "charged", "2024-05-02T10:00:00Z", {"route": "charge"}),
+    ("Kent", "B4", "victim_updated", "2024-05-02T16:00:00Z",
+     {"decision": "charged", "decision_at": "2024-05-02T10:00:00Z", "how": "in_person"}),
+    ("Kent", "B4", "outcome", "2024-05-02T17:00:00Z", {"code": "1"}),
+    ("Kent", "B5", "attended", "2024-03-08T04:00:00Z", {"trained_officer": "true"}),
+    ("Kent", "B5", "referral", "2024-03-08T05:00:00Z", {"service": "sarc", "answer": "accepted"}),
+    ("Kent", "B5", "arrested", "2024-03-12T10:00:00Z", {}),
+    ("Kent", "B5", "outcome", "2024-06-03T10:00:00Z", {"code": "16"}),
+    ("Essex", "E6", "attended", "2024-03-08T06:00:00Z", {"trained_officer": "false"}),
+    ("Essex", "E6", "outcome", "2024-04-20T10:00:00Z", {"code": "18"}),
+]  # fmt: skip
+
+
+def _journey_file(path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("force", "reference", "step", "at", "actor", "details"))
+        for force, reference, step, at, details in JOURNEY:
+            writer.writerow((force, reference, step, at, "olive", json.dumps(details)))
+    return path
 
 
 def _free_port() -> int:
@@ -195,6 +238,52 @@ def open_as(server: str, browser: Browser) -> Iterator[Callable[..., Page]]:
     yield sign_in
     for context in contexts:
         context.close()
+
+
+def pixels_of(element: Locator, name: str) -> Pixels:
+    """Screenshot one element (saved as plot-NAME.png) and read its pixels."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return decode_png(element.screenshot(path=str(ARTIFACTS / f"plot-{name}.png")))
+
+
+def assert_drawn(pixels: Pixels, colours: Sequence[str], name: str) -> None:
+    """Fail when the image is all white, or when no colour of `colours` (a trace's marker, line
+    or bar colour) covers at least a marker's worth of pixels."""
+    assert not pixels.blank(), f"{name}: the chart is an empty white box"
+    found = {colour: pixels.count(colour) for colour in colours}
+    assert max(found.values()) >= MARKER_PIXELS, f"{name}: no pixel has a trace colour {found}"
+
+
+def plot_drawn(page: Page, selector: str, colours: Sequence[str], name: str) -> Pixels:
+    """Screenshot a plotly chart's box and fail unless it is drawn in one of `colours`.
+
+    Waiting for plotly's elements is not enough: they can all be in the page while a
+    stylesheet paints the plot over, so the test looks at what Chromium drew.
+    """
+    plot = page.locator(selector)
+    plot.locator(".cartesianlayer .trace").first.wait_for(state="attached", timeout=15000)
+    pixels = pixels_of(plot, name)
+    assert_drawn(pixels, colours, name)
+    return pixels
+
+
+def element_drawn(element: Locator, colours: Sequence[str], name: str) -> Pixels:
+    """Screenshot any drawing (an SVG of our own) and fail unless it is drawn in `colours`."""
+    pixels = pixels_of(element, name)
+    assert_drawn(pixels, colours, name)
+    return pixels
+
+
+@pytest.fixture
+def chart() -> Callable[[Page, str, Sequence[str], str], Pixels]:
+    """Check a plotly chart on a page is drawn: see plot_drawn."""
+    return plot_drawn
+
+
+@pytest.fixture
+def drawn() -> Callable[[Locator, Sequence[str], str], Pixels]:
+    """Check an element is drawn in its colours: see element_drawn."""
+    return element_drawn
 
 
 def shot(page: Page, name: str) -> None:

@@ -3,12 +3,16 @@ refused an invalid cancellation with the form kept; a registrar authorises one; 
 a series with a written-off member; an inspector never reaches a complainant's name."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from caselink.web.charts import FLAGGED_MARKER, FORCE_MARKER
+
 Opener = Callable[..., Page]
 Shot = Callable[[Page, str], None]
+Chart = Callable[[Page, str, Sequence[str], str], Any]
 ROLES = ("officer", "registrar", "analyst", "inspector", "admin")
 COMPLAINANT = ("Philippa", "Wrenfield")
 
@@ -112,14 +116,15 @@ def test_an_analyst_sees_a_series_with_a_written_off_member(
 
 
 def test_the_funnel_is_drawn_by_the_plotly_the_app_serves(
-    open_as: Opener, screenshot: Shot
+    open_as: Opener, screenshot: Shot, chart: Chart
 ) -> None:
     page = open_as("inspector")
     failed: list[str] = []
     page.goto("/integrity")
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.reload()
-    page.wait_for_selector(".plot .main-svg", timeout=15000)
+    # the forces' markers are on the screen, not merely in the page
+    chart(page, "[data-plot=funnel-figure]", [FORCE_MARKER, FLAGGED_MARKER], "integrity-funnel")
     assert failed == []
     screenshot(page, "funnel")
 

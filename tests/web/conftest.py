@@ -1,6 +1,7 @@
 """The web application over the shared `app` fixture: a test client per role, signed in, and a
-small store of reports with persons."""
+small store of reports with persons (and, for the journey's pages, K1's and K3's journeys)."""
 
+import csv
 import json
 import warnings
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ ROLES = {
     "admin": "ada",
 }
 COMPLAINANT = ("Jessamy", "Quartermaine")  # a name that appears nowhere else on a page
+PREFERENCE = "prefers a female officer, calls after six"  # free text only she should be known by
 
 
 @pytest.fixture
@@ -246,3 +248,50 @@ def _suspect() -> Any:
     from caselink.domain.person import Person, PersonRole
 
     return Person(role=PersonRole.SUSPECT, forename="Dorian", surname="Blackwod")
+
+
+# -- the victim's journey -----------------------------------------------------------------------
+
+# (reference, step, at, details): K1 charged and closed with outcome 1, told of the arrest but not
+# of the charge; K3 closed with outcome 16.
+JOURNEY = [
+    ("K1", "attended", "2024-03-08T01:00:00Z", {"trained_officer": "true",
+                                                 "preferences": PREFERENCE}),
+    ("K1", "referral", "2024-03-08T02:00:00Z", {"service": "sarc", "answer": "accepted"}),
+    ("K1", "suspect_identified", "2024-03-09T10:00:00Z", {}),
+    ("K1", "arrested", "2024-03-11T10:00:00Z", {}),
+    ("K1", "victim_updated", "2024-03-11T15:00:00Z", {"decision": "arrested", "how": "phone",
+                                                       "decision_at": "2024-03-11T10:00:00Z"}),
+    ("K1", "file_to_cps", "2024-04-01T10:00:00Z", {"purpose": "charging_decision"}),
+    ("K1", "cps_decision", "2024-05-01T10:00:00Z", {"decision": "charge"}),
+    ("K1", "charged", "2024-05-02T10:00:00Z", {"route": "charge"}),
+    ("K1", "outcome", "2024-05-02T11:00:00Z", {"code": "1"}),
+    ("K3", "attended", "2024-05-01T12:00:00Z", {"trained_officer": "false"}),
+    ("K3", "referral", "2024-05-01T13:00:00Z", {"service": "isva", "answer": "declined"}),
+    ("K3", "suspect_identified", "2024-05-02T10:00:00Z", {}),
+    ("K3", "outcome", "2024-05-20T10:00:00Z", {"code": "16"}),
+]  # fmt: skip
+
+
+def import_journey(app: App, path: Path, rows: list[tuple[str, str, str, dict[str, str]]]) -> None:
+    """Import journey rows of Kent reports as a journey CSV file."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("force", "reference", "step", "at", "actor", "details"))
+        for reference, step, at, details in rows:
+            writer.writerow(("Kent", reference, step, at, "olive", json.dumps(details)))
+    import_file(app.context, Actor("olive", Role.OFFICER), Kind.JOURNEY, path)
+
+
+@pytest.fixture
+def journeyed(store: App, tmp_path: Path) -> App:
+    """The store with K1's and K3's journeys: K1 charged (the victim told of the arrest, not of
+    the charge), K3 closed with outcome 16."""
+    import_journey(store, tmp_path / "journey.csv", JOURNEY)
+    return store
+
+
+@pytest.fixture
+def add_journey() -> Callable[[App, Path, list[tuple[str, str, str, dict[str, str]]]], None]:
+    """Import journey rows of Kent reports (reference, step, at, details) into a store."""
+    return import_journey

@@ -14,7 +14,11 @@ from caselink.web.routes import (
     api,
     decision_pages,
     integrity_pages,
+    journey_api,
+    journey_pages,
     linkage_pages,
+    outcome_pages,
+    outcomes_api,
     report_pages,
     session_pages,
 )
@@ -24,7 +28,11 @@ ROUTE_MODULES = (
     api,
     decision_pages,
     integrity_pages,
+    journey_api,
+    journey_pages,
     linkage_pages,
+    outcome_pages,
+    outcomes_api,
     report_pages,
     session_pages,
 )

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, exists, func, or_, select
 
 from caselink.storage.tables import (
     cancellations,
+    journey_milestones,
     link_runs,
     link_series,
     person_entities,
@@ -347,9 +348,13 @@ class MemberRow:
     occurred_from: datetime | None
     latitude: float | None
     longitude: float | None
+    # The Home Office outcome type closing it (police.uk's category when that is all there is);
+    # None while it is open.
+    outcome: str | None = None
 
 
 def series_members(conn: Connection, run_id: int, series_id: int) -> list[MemberRow]:
+    m = journey_milestones
     rows = conn.execute(
         select(
             reports.c.id,
@@ -361,12 +366,14 @@ def series_members(conn: Connection, run_id: int, series_id: int) -> list[Member
             reports.c.occurred_from,
             reports.c.latitude,
             reports.c.longitude,
+            func.coalesce(m.c.outcome, m.c.police_uk_outcome).label("outcome"),
         )
         .join(link_series, link_series.c.report_id == reports.c.id)
+        .outerjoin(m, m.c.report_id == reports.c.id)
         .where(link_series.c.run_id == run_id, link_series.c.series_id == series_id)
         .order_by(reports.c.reported_at, reports.c.id)
     )
-    return [MemberRow(*r) for r in rows]
+    return [MemberRow(**r._mapping) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

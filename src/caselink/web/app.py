@@ -20,7 +20,11 @@ from caselink.web.routes import (
     api,
     decision_pages,
     integrity_pages,
+    journey_api,
+    journey_pages,
     linkage_pages,
+    outcome_pages,
+    outcomes_api,
     report_pages,
     session_pages,
 )
@@ -161,8 +165,12 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
         decision_pages,
         integrity_pages,
         linkage_pages,
+        journey_pages,
+        outcome_pages,
         admin_pages,
         api,
+        journey_api,
+        outcomes_api,
     ):
         app.include_router(module.router)
     return app

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from caselink.services.report_views import (
     Funnel,
@@ -30,8 +30,47 @@ STATUS_COLOURS = {
 }
 
 
+# Marker colours: a force within its limits, and one outside them. The browser tests look for
+# them in the drawn pixels.
+FORCE_MARKER = "#1f5fa8"
+FLAGGED_MARKER = "#b3261e"
+
+
+class FunnelPoint(Protocol):
+    """A unit on a funnel plot: its events out of its total, the rate and its flag."""
+
+    @property
+    def unit(self) -> str: ...
+    @property
+    def events(self) -> int: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def rate(self) -> float | None: ...
+    @property
+    def flag(self) -> str | None: ...
+
+
 def funnel_figure(figure: Funnel, curves: FunnelCurves | None) -> dict[str, Any]:
     """The funnel plot: each force's write-off rate against its rape reports, with limits."""
+    return funnel_plot(
+        figure.units,
+        curves,
+        x_title="rape reports (denominator)",
+        y_title="share written off",
+    )
+
+
+def funnel_plot(
+    units: Sequence[FunnelPoint],
+    curves: FunnelCurves | None,
+    *,
+    x_title: str,
+    y_title: str,
+    height: int = 460,
+) -> dict[str, Any]:
+    """A funnel plot: each unit's rate against its denominator, with the 95% and 99.8% limit
+    curves around the national rate; a unit outside the 99.8% limits in the flagged colour."""
     traces: list[dict[str, Any]] = []
     if curves is not None:
         x = list(curves.totals)
@@ -43,7 +82,7 @@ def funnel_figure(figure: Funnel, curves: FunnelCurves | None) -> dict[str, Any]
         traces.append(_line("99.8% limits", x, curves.lower998, "solid", False))
         traces.append(_line("95% limits", x, curves.lower95, "dash", False))
         traces.append(_line("national rate", x, [curves.target] * len(x), "dot", True))
-    points = [u for u in figure.units if u.rate is not None]
+    points = [u for u in units if u.rate is not None]
     traces.append(
         {
             "type": "scatter",
@@ -57,18 +96,18 @@ def funnel_figure(figure: Funnel, curves: FunnelCurves | None) -> dict[str, Any]
             ],
             "hoverinfo": "text",
             "marker": {
-                "size": 8,
-                "color": ["#b3261e" if u.flag else "#1f5fa8" for u in points],
+                "size": 9,
+                "color": [FLAGGED_MARKER if u.flag else FORCE_MARKER for u in points],
             },
         }
     )
     return {
         "data": traces,
         "layout": {
-            "xaxis": {"title": {"text": "rape reports (denominator)"}},
-            "yaxis": {"title": {"text": "share written off"}, "tickformat": ".0%"},
+            "xaxis": {"title": {"text": x_title}},
+            "yaxis": {"title": {"text": y_title}, "tickformat": ".0%"},
             "margin": {"t": 20},
-            "height": 460,
+            "height": height,
         },
     }
 
@@ -96,7 +135,11 @@ def trend_figure(chart: PChart) -> dict[str, Any]:
             "name": "share written off",
             "x": periods,
             "y": [p.rate for p in chart.points],
-            "marker": {"color": ["#b3261e" if p.signals else "#1f5fa8" for p in chart.points]},
+            "line": {"color": FORCE_MARKER, "width": 2},
+            "marker": {
+                "size": 8,
+                "color": [FLAGGED_MARKER if p.signals else FORCE_MARKER for p in chart.points],
+            },
         },
         _band("3σ limits", periods, [p.upper3 for p in chart.points], "solid", True),
         _band("3σ limits", periods, [p.lower3 for p in chart.points], "solid", False),

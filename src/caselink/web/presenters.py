@@ -38,6 +38,13 @@ FREE_TEXT = frozenset(
         "x",
         "y",
         "cancellations",
+        # what a journey step may say about the victim or name of a suspect
+        "preferences",
+        "needs",
+        "reason",
+        "description",
+        "ground",
+        "person",
     }
 )
 
@@ -51,14 +58,21 @@ def _coarse(value: float | None, pseudonymised: bool) -> float | None:
     return None if value is None else (round(value, 2) if pseudonymised else value)
 
 
+def scrubbed(value: Any) -> Any:
+    """A payload without its free text, at any depth: an imported journey's event holds its
+    steps, each with details of its own."""
+    if isinstance(value, dict):
+        return {k: scrubbed(v) for k, v in value.items() if k not in FREE_TEXT}
+    if isinstance(value, list):
+        return [scrubbed(v) for v in value]
+    return value
+
+
 def history(view: ReportView) -> list[dict[str, Any]]:
     """The report's events for display; scrubbed of free text when pseudonymised."""
     if not view.pseudonymised:
         return view.history
-    return [
-        {**h, "payload": {k: v for k, v in h["payload"].items() if k not in FREE_TEXT}}
-        for h in view.history
-    ]
+    return [{**h, "payload": scrubbed(h["payload"])} for h in view.history]
 
 
 def person_document(person: Person) -> dict[str, Any]:

@@ -46,12 +46,20 @@ def _percent(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{100 * value:.{digits}f}%"
 
 
+def _interval(lower: float | None, upper: float | None, digits: int = 1) -> str:
+    """A 95% interval of a rate as "4.1–9.8%", or "—" when there is none."""
+    if lower is None or upper is None:
+        return "—"
+    return f"{100 * lower:.{digits}f}–{100 * upper:.{digits}f}%"
+
+
 templates = Jinja2Templates(directory=TEMPLATES)
 # Templates ship with the package and do not change under a running server: no stat() of every
 # template on every page.
 templates.env.auto_reload = False
 templates.env.filters["when"] = _when
 templates.env.filters["percent"] = _percent
+templates.env.filters["interval"] = _interval
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 templates.env.globals["options"] = options
 
@@ -62,7 +70,9 @@ _NAV: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
     ("Cancellation queue", "/queue", (Action.AUTHORISE_CANCELLATION,)),
     ("Integrity", "/integrity", (Action.AUDIT,)),
     ("Audits", "/integrity/audits", (Action.AUDIT,)),
+    ("Outcomes", "/outcomes", (Action.AUDIT,)),
     ("Series", "/linkage/series", (Action.LINK,)),
+    ("Missed chances", "/outcomes/missed-chances", (Action.LINK, Action.AUDIT)),
     ("Access log", "/admin/access-log", (Action.READ_ACCESS_LOG,)),
     ("Users", "/admin/users", (Action.MANAGE_USERS,)),
 )

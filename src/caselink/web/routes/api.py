@@ -23,7 +23,7 @@ from caselink.web.api_models import (
 )
 from caselink.web.security import ApiActor, ApiWhy, context
 
-_REFUSALS: dict[int | str, dict[str, Any]] = {
+REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "a read of personal data without X-Justification"},
     401: {"model": Problem, "description": "no valid API token"},
     403: {"model": Problem, "description": "the token's role may not do this"},
@@ -31,7 +31,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "a parameter out of range"},
 }
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_REFUSALS)
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=REFUSALS)
 
 ForcePath = Annotated[str, Path(min_length=1, max_length=64, description="the recording force")]
 ReferencePath = Annotated[

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from caselink.services import report_views
-from caselink.web import charts
+from caselink.web import charts, journey_display
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import Session, Why, context
 from caselink.web.templating import render
@@ -30,6 +30,7 @@ def series_page(request: Request, session: Session, why: Why, series_id: int) ->
         {
             "view": view,
             "report_url": report_url,
+            "outcome_words": journey_display.outcome_words,
             "written_off": [m for m in view.members if m.status in charts.WRITE_OFF],
             "map": charts.series_map(view.members, hrefs),
             "timeline": charts.series_timeline(view.members, hrefs),

@@ -1,9 +1,11 @@
-"""Report pages: the list with its filters, recording a new report, and one report in full."""
+"""Report pages: the list with its filters, recording a new report, and one report in full with
+its victim's journey."""
 
 import re
 from dataclasses import asdict
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -13,12 +15,15 @@ from starlette.responses import Response
 from caselink.domain.errors import DomainError
 from caselink.domain.forces import FORCES
 from caselink.domain.offences import OFFENCES
+from caselink.domain.outcome_types import OUTCOME_TYPES
 from caselink.domain.roles import Action, may
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.values import Relationship, Status
-from caselink.services import report_views
+from caselink.services import journey, report_views
+from caselink.services.context import Actor
+from caselink.services.journey import JourneyView
 from caselink.services.report_views import NewReport, ReportQuery
-from caselink.web import forms, presenters
+from caselink.web import forms, journey_display, presenters, step_form
 from caselink.web.forms import FieldErrors
 from caselink.web.security import PostSession, Session, Why, context
 from caselink.web.templating import render
@@ -193,8 +198,25 @@ async def record_report(request: Request, session: PostSession) -> Response:
 def report_page(
     request: Request, session: Session, why: Why, force: str, reference: str
 ) -> Response:
+    return report_response(request, session.actor, why, force, reference)
+
+
+def report_response(
+    request: Request,
+    actor: Actor,
+    why: str,
+    force: str,
+    reference: str,
+    *,
+    step_values: dict[str, str] | None = None,
+    step_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A report in full with its victim's journey beside its history; `step_values` and
+    `step_errors` refill the step form a rule refused."""
     ctx = context(request)
-    actor = session.actor
+    # Two consultations, each logged as what it read: the journey, then the report itself.
+    trail = journey.journey(ctx, actor, force, reference, why=why)
     page = report_views.report_page(ctx, actor, force, reference, why=why)
     report = page.view.report
     pending = report.pending_cancellation
@@ -232,5 +254,37 @@ def report_page(
             "history": presenters.history(page.view),
             "link_reasons": presenters.link_reasons,
             "facts": asdict(report.offender),
+            **journey_context(trail, may(actor.role, Action.RECORD), step_values, step_errors),
         },
+        status_code,
     )
+
+
+def journey_context(
+    trail: JourneyView,
+    may_record: bool,
+    values: dict[str, str] | None,
+    errors: dict[str, str] | None,
+) -> dict[str, Any]:
+    """What the journey panel and its step form need."""
+    return {
+        "journey": trail,
+        "outcome_title": (
+            OUTCOME_TYPES[trail.outcome].title
+            if trail.outcome is not None and trail.outcome in OUTCOME_TYPES
+            else None
+        ),
+        "step_label": journey_display.step_label,
+        "detail_lines": journey_display.detail_lines,
+        "due_day": journey_display.due_day,
+        "may_record_step": may_record,
+        "step_choices": step_form.STEP_CHOICES,
+        "step_fields": {k.value: fields for k, fields in step_form.STEP_FIELDS.items()},
+        "input_name": step_form.input_name,
+        "told_of": journey_display.told_of_choices(
+            [(d.decision, d.decision_at, d.state.value) for d in trail.duties],
+            [(t.kind, t.at) for t in trail.timeline],
+        ),
+        "step_values": values or {},
+        "step_errors": errors or {},
+    }

@@ -9,8 +9,11 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from caselink.domain.errors import InvalidRequest
-from caselink.services import auth, report_views
+from caselink.domain.roles import Action, may
+from caselink.services import auth, journey, report_views
 from caselink.services.auth import LoginRefused
+from caselink.web.journey_display import duty_lines, end_of_today
+from caselink.web.routes.report_pages import report_url
 from caselink.web.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -138,7 +141,30 @@ def give_justification(
     return RedirectResponse(safe_next(next), status_code=303)
 
 
+# A home page lists this many duties; the rest are one click away in the API and the CLI.
+DUTIES_SHOWN = 50
+
+
 @router.get("/")
 def home(request: Request, session: Session) -> Response:
-    board = report_views.dashboard(context(request), session.actor)
-    return render(request, "dashboard.html", {"board": board})
+    ctx = context(request)
+    board = report_views.dashboard(ctx, session.actor)
+    duties = None
+    if may(session.actor.role, Action.RECORD):
+        # The officer's Victims' Code duties: due today or overdue, oldest first. References and
+        # decisions only, so not a consultation; opening a report is.
+        now = ctx.clock()
+        rows = journey.duties_due(
+            ctx, session.actor, due_before=end_of_today(now), limit=DUTIES_SHOWN + 1
+        )
+        duties = duty_lines(rows, now)
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "board": board,
+            "duties": None if duties is None else duties[:DUTIES_SHOWN],
+            "more_duties": duties is not None and len(duties) > DUTIES_SHOWN,
+            "report_url": report_url,
+        },
+    )
