@@ -50,7 +50,10 @@ def test_import_stats_and_exit_codes(cli, tmp_path: Path) -> None:  # type: igno
         [{"reference": "K1", "force": "Kent", "role": "suspect", "surname": "Smith"}],
     )
     assert cli("import", "persons", str(persons), "--user", "olive")[0] == 0
-    code, out = cli("stats", "--json")
+    code, out = cli("stats")
+    assert code == 1
+    assert "say who you are" in out
+    code, out = cli("stats", "--user", "olive", "--json")
     doc = json.loads(out)
     assert code == 0
     assert doc["reports"] == 2
@@ -70,7 +73,7 @@ def test_bad_file_is_refused_with_every_error_and_exit_1(cli, tmp_path: Path) ->
     assert code == 1
     assert "nothing was imported" in doc["error"]
     assert {(e["line"], e["column"]) for e in doc["errors"]} == {(3, "force"), (3, "latitude")}
-    assert json.loads(cli("stats", "--json")[1])["reports"] == 0
+    assert json.loads(cli("stats", "--user", "rita", "--json")[1])["reports"] == 0
     code, out = cli("import", "reports", str(tmp_path / "missing.csv"), "--user", "olive")
     assert code == 1
     assert "No such file" in out

@@ -17,9 +17,10 @@ from caselink.cli import (
     users,
     web,
 )
-from caselink.cli.options import Db, Json
+from caselink.cli.options import Db, Json, User
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
+from caselink.services import users as user_service
 from caselink.services.store_counts import store_counts
 
 app = typer.Typer(
@@ -43,10 +44,11 @@ def init(db: Db = None, as_json: Json = False) -> None:
 
 
 @app.command()
-def stats(db: Db = None, as_json: Json = False) -> None:
+def stats(db: Db = None, user: User = None, as_json: Json = False) -> None:
     """Counts of reports, persons and events, by status and by force. No personal data."""
     with running(db, as_json) as application:
-        figures = store_counts(application.context)
+        ctx = application.context
+        figures = store_counts(ctx, user_service.resolve_actor(ctx, user))
     if as_json:
         print_json(figures.to_dict())
         return

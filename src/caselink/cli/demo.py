@@ -162,7 +162,7 @@ def _render(result: DemoResult, seconds: float) -> None:
             f"users\n{users}\n\n"
             "try\n"
             f"  export CASELINK_DATABASE_URL={database}\n"
-            "  caselink stats\n"
+            "  caselink stats --user rita\n"
             "  caselink integrity funnel --user ian\n"
             "  caselink integrity screen --top 20 --user rita\n"
             "  caselink link series --user ann\n"

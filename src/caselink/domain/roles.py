@@ -25,11 +25,13 @@ class Action(StrEnum):
     LINK = "link"
     MANAGE_USERS = "manage_users"
     READ_ACCESS_LOG = "read_access_log"
+    VIEW_COUNTS = "view_counts"  # how much the store holds: counts only, no personal data
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.OFFICER: frozenset(
         {
+            Action.VIEW_COUNTS,
             Action.RECORD,
             Action.CLASSIFY,
             Action.REQUEST_CANCELLATION,
@@ -39,6 +41,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.REGISTRAR: frozenset(
         {
+            Action.VIEW_COUNTS,
             Action.RECORD,
             Action.CLASSIFY,
             Action.REQUEST_CANCELLATION,
@@ -53,6 +56,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.ANALYST: frozenset(
         {
+            Action.VIEW_COUNTS,
             Action.VIEW_REPORT,
             Action.VIEW_PSEUDONYMISED,
             Action.LINK,
@@ -61,9 +65,9 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.INSPECTOR: frozenset(
-        {Action.VIEW_PSEUDONYMISED, Action.AUDIT, Action.EXPORT_PSEUDONYMISED}
+        {Action.VIEW_COUNTS, Action.VIEW_PSEUDONYMISED, Action.AUDIT, Action.EXPORT_PSEUDONYMISED}
     ),
-    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.READ_ACCESS_LOG}),
+    Role.ADMIN: frozenset({Action.VIEW_COUNTS, Action.MANAGE_USERS, Action.READ_ACCESS_LOG}),
 }
 
 

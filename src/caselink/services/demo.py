@@ -170,7 +170,7 @@ def run_demo(
         )
     tick = open_stage("verifying the history's hash chain", None)
     chain = history.verify(ctx, tick)
-    stats = store_counts(ctx)
+    stats = store_counts(ctx, registrar)
     analyst = Actor("ann", Role.ANALYST)
     open_stage("resolving person records into people (Splink)", None)
     people = persons.resolve(ctx, analyst, truth=summary.person_identities_csv)
