@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caselink.domain.errors import InvalidValue, NotPermitted, RuleViolation
-from caselink.services import journey, outcomes
+from caselink.services import journey, outcomes, recording
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportRefused, Kind, import_file
 from caselink.storage.tables import access_log, events, journey_steps, victim_duties
@@ -258,3 +258,27 @@ def test_figures_from_the_store(
     assert (compliance["met_on_time"], compliance["overdue"]) == (1, 1)
     with pytest.raises(NotPermitted):
         outcomes.attrition_figures(ctx, officer)
+
+
+def test_inspector_history_holds_no_journey_text(
+    loaded: Context, officer: Actor, inspector: Actor, tmp_path: Path
+) -> None:
+    ctx = loaded
+    rows = [
+        ("K1", "attended", "2024-03-08T01:00:00Z", {"preferences": "female officer"}),
+        ("K1", "needs_assessed", "2024-03-08T02:00:00Z", {"needs": "interpreter, Polish"}),
+    ]
+    import_file(ctx, officer, Kind.JOURNEY, _journey_file(tmp_path / "j.csv", rows))
+    journey.record_step(
+        ctx, officer, "Kent", "K1", "needs_assessed", at=_at("2024-03-09T10:00:00"),
+        details={"needs": "a night shelter"},
+    )  # fmt: skip
+    shown = json.dumps(
+        recording.show(ctx, inspector, "Kent", "K1", why="inspection").history, default=str
+    )
+    for text in ("female officer", "Polish", "night shelter"):
+        assert text not in shown
+    full = json.dumps(
+        recording.show(ctx, officer, "Kent", "K1", why="case review").history, default=str
+    )
+    assert "Polish" in full

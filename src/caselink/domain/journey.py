@@ -113,6 +113,12 @@ DECISION_KINDS: frozenset[StepKind] = frozenset(
 )
 CANCELLATION = "cancellation"
 
+# What a step may say of the victim in free text, or whom it names as the suspect: withheld
+# from every role that sees reports pseudonymised (Sexual Offences (Amendment) Act 1992).
+PERSONAL_DETAILS: frozenset[str] = frozenset(
+    {"preferences", "needs", "reason", "description", "ground", "person"}
+)
+
 # Each of these steps presupposes a suspect the police have identified.
 _NAMES_A_SUSPECT: frozenset[StepKind] = frozenset(
     {

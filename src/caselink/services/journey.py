@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, InvalidValue, NotFound
-from caselink.domain.journey import Duty, Step, StepKind
+from caselink.domain.journey import PERSONAL_DETAILS, Duty, Step, StepKind
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
@@ -20,10 +20,6 @@ from caselink.services.consultation import log_consultation
 from caselink.services.context import Actor, Context
 from caselink.storage.journeys import DutyRow, StepRow, milestone_values
 from caselink.storage.unit_of_work import UnitOfWork
-
-# Free text a step may carry that could identify the victim or describe them: withheld from the
-# roles that see reports pseudonymised.
-_PERSONAL_DETAILS = frozenset({"preferences", "needs", "reason", "description", "ground", "person"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +164,7 @@ def journey(ctx: Context, actor: Actor, force: str, reference: str, *, why: str)
         TimelineEntry(
             s.kind.value,
             s.at,
-            {k: v for k, v in s.details.items() if not (pseudonymised and k in _PERSONAL_DETAILS)},
+            {k: v for k, v in s.details.items() if not (pseudonymised and k in PERSONAL_DETAILS)},
         )
         for s in report.journey
     ]

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, NotFound
+from caselink.domain.journey import PERSONAL_DETAILS
 from caselink.domain.person import Person, PersonRole
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
@@ -174,20 +175,28 @@ def add_person(
 
 
 # What an inspector's view of the history leaves out: anything that could identify the
-# complainant, including the imported source record, whose free text may name them.
-_WITHHELD = frozenset(
-    {
-        "persons",
-        "narrative",
-        "forename",
-        "surname",
-        "rationale",
-        "evidence",
-        "record",
-        "how",
-        "note",
-    }
-)
+# complainant, including the imported source record, whose free text may name them, and what a
+# journey step says of the victim.
+_WITHHELD = PERSONAL_DETAILS | {
+    "persons",
+    "narrative",
+    "forename",
+    "surname",
+    "rationale",
+    "evidence",
+    "record",
+    "how",
+    "note",
+}
+
+
+def _withheld(value: Any) -> Any:
+    # at any depth: an imported journey's event holds its steps, each with its own details
+    if isinstance(value, dict):
+        return {k: _withheld(v) for k, v in value.items() if k not in _WITHHELD}
+    if isinstance(value, list):
+        return [_withheld(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +238,7 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
         # Free text and the persons recorded with the report could identify the complainant.
         report.narrative = ""
         history = [
-            {**h, "payload": {k: v for k, v in h["payload"].items() if k not in _WITHHELD}}
+            {**h, "payload": _withheld(h["payload"])}
             for h in history
             if h["kind"] != "person_added"
         ]

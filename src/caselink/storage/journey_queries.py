@@ -23,7 +23,6 @@ from caselink.storage.tables import (
 )
 
 CONVICTED = ("convicted_rape", "convicted_other")
-NO_SUSPECT_OUTCOMES = ("14", "18")
 
 
 def _in_group(codes: Collection[str] | None, with_n100: bool) -> ColumnElement[bool]:

@@ -10,12 +10,13 @@ name or locate a complainant (Sexual Offences (Amendment) Act 1992).
 from datetime import datetime
 from typing import Any
 
+from caselink.domain.journey import PERSONAL_DETAILS
 from caselink.domain.person import Person
 from caselink.domain.report import Cancellation
 from caselink.services.recording import ReportView
 
 # Payload keys that hold free text or a source record; never shown in a pseudonymised view.
-FREE_TEXT = frozenset(
+FREE_TEXT = PERSONAL_DETAILS | frozenset(
     {
         "record",
         "narrative",
@@ -38,13 +39,6 @@ FREE_TEXT = frozenset(
         "x",
         "y",
         "cancellations",
-        # what a journey step may say about the victim or name of a suspect
-        "preferences",
-        "needs",
-        "reason",
-        "description",
-        "ground",
-        "person",
     }
 )
 
