@@ -2,6 +2,7 @@
 
 import time
 from contextlib import ExitStack
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from caselink.cli.options import Json
-from caselink.cli.output import console, print_json, progress
+from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
 from caselink.cli.web import run_server
 from caselink.services.demo import DEMO_USERS, DemoFolder, DemoResult, demo_password, run_demo
@@ -29,12 +30,31 @@ def synth(
     years: Annotated[int, typer.Option("--years", min=1, help="years to generate")] = 1,
     scale: Scale = 1.0,
     seed: Seed = 0,
+    first_day: Annotated[
+        str,
+        typer.Option(
+            "--start",
+            help="the first day of the reporting period (YYYY-MM-DD); journeys run two years "
+            "past its end, so end it two years before the day you import",
+        ),
+    ] = "2017-04-01",
     as_json: Json = False,
 ) -> None:
     """Write a synthetic national dataset (caselink CSV) with its ground truth in truth/."""
+    try:
+        begin = date.fromisoformat(first_day)
+    except ValueError:
+        refuse(f"--start {first_day!r} is not a day (YYYY-MM-DD)", as_json=as_json)
     start = time.perf_counter()
     with progress("generating reports", None, not as_json) as tick:
-        summary = generate(out, years=years, scale=scale, seed=seed, progress=lambda d, _: tick(d))
+        summary = generate(
+            out,
+            years=years,
+            scale=scale,
+            seed=seed,
+            start=begin,
+            progress=lambda d, _: tick(d),
+        )
     seconds = time.perf_counter() - start
     doc = {
         "out": str(out), "reports": summary.reports, "rape_reports": summary.rape_reports,
