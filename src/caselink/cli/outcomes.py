@@ -43,6 +43,28 @@ def _run(
         return compute(ctx, users.resolve_actor(ctx, user))
 
 
+def _figures(
+    db: str | None,
+    user: str | None,
+    as_json: bool,
+    start: str | None,
+    end: str | None,
+    force: list[str] | None,
+    compute: Callable[..., Figures],
+    group: Cohort,
+) -> tuple[Figures, dict[str, Any]] | None:
+    """Compute a figure for the reports in scope; with --json print it and return None."""
+    scope = scope_of(start, end, force, as_json)
+    figures = _run(
+        db, user, as_json, lambda ctx, actor: compute(ctx, actor, group=group, scope=scope)
+    )
+    doc = figures.to_dict()
+    if as_json:
+        print_json(doc)
+        return None
+    return figures, doc
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
@@ -69,17 +91,10 @@ def attrition(
 ) -> None:
     """Reports → recorded → suspect identified → referred to the CPS → charged → convicted,
     each a share of recorded crimes with its 95% interval, per force and nationally."""
-    scope = scope_of(start, end, force, as_json)
-    figures = _run(
-        db,
-        user,
-        as_json,
-        lambda ctx, actor: outcomes.attrition_figures(ctx, actor, group=group, scope=scope),
-    )
-    doc = figures.to_dict()
-    if as_json:
-        print_json(doc)
+    shown = _figures(db, user, as_json, start, end, force, outcomes.attrition_figures, group)
+    if shown is None:
         return
+    figures, doc = shown
     table = Table(title=_title(figures, "attrition, share of recorded crimes (95% interval)"))
     table.add_column("force")
     stage_names = [s["stage"] for s in doc["national"]["stages"]]
@@ -114,17 +129,10 @@ def mix(
 ) -> None:
     """Each outcome's share of the recorded crimes closed (Home Office outcome types, or
     police.uk's categories where that is all there is), per force and nationally."""
-    scope = scope_of(start, end, force, as_json)
-    figures = _run(
-        db,
-        user,
-        as_json,
-        lambda ctx, actor: outcomes.outcome_mix_figures(ctx, actor, group=group, scope=scope),
-    )
-    doc = figures.to_dict()
-    if as_json:
-        print_json(doc)
+    shown = _figures(db, user, as_json, start, end, force, outcomes.outcome_mix_figures, group)
+    if shown is None:
         return
+    figures, doc = shown
     table = Table(title=_title(figures, "outcomes, share of closures nationally (95% interval)"))
     for column in ("outcome", "count", "share", "95% interval"):
         table.add_column(column, justify="right" if column != "outcome" else "left")
@@ -147,17 +155,10 @@ def time_to_charge(
 ) -> None:
     """Days from recording to charge (Kaplan–Meier; crimes not charged are censored today):
     the median with its 95% interval, per force and nationally."""
-    scope = scope_of(start, end, force, as_json)
-    figures = _run(
-        db,
-        user,
-        as_json,
-        lambda ctx, actor: outcomes.time_to_charge_figures(ctx, actor, group=group, scope=scope),
-    )
-    doc = figures.to_dict()
-    if as_json:
-        print_json(doc)
+    shown = _figures(db, user, as_json, start, end, force, outcomes.time_to_charge_figures, group)
+    if shown is None:
         return
+    figures, doc = shown
     table = Table(title=_title(figures, "days from recording to charge (Kaplan–Meier)"))
     for column in ("force", "crimes", "charged", "censored", "median days", "95% interval"):
         table.add_column(column, justify="left" if column == "force" else "right")
@@ -190,17 +191,10 @@ def compliance(
 ) -> None:
     """Victims' Code: the share of key decisions the victim was told of on time, per force
     and nationally, with declined updates apart; and SARC and ISVA referral rates."""
-    scope = scope_of(start, end, force, as_json)
-    figures = _run(
-        db,
-        user,
-        as_json,
-        lambda ctx, actor: outcomes.compliance_figures(ctx, actor, group=group, scope=scope),
-    )
-    doc = figures.to_dict()
-    if as_json:
-        print_json(doc)
+    shown = _figures(db, user, as_json, start, end, force, outcomes.compliance_figures, group)
+    if shown is None:
         return
+    figures, doc = shown
     table = Table(title=_title(figures, "Victims' Code: victims told of decisions on time"))
     for column in ("force", "due", "on time", "late", "overdue", "declined", "rate", "95%"):
         table.add_column(column, justify="left" if column == "force" else "right")

@@ -2,7 +2,7 @@
 (DOMAIN.md §7), and the outcome groups of police.uk's outcome categories."""
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -62,26 +62,7 @@ class CrimeParser(RowParser[Report]):
         if not crime_id:
             return Parsed(line, None, digest=digest, raw=cells_, skip="no_crime_id")
         errors: list[RowError] = []
-        force = canonical_force(cell("Reported by"))
-        if force is None:
-            errors.append(
-                RowError(
-                    name,
-                    line,
-                    "Reported by",
-                    cell("Reported by"),
-                    "not one of the 44 force areas of England and Wales",
-                )
-            )
-        try:
-            reported_at: datetime | None = datetime.strptime(cell("Month"), "%Y-%m").replace(
-                tzinfo=UTC
-            )
-        except ValueError:
-            errors.append(
-                RowError(name, line, "Month", cell("Month"), "not a month written YYYY-MM")
-            )
-            reported_at = None
+        force, reported_at = _force_and_month(name, line, cell, errors)
         location = Location()
         notes: tuple[str, ...] = ()
         try:
@@ -116,6 +97,30 @@ class CrimeParser(RowParser[Report]):
             attributes=attributes,
         )
         return Parsed(line, report, (), digest, cells_, notes=notes)
+
+
+def _force_and_month(
+    file: str, line: int, cell: Callable[[str], str], errors: list[RowError]
+) -> tuple[str | None, datetime | None]:
+    """The force (`Reported by`) and the first moment of the month (`Month`) every police.uk
+    file gives a row; what cannot be read goes to `errors` and comes back as None."""
+    force = canonical_force(cell("Reported by"))
+    if force is None:
+        errors.append(
+            RowError(
+                file,
+                line,
+                "Reported by",
+                cell("Reported by"),
+                "not one of the 44 force areas of England and Wales",
+            )
+        )
+    try:
+        month: datetime | None = datetime.strptime(cell("Month"), "%Y-%m").replace(tzinfo=UTC)
+    except ValueError:
+        errors.append(RowError(file, line, "Month", cell("Month"), "not a month written YYYY-MM"))
+        month = None
+    return force, month
 
 
 # -- outcomes ---------------------------------------------------------------------------------
@@ -182,26 +187,11 @@ class OutcomeParser(RowParser[OutcomeRow]):
         if not cell("Crime ID"):
             return Parsed(line, None, digest=digest, raw=cells_, skip="no_crime_id")
         errors: list[RowError] = []
-        force = canonical_force(cell("Reported by"))
-        if force is None:
-            errors.append(
-                RowError(
-                    self.file,
-                    line,
-                    "Reported by",
-                    cell("Reported by"),
-                    "not one of the 44 force areas of England and Wales",
-                )
-            )
-        month = cell("Month")
-        try:
-            datetime.strptime(month, "%Y-%m")
-        except ValueError:
-            errors.append(RowError(self.file, line, "Month", month, "not a month written YYYY-MM"))
+        force, month = _force_and_month(self.file, line, cell, errors)
         if not cell("Outcome type"):
             errors.append(RowError(self.file, line, "Outcome type", "", "no outcome given"))
-        if errors or force is None:
+        if errors or force is None or month is None:
             return Parsed(line, None, tuple(errors), digest, cells_)
-        row = OutcomeRow(force, cell("Crime ID"), month, cell("Outcome type"))
+        row = OutcomeRow(force, cell("Crime ID"), cell("Month"), cell("Outcome type"))
         notes = () if row.outcome in outcome_groups() else ("unknown_outcome_category",)
         return Parsed(line, row, (), digest, cells_, notes=notes)

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, InvalidValue, NotFound
+from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
 from caselink.domain.journey import PERSONAL_DETAILS, Duty, Step, StepKind
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
 from caselink.services.consultation import log_consultation
 from caselink.services.context import Actor, Context
+from caselink.services.recording import load_to_change
 from caselink.storage.journeys import DutyRow, StepRow, milestone_values
 from caselink.storage.unit_of_work import UnitOfWork
 
@@ -70,14 +71,7 @@ def record_step(
     now = ctx.clock()
     step = Step(kind=step_kind, at=at or now, details=dict(details or {}))
     with ctx.db.unit_of_work() as uow:
-        report = uow.reports.get(force, reference)
-        if report is None:
-            raise NotFound(f"no report {force} {reference}")
-        if expected_version is not None and report.version != expected_version:
-            raise ConcurrentUpdate(
-                f"{force} {reference} is at version {report.version}, not {expected_version}: "
-                "someone changed it since you read it; reload and try again"
-            )
+        report = load_to_change(uow, force, reference, expected_version)
         findings = report.record_step(step, actor.name, now, ctx.policy)
         uow.reports.bump_versions([report])
         rid = uow.reports.id_of(report)

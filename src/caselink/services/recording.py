@@ -18,6 +18,23 @@ from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import Finding
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
+from caselink.storage.unit_of_work import UnitOfWork
+
+
+def load_to_change(
+    uow: UnitOfWork, force: str, reference: str, expected_version: int | None
+) -> Report:
+    """The report a change is about to be made to, refused when it does not exist or is no
+    longer at the version the person acting last saw."""
+    report = uow.reports.get(force, reference)
+    if report is None:
+        raise NotFound(f"no report {force} {reference}")
+    if expected_version is not None and report.version != expected_version:
+        raise ConcurrentUpdate(
+            f"{force} {reference} is at version {report.version}, not {expected_version}: "
+            "someone changed it since you read it; reload and try again"
+        )
+    return report
 
 
 def _change(
@@ -31,14 +48,7 @@ def _change(
 ) -> Report:
     actor.require(action)
     with ctx.db.unit_of_work() as uow:
-        report = uow.reports.get(force, reference)
-        if report is None:
-            raise NotFound(f"no report {force} {reference}")
-        if expected_version is not None and report.version != expected_version:
-            raise ConcurrentUpdate(
-                f"{force} {reference} is at version {report.version}, not {expected_version}: "
-                "someone changed it since you read it; reload and try again"
-            )
+        report = load_to_change(uow, force, reference, expected_version)
         mutate(report, ctx.clock())
         uow.reports.save(report)
         rid = uow.reports.id_of(report)
