@@ -346,14 +346,18 @@ def _copy_times(
     times: Times, dup: np.ndarray, orig: np.ndarray, end: np.datetime64, rng: np.random.Generator
 ) -> Times:
     # A duplicate is the same offence reported again, hours to days after the first report.
+    # A duplicate recorded in the period follows its original within the time the period has
+    # left: near the end the lag is drawn over what remains, not piled on the last minute.
     occurred = times.occurred.copy()
     o_from = times.occurred_from.copy()
     o_to = times.occurred_to.copy()
     reported = times.reported_at.copy()
     occurred[dup], o_from[dup], o_to[dup] = occurred[orig], o_from[orig], o_to[orig]
-    later = (rng.uniform(2 / 24, 10, len(dup)) * DAY).astype(np.int64) * SECOND
-    reported[dup] = np.minimum(reported[orig] + later, end - 60 * SECOND)
-    reported[dup] = np.maximum(reported[dup], reported[orig])
+    left = ((end - reported[orig]) / SECOND - 1).astype(np.float64) / DAY
+    high = np.minimum(10.0, left)
+    low = np.minimum(2 / 24, high / 2)
+    later = (rng.uniform(low, high) * DAY).astype(np.int64) * SECOND
+    reported[dup] = reported[orig] + later
     return Times(occurred, o_from, o_to, reported)
 
 

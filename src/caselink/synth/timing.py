@@ -126,7 +126,8 @@ def draw_times(
 
     One-off offences are placed by their report date (seasonal), then back-dated by a delay to
     an offence hour. Repeat offenders' offences are laid out first, at their rhythm, and each is
-    reported after a mostly short delay, never after the period ends.
+    reported after a mostly short delay; one whose report would fall after the period ends is
+    moved whole periods earlier, offence and report together, so it is reported in the period.
     """
     first, end = period(start, years)
     n_days = int((end - first) // np.timedelta64(1, "D"))
@@ -184,12 +185,18 @@ def _series_times(
     t = begin[who] + offset
     hour = (offenders.hour_centre[who] + rng.normal(0.0, 1.5, len(who))) % 24.0
     t = np.floor(t / DAY) * DAY + hour * HOUR
-    t = np.clip(t, 0, span_s - 2 * HOUR)
     kind = choice(_SERIES_DELAY_SHARES, len(who), rng)
     delay = np.where(
         kind == 0, rng.uniform(0.5, 20.0, len(who)) * HOUR, _delay_days(kind, rng) * DAY
     )
-    rep = np.minimum(t + delay, span_s - 60)
+    rep = t + delay
+    # A report that would fall after the period belongs to the next one. Its slot here is
+    # taken by its counterpart from the periods before: the same offence whole periods
+    # earlier, reported as long after it, at the same point of the period. So the period
+    # keeps its calibrated volume and every report stays inside it, with no pile-up at the end.
+    turns = np.floor(rep / span_s)
+    t -= turns * span_s
+    rep -= turns * span_s
     occurred = first + t.astype(np.int64) * SECOND
     reported = first + rep.astype(np.int64) * SECOND
     back = np.empty_like(order)
