@@ -1,6 +1,7 @@
 """The caselink command end to end, on both databases: exit codes, JSON documents, messages."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,25 @@ def test_a_force_taxonomy_replaces_the_default(database: str, tmp_path: Path) ->
     show = ["report", "show", "Kent", "K1", "--user", "olive", "--why", "test", "--json"]
     doc = json.loads(runner.invoke(app, show, env=env).output)
     assert doc["behaviours"] == ["approach:blitz"]
+
+
+def test_without_a_terminal_each_stage_says_when_it_is_done(database: str, tmp_path: Path) -> None:
+    env = {"CASELINK_DATABASE_URL": database}
+    assert runner.invoke(app, ["init"], env=env).exit_code == 0
+    added = runner.invoke(
+        app,
+        ["users", "add", "olive", "--role", "officer", "--password-stdin"],
+        input=PASSWORD,
+        env=env,
+    )
+    assert added.exit_code == 0
+    reports = write_reports(tmp_path / "reports.csv", [report("K1"), report("K2")])
+    result = runner.invoke(app, ["import", "reports", str(reports), "--user", "olive"], env=env)
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"importing reports: done in \d+\.\d s\n", result.stderr)
+    assert "done in" not in result.stdout
+    again = runner.invoke(
+        app, ["import", "reports", str(reports), "--user", "olive", "--json"], env=env
+    )
+    assert again.exit_code == 0
+    assert json.loads(again.stdout)["unchanged"] == 2  # stdout stays one JSON document

@@ -2,13 +2,19 @@
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
 from caselink.bootstrap import App
+from caselink.cli.integrity import integrity_app
 from caselink.domain.roles import Role
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.services import integrity_audit, recording
 from caselink.services.context import Actor
+from caselink.services.importing import Kind, import_file
+from support.funnel_store import write_spread_reports
 
 
 def test_funnel_and_trend_pages_carry_their_figures(
@@ -61,3 +67,44 @@ def test_the_audit_workbench_records_a_registrars_verdict(
     assert judged.context["view"].sample.wrong == 1
     inspector = signed_in("inspector").get(f"/integrity/audits/{sample_id}")
     assert inspector.context["may_judge"] is False
+
+
+def test_the_command_line_the_api_and_the_page_flag_the_same_forces_by_the_same_method(
+    app: App,
+    tmp_path: Path,
+    signed_in: Callable[..., Any],
+    client: Any,
+    token_for: Callable[[str], dict[str, str]],
+) -> None:
+    registrar = Actor("rita", Role.REGISTRAR)
+    import_file(app.context, registrar, Kind.REPORTS, write_spread_reports(tmp_path / "s.csv"))
+    env = {"CASELINK_DATABASE_URL": app.database_url, "CASELINK_USER": "ian"}
+    result = CliRunner().invoke(integrity_app, ["funnel", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    cli = json.loads(result.stdout)
+    api = client.get("/api/v1/integrity/funnel", headers=token_for("inspector")).json()
+    page = signed_in("inspector").get("/integrity")
+    shown = page.context["figure"].result.to_dict()
+
+    def flagged(doc: dict[str, Any]) -> dict[str, str]:
+        return {u["unit"]: u["flag"] for u in doc["units"] if u["flag"]}
+
+    def notes(doc: dict[str, Any]) -> dict[str, str]:
+        return {u["unit"]: u["note"] for u in doc["units"] if u["note"]}
+
+    assert flagged(cli) == flagged(api) == flagged(shown) == {"Kent": "high"}
+    assert cli["method"] == api["method"] == shown["method"] == "additive"
+    assert cli["method_name"] == api["method_name"] == shown["method_name"]
+    assert (
+        notes(cli)
+        == notes(api)
+        == notes(shown)
+        == {
+            "Gloucestershire": "outside the binomial limits; inside the limits allowing for "
+            "overdispersion"
+        }
+    )
+    text = " ".join(page.text.split())
+    assert api["method_name"] in text
+    row = text.split("<td>Gloucestershire</td>", 1)[1].split("</tr>", 1)[0]
+    assert "outside the binomial limits; inside the limits allowing for overdispersion" in row

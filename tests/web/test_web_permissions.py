@@ -75,6 +75,7 @@ def test_the_table_covers_every_route_of_the_application(app: App) -> None:
         ("GET", "/justification"),
         ("POST", "/justification"),
         ("GET", "/static/plotly.min.js"),
+        ("GET", "/favicon.ico"),
     }
     routes = list(create_app(app).routes)
     for module in ROUTE_MODULES:  # included routers are wrapped: read their own route lists

@@ -11,9 +11,9 @@ from rich.table import Table
 
 from caselink.cli.options import Db, Json, User, Why
 from caselink.cli.output import console, print_json, progress, refuse
-from caselink.cli.running import running
+from caselink.cli.running import refusals, running
 from caselink.domain.values import Scope
-from caselink.integrity import Funnel, Rate
+from caselink.integrity import Rate
 from caselink.integrity.plotting import funnel_png
 from caselink.services import (
     integrity,
@@ -130,10 +130,27 @@ def rates(
 # -- funnel ------------------------------------------------------------------------------------
 
 
-def _print_funnel(f: Funnel, title: str, findings: list[str]) -> None:
-    out = Table(title=f"{title}: funnel around {_pct(f.national_rate)}", title_justify="left")
-    for name in ("unit", "events", "total", "rate", "95% limits", "99.8% limits", "flag"):
+def _print_funnel(result: integrity.FunnelResult, findings: list[str]) -> None:
+    f, notes = result.funnel, result.notes
+    compared = result.compared
+    other = integrity.method_name(compared) if compared is not None else None
+    out = Table(
+        title=f"{result.title}: funnel around {_pct(f.national_rate)} — {result.method_name}",
+        title_justify="left",
+        caption=(
+            f"Flags use the {result.method_name}; the last column names forces the "
+            f"{other} flag differently."
+            if other and notes
+            else f"Flags use the {result.method_name}"
+            + (f"; the {other} flag the same forces." if other else ".")
+        ),
+        caption_justify="left",
+    )
+    names = ("unit", "events", "total", "rate", "95% limits", "99.8% limits", "flag")
+    for name in names:
         out.add_column(name, justify="left" if name == "unit" else "right", no_wrap=True)
+    if notes:
+        out.add_column("methods compared")
     for u in sorted(f.units, key=lambda u: -(u.rate or 0.0)):
         out.add_row(
             u.unit,
@@ -145,6 +162,7 @@ def _print_funnel(f: Funnel, title: str, findings: list[str]) -> None:
             f"[bold red]{u.flag}[/]"
             if u.flag == "high"
             else (f"[bold blue]{u.flag}[/]" if u.flag else ""),
+            *([notes.get(u.unit, "")] if notes else []),
         )
     console.print(out)
     for sentence in findings:
@@ -155,13 +173,22 @@ def _print_funnel(f: Funnel, title: str, findings: list[str]) -> None:
 def funnel(
     counts: Annotated[
         Path | None,
-        typer.Option("--counts", help="a CSV of unit, events, total instead of the database"),
+        typer.Option(
+            "--counts",
+            help="a CSV of unit, events, total instead of the database (no database needed)",
+        ),
     ] = None,
     measure: MeasureOption = Measure.WRITE_OFF,
     group: GroupOption = Group.RAPE,
     method: Annotated[
-        Method, typer.Option("--method", help="binomial limits, or adjusted for overdispersion")
-    ] = Method.BINOMIAL,
+        Method,
+        typer.Option(
+            "--method",
+            help="additive: limits allowing for overdispersion (random effects) when forces "
+            "differ more than chance explains; binomial: exact limits for chance alone; "
+            "multiplicative: limits widened by φ",
+        ),
+    ] = Method(integrity.DEFAULT_METHOD),
     png: Annotated[
         Path | None, typer.Option("--png", help="also draw the funnel plot to this PNG file")
     ] = None,
@@ -173,13 +200,19 @@ def funnel(
     as_json: Json = False,
 ) -> None:
     """Each force's rate against its size with 95% and 99.8% control limits around the national
-    rate; forces beyond the 99.8% limits are flagged high or low."""
-    with running(db, as_json) as application:
-        ctx = application.context
-        actor = users.resolve_actor(ctx, user)
-        if counts is not None:
-            result = integrity.funnel_from_counts(actor, counts, method=method.value)
-        else:
+    rate; forces beyond the 99.8% limits are flagged high or low. The limits allow for
+    overdispersion unless --method binomial; where the other method flags a force differently,
+    the table and the JSON say so beside it."""
+    if counts is not None:
+        # The file holds every figure: no database, no user.
+        with refusals(as_json):
+            result = integrity.funnel_from_counts(counts, method=method.value)
+            if png is not None:
+                png.write_bytes(funnel_png(result.funnel, f"{result.title} by force"))
+    else:
+        with running(db, as_json) as application:
+            ctx = application.context
+            actor = users.resolve_actor(ctx, user)
             result = integrity.funnel_from_database(
                 ctx,
                 actor,
@@ -188,15 +221,15 @@ def funnel(
                 method=method.value,
                 scope=scope_of(start, end, force, as_json),
             )
-        if png is not None:
-            png.write_bytes(funnel_png(result.funnel, f"{result.title} by force"))
+            if png is not None:
+                png.write_bytes(funnel_png(result.funnel, f"{result.title} by force"))
     findings = integrity_report.finding_sentences(result)
     if as_json:
         doc = result.to_dict()
         doc["findings"] = findings
         print_json(doc)
     else:
-        _print_funnel(result.funnel, result.title, findings)
+        _print_funnel(result, findings)
 
 
 # -- trend -------------------------------------------------------------------------------------

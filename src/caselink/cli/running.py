@@ -13,14 +13,11 @@ from caselink.services.importing import ImportRefused
 
 
 @contextmanager
-def running(db: str | None, as_json: bool = False, *, need_schema: bool = True) -> Iterator[App]:
-    """Build the application and turn every refusal into a message and exit code 1."""
-    application: App | None = None
+def refusals(as_json: bool = False) -> Iterator[None]:
+    """Turn every refusal (bad data, a rule, a missing file, an unusable database) into a
+    message and exit code 1."""
     try:
-        application = build(database=db)
-        if need_schema:
-            application.require_schema()
-        yield application
+        yield
     except ImportRefused as exc:
         details = [e.to_dict() for e in exc.errors]
         if not as_json:
@@ -41,6 +38,18 @@ def running(db: str | None, as_json: bool = False, *, need_schema: bool = True) 
         refuse(f"{exc.strerror}: {exc.filename}", as_json=as_json)
     except OperationalError as exc:
         refuse(f"the database cannot be used: {exc.orig}", as_json=as_json)
-    finally:
-        if application is not None:
-            application.context.db.engine.dispose()
+
+
+@contextmanager
+def running(db: str | None, as_json: bool = False, *, need_schema: bool = True) -> Iterator[App]:
+    """Build the application and turn every refusal into a message and exit code 1."""
+    application: App | None = None
+    with refusals(as_json):
+        try:
+            application = build(database=db)
+            if need_schema:
+                application.require_schema()
+            yield application
+        finally:
+            if application is not None:
+                application.context.db.engine.dispose()

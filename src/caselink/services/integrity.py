@@ -35,6 +35,12 @@ from caselink.services.context import Actor, Context
 from caselink.storage.integrity_queries import GroupCounts
 
 FunnelMethod = Literal["binomial", "multiplicative", "additive"]
+# The limits every screen shows unless asked otherwise: forces differ for reasons no audit
+# removes, and the additive (random-effects) limits allow for that while widening the largest
+# forces' limits most (docs/integrity-statistics.md, "Which limits caselink shows").
+DEFAULT_METHOD: FunnelMethod = "additive"
+BINOMIAL_NAME = "binomial limits"
+ADJUSTED_NAME = "limits allowing for overdispersion"
 NATIONAL = "England and Wales"
 OTHER_CODES: frozenset[str] = frozenset(OFFENCES) - RAPE_CODES
 
@@ -269,15 +275,56 @@ def rates(
 # -- funnel ------------------------------------------------------------------------------------
 
 
+def method_name(f: Funnel) -> str:
+    """The limits a funnel was drawn with, in the words every screen uses: "binomial limits",
+    "limits allowing for overdispersion (additive, τ² = 0.0164)", or, when an adjusted method
+    found no extra spread, "binomial limits (additive method: no overdispersion found)"."""
+    if f.adjusted:
+        spread = f"φ = {f.phi:.2f}" if f.method == "multiplicative" else f"τ² = {f.tau2:.4f}"
+        return f"{ADJUSTED_NAME} ({f.method}, {spread})"
+    if f.method == "binomial":
+        return BINOMIAL_NAME
+    return f"{BINOMIAL_NAME} ({f.method} method: no overdispersion found)"
+
+
+def compared_method(method: FunnelMethod) -> FunnelMethod:
+    """The method a funnel is checked against: the binomial limits for an adjusted funnel, the
+    default adjusted limits for a binomial one."""
+    return "binomial" if method != "binomial" else DEFAULT_METHOD
+
+
+def disagreements(shown: Funnel, compared: Funnel) -> dict[str, str]:
+    """For each unit whose 99.8% flag differs between a binomial and an adjusted funnel of the
+    same units, where it lies on each, binomial first: "outside the binomial limits; inside the
+    limits allowing for overdispersion". Units flagged alike are left out (all of them when no
+    overdispersion was found, since both funnels then draw the binomial limits)."""
+    binomial, adjusted = (shown, compared) if shown.method == "binomial" else (compared, shown)
+    by_adjusted = {u.unit: u.flag for u in adjusted.units}
+    return {
+        u.unit: f"{_side(u.flag)} the {BINOMIAL_NAME}; "
+        f"{_side(by_adjusted[u.unit])} the {ADJUSTED_NAME}"
+        for u in binomial.units
+        if u.unit in by_adjusted and u.flag != by_adjusted[u.unit]
+    }
+
+
+def _side(flag: str | None) -> str:
+    return "outside" if flag else "inside"
+
+
 @dataclass(frozen=True, slots=True)
 class FunnelResult:
-    """A funnel with what it measures: `source` is "database" or the counts file's name."""
+    """A funnel with what it measures: `source` is "database" or the counts file's name.
+
+    `compared` is the same units by the other method (compared_method), so every screen can say
+    where the two disagree."""
 
     funnel: Funnel
     measure: Measure | None
     group: Group | None
     source: str
     scope: Scope | None
+    compared: Funnel | None = None
 
     @property
     def title(self) -> str:
@@ -285,8 +332,24 @@ class FunnelResult:
             return f"rate per unit ({self.source})"
         return f"{self.group.label} {MEASURES[self.measure].title}"
 
+    @property
+    def method_name(self) -> str:
+        return method_name(self.funnel)
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Unit -> where the two methods disagree about it (see `disagreements`)."""
+        return {} if self.compared is None else disagreements(self.funnel, self.compared)
+
     def to_dict(self) -> dict[str, Any]:
         doc = self.funnel.to_dict()
+        doc["method_name"] = self.method_name
+        doc["compared_with"] = self.compared.method if self.compared else None
+        compared = {u.unit: u.flag for u in self.compared.units} if self.compared else {}
+        notes = self.notes
+        for unit in doc["units"]:
+            unit["compared_flag"] = compared.get(unit["unit"])
+            unit["note"] = notes.get(unit["unit"])
         doc["source"] = self.source
         if self.measure is not None and self.group is not None:
             spec = MEASURES[self.measure]
@@ -301,31 +364,36 @@ class FunnelResult:
         return doc
 
 
+def _compared(units: list[UnitCount], method: FunnelMethod) -> tuple[Funnel, Funnel]:
+    return funnel(units, method=method), funnel(units, method=compared_method(method))
+
+
 def funnel_from_database(
     ctx: Context,
     actor: Actor,
     *,
     measure: Measure = Measure.WRITE_OFF,
     group: Group = Group.RAPE,
-    method: FunnelMethod = "binomial",
+    method: FunnelMethod = DEFAULT_METHOD,
     scope: Scope = Scope(),
 ) -> FunnelResult:
     """Each force's rate of the measure on a funnel around the national rate (Spiegelhalter
-    2005): flags "high"/"low" beyond the 99.8% limits."""
+    2005): flags "high"/"low" beyond the 99.8% limits, by default the limits allowing for
+    overdispersion, with the other method's flags alongside for comparison."""
     actor.require(Action.AUDIT)
     units = [
         UnitCount(r.force, *measure_counts(r, measure, group)) for r in _counts(ctx, group, scope)
     ]
-    return FunnelResult(funnel(units, method=method), measure, group, "database", scope)
+    shown, compared = _compared(units, method)
+    return FunnelResult(shown, measure, group, "database", scope, compared)
 
 
-def funnel_from_counts(
-    actor: Actor, path: Path, *, method: FunnelMethod = "binomial"
-) -> FunnelResult:
-    """A funnel of the units in an aggregate counts file (caselink.interchange.counts_csv)."""
-    actor.require(Action.AUDIT)
+def funnel_from_counts(path: Path, *, method: FunnelMethod = DEFAULT_METHOD) -> FunnelResult:
+    """A funnel of the units in an aggregate counts file (caselink.interchange.counts_csv). It
+    reads only the file, which the caller already holds: no database, no role."""
     units = [UnitCount(u.unit, u.events, u.total) for u in read_counts(path)]
-    return FunnelResult(funnel(units, method=method), None, None, path.name, None)
+    shown, compared = _compared(units, method)
+    return FunnelResult(shown, None, None, path.name, None, compared)
 
 
 # -- trend -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from caselink.integrity.plotting import funnel_figure_html, funnel_png, p_chart_
 from caselink.services import outcomes
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import (
+    DEFAULT_METHOD,
     MEASURES,
     NATIONAL,
     FunnelResult,
@@ -52,7 +53,8 @@ def finding_sentences(result: FunnelResult) -> list[str]:
     """One plain sentence for each unit beyond its 99.8% limits, highest rate first, e.g.
     "Kent's rape write-off rate, 29.0% (27.2–30.7%), is above the 99.8% limit for a force of its
     size (13.0%; national rate 11.3%)". The bracketed interval is the unit's Wilson 95%
-    interval."""
+    interval. Then which limits were used and, where the other method flags a unit differently,
+    which units those are."""
     f = result.funnel
     what = result.title
     out: list[str] = []
@@ -65,13 +67,25 @@ def finding_sentences(result: FunnelResult) -> list[str]:
             f"{side} the 99.8% limit for a force of its size ({percent(limit)}; national rate "
             f"{percent(f.national_rate)}; {u.events:,} of {u.total:,})."
         )
-    if f.dispersion.advised:
+    d = f.dispersion
+    spread = (
+        f"Forces differ more than chance allows (φ = {d.phi or 0.0:.2f}, {d.outside95} of "
+        f"{d.units} outside the binomial 95% limits where {d.expected_outside95:.1f} are "
+        "expected)"
+    )
+    if f.adjusted:
         out.append(
-            f"Forces differ more than chance allows (φ = {f.dispersion.phi:.2f}, "
-            f"{f.dispersion.outside95} of {f.dispersion.units} outside the 95% limits where "
-            f"{f.dispersion.expected_outside95:.1f} are expected): an overdispersion-adjusted "
-            "funnel (--method additive) shows which forces are unusual even allowing for that."
+            f"{spread}: the limits used allow for that ({result.method_name}), so a force "
+            "flagged on them is unusual even allowing for the usual differences between forces."
         )
+    elif d.advised and f.method == "binomial":
+        out.append(
+            f"{spread}: the {result.method_name} used here flag forces that may only differ as "
+            f"forces usually do; the funnel by the {DEFAULT_METHOD} method (the default) shows "
+            "which forces are unusual even allowing for that."
+        )
+    for unit, note in sorted(result.notes.items()):
+        out.append(f"{unit}: {note}.")
     return out
 
 
@@ -95,14 +109,20 @@ class IntegritySummary:
     compares with a random audit."""
 
     national: Rate
+    method: str
+    method_name: str
     high: list[FlaggedForce]
     low: list[FlaggedForce]
+    notes: dict[str, str]
     findings: list[str]
     screening: TruthCheck | None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "national": self.national.to_dict(),
+            "method": self.method,
+            "method_name": self.method_name,
+            "notes": self.notes,
             "high": [f.to_dict() for f in self.high],
             "low": [f.to_dict() for f in self.low],
             "findings": self.findings,
@@ -115,8 +135,10 @@ class IntegritySummary:
         out = [
             f"national rape write-off rate {percent(n.rate)} ({interval(n.lower, n.upper)}), "
             f"{n.numerator:,} of {n.denominator:,}",
+            f"funnel limits: {self.method_name}",
             "above the 99.8% funnel limit: " + (", ".join(f.force for f in self.high) or "none"),
             "below the 99.8% funnel limit: " + (", ".join(f.force for f in self.low) or "none"),
+            *(f"  {force}: {note}" for force, note in sorted(self.notes.items())),
         ]
         if self.screening:
             for s in self.screening.at:
@@ -140,16 +162,20 @@ def demo_summary(
     ctx: Context, *, truth: Path | None = None, actor: Actor = REPORTING_ACTOR
 ) -> IntegritySummary:
     """The integrity headline for the demonstration: national rape write-off rate, forces flagged
-    high and low at 99.8% on the funnel, and (given the synthetic truth file) screening against a
-    random audit at n = 100, 500, 1000."""
+    high and low at 99.8% on the funnel (the default limits, allowing for overdispersion; where
+    the binomial limits disagree, a note per force), and (given the synthetic truth file)
+    screening against a random audit at n = 100, 500, 1000."""
     result = funnel_from_database(ctx, actor)
     units = result.funnel.units
     national = wilson(sum(u.events for u in units), sum(u.total for u in units))
     checked = screen(ctx, actor, top=0, truth=truth).truth if truth else None
     return IntegritySummary(
         national,
+        result.funnel.method,
+        result.method_name,
         _flagged(units, "high"),
         _flagged(units, "low"),
+        result.notes,
         finding_sentences(result),
         checked,
     )
@@ -213,7 +239,9 @@ def render(report: InspectionReport) -> str:
     context = {
         "r": report,
         "f": f,
-        "league": [(u, wilson(u.events, u.total)) for u in league],
+        "league": [
+            (u, wilson(u.events, u.total), report.funnel.notes.get(u.unit, "")) for u in league
+        ],
         "funnel_html": funnel_figure_html(
             f, f"Funnel plot: {report.funnel.title} by force", include_plotlyjs=True
         ),
@@ -301,16 +329,18 @@ were right.</p>
 {{ funnel_html|safe }}
 <p class="note">Each point is a force: its rate against its number of reports. Solid lines are
 the 99.8% limits, dashed the 95% limits around the national rate; the funnel narrows as forces
-grow, because larger numbers leave less to chance. Method: {{ f.method }}{% if f.adjusted %}
-(adjusted for overdispersion){% endif %}.</p>
+grow, because larger numbers leave less to chance. Limits: {{ r.funnel.method_name }}.
+{% if f.adjusted %}They allow for forces differing more than chance explains (populations,
+recording policies), so a flagged force is unusual even allowing for that; the last column of the
+league table names forces the binomial limits judge differently.{% endif %}</p>
 
 <h2 id="league">League table</h2>
 <table><tr><th>force</th><th>written off</th><th>reports</th><th>rate</th><th>95% CI</th>
-<th>99.8% limits</th><th>flag</th></tr>
-{% for u, w in league %}<tr><td>{{ u.unit }}</td><td>{{ "{:,}".format(u.events) }}</td>
+<th>99.8% limits</th><th>flag</th><th>methods compared</th></tr>
+{% for u, w, note in league %}<tr><td>{{ u.unit }}</td><td>{{ "{:,}".format(u.events) }}</td>
 <td>{{ "{:,}".format(u.total) }}</td><td>{{ percent(u.rate) }}</td>
 <td>{{ interval(w.lower, w.upper) }}</td><td>{{ interval(u.lower998, u.upper998) }}</td>
-<td class="{{ u.flag or '' }}">{{ u.flag or "" }}</td></tr>
+<td class="{{ u.flag or '' }}">{{ u.flag or "" }}</td><td>{{ note }}</td></tr>
 {% endfor %}</table>
 
 <h2 id="measures">Every measure, nationally</h2>

@@ -24,14 +24,13 @@ from caselink.integrity import (
     FunnelCurves,
     PChart,
     PeriodCount,
-    UnitCount,
     funnel_curves,
     p_chart,
 )
-from caselink.integrity import funnel as funnel_of
 from caselink.services import recording
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
+from caselink.services.integrity import FunnelResult, funnel_from_database
 from caselink.services.recording import ReportView
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.audit_queries import AuditItemRow, SampleRow
@@ -337,24 +336,27 @@ def person_view(ctx: Context, actor: Actor, person_id: int, *, why: str) -> Pers
 
 @dataclass(frozen=True, slots=True)
 class FunnelFigure:
-    funnel: Funnel
+    result: FunnelResult
     curves: FunnelCurves | None
+
+    @property
+    def funnel(self) -> Funnel:
+        return self.result.funnel
 
 
 def write_off_funnel(ctx: Context, actor: Actor) -> FunnelFigure:
-    """Rape write-off rates by force on a funnel around the national rate, with limit curves."""
-    actor.require(Action.AUDIT)
-    with ctx.db.reader() as uow:
-        counts = uow.queries.rape_write_offs_by_force()
-    units = [UnitCount(c.force, c.written_off, c.rape_reports) for c in counts]
-    result = funnel_of(units, method="multiplicative")
+    """Rape write-off rates by force on a funnel around the national rate, with limit curves:
+    the same funnel, by the same default method, as `caselink integrity funnel`."""
+    result = funnel_from_database(ctx, actor)
+    f = result.funnel
     curves = None
-    if result.national_rate is not None and units:
+    if f.national_rate is not None and any(u.total for u in f.units):
         curves = funnel_curves(
-            result.national_rate,
-            max_total=max(u.total for u in units),
+            f.national_rate,
+            max_total=max(u.total for u in f.units),
             points=120,
-            phi=result.phi or 1.0,
+            phi=f.phi or 1.0,
+            tau2=f.tau2 or 0.0,
         )
     return FunnelFigure(result, curves)
 

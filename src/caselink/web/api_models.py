@@ -134,12 +134,16 @@ class FunnelUnitOut(BaseModel):
     flag: str | None
     flag95: str | None
     z: float | None
+    compared_flag: str | None = None  # the flag by the other method, where it is given
+    note: str | None = None  # where the two methods disagree about the force
 
 
 class FunnelOut(BaseModel):
     measure: str
     national_rate: float | None
     method: str
+    method_name: str
+    compared_with: str | None
     adjusted: bool
     phi: float | None
     tau2: float | None

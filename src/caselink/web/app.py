@@ -158,6 +158,15 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        # Browsers ask for /favicon.ico by themselves (for JSON answers, say): the same icon.
+        return FileResponse(
+            STATIC / "favicon.svg",
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         session_pages,

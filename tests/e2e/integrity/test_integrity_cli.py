@@ -12,6 +12,7 @@ from caselink.bootstrap import App
 from caselink.cli.integrity import integrity_app
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
+from support.funnel_store import write_spread_reports
 from support.sample_files import report, write_reports
 
 Run = Callable[..., tuple[int, str]]
@@ -38,6 +39,19 @@ def run(app: App, registrar: Actor, tmp_path: Path) -> Run:
     return invoke
 
 
+@pytest.fixture
+def spread(app: App, registrar: Actor, tmp_path: Path) -> Run:
+    """The command line over eleven forces whose rates spread more than chance allows."""
+    import_file(app.context, registrar, Kind.REPORTS, write_spread_reports(tmp_path / "s.csv"))
+
+    def invoke(*args: str) -> tuple[int, str]:
+        env = {"CASELINK_DATABASE_URL": app.database_url, "CASELINK_USER": "ian", "COLUMNS": "250"}
+        result = CliRunner().invoke(integrity_app, list(args), env=env)
+        return result.exit_code, result.output
+
+    return invoke
+
+
 def _counts(tmp_path: Path, text: str) -> str:
     path = tmp_path / "counts.csv"
     path.write_text(text)
@@ -46,7 +60,7 @@ def _counts(tmp_path: Path, text: str) -> str:
 
 def test_funnel_from_a_counts_file(run: Run, tmp_path: Path) -> None:
     counts = _counts(tmp_path, "unit,events,total,note\nKent,300,1000,x\nGlos,12,500,\nA,90,800,\n")
-    code, out = run("funnel", "--counts", counts, "--json")
+    code, out = run("funnel", "--counts", counts, "--method", "binomial", "--json")
     assert code == 0
     doc = json.loads(out)
     assert doc["national_rate"] == pytest.approx(402 / 2300)
@@ -137,3 +151,59 @@ def test_every_command_prints_one_json_document(run: Run, tmp_path: Path) -> Non
     doc = json.loads(out)
     assert doc["write_offs"] == 12
     assert len(doc["ranked"]) == 3
+
+
+DISAGREE = "outside the binomial limits; inside the limits allowing for overdispersion"
+
+
+def test_the_funnel_allows_for_overdispersion_and_says_where_the_methods_disagree(
+    spread: Run,
+) -> None:
+    code, out = spread("funnel", "--json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert (doc["method"], doc["adjusted"]) == ("additive", True)
+    assert doc["method_name"].startswith("limits allowing for overdispersion (additive")
+    assert doc["compared_with"] == "binomial"
+    units = {u["unit"]: u for u in doc["units"]}
+    assert {name for name, u in units.items() if u["flag"]} == {"Kent"}
+    assert units["Gloucestershire"]["compared_flag"] == "low"
+    assert units["Gloucestershire"]["note"] == DISAGREE
+    assert units["Kent"]["note"] is None
+    code, table = spread("funnel")
+    assert code == 0
+    assert f"— {doc['method_name']}" in table  # the title names the method
+    assert "Flags use the " in table  # and the footer says what the other method found
+    row = next(line for line in table.splitlines() if "Gloucestershire" in line)
+    assert DISAGREE in row
+    code, out = spread("funnel", "--method", "binomial", "--json")
+    binomial = json.loads(out)
+    assert binomial["method_name"] == "binomial limits"
+    flagged = {u["unit"]: u for u in binomial["units"] if u["flag"]}
+    assert set(flagged) == {"Kent", "Gloucestershire"}
+    assert flagged["Gloucestershire"]["note"] == DISAGREE
+
+
+def test_a_counts_file_needs_no_database(tmp_path: Path) -> None:
+    counts = _counts(tmp_path, "unit,events,total\nKent,300,1000\nGlos,12,500\nA,90,800\n")
+    missing = tmp_path / "never-made.db"
+    result = CliRunner().invoke(
+        integrity_app,
+        ["funnel", "--counts", counts, "--json"],
+        env={"CASELINK_DATABASE_URL": str(missing), "CASELINK_USER": None},
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["source"] == "counts.csv"
+    assert doc["method"] == "additive"
+    assert [u["flag"] for u in doc["units"]] == [None, None, None]  # three forces, far apart
+    assert [u["compared_flag"] for u in doc["units"]] == ["high", "low", "low"]
+    assert {u["note"] for u in doc["units"]} == {DISAGREE}
+    assert not missing.exists()
+    refused = CliRunner().invoke(
+        integrity_app,
+        ["funnel", "--counts", str(tmp_path / "absent.csv"), "--json"],
+        env={"CASELINK_DATABASE_URL": str(missing)},
+    )
+    assert refused.exit_code == 1
+    assert "absent.csv" in json.loads(refused.stdout)["error"]

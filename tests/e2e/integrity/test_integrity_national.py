@@ -1,5 +1,6 @@
-"""On a national synthetic dataset (scale 0.3): Kent is flagged above its 99.8% funnel limit and
-Gloucestershire below, and the JSON, the Rich table and the HTML report say the same."""
+"""On a national synthetic dataset (scale 0.3): Kent is flagged above its 99.8% funnel limit;
+Gloucestershire is below the binomial limits but inside the limits allowing for overdispersion
+(the default), and the JSON, the Rich table and the HTML report say the same."""
 
 import json
 import re
@@ -29,7 +30,10 @@ UNIT_KEYS = {
     "lower998",
     "upper998",
     "flag",
+    "compared_flag",
+    "note",
 }
+DISAGREE = "outside the binomial limits; inside the limits allowing for overdispersion"
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +67,24 @@ def test_kent_high_and_gloucestershire_low_in_json_rich_and_html(run: Run, tmp_p
     units = {u["unit"]: u for u in doc["units"]}
     assert all(set(u) >= UNIT_KEYS for u in doc["units"])
     assert len(units) == 44
+    assert doc["method"] == "additive"
     assert units["Kent"]["flag"] == "high"
-    assert units["Gloucestershire"]["flag"] == "low"
+    assert units["Gloucestershire"]["flag"] is None
+    assert units["Gloucestershire"]["compared_flag"] == "low"
+    assert units["Gloucestershire"]["note"] == DISAGREE
     assert 0.10 < doc["national_rate"] < 0.13
     flagged = {name: u["flag"] for name, u in units.items() if u["flag"]}
+    notes = {name: u["note"] for name, u in units.items() if u["note"]}
 
     code, table = run("funnel")
     assert code == 0
     rows = {
         cells[0]: cells
         for line in table.splitlines()
-        if (cells := [c.strip() for c in line.strip("│┃ ").split("│")]) and len(cells) == 7
+        if line.startswith("│") and len(cells := [c.strip() for c in line[1:-1].split("│")]) == 8
     }
     assert {name: cells[6] for name, cells in rows.items() if cells[6]} == flagged
+    assert {name: cells[7] for name, cells in rows.items() if cells[7]} == notes
     kent = units["Kent"]
     assert rows["Kent"][3] == f"{kent['rate'] * 100:.1f}%"
 
@@ -85,10 +94,15 @@ def test_kent_high_and_gloucestershire_low_in_json_rich_and_html(run: Run, tmp_p
     html = html_path.read_text()
     assert f"Kent&#39;s rape write-off rate, {kent['rate'] * 100:.1f}% (" in html
     assert re.search(r"Kent&#39;s rape write-off rate, [^<]* is above the 99.8% limit", html)
-    assert re.search(r"Gloucestershire&#39;s rape write-off rate, [^<]* is below", html)
+    assert f"Gloucestershire: {DISAGREE}." in html
+    assert "Limits: limits allowing for overdispersion (additive, τ² = " in html
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for name, flag in flagged.items():
         assert f'<td class="{flag}">{flag}</td>' in html.split(f"<tr><td>{name}</td>", 1)[1][:600]
+    code, out = run("funnel", "--method", "binomial", "--json")
+    binomial = {u["unit"]: u for u in json.loads(out)["units"]}
+    assert binomial["Gloucestershire"]["flag"] == "low"
+    assert binomial["Gloucestershire"]["note"] == DISAGREE
 
 
 def test_the_report_is_self_contained(run: Run, tmp_path: Path) -> None:
@@ -108,7 +122,9 @@ def test_demo_summary_and_screening_beat_random_audit(national: tuple[str, Path]
     finally:
         application.context.db.engine.dispose()
     assert "Kent" in [f.force for f in summary.high]
-    assert "Gloucestershire" in [f.force for f in summary.low]
+    assert summary.method == "additive"
+    assert summary.notes["Gloucestershire"] == DISAGREE
+    assert f"  Gloucestershire: {DISAGREE}" in summary.lines()
     assert summary.screening is not None
     at = {s.n: s for s in summary.screening.at}
     assert set(at) == {100, 500, 1000}

@@ -69,7 +69,8 @@ def test_funnel_from_the_database_is_the_funnel_of_the_recount(
     expected = recount(small_synth.reports_csv, "rape")
     units = [UnitCount(f, c["written_off"], c["recorded"]) for f, c in sorted(expected.items())]
     result = integrity.funnel_from_database(loaded, inspector)
-    assert result.funnel == funnel(units)
+    assert result.funnel == funnel(units, method=integrity.DEFAULT_METHOD)
+    assert result.compared == funnel(units, method="binomial")
     late = integrity.funnel_from_database(loaded, inspector, measure=Measure.LATE)
     assert [(u.unit, u.events, u.total) for u in late.funnel.units] == [
         (f, c["late"], c["decided"]) for f, c in sorted(expected.items())

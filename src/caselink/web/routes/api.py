@@ -132,11 +132,13 @@ def list_series(request: Request, actor: ApiActor) -> dict[str, Any]:
 )
 def get_funnel(request: Request, actor: ApiActor) -> dict[str, Any]:
     """Each force's share of rape reports written off (cancelled or transferred), the national
-    rate and 95% / 99.8% limits (multiplicative overdispersion when present)."""
+    rate and 95% / 99.8% limits by the default method (`method`, named in `method_name`: the
+    limits allowing for overdispersion when there is any), the flag by the other method
+    (`compared_with`) beside each force and a `note` where the two disagree."""
     figure = report_views.write_off_funnel(context(request), actor)
-    doc = figure.funnel.to_dict()
+    doc = figure.result.to_dict()
     doc.pop("dispersion", None)
-    return {"measure": "rape reports written off", **doc}
+    return {**doc, "measure": "rape reports written off"}
 
 
 @router.get(

@@ -26,7 +26,10 @@ def funnel_page(request: Request, session: Session) -> Response:
         request,
         "integrity.html",
         {
+            "figure": figure,
             "funnel": figure.funnel,
+            "method_name": figure.result.method_name,
+            "notes": figure.result.notes,
             "flagged": flagged,
             "figure_json": json.dumps(charts.funnel_figure(figure.funnel, figure.curves)),
         },
