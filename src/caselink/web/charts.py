@@ -2,11 +2,12 @@
 the SVG map, timeline and link chart (drawn by templates, so every label is escaped).
 
 No map tiles: caselink runs without network access, so a series' map is its points projected
-onto a plain grid with a scale bar.
+onto a plain grid with a scale bar, a north arrow and the names of the force areas it lies in.
+Every label is placed, and every drawing's view box sized, so that no label runs off the edge.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -19,6 +20,8 @@ from caselink.services.report_views import (
     PChart,
     PersonRow,
 )
+from caselink.web.force_centres import force_centres
+from caselink.web.svg_labels import Point, ViewBox, facing_inward, radial, text_box, view_box
 
 WRITE_OFF = frozenset({"cancelled", "transferred"})
 STATUS_COLOURS = {
@@ -174,13 +177,14 @@ def _band(
 
 
 @dataclass(frozen=True, slots=True)
-class Point:
-    x: float
-    y: float
-    label: str
-    colour: str
-    written_off: bool
-    href: str | None = None
+class Place:
+    """A force area the series lies in: its name, where its centre is, and the centre on the
+    map when it falls inside it."""
+
+    force: str
+    where: str
+    x: float | None = None
+    y: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,38 +195,104 @@ class MapGeometry:
     scale_km: float
     scale_px: float
     unplaced: int  # members without coordinates
+    places: list[Place]
+    box: ViewBox
+
+    @property
+    def scale_label(self) -> str:
+        """The scale bar's length in words: metres under a kilometre."""
+        if self.scale_km < 1:
+            return f"{self.scale_km * 1000:.0f} m"
+        return f"{self.scale_km:g} km"
+
+
+MAP_PAD = 40.0
+PLACE_LINE = 15.0
+MAX_PLACES = 4
+COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 
 
 def series_map(
     members: Sequence[MemberRow], hrefs: dict[int, str], width: int = 640, height: int = 420
 ) -> MapGeometry:
-    """Members projected equirectangularly (x scaled by cos latitude), fitted to the box."""
+    """Members projected equirectangularly (x scaled by cos latitude), fitted to the box, with
+    the force areas they belong to named along the top (from the approximate force centres)."""
     placed = [m for m in members if m.latitude is not None and m.longitude is not None]
-    pad = 40.0
     if not placed:
-        return MapGeometry(width, height, [], 0.0, 0.0, len(members))
+        return MapGeometry(
+            width, height, [], 0.0, 0.0, len(members), [], ViewBox(0, 0, width, height)
+        )
+    forces = sorted(
+        {m.force for m in placed}, key=lambda f: (-sum(m.force == f for m in placed), f)
+    )
+    forces = forces[:MAX_PLACES]
+    top = max(MAP_PAD, 12.0 + PLACE_LINE * len(forces) + 12.0)
     lat0 = math.radians(sum(m.latitude or 0.0 for m in placed) / len(placed))
     km_x = 111.32 * math.cos(lat0)
+    km_y = 110.57
     xs = [(m.longitude or 0.0) * km_x for m in placed]
-    ys = [(m.latitude or 0.0) * 110.57 for m in placed]
+    ys = [(m.latitude or 0.0) * km_y for m in placed]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)  # km; at least 1 km shown
-    px_per_km = min(width - 2 * pad, height - 2 * pad) / span
+    px_per_km = min(width - 2 * MAP_PAD, height - top - MAP_PAD) / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    mid_y = (top + height - MAP_PAD) / 2
+
+    def at(x_km: float, y_km: float) -> tuple[float, float]:
+        return width / 2 + (x_km - cx) * px_per_km, mid_y - (y_km - cy) * px_per_km
+
     points = [
-        Point(
-            width / 2 + (x - cx) * px_per_km,
-            height / 2 - (y - cy) * px_per_km,
-            m.reference,
-            STATUS_COLOURS.get(m.status, "#444"),
-            m.status in WRITE_OFF,
-            hrefs.get(m.id),
+        facing_inward(
+            Point(
+                *at(x, y),
+                m.reference,
+                STATUS_COLOURS.get(m.status, "#444"),
+                m.status in WRITE_OFF,
+                hrefs.get(m.id),
+            ),
+            width,
         )
         for m, x, y in zip(placed, xs, ys, strict=True)
     ]
+    places = [_place(f, at, cx, cy, km_x, km_y, width, height, top) for f in forces]
     scale_km = _nice(span / 4)
+    captions = [
+        text_box(12.0, 12.0 + PLACE_LINE * (i + 1) - 3, f"{p.force} — {p.where}")
+        for i, p in enumerate(places)
+    ]
     return MapGeometry(
-        width, height, points, scale_km, scale_km * px_per_km, len(members) - len(placed)
+        width,
+        height,
+        points,
+        scale_km,
+        scale_km * px_per_km,
+        len(members) - len(placed),
+        places,
+        view_box(width, height, points, captions),
     )
+
+
+def _place(
+    force: str,
+    at: Callable[[float, float], tuple[float, float]],
+    cx: float,
+    cy: float,
+    km_x: float,
+    km_y: float,
+    width: int,
+    height: int,
+    top: float,
+) -> Place:
+    centre = force_centres().get(force)
+    if centre is None:
+        return Place(force, "no single area")
+    east = centre.longitude * km_x - cx
+    north = centre.latitude * km_y - cy
+    x, y = at(centre.longitude * km_x, centre.latitude * km_y)
+    if MAP_PAD / 2 <= x <= width - MAP_PAD / 2 and top <= y <= height - MAP_PAD:
+        return Place(force, "area centre marked +", x, y)
+    km = math.hypot(east, north)
+    bearing = COMPASS[round(math.degrees(math.atan2(east, north)) / 45) % 8]
+    return Place(force, f"area centre about {km:.0f} km {bearing}")
 
 
 def _nice(value: float) -> float:
@@ -239,6 +309,7 @@ class TimelineGeometry:
     height: int
     points: list[Point]
     ticks: list[tuple[float, str]]
+    box: ViewBox
 
 
 def series_timeline(
@@ -248,7 +319,7 @@ def series_timeline(
     pad, height = 40.0, 120
     when = [(m, m.occurred_from or m.reported_at) for m in members]
     if not when:
-        return TimelineGeometry(width, height, [], [])
+        return TimelineGeometry(width, height, [], [], ViewBox(0, 0, width, height))
     start = min(t for _, t in when)
     end = max(t for _, t in when)
     seconds = max((end - start).total_seconds(), 86400.0)
@@ -257,18 +328,24 @@ def series_timeline(
         return pad + (moment - start).total_seconds() / seconds * (width - 2 * pad)
 
     points = [
-        Point(
-            x_of(t),
-            60.0 + (i % 3 - 1) * 18.0,  # staggered so close dates stay legible
-            m.reference,
-            STATUS_COLOURS.get(m.status, "#444"),
-            m.status in WRITE_OFF,
-            hrefs.get(m.id),
+        facing_inward(
+            Point(
+                x_of(t),
+                60.0 + (i % 3 - 1) * 18.0,  # staggered so close dates stay legible
+                m.reference,
+                STATUS_COLOURS.get(m.status, "#444"),
+                m.status in WRITE_OFF,
+                hrefs.get(m.id),
+            ),
+            width,
         )
         for i, (m, t) in enumerate(when)
     ]
     ticks = [(x_of(start), f"{start:%Y-%m-%d}"), (x_of(end), f"{end:%Y-%m-%d}")]
-    return TimelineGeometry(width, height, points, ticks)
+    tick_boxes = [text_box(x, 116.0, label, "middle") for x, label in ticks]
+    return TimelineGeometry(
+        width, height, points, ticks, view_box(width, height, points, tick_boxes)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +365,7 @@ class NetworkGeometry:
     reports: list[Point]
     persons: list[Point]
     edges: list[Edge]
+    box: ViewBox
 
 
 def link_chart(
@@ -310,13 +388,16 @@ def link_chart(
         x, y = centre + inner * math.cos(angle), centre + inner * math.sin(angle)
         where[m.id] = (x, y)
         reports.append(
-            Point(
-                x,
-                y,
-                m.reference,
-                STATUS_COLOURS.get(m.status, "#444"),
-                m.status in WRITE_OFF,
-                report_hrefs.get(m.id),
+            radial(
+                Point(
+                    x,
+                    y,
+                    m.reference,
+                    STATUS_COLOURS.get(m.status, "#444"),
+                    m.status in WRITE_OFF,
+                    report_hrefs.get(m.id),
+                ),
+                angle,
             )
         )
     edges = [
@@ -334,11 +415,15 @@ def link_chart(
         first = records[0]
         name = " ".join(n for n in (first.forename, first.surname) if n) or "(no name)"
         people.append(
-            Point(x, y, f"{first.role}: {name}", "#2e7d32", False, person_hrefs.get(first.id))
+            radial(
+                Point(x, y, f"{first.role}: {name}", "#2e7d32", False, person_hrefs.get(first.id)),
+                angle,
+            )
         )
         edges.extend(
             Edge(x, y, *where[r.report_id], r.role, "person")
             for r in records
             if r.report_id in where
         )
-    return NetworkGeometry(size, size, reports, people, edges)
+    box = view_box(size, size, reports + people, fit=True)
+    return NetworkGeometry(size, size, reports, people, edges, box)
