@@ -50,7 +50,9 @@ from caselink.outcomes.time_to_charge import (
     TimeToCharge,
     UnitChargeTimes,
     days_to_charge,
+    days_to_charge_seconds,
     kaplan_meier,
+    london_days,
     time_to_charge,
 )
 from caselink.outcomes.victims_code import (
@@ -98,9 +100,11 @@ __all__ = [
     "UnitReferrals",
     "attrition",
     "days_to_charge",
+    "days_to_charge_seconds",
     "duty_compliance",
     "duty_figures",
     "kaplan_meier",
+    "london_days",
     "missed_chances",
     "outcome_funnel",
     "outcome_mix",

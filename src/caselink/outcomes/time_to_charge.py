@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -278,6 +278,69 @@ def days_to_charge(
         else:
             days[i] = end - start
     return days, charged
+
+
+def days_to_charge_seconds(
+    recorded_at: npt.ArrayLike, charged_at: npt.ArrayLike, censor_at: datetime
+) -> tuple[FloatArray, BoolArray]:
+    """:func:`days_to_charge` over times given as seconds since 1970 UTC (NaN for no charge),
+    whole arrays at once: what a store of hundreds of thousands of crimes hands over without
+    making a Python object of each time. Same rule, same days."""
+    recorded = np.asarray(recorded_at, dtype=np.float64)
+    charge = np.asarray(charged_at, dtype=np.float64)
+    if recorded.shape != charge.shape or recorded.ndim != 1:
+        raise ValueError("recorded_at and charged_at need one entry per case")
+    censor = censor_at.timestamp()
+    if (recorded > censor).any():
+        raise ValueError("a case was recorded after the censoring date")
+    if (charge < recorded).any():  # NaN compares false: uncharged cases pass
+        raise ValueError("a case was charged before it was recorded")
+    charged = charge <= censor
+    start = london_days(recorded)
+    end = np.where(charged, london_days(np.where(charged, charge, censor)), _london_day(censor_at))
+    return (end - start).astype(np.float64), charged
+
+
+def london_days(seconds: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """The Europe/London calendar day (a proleptic ordinal, as ``date.toordinal``) of each time
+    given as seconds since 1970 UTC: the offset is looked up among the zone's transitions of
+    the years the times span, so a whole array needs no Python loop."""
+    t = np.asarray(seconds, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = datetime.fromtimestamp(float(np.nanmin(t)), UTC).year
+    last = datetime.fromtimestamp(float(np.nanmax(t)), UTC).year
+    changes, offsets = _london_offsets(first - 1, last + 1)
+    offset = offsets[np.searchsorted(changes, t, side="right")]
+    local = np.floor((t + offset) / 86_400.0).astype(np.int64)
+    return local + EPOCH_ORDINAL
+
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _london_offsets(first: int, last: int) -> tuple[FloatArray, FloatArray]:
+    """The instants (seconds since 1970 UTC) at which London's offset changes in these years,
+    and the offset in seconds before the first and after each change."""
+
+    def offset_at(moment: datetime) -> float:
+        found = moment.astimezone(LONDON).utcoffset()
+        return found.total_seconds() if found else 0.0
+
+    changes: list[float] = []
+    day = datetime(first, 1, 1, tzinfo=UTC)
+    offsets = [offset_at(day)]
+    end = datetime(last + 1, 1, 1, tzinfo=UTC)
+    while day < end:  # a day at a time, then the hour within the day the offset changed
+        following = day + timedelta(days=1)
+        if offset_at(following) != offsets[-1]:
+            hour = day
+            while offset_at(hour) == offsets[-1]:
+                hour += timedelta(hours=1)
+            changes.append(hour.timestamp())
+            offsets.append(offset_at(hour))
+        day = following
+    return np.asarray(changes, dtype=np.float64), np.asarray(offsets, dtype=np.float64)
 
 
 def _london_day(moment: datetime) -> int:

@@ -26,7 +26,7 @@ from caselink.outcomes import (
     SeriesReport,
     UnitOutcomes,
     attrition,
-    days_to_charge,
+    days_to_charge_seconds,
     duty_compliance,
     missed_chances,
     outcome_mix,
@@ -160,18 +160,15 @@ def time_to_charge_figures(
         rows = uow.journey_figures.charge_times(group.codes, with_n100=group.with_n100, scope=scope)
     # A charge recorded before the crime's recording decision (an import of old cases) counts
     # from the charge: the time to charge is never negative.
-    recorded = [
-        min(r.recorded_at, r.charged_at) if r.charged_at is not None else r.recorded_at
-        for r in rows
-    ]
-    days, charged = days_to_charge(recorded, [r.charged_at for r in rows], now)
-    forces = [r.force for r in rows]
-    doc = time_to_charge(forces, days, charged).to_dict()
+    recorded = np.fmin(rows.recorded, rows.charged)
+    days, charged = days_to_charge_seconds(recorded, rows.charged, now)
+    forces = np.asarray(rows.forces, dtype=object)
+    doc = time_to_charge(rows.forces, days, charged).to_dict()
     # The Home Office publishes the median over the crimes charged only: given beside the
     # Kaplan–Meier estimate so the two can be compared, never instead of it.
     doc["national"]["median_days_of_charged"] = _median_of_charged(days, charged)
     for unit in doc["units"]:
-        mine = np.asarray([f == unit["unit"] for f in forces], dtype=bool)
+        mine = forces == unit["unit"]
         unit["median_days_of_charged"] = _median_of_charged(days[mine], charged[mine])
     doc["definitions"]["median_days_of_charged"] = (
         "the median days from recording to charge over the crimes charged by the date of the "

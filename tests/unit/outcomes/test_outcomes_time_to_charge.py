@@ -4,13 +4,22 @@ against lifelines used directly, with the edge cases handled before lifelines is
 import json
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
-from caselink.outcomes import days_to_charge, kaplan_meier, time_to_charge
+from caselink.outcomes import (
+    days_to_charge,
+    days_to_charge_seconds,
+    kaplan_meier,
+    london_days,
+    time_to_charge,
+)
 
 # Eight cases: days from recording to charge (charged = 1) or to the censoring date (0).
 DAYS = [3, 5, 5, 8, 10, 12, 15, 20]
@@ -204,3 +213,44 @@ def test_days_to_charge_refuses_impossible_times() -> None:
     plus_two = timezone(timedelta(hours=2))
     days, _ = days_to_charge([datetime(2024, 1, 10, 1, 0, tzinfo=plus_two)], [None], censor)
     assert days.tolist() == [357.0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.integers(0, 12 * 365 * 86_400),  # recorded, seconds after 2014-01-01 UTC
+            st.one_of(st.none(), st.integers(0, 4 * 365 * 86_400)),  # charged that much later
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_array_rule_gives_the_days_of_the_rule_on_times(
+    cases: list[tuple[int, int | None]],
+) -> None:
+    base, censor = datetime(2014, 1, 1, tzinfo=UTC), datetime(2026, 12, 7, 12, tzinfo=UTC)
+    recorded = [base + timedelta(seconds=r) for r, _ in cases]
+    recorded = [min(r, censor) for r in recorded]
+    charged = [
+        None if c is None else r + timedelta(seconds=c)
+        for r, (_, c) in zip(recorded, cases, strict=True)
+    ]
+    days, was_charged = days_to_charge(recorded, charged, censor)
+    seconds = np.array([c.timestamp() if c else np.nan for c in charged])
+    days2, charged2 = days_to_charge_seconds([r.timestamp() for r in recorded], seconds, censor)
+    assert days.tolist() == days2.tolist()
+    assert was_charged.tolist() == charged2.tolist()
+
+
+def test_london_days_across_the_clock_changes() -> None:
+    moments = [
+        datetime(2021, 3, 28, 0, 59, 59, tzinfo=UTC),  # 00:59 GMT
+        datetime(2021, 3, 28, 1, 0, tzinfo=UTC),  # 02:00 BST
+        datetime(2021, 10, 30, 22, 59, tzinfo=UTC),  # 23:59 BST, the 30th
+        datetime(2021, 10, 30, 23, 0, tzinfo=UTC),  # 00:00 BST, the 31st
+        datetime(2021, 10, 31, 1, 0, tzinfo=UTC),  # 01:00 GMT
+        datetime(2020, 6, 30, 23, 30, tzinfo=UTC),  # 00:30 BST, 1 July
+    ]
+    expected = [m.astimezone(ZoneInfo("Europe/London")).date().toordinal() for m in moments]
+    assert london_days([m.timestamp() for m in moments]).tolist() == expected
