@@ -13,10 +13,11 @@ from typing import Any
 
 from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
 from caselink.domain.journey import PERSONAL_DETAILS, Duty, Step, StepKind
+from caselink.domain.journey import timeline as timeline_of
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
-from caselink.services.consultation import log_consultation
+from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.recording import load_to_change
 from caselink.storage.journeys import DutyRow, StepRow, milestone_values
@@ -85,7 +86,7 @@ def record_step(
 
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
-    """One step as a reader sees it: what happened, when, and who recorded it."""
+    """One step as a reader sees it: what happened, when, and the facts it records."""
 
     kind: str
     at: datetime
@@ -142,6 +143,7 @@ def journey(ctx: Context, actor: Actor, force: str, reference: str, *, why: str)
     """
     pseudonymised = actor.role is Role.INSPECTOR
     actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
+    stated_reason(why)  # refused before anything is read
     with ctx.db.reader() as uow:
         report = uow.reports.get(force, reference)
         if report is None:
@@ -160,7 +162,7 @@ def journey(ctx: Context, actor: Actor, force: str, reference: str, *, why: str)
             s.at,
             {k: v for k, v in s.details.items() if not (pseudonymised and k in PERSONAL_DETAILS)},
         )
-        for s in report.journey
+        for s in timeline_of(report.journey)
     ]
     findings = [
         f for f in report.findings(ctx.policy, now=now) if f.rule.id.startswith(("VC", "JNY"))
