@@ -138,8 +138,13 @@ class IntegritySummary:
             f"funnel limits: {self.method_name}",
             "above the 99.8% funnel limit: " + (", ".join(f.force for f in self.high) or "none"),
             "below the 99.8% funnel limit: " + (", ".join(f.force for f in self.low) or "none"),
-            *(f"  {force}: {note}" for force, note in sorted(self.notes.items())),
         ]
+        # forces the two methods judge alike, grouped by what is said of them: a national run
+        # can have a dozen with the same note, which one line says better than a dozen
+        by_note: dict[str, list[str]] = {}
+        for force, note in sorted(self.notes.items()):
+            by_note.setdefault(note, []).append(force)
+        out += [f"  {note}: {', '.join(forces)}" for note, forces in sorted(by_note.items())]
         if self.screening:
             for s in self.screening.at:
                 out.append(
