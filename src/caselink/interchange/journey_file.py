@@ -168,18 +168,20 @@ def _shown(value: object) -> str:
 
 
 def _details_from_value(row: ParsingRow, value: object) -> dict[str, str] | None:
-    shown = _shown(value)
+    # the value is turned into text only for an error message, not for every row read
     if value is None:
         return {}
     if not isinstance(value, dict):
-        row.error("details", 'must be a JSON object of strings, e.g. {"release": "bail"}', shown)
+        row.error(
+            "details", 'must be a JSON object of strings, e.g. {"release": "bail"}', _shown(value)
+        )
         return None
     odd = sorted(str(k) for k, v in value.items() if not isinstance(v, str))
     if odd:
         row.error(
             "details",
             f"every value must be a string (true/false for yes/no); not so for {', '.join(odd)}",
-            shown,
+            _shown(value),
         )
         return None
     return {str(k): v for k, v in value.items()}
