@@ -117,7 +117,11 @@ def _render(view: EntityView) -> None:
             highlight=False,
         )
     if view.withheld:
-        console.print("identity withheld: this person is a complainant", highlight=False)
+        console.print(
+            "identity withheld: this person is a complainant"
+            + (f" ({view.not_shown} complainant record(s) not shown)" if view.not_shown else ""),
+            highlight=False,
+        )
     table = Table(
         "force",
         "reference",

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
@@ -91,7 +92,8 @@ def export_pseudonymised(
     progress: Callable[[int], None] | None = None,
 ) -> ExportSummary:
     """Write every report pseudonymised (see caselink.interchange.pseudonymise); logged as a
-    disclosure.
+    disclosure. Every record of a person who is a complainant in any report is reduced to its
+    role (``uow.persons.complainant_flags``), as in an inspector's view of a report.
     """
     actor.require(Action.EXPORT_PSEUDONYMISED)
     if len(key) < MIN_KEY_BYTES:
@@ -109,12 +111,21 @@ def export_pseudonymised(
 
         def write(handle: TextIO) -> tuple[int, int]:
             n = 0
-            for report in uow.reports.iterate():
-                doc = pseudonymised_document(report, key, report.findings(ctx.policy))
-                handle.write(jsonl.dumps(doc) + "\n")
-                n += 1
-                if progress and n % 1000 == 0:
-                    progress(n)
+            reports = uow.reports.iterate()
+            # a batch at a time: whose identity is withheld is asked of the database per batch
+            while batch := list(islice(reports, 1000)):
+                flags = uow.persons.complainant_flags([(r.force, r.reference) for r in batch])
+                for report in batch:
+                    doc = pseudonymised_document(
+                        report,
+                        key,
+                        report.findings(ctx.policy),
+                        flags.get((report.force, report.reference), []),
+                    )
+                    handle.write(jsonl.dumps(doc) + "\n")
+                    n += 1
+                    if progress and n % 1000 == 0:
+                        progress(n)
             return n, 0
 
         n_reports, _ = _write_atomically(path, write)

@@ -212,7 +212,9 @@ class EntityView:
 
     ``roles`` lists every role the person has; more than one (a complainant here and a suspect
     there) is shown, never hidden. ``withheld`` is true when identity fields were removed
-    because the reader may not see a complainant's identity and this person is one.
+    because the reader may not see a complainant's identity and this person is one;
+    ``not_shown`` counts the complainant records left out for such a reader, so that the
+    report they are the complainant of is not told either.
     """
 
     run_id: int
@@ -220,6 +222,7 @@ class EntityView:
     records: list[EntityRecord]
     roles: list[str]
     withheld: bool
+    not_shown: int = 0
 
     @property
     def several_roles(self) -> bool:
@@ -232,6 +235,7 @@ class EntityView:
             "roles": self.roles,
             "several_roles": self.several_roles,
             "identity_withheld": self.withheld,
+            "complainant_records_not_shown": self.not_shown,
             "records": [
                 {
                     "source_id": r.source_id,
@@ -283,9 +287,12 @@ def show(
     """Every report a person entity appears in, with role and the report's status (cancelled
     and N100 reports included); the consultation is logged first (DPA 2018 s.62).
 
-    Analysts, registrars and officers see the records in full. Inspectors see the reports and
-    roles, but when the person is a complainant anywhere, no identifying field of any of their
-    records: a complainant's identity is never theirs to see.
+    Analysts, registrars and officers see the records in full. Inspectors see the roles, but
+    when the person is a complainant anywhere (``uow.persons.complainants_among``: this entity
+    holds a complainant record, or a record no run covers is taken for one), no identifying
+    field of any record and not the complainant records themselves, so neither who they are
+    nor which report they are the complainant of: a complainant's identity is never theirs to
+    see.
     """
     pseudonymised = actor.role is Role.INSPECTOR
     actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
@@ -295,6 +302,11 @@ def show(
         records = uow.persons.entity_records(run.id, entity_id)
         if not records:
             raise NotFound(f"no person entity {entity_id} in run {run.id}")
+        complainant = (
+            uow.persons.complainants_among([r.person_id for r in records])
+            if pseudonymised
+            else set()
+        )
         log_consultation(
             ctx,
             actor,
@@ -306,10 +318,11 @@ def show(
         )
         uow.commit()
     roles = sorted({r.role for r in records})
-    withheld = pseudonymised and "complainant" in roles
+    withheld = bool(complainant)
+    shown = [r for r in records if r.role != "complainant"] if withheld else records
     if withheld:
-        records = [_withhold(r) for r in records]
-    return EntityView(run.id, entity_id, records, roles, withheld)
+        shown = [_withhold(r) for r in shown]
+    return EntityView(run.id, entity_id, shown, roles, withheld, len(records) - len(shown))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,12 @@ from typing import Any
 
 from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, NotFound
 from caselink.domain.journey import PERSONAL_DETAILS
-from caselink.domain.person import Person, PersonRole
+from caselink.domain.person import Person
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import Finding
+from caselink.interchange.pseudonymise import reduced_persons
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.storage.unit_of_work import UnitOfWork
@@ -221,7 +222,9 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
     """Read one report with its findings and history, logging the consultation before anything
     is returned (DPA 2018 s.62).
 
-    Inspectors see complainants reduced to their role; nobody else without the right sees it at all.
+    Inspectors see complainants reduced to their role — every person who is a complainant in
+    any report, whatever their role in this one (``uow.persons.complainants_among``), as the
+    pseudonymised export does; nobody else without the right sees it at all.
     """
     pseudonymised = actor.role is Role.INSPECTOR
     actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
@@ -231,6 +234,11 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
         if report is None:
             raise NotFound(f"no report {force} {reference}")
         history = uow.queries.report_history(force, reference)
+        complainant_anywhere = (
+            uow.persons.complainant_flags([(force, reference)]).get((force, reference), [])
+            if pseudonymised
+            else []
+        )
     # The entry is written before anything is returned, in a write of its own: writers take
     # turns, and a turn held while the report is read and built kept every other page waiting.
     log_consultation(
@@ -241,10 +249,7 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
         detail="pseudonymised" if pseudonymised else "full",
     )
     if pseudonymised:
-        report.persons = [
-            Person(role=PersonRole.COMPLAINANT) if p.role is PersonRole.COMPLAINANT else p
-            for p in report.persons
-        ]
+        report.persons = reduced_persons(report.persons, complainant_anywhere)
         # Free text and the persons recorded with the report could identify the complainant.
         report.narrative = ""
         history = [

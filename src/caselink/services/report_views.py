@@ -7,7 +7,7 @@ links, a series, a person) writes the access log with the justification before r
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +45,7 @@ from caselink.storage.report_queries import (
     RunRow,
     SeriesRow,
 )
+from caselink.storage.unit_of_work import UnitOfWork
 
 WEB_SOURCE = "web"
 MAX_PAGE = 500
@@ -275,6 +276,23 @@ def series_overview(ctx: Context, actor: Actor) -> SeriesOverview:
         return SeriesOverview(uow.queries.run_info(run_id), uow.queries.series_list(run_id))
 
 
+def _withheld_rows(uow: UnitOfWork, actor: Actor, rows: list[PersonRow]) -> list[PersonRow]:
+    """Person rows as the actor may see them: for a role that may not see complainants, every
+    person who is a complainant in any report (``uow.persons.complainants_among``) keeps only
+    the role, and complainant records are left out, since their report would tell who they
+    are."""
+    if may(actor.role, Action.VIEW_REPORT):
+        return rows
+    complainant = uow.persons.complainants_among([r.id for r in rows])
+    return [
+        replace(r, forename=None, surname=None, dob_as_given=None, postcode=None)
+        if r.id in complainant
+        else r
+        for r in rows
+        if r.role != PersonRole.COMPLAINANT.value
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesView:
     run: RunRow
@@ -300,7 +318,7 @@ def series_view(ctx: Context, actor: Actor, series_id: int, *, why: str) -> Seri
         ids = [m.id for m in members]
         pairs = uow.queries.links_among(run.id, ids)
         person_run = uow.queries.latest_person_run_id()
-        people = uow.queries.persons_of_reports(ids, person_run)
+        people = _withheld_rows(uow, actor, uow.queries.persons_of_reports(ids, person_run))
     log_consultation(
         ctx, actor, [(m.force, m.reference) for m in members], why=why, detail=f"series {series_id}"
     )
@@ -326,6 +344,10 @@ def person_view(ctx: Context, actor: Actor, person_id: int, *, why: str) -> Pers
         same: list[PersonRow] = []
         if run is not None and found.entity_id is not None:
             same = [p for p in uow.queries.entity_members(run, found.entity_id) if p.id != found.id]
+        if not may(actor.role, Action.VIEW_REPORT):
+            if found.role == PersonRole.COMPLAINANT.value:
+                raise NotFound(f"no person {person_id}")
+            found, *same = _withheld_rows(uow, actor, [found, *same])
     keys = sorted({(p.force, p.reference) for p in [found, *same]})
     log_consultation(ctx, actor, keys, why=why, detail=f"person {person_id}")
     return PersonView(found, run, same)

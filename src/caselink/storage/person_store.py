@@ -4,7 +4,8 @@
 ``caselink.linkage.persons.resolution`` reads); a run comes back as a ``person_runs`` row (the
 trained model and figures as JSON) and one ``person_entities`` row per person record. Reads for
 the rest of the system — which reports name the same suspect — are here too
-(``suspect_entities``).
+(``suspect_entities``), and whose identity is a complainant's (``complainants_among``,
+``complainant_flags``).
 """
 
 import json
@@ -40,6 +41,24 @@ PERSON_RECORD_SCHEMA = pa.schema(
 )
 SUSPECT_ENTITY_SCHEMA = pa.schema([("report_id", pa.int64()), ("entity_id", pa.string())])
 _BATCH = 100_000
+_CHUNK = 1000  # values in one IN list: PostgreSQL and SQLite both take this many comfortably
+COMPLAINANT = "complainant"
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield list(values[start : start + _CHUNK])
+
+
+def _folded(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def _cases(surname: str) -> set[str]:
+    # The surname index is used with the spellings a name is usually written in; comparing
+    # lower(surname) instead would read every person record.
+    s = " ".join(surname.split())
+    return {surname, s, s.lower(), s.upper(), s.title(), s.capitalize()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +251,125 @@ class PersonStore:
             ).where(person_entities.c.person_id.in_(list(suspects)))
         ).all()
         return sorted((suspects[person], entity) for person, entity, run in found if run == run_id)
+
+    def complainants_among(self, person_ids: Sequence[int]) -> set[int]:
+        """Of these person records, those whose human is a complainant in some report, so whose
+        identity is withheld everywhere from roles that may not see complainants.
+
+        A record is one when it is a complainant record itself, or when the latest person
+        resolution run put it in an entity holding a complainant record. Where that run does not
+        cover a record or a complainant record (no run yet, or recorded since), the two are
+        taken for one human when their forenames and surnames are equal (case and spacing
+        aside) and their dates of birth, where both were read, agree; an entity one of whose
+        records is taken so is withheld whole. Between two records the run covers, the run
+        decides: the same name and date of birth do not make them one human.
+        """
+        ids = sorted(set(person_ids))
+        if not ids:
+            return set()
+        p, e = persons.c, person_entities.c
+        rows: list[Any] = []
+        for chunk in _chunks(ids):
+            rows.extend(
+                self._conn.execute(
+                    select(p.id, p.role, p.forename, p.surname, p.dob).where(p.id.in_(chunk))
+                )
+            )
+        run_id = self._latest_id()
+        entity_of = self._entities_in(run_id, ids)
+        # every record of those entities, so that one record taken for a complainant's below
+        # withholds the whole entity
+        members: dict[int, Any] = {int(r.id): r for r in rows}
+        if run_id is not None:
+            for chunk in _chunks(sorted(set(entity_of.values()))):
+                for r in self._conn.execute(
+                    select(p.id, p.role, p.forename, p.surname, p.dob, e.entity_id)
+                    .select_from(person_entities.join(persons, p.id == e.person_id))
+                    .where(e.run_id == run_id, e.entity_id.in_(chunk))
+                ):
+                    members[int(r.id)] = r
+                    entity_of[int(r.id)] = str(r.entity_id)
+        flagged = {pid for pid, r in members.items() if r.role == COMPLAINANT}
+        named = [
+            r
+            for pid, r in members.items()
+            if pid not in flagged and _folded(r.forename) and _folded(r.surname)
+        ]
+        if named:
+            flagged |= self._named_like_a_complainant(run_id, named, entity_of)
+        holding = {entity_of[pid] for pid in flagged if pid in entity_of}
+        return {pid for pid in ids if pid in flagged or entity_of.get(pid, None) in holding}
+
+    def _named_like_a_complainant(
+        self, run_id: int | None, named: Sequence[Any], entity_of: dict[int, str]
+    ) -> set[int]:
+        p = persons.c
+        spellings = sorted({v for r in named for v in _cases(r.surname)})
+        candidates: list[Any] = []
+        for chunk in _chunks(spellings):
+            candidates.extend(
+                self._conn.execute(
+                    select(p.id, p.forename, p.surname, p.dob).where(
+                        p.role == COMPLAINANT, p.surname.in_(chunk)
+                    )
+                )
+            )
+        covered = self._entities_in(run_id, [int(c.id) for c in candidates])
+        by_name: dict[tuple[str, str], list[Any]] = {}
+        for c in candidates:
+            by_name.setdefault((_folded(c.forename), _folded(c.surname)), []).append(c)
+        found: set[int] = set()
+        for r in named:
+            for c in by_name.get((_folded(r.forename), _folded(r.surname)), []):
+                if int(r.id) in entity_of and int(c.id) in covered:
+                    continue  # the run compared them and kept them apart
+                if r.dob is None or c.dob is None or r.dob == c.dob:
+                    found.add(int(r.id))
+                    break
+        return found
+
+    def complainant_flags(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[bool]]:
+        """For each report (force, reference), one flag per person record in the order the
+        report's persons are loaded (by record id): whether the person is a complainant
+        anywhere (``complainants_among``). Reports without persons are left out."""
+        by_force: dict[str, list[str]] = {}
+        for force, reference in sorted(set(keys)):
+            by_force.setdefault(force, []).append(reference)
+        rows: list[Any] = []
+        for force, references in by_force.items():
+            for chunk in _chunks(references):
+                rows.extend(
+                    self._conn.execute(
+                        select(persons.c.id, reports.c.force, reports.c.reference)
+                        .select_from(persons.join(reports, reports.c.id == persons.c.report_id))
+                        .where(reports.c.force == force, reports.c.reference.in_(chunk))
+                        .order_by(persons.c.id)
+                    )
+                )
+        withheld = self.complainants_among([int(r.id) for r in rows])
+        flags: dict[tuple[str, str], list[bool]] = {}
+        for r in rows:
+            flags.setdefault((r.force, r.reference), []).append(int(r.id) in withheld)
+        return flags
+
+    def _entities_in(self, run_id: int | None, person_ids: Sequence[int]) -> dict[int, str]:
+        # By person, with the run picked out here (see _suspects_of).
+        if run_id is None:
+            return {}
+        found: dict[int, str] = {}
+        for chunk in _chunks(sorted(set(person_ids))):
+            for person, entity, run in self._conn.execute(
+                select(
+                    person_entities.c.person_id,
+                    person_entities.c.entity_id,
+                    person_entities.c.run_id,
+                ).where(person_entities.c.person_id.in_(chunk))
+            ):
+                if run == run_id:
+                    found[int(person)] = str(entity)
+        return found
 
     def entity_records(self, run_id: int, entity_id: str) -> list[EntityRecord]:
         """Every record of one entity in one run, with its report's force, reference and status."""

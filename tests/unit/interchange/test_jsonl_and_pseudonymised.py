@@ -13,7 +13,7 @@ from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.policy import ForcePolicy
 from caselink.domain.values import Location
 from caselink.interchange.jsonl import dumps, read_reports, report_document
-from caselink.interchange.pseudonymise import pseudonymised_document
+from caselink.interchange.pseudonymise import postcode_district, pseudonymised_document
 
 TAXONOMY = Taxonomy.from_mapping(
     tomllib.loads((files("caselink.data") / "behaviour_taxonomy.toml").read_text(encoding="utf-8"))
@@ -78,3 +78,12 @@ def test_pseudonymised_document_hides_the_complainant() -> None:
     assert again["persons"][1]["surname"] == suspect["surname"]  # stable across reports
     other = pseudonymised_document(sample(), b"z" * 32, [])
     assert other["persons"][1]["surname"] != suspect["surname"]  # keyed
+
+
+def test_a_postcode_gives_out_only_its_district_however_it_is_spaced() -> None:
+    for given in ("ME14 1XX", "ME141XX", "me14  1xx", " ME14 1XX "):
+        assert postcode_district(given) == "ME14"
+    assert postcode_district("SW1A1AA") == "SW1A"
+    assert postcode_district("") is None
+    assert postcode_district(None) is None
+    assert postcode_district("1XX") is None
