@@ -14,8 +14,13 @@ from caselink.synth.behaviours import code_behaviours, load_taxonomy, true_behav
 from caselink.synth.calibration import N_RAPE_CODES, load_calibration
 from caselink.synth.descriptions import age_band_of, describe, victim_attributes
 from caselink.synth.geography import Geography, around, build_geography
-from caselink.synth.journey import FOLLOW_UP_YEARS, JourneyReports, draw_journey, write_journey
-from caselink.synth.journey_figures import JourneyFigures, journey_figures
+from caselink.synth.journey.assembly import (
+    FOLLOW_UP_YEARS,
+    JourneyReports,
+    draw_journey,
+    write_journey,
+)
+from caselink.synth.journey.figures import JourneyFigures, journey_figures
 from caselink.synth.name_pools import build_pools
 from caselink.synth.offenders import Offenders, assign_offenders, scatter_around_anchor
 from caselink.synth.persons_table import build_persons

@@ -9,7 +9,7 @@ import pytest
 
 import caselink.synth.generator as generator
 from caselink.synth import generate
-from caselink.synth.journey import Journey, JourneyReports
+from caselink.synth.journey.assembly import Journey, JourneyReports
 from integration.synth.journey_rules import broken_rules, parse_time
 from integration.synth.synth_dataset import Dataset
 

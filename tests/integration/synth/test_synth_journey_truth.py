@@ -5,7 +5,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from caselink.synth.victims_code import due_at
+from caselink.synth.journey.victims_code import due_at
 from integration.synth.journey_rules import parse_time
 from integration.synth.synth_dataset import Dataset
 

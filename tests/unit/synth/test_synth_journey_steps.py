@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from caselink.synth.investigation_fates import (
+from caselink.synth.journey.fates import (
     CHARGE,
     NEVER,
     UNRESOLVED,
     Fates,
     link_series,
 )
-from caselink.synth.journey_steps import CPS, KINDS, Steps, iso_z, labels
+from caselink.synth.journey.steps import CPS, KINDS, Steps, iso_z, labels
 from caselink.synth.writer import Labelled
 
 T0 = np.datetime64("2018-01-01T00:00:00", "s")

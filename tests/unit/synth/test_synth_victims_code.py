@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from caselink.synth.victims_code import (
+from caselink.synth.journey.victims_code import (
     LOW,
     NORMAL,
     UpdatePractice,

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from caselink.synth.first_response import DECLINED, ISVA, SARC
-from caselink.synth.journey import Journey, JourneyReports
-from caselink.synth.journey_steps import KIND
+from caselink.synth.journey.assembly import Journey, JourneyReports
+from caselink.synth.journey.first_response import DECLINED, ISVA, SARC
+from caselink.synth.journey.steps import KIND
 from caselink.synth.writer import iso_times
 
 _DAY = np.timedelta64(86400, "s")

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from caselink.synth.investigation_fates import (
+from caselink.synth.journey.fates import (
     CAUTION,
     CHARGE,
     DIVERSION,
@@ -28,7 +28,7 @@ from caselink.synth.investigation_fates import (
     WITHDRAWN,
     Fates,
 )
-from caselink.synth.journey_steps import CPS, EMPTY, Steps, details_json, json_field, labels
+from caselink.synth.journey.steps import CPS, EMPTY, Steps, details_json, json_field, labels
 from caselink.synth.sampling import choice
 from caselink.synth.writer import Labelled
 

@@ -17,13 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from caselink.synth.calibration import N_RAPE_CODES, PREFIXES
-from caselink.synth.first_response import respond
-from caselink.synth.investigation import investigate
-from caselink.synth.investigation_fates import draw_fates, link_series
-from caselink.synth.journey_steps import Steps, StepTable, details_json, iso_z
-from caselink.synth.recording_practice import CANCELLED, CRIME, N100, TRANSFERRED
-from caselink.synth.sampling import choice
-from caselink.synth.victims_code import (
+from caselink.synth.journey.fates import draw_fates, link_series
+from caselink.synth.journey.first_response import respond
+from caselink.synth.journey.investigation import investigate
+from caselink.synth.journey.steps import Steps, StepTable, details_json, iso_z
+from caselink.synth.journey.victims_code import (
     DECISIONS,
     HOW,
     HOW_SHARES,
@@ -33,6 +31,8 @@ from caselink.synth.victims_code import (
     draw_update_practice,
     draw_updates,
 )
+from caselink.synth.recording_practice import CANCELLED, CRIME, N100, TRANSFERRED
+from caselink.synth.sampling import choice
 from caselink.synth.writer import Labelled, numbered, write_table
 
 FOLLOW_UP_YEARS = 2  # the journey is followed this long after the reporting period ends

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from caselink.synth.journey_steps import ATTENDING, Steps, details_json, labels
+from caselink.synth.journey.steps import ATTENDING, Steps, details_json, labels
 from caselink.synth.sampling import categorical, choice
 from caselink.synth.writer import Labelled, numbered
 
