@@ -9,7 +9,7 @@ consultation of personal data.
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from caselink.services import outcomes
 from caselink.services.integrity import make_scope
@@ -45,24 +45,30 @@ def _scope(start: date | None, end: date | None, forces: list[str] | None) -> An
     return make_scope(start, None if end == date.max else end, forces or ())
 
 
-@router.get(
-    "/attrition",
-    response_model=AttritionOut,
-    summary="Attrition from report to conviction, by force, with funnels",
-)
-def get_attrition(
-    request: Request,
-    actor: ApiActor,
+def _which_reports(
     group: GroupQuery = Cohort.RAPE,
     reported_from: FromQuery = None,
     reported_to: ToQuery = None,
     force: ForceQuery = None,
 ) -> dict[str, Any]:
+    """The query parameters every figure takes, as the services' keyword arguments."""
+    return {"group": group, "scope": _scope(reported_from, reported_to, force)}
+
+
+# group, reported_from, reported_to and force, declared once for every figure's endpoint
+WhichReports = Annotated[dict[str, Any], Depends(_which_reports)]
+
+
+@router.get(
+    "/attrition",
+    response_model=AttritionOut,
+    summary="Attrition from report to conviction, by force, with funnels",
+)
+def get_attrition(request: Request, actor: ApiActor, which: WhichReports) -> dict[str, Any]:
     """Reports → recorded crimes → suspect identified → referred to the CPS → charged →
     convicted per force and nationally, each stage a share of recorded crimes with its Wilson
     95% interval; funnels of the charge rate and of the outcome-16 share."""
-    scope = _scope(reported_from, reported_to, force)
-    return outcomes.attrition_figures(context(request), actor, group=group, scope=scope).to_dict()
+    return outcomes.attrition_figures(context(request), actor, **which).to_dict()
 
 
 @router.get(
@@ -70,18 +76,10 @@ def get_attrition(
     response_model=OutcomeMixOut,
     summary="How recorded crimes were closed: each outcome's share, by force",
 )
-def get_outcome_mix(
-    request: Request,
-    actor: ApiActor,
-    group: GroupQuery = Cohort.RAPE,
-    reported_from: FromQuery = None,
-    reported_to: ToQuery = None,
-    force: ForceQuery = None,
-) -> dict[str, Any]:
+def get_outcome_mix(request: Request, actor: ApiActor, which: WhichReports) -> dict[str, Any]:
     """Each Home Office outcome type's (or police.uk category's) share of the crimes closed,
     with its Wilson 95% interval; crimes still open are not in the denominator."""
-    scope = _scope(reported_from, reported_to, force)
-    return outcomes.outcome_mix_figures(context(request), actor, group=group, scope=scope).to_dict()
+    return outcomes.outcome_mix_figures(context(request), actor, **which).to_dict()
 
 
 @router.get(
@@ -89,21 +87,11 @@ def get_outcome_mix(
     response_model=TimeToChargeOut,
     summary="Days from recording to charge (Kaplan–Meier), by force",
 )
-def get_time_to_charge(
-    request: Request,
-    actor: ApiActor,
-    group: GroupQuery = Cohort.RAPE,
-    reported_from: FromQuery = None,
-    reported_to: ToQuery = None,
-    force: ForceQuery = None,
-) -> dict[str, Any]:
+def get_time_to_charge(request: Request, actor: ApiActor, which: WhichReports) -> dict[str, Any]:
     """The Kaplan–Meier curve of the share not yet charged with its 95% band, the median with
     its interval (null when fewer than half are charged) and the share charged within one and
     two years. Crimes not charged are censored today, not dropped."""
-    scope = _scope(reported_from, reported_to, force)
-    return outcomes.time_to_charge_figures(
-        context(request), actor, group=group, scope=scope
-    ).to_dict()
+    return outcomes.time_to_charge_figures(context(request), actor, **which).to_dict()
 
 
 @router.get(
@@ -111,19 +99,11 @@ def get_time_to_charge(
     response_model=ComplianceOut,
     summary="Victims' Code compliance and SARC/ISVA referral rates, by force",
 )
-def get_compliance(
-    request: Request,
-    actor: ApiActor,
-    group: GroupQuery = Cohort.RAPE,
-    reported_from: FromQuery = None,
-    reported_to: ToQuery = None,
-    force: ForceQuery = None,
-) -> dict[str, Any]:
+def get_compliance(request: Request, actor: ApiActor, which: WhichReports) -> dict[str, Any]:
     """The share of decisions the victim was told of on time, with its interval and a funnel;
     duties declined or not yet due counted apart; SARC and ISVA referrals offered and
     accepted, declines shown apart."""
-    scope = _scope(reported_from, reported_to, force)
-    return outcomes.compliance_figures(context(request), actor, group=group, scope=scope).to_dict()
+    return outcomes.compliance_figures(context(request), actor, **which).to_dict()
 
 
 @router.get(
