@@ -70,7 +70,14 @@ class _Clock:
             self.seconds[name] = round(time.perf_counter() - start, 3)
 
 
-def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[str]) -> None:
+def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[str]) -> float:
+    """Train ``linker`` in place; returns the prior (the chance two random records match).
+
+    The prior is returned rather than read back from the linker afterwards: an expectation
+    maximisation session that fails part way (a blocking rule with no pairs, such as phone on
+    data without phones) leaves its own blocked-pair estimate in the linker's prior — 0.17
+    where it should be 0.0002 on FEBRL 2 — which made every pair look a likely match.
+    """
     training = linker.training
     try:
         training.estimate_probability_two_random_records_match(
@@ -78,6 +85,7 @@ def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[st
         )
     except Exception as exc:  # too few matches for the rules: keep Splink's default prior
         notes.append(f"prior not estimated ({type(exc).__name__}: {exc}); default kept")
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
     training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
     for rule in training_blocking_rules():
         try:
@@ -88,6 +96,7 @@ def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[st
             notes.append(f"expectation maximisation skipped a rule ({type(exc).__name__})")
     if labelled:
         training.estimate_m_from_label_column("label")
+    return prior
 
 
 # No single disagreement may veto a link outright: people change phones, move and marry, and a
@@ -185,8 +194,10 @@ def _resolve(
             linker = Linker(sdf, settings_creator(spec), log_level=None)
             say("training the model")
             with clock.stage("train"):
-                _train(linker, spec, labelled > 0, notes)
-                model, changed = bounded_model(linker.misc.save_model_to_json(), spec.u_max_pairs)
+                prior = _train(linker, spec, labelled > 0, notes)
+                trained = linker.misc.save_model_to_json()
+                trained["probability_two_random_records_match"] = prior
+                model, changed = bounded_model(trained, spec.u_max_pairs)
                 notes.extend(changed)
                 linker = Linker(sdf, model, log_level=None)
             say("scoring candidate pairs")
