@@ -9,7 +9,7 @@ from caselink.config import Settings
 from caselink.domain.behaviours import Taxonomy
 from caselink.domain.errors import DomainError
 from caselink.domain.rules.policy import ForcePolicy
-from caselink.services.context import Context
+from caselink.services.context import Context, HistoryAnchor
 from caselink.storage import schema
 from caselink.storage.engine import database_url, make_engine
 from caselink.storage.unit_of_work import Database
@@ -56,10 +56,18 @@ def policy_of(settings: Settings) -> ForcePolicy:
     )
 
 
+def anchor_of(settings: Settings) -> HistoryAnchor | None:
+    """Where checkpoints are kept, when a key is configured."""
+    key = settings.checkpoint_key_file
+    if key is None:
+        return None
+    return HistoryAnchor(key, settings.checkpoint_file or key.with_name(key.name + ".checkpoints"))
+
+
 def build(settings: Settings | None = None, *, database: str | None = None) -> App:
     """Wire everything for one process; ``database`` (a URL or a path) overrides the settings."""
     settings = settings or Settings()
     url = database_url(database or settings.database_url)
     db = Database(make_engine(url))
-    context = Context(db, load_taxonomy(settings), policy_of(settings))
+    context = Context(db, load_taxonomy(settings), policy_of(settings), anchor=anchor_of(settings))
     return App(settings, context, url)

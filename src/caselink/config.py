@@ -41,3 +41,16 @@ class Settings(BaseSettings):
         ge=0,
         description="processes parsing reports on import (0: parse in the importing process)",
     )
+    checkpoint_key_file: Path | None = Field(
+        default=None,
+        description="key file signing the history's checkpoints (kept outside the database)",
+    )
+    checkpoint_file: Path | None = Field(
+        default=None,
+        description="file the signed checkpoints are appended to (default: beside the key)",
+    )
+    history_check_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often the web server checks the newest history and checkpoints it",
+    )

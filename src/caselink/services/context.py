@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from caselink.domain.behaviours import Taxonomy
 from caselink.domain.errors import NotPermitted
@@ -16,11 +17,21 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryAnchor:
+    """Where the history's signed checkpoints live, outside the database
+    (CASELINK_CHECKPOINT_KEY_FILE, CASELINK_CHECKPOINT_FILE)."""
+
+    key_file: Path
+    checkpoint_file: Path
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     db: Database
     taxonomy: Taxonomy
     policy: ForcePolicy
     clock: Callable[[], datetime] = field(default=utc_now)
+    anchor: HistoryAnchor | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
 from caselink.services.store_counts import store_counts
-from caselink.storage.event_log import ChainReport
 from caselink.storage.queries import Stats
 from caselink.synth import SynthSummary, generate
 
@@ -126,7 +125,7 @@ class DemoResult:
     synth: SynthSummary
     imports: dict[str, ImportSummary]
     stats: Stats
-    chain: ChainReport
+    chain: history.HistoryReport
     persons: persons.ResolutionSummary
     link_training: linkage.TrainOutcome
     links: linkage.RunOutcome

@@ -3,6 +3,8 @@
 Each event's hash is SHA-256 over the previous hash and the event's own stored text, so
 changing, removing or reordering any stored event breaks the chain at that event; the head
 row records the last sequence number and hash, so removing events from the end shows too.
+Neither catches a rewrite of the whole chain from some event on, which only a signed checkpoint
+kept outside the database does (storage.checkpoints).
 """
 
 import hashlib
@@ -17,6 +19,7 @@ from sqlalchemy import Connection, select, update
 
 from caselink.domain.events import Event
 from caselink.storage.bulk import BulkWriter
+from caselink.storage.report_replay import ReportMismatch, replay_reports
 from caselink.storage.schema import GENESIS_HASH
 from caselink.storage.tables import chain_head, events
 
@@ -196,6 +199,49 @@ class EventLog:
                 ),
             )
         return ChainReport(count, head.seq, None)
+
+    def replay_reports(self, progress: Any = None) -> Iterator[ReportMismatch]:
+        """Every report whose stored state is not what its events say (storage.report_replay)."""
+        return replay_reports(self._conn, progress)
+
+    def head(self) -> tuple[int, str]:
+        """The stored chain head: the last sequence number and its hash."""
+        row = self._conn.execute(
+            select(chain_head.c.seq, chain_head.c.hash).where(chain_head.c.id == 1)
+        ).one()
+        return int(row.seq), str(row.hash)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of event ``seq``, or None if there is no such event."""
+        found = self._conn.execute(select(events.c.hash).where(events.c.seq == seq)).scalar()
+        return None if found is None else str(found)
+
+    def verify_tail(self, count: int) -> ChainBreak | None:
+        """Check the newest ``count`` events follow one another and end at the head: cheap
+        enough to run on every start of the server and every minute after."""
+        head_seq, head_hash = self.head()
+        if head_seq == 0:
+            return None
+        start = max(1, head_seq - count + 1)
+        rows = self._conn.execute(
+            select(events).where(events.c.seq >= start).order_by(events.c.seq)
+        ).all()
+        before = self.hash_at(start - 1) if start > 1 else GENESIS_HASH
+        if before is None:
+            return ChainBreak(start - 1, "event is missing")
+        prev, expected = before, start
+        for row in rows:
+            if row.seq != expected or row.prev_hash != prev:
+                return ChainBreak(expected, "the newest events do not follow one another")
+            digest = event_hash(
+                prev, row.seq, row.kind, row.force, row.reference, row.actor, row.at, row.payload
+            )
+            if digest != row.hash:
+                return ChainBreak(row.seq, "its content does not match its hash")
+            prev, expected = row.hash, expected + 1
+        if expected - 1 != head_seq or prev != head_hash:
+            return ChainBreak(expected, "the chain does not end at its recorded head")
+        return None
 
     def iterate(self, batch: int = 20_000) -> Iterator[Any]:
         """Every stored event in sequence order."""

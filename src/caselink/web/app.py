@@ -6,7 +6,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +15,7 @@ from caselink import __version__
 from caselink.bootstrap import App
 from caselink.web import errors
 from caselink.web.api_models import Health
+from caselink.web.history_watch import HistoryWatch, refuse_changes_while_broken
 from caselink.web.routes import (
     admin_pages,
     api,
@@ -99,7 +100,9 @@ class RefuseNulCharacters:
         await self.app(scope, receive, send)
 
 
-def _lifespan(application: App) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    application: App, watch: HistoryWatch
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Each unit of work opens and closes its own SQLite connection. When the one closing
@@ -109,7 +112,8 @@ def _lifespan(application: App) -> Callable[[FastAPI], AbstractAsyncContextManag
         engine = application.context.db.engine
         keeper = engine.raw_connection() if engine.dialect.name == "sqlite" else None
         try:
-            yield
+            async with watch.running():
+                yield
         finally:
             if keeper is not None:
                 keeper.close()
@@ -123,6 +127,7 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
     ``secure_cookies`` marks the session cookie Secure even when the request arrived over
     plain http (as behind a TLS-terminating proxy that does not forward the scheme).
     """
+    watch = HistoryWatch(application.context, application.settings.history_check_seconds)
     app = FastAPI(
         title="caselink",
         version=__version__,
@@ -136,8 +141,11 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=_lifespan(application, watch),
+        dependencies=[Depends(refuse_changes_while_broken)],
     )
     app.state.caselink = application
+    app.state.history_watch = watch
     app.state.secure_cookies = secure_cookies
     errors.install(app)
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from caselink.domain.roles import Action, may
 from caselink.services.context import Actor
+from caselink.web.history_watch import history_problem
 from caselink.web.security import CSRF_FIELD, optional_session
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -99,6 +100,7 @@ def render(
         "nav": navigation(actor),
         "csrf_token": session.csrf_token if session else "",
         "justification": session.justification if session else None,
+        "history_problem": history_problem(request),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page, status_code=status_code)
