@@ -9,7 +9,7 @@ from caselink.config import Settings
 from caselink.domain.behaviours import Taxonomy
 from caselink.domain.errors import DomainError
 from caselink.domain.rules.policy import ForcePolicy
-from caselink.services.context import Context, HistoryAnchor
+from caselink.services.context import AccessPolicy, Context, HistoryAnchor, half_the_cores
 from caselink.storage import schema
 from caselink.storage.engine import database_url, make_engine
 from caselink.storage.unit_of_work import Database
@@ -69,5 +69,15 @@ def build(settings: Settings | None = None, *, database: str | None = None) -> A
     settings = settings or Settings()
     url = database_url(database or settings.database_url)
     db = Database(make_engine(url))
-    context = Context(db, load_taxonomy(settings), policy_of(settings), anchor=anchor_of(settings))
+    access = AccessPolicy(
+        token_lifetime=timedelta(days=settings.token_days),
+        password_checks=settings.password_checks or half_the_cores(),
+    )
+    context = Context(
+        db,
+        load_taxonomy(settings),
+        policy_of(settings),
+        access=access,
+        anchor=anchor_of(settings),
+    )
     return App(settings, context, url)

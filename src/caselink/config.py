@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         ge=0,
         description="processes parsing reports on import (0: parse in the importing process)",
     )
+    token_days: int = Field(
+        default=90, ge=1, le=366, description="days an API token lives unless issued with --days"
+    )
+    password_checks: int | None = Field(
+        default=None,
+        ge=1,
+        description="passwords checked at once by one process (default: half the cores)",
+    )
     checkpoint_key_file: Path | None = Field(
         default=None,
         description="key file signing the history's checkpoints (kept outside the database)",

@@ -237,7 +237,7 @@ def test_a_force_taxonomy_replaces_the_default(database: str, tmp_path: Path) ->
         app, ["import", "reports", str(path), "--user", "olive", "--json"], env=env
     )
     assert result.exit_code == 0, result.output
-    show = ["report", "show", "Kent", "K1", "--user", "olive", "--why", "test", "--json"]
+    show = ["report", "show", "Kent", "K1", "--user", "olive", "--why", "testing", "--json"]
     doc = json.loads(runner.invoke(app, show, env=env).output)
     assert doc["behaviours"] == ["approach:blitz"]
 

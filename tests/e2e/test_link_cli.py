@@ -25,7 +25,7 @@ def test_link_commands(database: str, tmp_path: Path) -> None:
         assert run("users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD)[0] == 0
     for kind, path in (("reports", data.reports_csv), ("offenders", data.offenders_csv)):
         assert run("import", kind, str(path), "--user", "rita")[0] == 0
-    code, out = run("link", "query", "Kent", "X", "--why", "x")
+    code, out = run("link", "query", "Kent", "X", "--why", "checking a report")
     assert code == 1
     assert "no report Kent X" in out
     code, out = run("link", "series")

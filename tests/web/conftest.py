@@ -145,7 +145,8 @@ def token_for(app: App) -> Callable[[str], dict[str, str]]:
     """Authorization headers with a fresh API token for a role's user."""
 
     def make(role: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {auth.issue_token(app.context, ROLES[role])}"}
+        issued = auth.issue_token(app.context, ROLES[role], by="tests")
+        return {"Authorization": f"Bearer {issued.token}"}
 
     return make
 

@@ -59,7 +59,7 @@ def test_wrong_password_and_unknown_user_say_the_same(
     wrong = sign_in(client, "olive", "not the password at all")
     unknown = sign_in(client, "nobody", "not the password at all")
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.context["error"] == unknown.context["error"] == "wrong name or password"
+    assert wrong.context["error"] == unknown.context["error"] == auth.REFUSED
     assert wrong.context["name"] == "olive"  # what was typed stays in the form
 
 
@@ -71,6 +71,13 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(
     locked = sign_in(client, "oscar", PASSWORD)
     assert locked.status_code == 401
     assert "locked" in locked.context["error"]
+    # The locked account is answered as an unknown name is, so the answer names no one.
+    unknown = sign_in(client, "nobody-here", PASSWORD)
+    assert (unknown.status_code, unknown.context["error"]) == (401, locked.context["error"])
+    same = unknown.text.replace("nobody-here", "oscar").replace(
+        unknown.context["login_csrf"], locked.context["login_csrf"]
+    )
+    assert same == locked.text
     with app.context.db.reader() as uow:
         until = uow.connection.execute(
             select(users.c.locked_until).where(users.c.name == "oscar")

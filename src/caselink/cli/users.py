@@ -59,17 +59,112 @@ def token(
     label: str | None = typer.Option(
         None, "--label", help="what the token is for (shown to administrators)"
     ),
+    days: int | None = typer.Option(
+        None,
+        "--days",
+        help="days until the token expires (1–366) [default: CASELINK_TOKEN_DAYS, 90]",
+        show_default=False,
+    ),
     db: Db = None,
     as_json: Json = False,
 ) -> None:
     """Issue an API token for a user and print it once; only its SHA-256 is stored."""
     with running(db, as_json) as application:
-        issued = auth.issue_token(application.context, name, label)
+        issued = auth.issue_token(application.context, name, label, by=getpass.getuser(), days=days)
     if as_json:
-        print_json({"user": name, "token": issued, "label": label})
+        print_json(
+            {
+                "user": name,
+                "token": issued.token,
+                "id": issued.id,
+                "label": label,
+                "expires_at": issued.expires_at,
+            }
+        )
     else:
         # Printed alone on stdout so a script can capture it; the advice goes to stderr.
-        print(issued)
+        print(issued.token)
         errors.print(
-            f"API token for {name}: send it as 'Authorization: Bearer TOKEN'. It is shown only now."
+            f"API token {issued.id} for {name}, expiring {issued.expires_at:%Y-%m-%d %H:%M} UTC: "
+            "send it as 'Authorization: Bearer TOKEN'. It is shown only now."
         )
+
+
+@users_app.command("tokens")
+def tokens(
+    name: str | None = typer.Argument(None, help="only this user's tokens"),
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """List API tokens (never the tokens themselves): number, user, label, expiry, state."""
+    with running(db, as_json) as application:
+        now = application.context.clock()
+        found = auth.tokens(application.context, name)
+    rows = [
+        {
+            "id": t.id,
+            "user": t.user_name,
+            "label": t.label,
+            "created_at": t.created_at,
+            "expires_at": t.expires_at,
+            "last_used_at": t.last_used_at,
+            "revoked_at": t.revoked_at,
+            "state": t.state(now),
+        }
+        for t in found
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        expires = f"{r['expires_at']:%Y-%m-%d}" if r["expires_at"] else "—"
+        console.print(
+            f"{r['id']:>6} {r['user']:<24} {r['state']:<8} expires {expires}  {r['label'] or ''}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@users_app.command("revoke-token")
+def revoke_token(token_id: int, db: Db = None, as_json: Json = False) -> None:
+    """Revoke an API token by its number (see `caselink users tokens`); refused from now on."""
+    with running(db, as_json) as application:
+        revoked = auth.revoke_token(application.context, token_id, by=getpass.getuser())
+    if as_json:
+        print_json({"id": revoked.id, "user": revoked.user_name, "revoked_at": revoked.revoked_at})
+    else:
+        console.print(f"API token {revoked.id} of {revoked.user_name} revoked")
+
+
+@users_app.command("deactivate")
+def deactivate(name: str, db: Db = None, as_json: Json = False) -> None:
+    """Deactivate a user: no more sign-ins or commands; their sessions and tokens end now."""
+    with running(db, as_json) as application:
+        sessions, tokens_ended = users.deactivate_user(
+            application.context, name, by=getpass.getuser()
+        )
+    if as_json:
+        print_json(
+            {
+                "user": name,
+                "active": False,
+                "sessions_ended": sessions,
+                "tokens_revoked": tokens_ended,
+            }
+        )
+    else:
+        console.print(
+            f"user {name} deactivated; {sessions} session(s) ended, "
+            f"{tokens_ended} API token(s) revoked"
+        )
+
+
+@users_app.command("unlock")
+def unlock(name: str, db: Db = None, as_json: Json = False) -> None:
+    """Lift a sign-in lock (after repeated wrong passwords) and forget the failures."""
+    with running(db, as_json) as application:
+        lifted = users.unlock_user(application.context, name, by=getpass.getuser())
+    if as_json:
+        print_json({"user": name, "unlocked": lifted})
+    else:
+        console.print(f"user {name} unlocked" if lifted else f"user {name} was not locked")

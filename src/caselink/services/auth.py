@@ -1,30 +1,56 @@
 """Who is using caselink over the web: login with lockout, sessions, CSRF tokens, API tokens.
 
-Passwords are checked with argon2 (services.users.verify_password). A session is a random
-cookie value the browser holds; the database keeps only its SHA-256, with the session's CSRF
-token and the justification the user gave for reading personal data (DPA 2018 s.62). API
-tokens are random values printed once; the database keeps only their SHA-256.
+Passwords are checked with argon2 (services.users.verify_password) outside any transaction,
+a few at a time (``AccessPolicy.password_checks``): a flood of sign-ins then queues for the
+hashing instead of taking every core and holding the database's write turn while it hashes, so
+people reading reports are not kept waiting. Whether a checked password is let in, or counted
+as a failure that may lock the account, is then decided in one conditional update of the
+user's row (storage.sessions), so racing sign-ins cannot slip past a lock.
+
+Every refusal says the same thing, costs one password check and answers with the same status,
+whether the name is unknown, the password wrong, the account locked or deactivated: the answer
+does not tell anyone which names exist.
+
+A session is a random cookie value the browser holds; the database keeps only its SHA-256,
+with the session's CSRF token and the justification the user gave for reading personal data
+(DPA 2018 s.62). API tokens are random values printed once; the database keeps only their
+SHA-256, and each expires (``AccessPolicy.token_lifetime`` unless issued for fewer days).
 """
 
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from argon2 import PasswordHasher
-
-from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
+from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
 from caselink.domain.roles import Action
 from caselink.services import users
+from caselink.services.consultation import justification_text
 from caselink.services.context import Actor, Context
+from caselink.services.users import log_administration
 from caselink.storage.sessions import StoredToken
 
 LOCKOUT_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 TOKEN_PREFIX = "clk_"
+MAX_TOKEN_DAYS = 366
+# The one answer to every refused sign-in, whatever the reason.
+REFUSED = (
+    f"wrong name or password, or the account is locked after {LOCKOUT_FAILURES} failed "
+    f"sign-ins in a row (for {LOCKOUT.seconds // 60} minutes, or until an administrator "
+    "unlocks it)"
+)
+# How long a sign-in waits for a turn at the password hashing before it is turned away: long
+# enough for a burst to be served, short enough that a flood does not pile up server threads.
+HASHING_WAIT = 10.0
+# Names longer than a stored name cannot exist; NUL cannot be stored in PostgreSQL text.
+_MAX_NAME = 128
 # Recording last use on every API call would turn each read into a write; once a minute tells
 # an administrator the same thing.
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -34,11 +60,33 @@ _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 def _dummy_hash() -> str:
     # Checked against when the user does not exist, so a wrong name takes as long as a wrong
     # password and the answer's timing does not tell which names exist.
-    return PasswordHasher().hash(secrets.token_urlsafe(16))
+    # Hashed with the stored passwords' own hasher, so checking it costs the same.
+    return users.hash_password(secrets.token_urlsafe(16))
 
 
 class LoginRefused(NotPermitted):
-    """Wrong name or password, an inactive user, or a locked account."""
+    """Wrong name or password, an inactive user, or a locked account: one answer for all."""
+
+
+class LoginBusy(NotPermitted):
+    """Too many sign-ins are waiting for a password check: try again shortly."""
+
+
+@cache
+def _hashing_slots(size: int) -> threading.BoundedSemaphore:
+    # One per process and size: the cores are the process's, not one context's.
+    return threading.BoundedSemaphore(size)
+
+
+@contextmanager
+def _hashing_turn(ctx: Context) -> Iterator[None]:
+    slots = _hashing_slots(ctx.access.password_checks)
+    if not slots.acquire(timeout=HASHING_WAIT):
+        raise LoginBusy("too many sign-ins at once: try again in a minute")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def digest(secret: str) -> str:
@@ -73,33 +121,36 @@ class WebSession:
 
 
 def login(ctx: Context, name: str, password: str) -> NewSession:
-    """Open a session for a user whose password matches.
+    """Open a session for an active user whose password matches.
 
     After ``LOCKOUT_FAILURES`` wrong passwords in a row the account is locked for ``LOCKOUT``;
-    while locked, even the right password is refused. A success clears the count.
+    while locked, even the right password is refused, and failures neither count nor extend the
+    lock. A success clears the count. Every refusal is ``LoginRefused(REFUSED)``.
     """
-    now = ctx.clock()
     name = name.strip()
+    known = bool(name) and len(name) <= _MAX_NAME and "\x00" not in name
+    with ctx.db.reader() as uow:
+        user = uow.users.get(name) if known else None
+    # The password is checked whoever asks (an unknown name against a dummy hash), outside any
+    # transaction: a refusal takes as long as a success and holds no lock while it hashes.
+    with _hashing_turn(ctx):
+        matches = users.verify_password(
+            user.password_hash if user is not None else _dummy_hash(), password
+        )
+    if user is None:
+        raise LoginRefused(REFUSED)
+    now = ctx.clock()
     with ctx.db.unit_of_work() as uow:
-        user = uow.users.get(name) if name else None
-        if user is None:
-            users.verify_password(_dummy_hash(), password)
-            raise LoginRefused("wrong name or password")
-        if user.locked_until is not None and user.locked_until > now:
-            raise LoginRefused(
-                f"this account is locked after {LOCKOUT_FAILURES} failed logins until "
-                f"{user.locked_until:%H:%M} UTC; ask an administrator if that was not you"
-            )
         store = uow.sessions
-        if not users.verify_password(user.password_hash, password):
-            failures = store.record_failure(name)
-            if failures >= LOCKOUT_FAILURES:
-                store.lock(name, now + LOCKOUT)
+        if not matches:
+            store.record_failure(name, now, LOCKOUT_FAILURES, now + LOCKOUT)
             uow.commit()
-            raise LoginRefused("wrong name or password")
-        if not user.active:
-            raise LoginRefused(f"user {name!r} is deactivated")
-        store.clear_failures(name)
+            raise LoginRefused(REFUSED)
+        # Admitted only if, at this moment, the user is active, unlocked and has the password
+        # that was checked: a lock set by a racing failure since the read above wins.
+        role = store.admit(name, user.password_hash, now)
+        if role is None:
+            raise LoginRefused(REFUSED)
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + SESSION_LIFETIME
         store.add_session(digest(cookie), name, csrf, now, expires)
@@ -131,11 +182,9 @@ def session_of(ctx: Context, cookie: str | None) -> WebSession | None:
 
 def set_justification(ctx: Context, session: WebSession, justification: str) -> None:
     """Record why this session's user consults personal data; every read logs it (s.62)."""
-    text = " ".join(justification.split())
-    if len(text) < 5:
-        raise InvalidRequest("say why you consult these records, in a few words: it is logged")
+    text = justification_text(justification)
     with ctx.db.unit_of_work() as uow:
-        uow.sessions.set_justification(session.id_hash, text[:500])
+        uow.sessions.set_justification(session.id_hash, text)
         uow.commit()
 
 
@@ -148,8 +197,28 @@ def logout(ctx: Context, cookie: str | None) -> None:
         uow.commit()
 
 
-def issue_token(ctx: Context, name: str, label: str | None = None) -> str:
-    """A new API token for a user, returned once; only its SHA-256 is kept."""
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token just issued: the secret itself (shown once), its number and its expiry."""
+
+    token: str
+    id: int
+    user_name: str
+    label: str | None
+    expires_at: datetime
+
+
+def issue_token(
+    ctx: Context, name: str, label: str | None = None, *, by: str, days: int | None = None
+) -> IssuedToken:
+    """A new API token for a user and when it expires, returned once; only its SHA-256 is kept.
+    It lives ``days`` days (1 to ``MAX_TOKEN_DAYS``), by default ``AccessPolicy.token_lifetime``.
+    ``by`` is who issued it, for the access log."""
+    if days is not None and not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidValue("days", days, f"a token lives 1 to {MAX_TOKEN_DAYS} days")
+    lifetime = timedelta(days=days) if days is not None else ctx.access.token_lifetime
+    now = ctx.clock()
+    expires = now + lifetime
     with ctx.db.unit_of_work() as uow:
         user = uow.users.get(name)
         if user is None:
@@ -157,20 +226,23 @@ def issue_token(ctx: Context, name: str, label: str | None = None) -> str:
         if not user.active:
             raise NotPermitted(f"user {name!r} is deactivated")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        uow.sessions.add_token(digest(token), name, label, ctx.clock())
+        token_id = uow.sessions.add_token(digest(token), name, label, now, expires)
+        log_administration(
+            ctx, uow, by, f"issued API token {token_id} to {name}, expiring {expires:%Y-%m-%d}"
+        )
         uow.commit()
-    return token
+    return IssuedToken(token, token_id, name, label, expires)
 
 
 def token_actor(ctx: Context, token: str | None) -> Actor | None:
-    """The user an API token acts as, or None if the token is unknown, revoked or its user is
-    gone or deactivated."""
+    """The user an API token acts as, or None if the token is unknown, revoked, expired or its
+    user is gone or deactivated."""
     if not token:
         return None
     now = ctx.clock()
     with ctx.db.reader() as uow:
         stored = uow.sessions.token(digest(token))
-        if stored is None or stored.revoked_at is not None:
+        if stored is None or not stored.live(now):
             return None
         user = uow.users.get(stored.user_name)
     if user is None or not user.active:
@@ -180,6 +252,29 @@ def token_actor(ctx: Context, token: str | None) -> Actor | None:
             uow.sessions.touch_token(stored.id, now)
             uow.commit()
     return Actor(user.name, user.role)
+
+
+def revoke_token(ctx: Context, token_id: int, by: str) -> StoredToken:
+    """Revoke one API token by its number (from ``tokens``); it is refused from now on."""
+    now = ctx.clock()
+    with ctx.db.unit_of_work() as uow:
+        stored = uow.sessions.token_by_id(token_id)
+        if stored is None:
+            raise NotFound(f"no API token {token_id}")
+        if not uow.sessions.revoke_token(token_id, now):
+            raise InvalidValue("token", token_id, "that token is revoked already")
+        log_administration(ctx, uow, by, f"revoked API token {token_id} of {stored.user_name}")
+        uow.commit()
+        revoked = uow.sessions.token_by_id(token_id)
+    assert revoked is not None
+    return revoked
+
+
+def tokens(ctx: Context, user: str | None = None) -> list[StoredToken]:
+    """API tokens (all, or one user's) with owner, label, issue, expiry, last use and
+    revocation; never the token itself. For the command line, whose users hold the database."""
+    with ctx.db.reader() as uow:
+        return uow.sessions.tokens(user)
 
 
 def list_tokens(ctx: Context, actor: Actor) -> list[StoredToken]:

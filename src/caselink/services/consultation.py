@@ -22,6 +22,11 @@ COLLECT = "collect"  # brought records in (an import)
 
 NO_RECORD: tuple[tuple[None, None]] = ((None, None),)  # one entry naming no single record
 
+# A reason is a few words a reader of the access log can judge, not a letter or a keystroke:
+# the same bounds for the web form, the API's X-Justification header and the CLI's --why.
+MIN_REASON = 5
+MAX_REASON = 500
+
 _ASK = {
     CONSULT: "say why you are consulting this record: it is logged (DPA 2018 s.62)",
     DISCLOSE: "say why you are disclosing this data: it is logged (DPA 2018 s.62)",
@@ -29,12 +34,34 @@ _ASK = {
 
 
 def stated_reason(why: str | None, *, action: str = CONSULT, default: str | None = None) -> str:
-    """The reason given for using personal data, trimmed; refused (``InvalidRequest``) when
-    there is none. Where the work names its own purpose (an import, a resolution run, an audit
-    verdict), ``default`` stands in for a blank reason."""
-    text = (why or "").strip() or (default or "")
+    """The reason given for using personal data, its white space collapsed; refused
+    (``InvalidRequest``) when there is none, or when it is shorter than ``MIN_REASON`` or
+    longer than ``MAX_REASON`` characters (``justification_text``). Where the work names its
+    own purpose (an import, a resolution run, an audit verdict), ``default`` stands in for a
+    blank reason."""
+    text = " ".join((why or "").split())
     if not text:
+        if default:
+            return default
         raise InvalidRequest(_ASK.get(action, _ASK[CONSULT]))
+    return justification_text(text)
+
+
+def justification_text(why: str) -> str:
+    """A justification as the access log keeps it: white space collapsed, at least
+    ``MIN_REASON`` and at most ``MAX_REASON`` characters, else ``InvalidRequest``. The one rule
+    for every way a reason arrives (web form, API header, CLI option)."""
+    text = " ".join(why.split())
+    if len(text) < MIN_REASON:
+        raise InvalidRequest(
+            f"say why you consult these records in a few words (at least {MIN_REASON} "
+            "characters): it is logged (DPA 2018 s.62)"
+        )
+    if len(text) > MAX_REASON:
+        raise InvalidRequest(
+            f"a justification is at most {MAX_REASON} characters ({len(text)} given): "
+            "say why in a sentence"
+        )
     return text
 
 

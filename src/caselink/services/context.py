@@ -1,8 +1,9 @@
 """What every service needs: the database, the taxonomy, the force policy and a clock."""
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from caselink.domain.behaviours import Taxonomy
@@ -14,6 +15,19 @@ from caselink.storage.unit_of_work import Database
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def half_the_cores() -> int:
+    """Passwords checked at once by default: half the machine, so readers keep the rest."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    """How sign-in and API tokens behave (CASELINK_TOKEN_DAYS, CASELINK_PASSWORD_CHECKS)."""
+
+    token_lifetime: timedelta = timedelta(days=90)
+    password_checks: int = field(default_factory=half_the_cores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,7 @@ class Context:
     taxonomy: Taxonomy
     policy: ForcePolicy
     clock: Callable[[], datetime] = field(default=utc_now)
+    access: AccessPolicy = field(default_factory=AccessPolicy)
     anchor: HistoryAnchor | None = None
 
 

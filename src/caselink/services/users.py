@@ -1,34 +1,76 @@
-"""Users: adding them with a role and an argon2 password hash, and resolving who is acting."""
+"""Users: adding them with a role and an argon2 password hash, resolving who is acting, and an
+administrator's hand on them: deactivating a user and lifting a sign-in lock.
+
+Every administrative action is written to the access log (action ``administer``), naming who
+did it and to whom, so the log shows how each account came to be as it is.
+"""
 
 import re
 
 from argon2 import PasswordHasher
+from zxcvbn import zxcvbn
 
 from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
 from caselink.domain.roles import Role
 from caselink.services.context import Actor, Context
+from caselink.storage.access_log import AccessEntry
+from caselink.storage.unit_of_work import UnitOfWork
 from caselink.storage.users import StoredUser
 
 MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+# zxcvbn's score (0–4) estimates how many guesses a password takes: 3 means at least 10^8, well
+# beyond the common passwords, names, words, keyboard walks, repeats and sequences on its lists.
+MIN_STRENGTH = 3
+# zxcvbn refuses to look at more than 72 characters (its matching is quadratic); a password's
+# first 72 characters being strong makes the whole strong enough.
+_STRENGTH_WINDOW = 72
 _NAME = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
 
+ADMINISTER = "administer"  # the access log's action for what an administrator does to a user
+_ADMIN_REASON = "user administration"
+
 
 def add_user(ctx: Context, name: str, role: Role, password: str, by: str) -> None:
-    """Add a user; the password is kept only as an argon2id hash."""
+    """Add a user; the password is kept only as an argon2id hash. A password that is short,
+    all white space or well known (``password_problem``) is refused."""
     if not _NAME.match(name):
         raise InvalidValue(
             "name",
             name,
             "2–64 characters: lower-case letters, digits, . _ -, starting with a letter",
         )
-    if len(password) < MIN_PASSWORD:
-        raise InvalidValue("password", "…", f"must be at least {MIN_PASSWORD} characters")
+    problem = password_problem(password, name)
+    if problem is not None:
+        raise InvalidValue("password", "…", problem)
+    password_hash = _hasher.hash(password)  # hashed before the transaction: it takes a while
     with ctx.db.unit_of_work() as uow:
         if uow.users.get(name) is not None:
             raise InvalidValue("name", name, "a user of that name exists")
-        uow.users.add(name, role, _hasher.hash(password), ctx.clock(), by)
+        uow.users.add(name, role, password_hash, ctx.clock(), by)
+        log_administration(ctx, uow, by, f"added user {name} as {role.value}")
         uow.commit()
+
+
+def password_problem(password: str, name: str = "") -> str | None:
+    """What is wrong with a new password, or None if it will do: at least ``MIN_PASSWORD``
+    characters, not only white space, and not guessable from the lists of common passwords,
+    words and names that zxcvbn ships (its score below ``MIN_STRENGTH``), the user's own name
+    and "caselink" counted as known words."""
+    if not password.strip():
+        return "must not be empty or only white space"
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"must be at most {MAX_PASSWORD} characters"
+    known = [w for w in (name, "caselink") if w]
+    if zxcvbn(password[:_STRENGTH_WINDOW], user_inputs=known)["score"] < MIN_STRENGTH:
+        return (
+            "is too easy to guess (a common password, word, name or pattern): "
+            "use several unrelated words"
+        )
+    return None
 
 
 def resolve_actor(ctx: Context, name: str | None) -> Actor:
@@ -57,7 +99,54 @@ def verify_password(stored_hash: str, password: str) -> bool:
         return False
 
 
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password, at the cost every stored password has."""
+    return _hasher.hash(password)
+
+
 def list_users(ctx: Context) -> list[StoredUser]:
     """Every user with role and state; no password hashes leave this function's callers' sight."""
     with ctx.db.reader() as uow:
         return uow.users.all()
+
+
+def deactivate_user(ctx: Context, name: str, by: str) -> tuple[int, int]:
+    """Deactivate a user at once: they can no longer sign in or act, and every session and API
+    token of theirs ends in the same transaction. The user and everything they did stay (nothing
+    is deleted). Returns how many sessions and tokens were ended."""
+    now = ctx.clock()
+    with ctx.db.unit_of_work() as uow:
+        if uow.users.get(name) is None:
+            raise NotFound(f"no user {name!r}")
+        if not uow.users.deactivate(name):
+            raise InvalidValue("name", name, "that user is deactivated already")
+        sessions = uow.sessions.revoke_sessions_of(name, now)
+        tokens = uow.sessions.revoke_tokens_of(name, now)
+        log_administration(
+            ctx,
+            uow,
+            by,
+            f"deactivated user {name}; ended {sessions} session(s) and {tokens} API token(s)",
+        )
+        uow.commit()
+    return sessions, tokens
+
+
+def unlock_user(ctx: Context, name: str, by: str) -> bool:
+    """Lift a sign-in lock and forget the user's failed sign-ins. Returns False (and logs
+    nothing) when there was no lock or failure to lift."""
+    with ctx.db.unit_of_work() as uow:
+        if uow.users.get(name) is None:
+            raise NotFound(f"no user {name!r}")
+        if not uow.sessions.unlock(name):
+            return False
+        log_administration(ctx, uow, by, f"unlocked user {name}")
+        uow.commit()
+    return True
+
+
+def log_administration(ctx: Context, uow: UnitOfWork, by: str, what: str) -> None:
+    """One access-log entry for an administrative action, committed with the action itself."""
+    uow.access_log.write(
+        [AccessEntry(ctx.clock(), by, ADMINISTER, None, None, _ADMIN_REASON, what)]
+    )

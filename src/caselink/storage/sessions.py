@@ -2,13 +2,17 @@
 
 A session cookie or API token is a random secret held by the user; the database keeps its
 SHA-256, so reading the tables does not give anyone a live session.
+
+Counting a failed sign-in and locking the account is one conditional ``UPDATE`` of the user's
+row, and so is admitting a right password (only while the account is active and not locked):
+the database's row lock orders racing sign-ins, so none can pass a lock another has just set.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, case, insert, literal, or_, select, update
 
 from caselink.storage.tables import api_tokens, users, web_sessions
 
@@ -32,6 +36,17 @@ class StoredToken:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None
+
+    def live(self, now: datetime) -> bool:
+        """Not revoked and not expired (a token without an expiry is treated as expired)."""
+        return self.revoked_at is None and self.expires_at is not None and self.expires_at > now
+
+    def state(self, now: datetime) -> str:
+        """The token's state as an administrator's list shows it: live, expired or revoked."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "live" if self.live(now) else "expired"
 
 
 class SessionStore:
@@ -77,12 +92,36 @@ class SessionStore:
             .values(revoked_at=at)
         )
 
+    def revoke_sessions_of(self, user_name: str, at: datetime) -> int:
+        """End every session of the user still open; returns how many there were."""
+        result = self._conn.execute(
+            update(web_sessions)
+            .where(
+                web_sessions.c.user_name == user_name,
+                web_sessions.c.revoked_at.is_(None),
+                web_sessions.c.expires_at > at,
+            )
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)
+
     # -- API tokens -------------------------------------------------------------------------
 
-    def add_token(self, token_hash: str, user_name: str, label: str | None, at: datetime) -> int:
+    def add_token(
+        self,
+        token_hash: str,
+        user_name: str,
+        label: str | None,
+        at: datetime,
+        expires_at: datetime,
+    ) -> int:
         result = self._conn.execute(
             insert(api_tokens).values(
-                token_hash=token_hash, user_name=user_name, label=label, created_at=at
+                token_hash=token_hash,
+                user_name=user_name,
+                label=label,
+                created_at=at,
+                expires_at=expires_at,
             )
         )
         key = result.inserted_primary_key
@@ -100,33 +139,91 @@ class SessionStore:
             update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=at)
         )
 
-    def tokens(self) -> list[StoredToken]:
-        return [_token(r) for r in self._conn.execute(select(api_tokens).order_by(api_tokens.c.id))]
+    def tokens(self, user_name: str | None = None) -> list[StoredToken]:
+        query = select(api_tokens).order_by(api_tokens.c.id)
+        if user_name is not None:
+            query = query.where(api_tokens.c.user_name == user_name)
+        return [_token(r) for r in self._conn.execute(query)]
+
+    def token_by_id(self, token_id: int) -> StoredToken | None:
+        row = self._conn.execute(select(api_tokens).where(api_tokens.c.id == token_id)).first()
+        return _token(row) if row else None
+
+    def revoke_token(self, token_id: int, at: datetime) -> bool:
+        """Revoke one token; False if it was revoked already."""
+        result = self._conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return bool(result.rowcount)
+
+    def revoke_tokens_of(self, user_name: str, at: datetime) -> int:
+        """Revoke every token of the user not yet revoked or expired; returns how many."""
+        result = self._conn.execute(
+            update(api_tokens)
+            .where(
+                api_tokens.c.user_name == user_name,
+                api_tokens.c.revoked_at.is_(None),
+                or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > at),
+            )
+            .values(revoked_at=at)
+        )
+        return int(result.rowcount)
 
     # -- lockout ----------------------------------------------------------------------------
 
-    def record_failure(self, name: str) -> int:
-        """Count one more failed login for the user; returns the new count."""
-        self._conn.execute(
+    def admit(self, name: str, password_hash: str, now: datetime) -> str | None:
+        """Admit a sign-in whose password matched ``password_hash``, in one step: clear the
+        failure count if the user is still active, still has that password and is not locked
+        now. Returns the user's role, or None if any of those no longer holds."""
+        row = self._conn.execute(
+            update(users)
+            .where(
+                users.c.name == name,
+                users.c.active.is_(True),
+                users.c.password_hash == password_hash,
+                or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+            )
+            .values(failed_logins=0, locked_until=None)
+            .returning(users.c.role)
+        ).first()
+        return None if row is None else str(row.role)
+
+    def record_failure(self, name: str, now: datetime, limit: int, lock_until: datetime) -> bool:
+        """Count one failed sign-in and, at ``limit`` failures in a row, lock the account until
+        ``lock_until`` (the count starts again from nothing) — one statement, so racing
+        failures are counted one after another. Failures while locked neither count nor extend
+        the lock. Returns whether the account is locked now."""
+        locked = and_(users.c.locked_until.is_not(None), users.c.locked_until > now)
+        reaches = users.c.failed_logins + 1 >= limit
+        until = literal(lock_until, users.c.locked_until.type)
+        row = self._conn.execute(
             update(users)
             .where(users.c.name == name)
-            .values(failed_logins=users.c.failed_logins + 1)
-        )
-        count = self._conn.execute(
-            select(users.c.failed_logins).where(users.c.name == name)
-        ).scalar_one_or_none()
-        return int(count or 0)
+            .values(
+                failed_logins=case(
+                    (locked, users.c.failed_logins),
+                    (reaches, 0),
+                    else_=users.c.failed_logins + 1,
+                ),
+                locked_until=case((locked, users.c.locked_until), (reaches, until), else_=None),
+            )
+            .returning(users.c.locked_until)
+        ).first()
+        return row is not None and row.locked_until is not None and row.locked_until > now
 
-    def lock(self, name: str, until: datetime) -> None:
-        """Lock the user out until then; the count starts again when the lock ends."""
-        self._conn.execute(
-            update(users).where(users.c.name == name).values(locked_until=until, failed_logins=0)
+    def unlock(self, name: str) -> bool:
+        """Lift a lock and forget the failures; False if there was nothing to lift."""
+        result = self._conn.execute(
+            update(users)
+            .where(
+                users.c.name == name,
+                or_(users.c.failed_logins > 0, users.c.locked_until.is_not(None)),
+            )
+            .values(failed_logins=0, locked_until=None)
         )
-
-    def clear_failures(self, name: str) -> None:
-        self._conn.execute(
-            update(users).where(users.c.name == name).values(failed_logins=0, locked_until=None)
-        )
+        return bool(result.rowcount)
 
 
 def _session(row: Any) -> StoredSession:
@@ -143,5 +240,11 @@ def _session(row: Any) -> StoredSession:
 
 def _token(row: Any) -> StoredToken:
     return StoredToken(
-        row.id, row.user_name, row.label, row.created_at, row.last_used_at, row.revoked_at
+        row.id,
+        row.user_name,
+        row.label,
+        row.created_at,
+        row.last_used_at,
+        row.revoked_at,
+        row.expires_at,
     )

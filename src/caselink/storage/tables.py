@@ -236,6 +236,9 @@ api_tokens = Table(
     Column("created_at", TZ, nullable=False),
     Column("last_used_at", TZ),
     Column("revoked_at", TZ),
+    # Every token issued expires (CASELINK_TOKEN_DAYS); tokens from before 0005 were given one.
+    Column("expires_at", TZ),
+    Index("ix_api_tokens_user_name", "user_name"),
 )
 
 # -- integrity audits ---------------------------------------------------------------------

@@ -47,6 +47,13 @@ class UserStore:
             update(users).where(users.c.name == name).values(password_hash=password_hash)
         )
 
+    def deactivate(self, name: str) -> bool:
+        """Mark the user inactive; False if they were inactive already."""
+        result = self._conn.execute(
+            update(users).where(users.c.name == name, users.c.active.is_(True)).values(active=False)
+        )
+        return bool(result.rowcount)
+
     def all(self) -> list[StoredUser]:
         return [_user(r) for r in self._conn.execute(select(users).order_by(users.c.name))]
 

@@ -88,6 +88,6 @@ def test_refusals_exit_1_with_a_reason(cli, tmp_path: Path) -> None:  # type: ig
     assert "--why" in json.loads(out)["error"]
     code, out = cli("resolve", "--threshold", "1", "--user", "ann", "--json")
     assert code == 1
-    code, out = cli("export", str(tmp_path / "x.csv"), "--user", "ian", "--why", "look")
+    code, out = cli("export", str(tmp_path / "x.csv"), "--user", "ian", "--why", "a look")
     assert code == 1
     assert not (tmp_path / "x.csv").exists()

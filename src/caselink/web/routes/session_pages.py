@@ -11,7 +11,7 @@ from starlette.responses import Response
 from caselink.domain.errors import InvalidRequest
 from caselink.domain.roles import Action, may
 from caselink.services import auth, journey, report_views
-from caselink.services.auth import LoginRefused
+from caselink.services.auth import LoginBusy, LoginRefused
 from caselink.web.journey_display import duty_lines, end_of_today
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import (
@@ -49,7 +49,13 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_page(
-    request: Request, *, next_url: str, name: str = "", error: str | None = None, status: int = 200
+    request: Request,
+    *,
+    next_url: str,
+    name: str = "",
+    error: str | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
@@ -58,6 +64,7 @@ def _login_page(
         {"next": next_url, "name": name, "error": error, "login_csrf": token},
         status,
     )
+    response.headers.update(headers or {})
     # The login form has no session yet: its CSRF token is a double-submit cookie.
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -97,6 +104,15 @@ def login(
         new = auth.login(context(request), name, password)
     except LoginRefused as exc:
         return _login_page(request, next_url=target, name=name, error=str(exc), status=401)
+    except LoginBusy as exc:  # a flood of sign-ins: come back, nothing was checked
+        return _login_page(
+            request,
+            next_url=target,
+            name=name,
+            error=str(exc),
+            status=503,
+            headers={"Retry-After": "30"},
+        )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, new)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
