@@ -2,22 +2,31 @@
 
 Drawing a sample and recording a verdict mean reading full records: registrars only, and each
 record read for a verdict is logged (DPA 2018 s.62). Compliance figures carry no personal data.
+
+A sample's page shows each write-off's latest verdict. The registrar's reason is free text that
+may name the complainant, a suspect or a witness, so only roles that may see reports in full
+read it; an inspector sees the verdict with its reason withheld. Either way the page is a
+consultation of the sampled records and is logged before it is shown.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
 from caselink.domain.forces import canonical_force
-from caselink.domain.roles import Action
+from caselink.domain.roles import Action, may
 from caselink.domain.values import Scope
 from caselink.integrity import AuditSample, Compliance, StratumAudit, compliance, stratified_sample
-from caselink.services.consultation import log_consultation
+from caselink.services.consultation import NO_RECORD, log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import Group, scope_dict
+from caselink.storage.audit_queries import AuditItemRow, SampleRow
 from caselink.storage.audits import SampleItem, StratumTally
+
+# What an inspector sees in place of a registrar's reason.
+REASON_WITHHELD = "withheld: a registrar's reason may name people"
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,3 +226,42 @@ def sample_items(ctx: Context, actor: Actor, sample_id: int) -> list[SampleItem]
         if uow.audits.sample(sample_id) is None:
             raise NotFound(f"no audit sample {sample_id}")
         return uow.audits.items(sample_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSampleView:
+    """A sample's page: the sample, its items with their latest verdicts, and whether the
+    registrars' reasons were withheld from this reader."""
+
+    sample: SampleRow
+    items: list[AuditItemRow]
+    reasons_withheld: bool
+
+
+def sample_view(ctx: Context, actor: Actor, sample_id: int, why: str | None) -> AuditSampleView:
+    """One audit sample's items (references, statuses, strata) and their latest verdicts, for
+    anyone who audits. The registrars' free-text reasons are shown only to roles that may view
+    reports in full; others get ``REASON_WITHHELD`` in their place. The read is logged, one
+    access-log entry per sampled record, with the reader's justification (DPA 2018 s.62)."""
+    actor.require(Action.AUDIT)
+    stated_reason(why)  # refused before anything is read
+    with ctx.db.reader() as uow:
+        sample = next(
+            (s for s in uow.queries.audit_samples_overview() if s.id == sample_id),
+            None,
+        )
+        if sample is None:
+            raise NotFound(f"no audit sample {sample_id}")
+        items = uow.queries.audit_items_of(sample_id)
+    withheld = not may(actor.role, Action.VIEW_REPORT)
+    if withheld:
+        items = [i if i.reason is None else replace(i, reason=REASON_WITHHELD) for i in items]
+    shown = "verdicts, reasons withheld" if withheld else "verdicts with reasons"
+    log_consultation(
+        ctx,
+        actor,
+        [(i.force, i.reference) for i in items] or NO_RECORD,
+        why,
+        f"audit sample {sample_id}: {shown}",
+    )
+    return AuditSampleView(sample, items, withheld)

@@ -400,30 +400,11 @@ def write_off_trend(ctx: Context, actor: Actor, force: str | None = None) -> PCh
     return p_chart([PeriodCount(k, w, n) for k, (w, n) in sorted(quarters.items())])
 
 
-@dataclass(frozen=True, slots=True)
-class AuditSampleView:
-    sample: SampleRow
-    items: list[AuditItemRow]
-
-
 def audit_overview(ctx: Context, actor: Actor) -> list[SampleRow]:
     """Audit samples with their progress (items judged, found wrong)."""
     actor.require(Action.AUDIT)
     with ctx.db.reader() as uow:
         return uow.queries.audit_samples_overview()
-
-
-def audit_sample(ctx: Context, actor: Actor, sample_id: int) -> AuditSampleView:
-    """One audit sample's items (references, statuses, strata) and their latest verdicts."""
-    actor.require(Action.AUDIT)
-    with ctx.db.reader() as uow:
-        sample = next(
-            (s for s in uow.queries.audit_samples_overview() if s.id == sample_id),
-            None,
-        )
-        if sample is None:
-            raise NotFound(f"no audit sample {sample_id}")
-        return AuditSampleView(sample, uow.queries.audit_items_of(sample_id))
 
 
 # -- administration and dashboards -----------------------------------------------------------

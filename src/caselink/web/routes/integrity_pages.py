@@ -59,8 +59,9 @@ def audits_page(request: Request, session: Session) -> Response:
 
 
 @router.get("/integrity/audits/{sample_id}")
-def audit_page(request: Request, session: Session, sample_id: int) -> Response:
-    view = report_views.audit_sample(context(request), session.actor, sample_id)
+def audit_page(request: Request, session: Session, why: Why, sample_id: int) -> Response:
+    # The verdicts' reasons may name people: the read is logged, and withheld from inspectors.
+    view = integrity_audit.sample_view(context(request), session.actor, sample_id, why)
     may_judge = may(session.actor.role, Action.VIEW_REPORT)  # judging reads the record
     return render(
         request, "audit.html", {"view": view, "report_url": report_url, "may_judge": may_judge}
