@@ -95,6 +95,9 @@ def test_deactivate_and_unlock(cli) -> None:  # type: ignore[no-untyped-def]
             auth.login(ctx, "ann", "a wrong password!")
     with pytest.raises(auth.LoginRefused):
         auth.login(ctx, "ann", PASSWORD.strip())  # locked
+    [listed] = json.loads(cli("users", "list", "--json")[1])
+    assert listed["locked_until"] is not None
+    assert "locked until" in cli("users", "list")[1]
     code, out = cli("users", "unlock", "ann", "--json")
     assert (code, json.loads(out)) == (0, {"user": "ann", "unlocked": True})
     with ctx.db.reader() as uow:
@@ -104,6 +107,7 @@ def test_deactivate_and_unlock(cli) -> None:  # type: ignore[no-untyped-def]
     assert (row.failed_logins, row.locked_until) == (0, None)
     assert auth.login(ctx, "ann", PASSWORD.strip()).actor.name == "ann"
     assert cli("users", "unlock", "ann")[1].strip() == "user ann was not locked"
+    assert json.loads(cli("users", "list", "--json")[1])[0]["locked_until"] is None
     code, out = cli("users", "deactivate", "ann", "--json")
     assert code == 0, out
     assert json.loads(out) == {

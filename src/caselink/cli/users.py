@@ -43,14 +43,28 @@ def add(
 
 @users_app.command("list")
 def list_users(db: Db = None, as_json: Json = False) -> None:
-    """List users and their roles."""
+    """List users, their roles, whether they are active and any sign-in lock."""
     with running(db, as_json) as application:
+        now = application.context.clock()
         found = users.list_users(application.context)
     if as_json:
-        print_json([{"user": u.name, "role": u.role.value, "active": u.active} for u in found])
+        print_json(
+            [
+                {
+                    "user": u.name,
+                    "role": u.role.value,
+                    "active": u.active,
+                    "failed_sign_ins": u.failed_logins,
+                    "locked_until": u.locked_until if u.locked(now) else None,
+                }
+                for u in found
+            ]
+        )
         return
     for u in found:
-        console.print(f"{u.name:<24} {u.role.value:<10} {'active' if u.active else 'inactive'}")
+        state = "active" if u.active else "inactive"
+        lock = f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked(now) else ""
+        console.print(f"{u.name:<24} {u.role.value:<10} {state:<8} {lock}".rstrip())
 
 
 @users_app.command("token")

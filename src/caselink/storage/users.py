@@ -19,6 +19,10 @@ class StoredUser:
     failed_logins: int
     locked_until: datetime | None
 
+    def locked(self, now: datetime) -> bool:
+        """Whether sign-in is locked at this moment (a lock that has ended does not count)."""
+        return self.locked_until is not None and self.locked_until > now
+
 
 class UserStore:
     def __init__(self, conn: Connection) -> None:
