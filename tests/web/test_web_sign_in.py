@@ -154,3 +154,15 @@ def test_a_sign_in_that_cannot_get_a_turn_at_hashing_is_told_to_come_back(
     assert busy.status_code == 503
     assert busy.headers["retry-after"] == "30"
     assert sign_in(client, "olive").status_code == 200
+
+
+def test_the_users_page_shows_each_tokens_number_and_expiry(
+    app: App, signed_in: Callable[..., Any]
+) -> None:
+    issued = auth.issue_token(app.context, "ann", "notebook", by="ada", days=3)
+    page = signed_in("admin").get("/admin/users")
+    assert page.status_code == 200
+    [token] = page.context["tokens"]
+    assert (token.id, token.expires_at) == (issued.id, issued.expires_at)
+    assert f"<td>{issued.id}</td><td>ann</td><td>notebook</td>" in page.text
+    assert "caselink users revoke-token" in page.text

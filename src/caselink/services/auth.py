@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
-from caselink.domain.roles import Action
+from caselink.domain.roles import Action, Role
 from caselink.services import users
 from caselink.services.consultation import justification_text
 from caselink.services.context import Actor, Context
@@ -148,14 +148,14 @@ def login(ctx: Context, name: str, password: str) -> NewSession:
             raise LoginRefused(REFUSED)
         # Admitted only if, at this moment, the user is active, unlocked and has the password
         # that was checked: a lock set by a racing failure since the read above wins.
-        role = store.admit(name, user.password_hash, now)
+        role = store.admit(name, user.password_hash, now)  # as it stands now, not as read
         if role is None:
             raise LoginRefused(REFUSED)
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires = now + SESSION_LIFETIME
         store.add_session(digest(cookie), name, csrf, now, expires)
         uow.commit()
-    return NewSession(cookie, csrf, Actor(user.name, user.role), expires)
+    return NewSession(cookie, csrf, Actor(user.name, Role(role), user.home), expires)
 
 
 def session_of(ctx: Context, cookie: str | None) -> WebSession | None:
@@ -173,7 +173,7 @@ def session_of(ctx: Context, cookie: str | None) -> WebSession | None:
         return None
     return WebSession(
         id_hash,
-        Actor(user.name, user.role),
+        Actor(user.name, user.role, user.home),
         stored.csrf_token,
         stored.justification,
         stored.expires_at,
@@ -251,7 +251,7 @@ def token_actor(ctx: Context, token: str | None) -> Actor | None:
         with ctx.db.unit_of_work() as uow:
             uow.sessions.touch_token(stored.id, now)
             uow.commit()
-    return Actor(user.name, user.role)
+    return Actor(user.name, user.role, user.home)
 
 
 def revoke_token(ctx: Context, token_id: int, by: str) -> StoredToken:
