@@ -2,8 +2,9 @@
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 
@@ -150,3 +151,95 @@ class Scope:
     start: datetime | None = None
     end: datetime | None = None
     forces: tuple[str, ...] = ()
+
+
+# -- times --------------------------------------------------------------------------------------
+
+# Every time a report, a step or a decision carries lies in this span. No report predates 1900
+# (the oldest non-recent offences reported today are decades, not a century, old), and a time
+# far from both ends leaves room for the deadlines and durations computed from it: a time at
+# the calendar's edge (year 1 or 9999) overflows the moment a day is added or an offset taken.
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(2200, 1, 1, tzinfo=UTC)
+MOMENT_SPAN = f"times must lie between {EARLIEST_MOMENT:%Y-%m-%d} and 2199-12-31"
+
+
+def utc_moment(field: str, value: datetime) -> datetime:
+    """A parsed time as UTC (no offset means UTC), refused (``InvalidValue``) when it lies
+    outside [``EARLIEST_MOMENT``, ``LATEST_MOMENT``): every reader of times, the files', the
+    forms' and the API's, passes its times through here, so none can overflow later."""
+    try:
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(field, value.isoformat(), f"out of range: {MOMENT_SPAN}") from None
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise InvalidValue(field, value.isoformat(), f"out of range: {MOMENT_SPAN}")
+    return moment
+
+
+# -- references ---------------------------------------------------------------------------------
+
+MAX_REFERENCE = 128  # the reports table's reference column
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, CSV injection).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+# The common case, checked at once: printable ASCII without a path separator.
+_PLAIN_REFERENCE = re.compile(r"[A-Za-z0-9_.:#() -]+\Z")
+# Control characters (ANSI escapes start with one), invisible format characters (bidirectional
+# overrides), line separators and lone surrogates: none belongs in a reference.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def reference_problem(reference: str) -> str | None:
+    """Why text cannot be a force's reference, or None when it can.
+
+    References are shown on pages, named in URLs and file names, written to CSV files that
+    are opened in spreadsheets and printed on terminals, so a reference may not be empty or
+    longer than ``MAX_REFERENCE``, may not start like a spreadsheet formula, and may not hold a
+    path separator (``/``, ``\\``), ``..``, or a control or invisible character (an ANSI escape,
+    a NUL, a bidirectional override).
+    """
+    if not reference:
+        return "required: the reference is empty"
+    if len(reference) > MAX_REFERENCE:
+        return f"longer than {MAX_REFERENCE} characters"
+    if reference[0] in FORMULA_STARTS:
+        return "may not start with =, +, -, @, a tab or a carriage return (a spreadsheet formula)"
+    if ".." in reference:
+        return "may not hold '..'"
+    if _PLAIN_REFERENCE.match(reference):
+        return None
+    if "/" in reference or "\\" in reference:
+        return "may not hold / or \\"
+    if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in reference):
+        return "may not hold control or invisible characters"
+    return None
+
+
+def check_reference(field: str, reference: str) -> str:
+    """The reference, or ``InvalidValue`` saying why it cannot be one (``reference_problem``)."""
+    problem = reference_problem(reference)
+    if problem is not None:
+        raise InvalidValue(field, reference, problem)
+    return reference
+
+
+# -- postcodes ----------------------------------------------------------------------------------
+
+# A UK postcode is an outward code (area letters, district digit, then a digit or letter:
+# A9, A99, A9A, AA9, AA99, AA9A) and an inward code (sector digit, two unit letters, never
+# C, I, K, M, O or V); GIR 0AA is the one exception. ASCII only: \d would take any script's
+# digits.
+_OUTWARD = r"(?:[A-Z]{1,2}[0-9][0-9A-Z]?|GIR)"
+_POSTCODE = re.compile(rf"({_OUTWARD})([0-9][ABD-HJLNP-UW-Z]{{2}})\Z")
+_DISTRICT = re.compile(rf"({_OUTWARD})\Z")
+
+
+def postcode_district(postcode: str | None) -> str | None:
+    """The outward code (district) of a UK postcode: ``ME14`` of ``ME14 1XX``, ``me141xx`` or
+    ``ME14``, however it is spaced or cased. Text that is not a postcode gives None, never a
+    piece of itself: what is not understood is not given out."""
+    if not postcode:
+        return None
+    compact = "".join(postcode.split()).upper()
+    found = _POSTCODE.match(compact) or _DISTRICT.match(compact)
+    return found.group(1) if found else None

@@ -1,6 +1,9 @@
 """Parsing single cells: times, numbers, names; each failure says what was expected."""
 
-from datetime import UTC, date, datetime, time
+from datetime import datetime
+
+from caselink.domain.errors import InvalidValue
+from caselink.domain.values import utc_moment
 
 
 class CellError(ValueError):
@@ -13,17 +16,24 @@ def text(cell: str) -> str | None:
 
 
 def timestamp(cell: str) -> datetime | None:
-    """ISO 8601 date or date-time; no offset means UTC; a date alone means its midnight."""
+    """ISO 8601 date or date-time; no offset means UTC; a date alone means its midnight. A
+    time outside the span every caselink time lies in (``utc_moment``) is refused."""
     cleaned = cell.strip()
     if not cleaned:
         return None
     try:
-        if len(cleaned) == 10:
-            return datetime.combine(date.fromisoformat(cleaned), time(), UTC)
         value = datetime.fromisoformat(cleaned)
     except ValueError:
         raise CellError("not an ISO 8601 time (e.g. 2024-03-07T23:15:00 or 2024-03-07)") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return moment(value)
+
+
+def moment(value: datetime) -> datetime:
+    """A parsed time as UTC, or ``CellError`` when it lies outside caselink's span of times."""
+    try:
+        return utc_moment("time", value)
+    except InvalidValue as exc:
+        raise CellError(exc.reason) from None
 
 
 def number(cell: str) -> float | None:

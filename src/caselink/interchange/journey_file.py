@@ -6,12 +6,11 @@ and each step's own details (the rules that need only the step: JNY-2, JNY-3, OU
 VC-3); whether a step may follow the report's others is the domain's to decide, on import.
 """
 
-import csv
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +18,17 @@ from caselink.domain.errors import DomainError
 from caselink.domain.journey import Step, StepKind
 from caselink.domain.rules.journey import check_details
 from caselink.interchange import cells
+from caselink.interchange.csv_writing import csv_writer
 from caselink.interchange.rows import (
     CsvRows,
-    FormatError,
     Parsed,
     ParsingRow,
     Reading,
-    Record,
     RowDigest,
     RowError,
     RowParser,
+    json_text_problem,
+    text_lines,
 )
 
 JOURNEY_HEADER = ("force", "reference", "step", "at", "actor", "details")
@@ -66,22 +66,7 @@ def read_journey_csv(path: Path, now: datetime) -> Reading[JourneyRow]:
 
 def read_journey_lines(path: Path, now: datetime) -> Reading[JourneyRow]:
     """Read a journey file in JSON lines; blank lines are skipped, each other line is a row."""
-    return Reading(_LINE_HEADER, _lines(path), JourneyLineParser(path.name, now))
-
-
-def _lines(path: Path) -> Iterator[Record]:
-    # Opened on the first pull, like a CSV file's rows; text after a byte that is not UTF-8
-    # cannot be trusted to split into the right lines, so the file is refused whole.
-    line_no = 0
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield line_no, (line.rstrip("\r\n"),), None
-    except UnicodeDecodeError as exc:
-        raise FormatError(
-            [RowError(path.name, line_no + 1, None, None, f"not UTF-8 text: {exc}")]
-        ) from None
+    return Reading(_LINE_HEADER, text_lines(path), JourneyLineParser(path.name, now))
 
 
 class JourneyCsvParser(RowParser[JourneyRow]):
@@ -117,6 +102,9 @@ class JourneyLineParser(RowParser[JourneyRow]):
         if not isinstance(document, dict):
             error = RowError(self.file, line, None, None, "a line must hold a JSON object")
             return Parsed(line, None, (error,), digest, cells_)
+        problem = json_text_problem(document)
+        if problem is not None:
+            return Parsed(line, None, (RowError(self.file, line, None, None, problem),), digest)
         row = ParsingRow(self.file, line, JOURNEY_HEADER[:-1], ("",) * (len(JOURNEY_HEADER) - 1))
         for key, value in document.items():
             if key == "details":
@@ -201,7 +189,7 @@ def _aware_time(cell: str) -> datetime | None:
         ) from None
     if value.tzinfo is None:
         raise cells.CellError("needs its offset (e.g. 2024-03-07T23:15:00Z or +01:00)")
-    return value.astimezone(UTC)
+    return cells.moment(value)
 
 
 def _journey_row(
@@ -271,10 +259,10 @@ def journey_document(row: JourneyRow) -> dict[str, Any]:
 
 
 def write_journey_csv(path: Path, rows: Iterable[JourneyRow]) -> int:
-    """Write journey.csv; returns the number of rows written."""
+    """Write journey.csv, its cells safe for a spreadsheet; returns the number of rows written."""
     count = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(JOURNEY_HEADER)
         for row in rows:
             writer.writerow(journey_cells(row))

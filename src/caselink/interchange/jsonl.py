@@ -1,7 +1,6 @@
 """JSON lines: every report (with its persons, behaviours and cancellations), then every event."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
@@ -19,8 +18,18 @@ from caselink.domain.values import (
     OffenderDescription,
     Relationship,
     Status,
+    check_reference,
+    utc_moment,
 )
-from caselink.interchange.rows import Parsed, Reading, Record, RowDigest, RowError, RowParser
+from caselink.interchange.rows import (
+    Parsed,
+    Reading,
+    RowDigest,
+    RowError,
+    RowParser,
+    json_text_problem,
+    text_lines,
+)
 
 REJECT_HEADER = ("json",)
 
@@ -56,14 +65,7 @@ def read_reports(path: Path, taxonomy: Taxonomy) -> Reading[Report]:
     """Read the report lines of a caselink JSON lines export; other lines are skipped and
     counted.
     """
-    return Reading(REJECT_HEADER, _lines(path), DocumentParser(path.name, taxonomy))
-
-
-def _lines(path: Path) -> Iterator[Record]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if line.strip():
-                yield line_no, (line.rstrip("\n"),), None
+    return Reading(REJECT_HEADER, text_lines(path), DocumentParser(path.name, taxonomy))
 
 
 class DocumentParser(RowParser[Report]):
@@ -86,6 +88,9 @@ class DocumentParser(RowParser[Report]):
                 digest,
                 cells,
             )
+        problem = json_text_problem(doc)
+        if problem is not None:
+            return Parsed(line, None, (RowError(self.file, line, None, None, problem),), digest)
         if doc.get("type") != "report":
             return Parsed(
                 line, None, digest=digest, raw=cells, skip=f"{doc.get('type', 'untyped')}_lines"
@@ -101,11 +106,10 @@ class DocumentParser(RowParser[Report]):
         return Parsed(line, report, (), digest, cells)
 
 
-def _time(value: Any) -> datetime | None:
+def _time(value: Any, field: str = "time") -> datetime | None:
     if value is None:
         return None
-    parsed = datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return utc_moment(field, datetime.fromisoformat(str(value)))
 
 
 def report_from_document(doc: dict[str, Any], taxonomy: Taxonomy) -> Report:
@@ -115,7 +119,7 @@ def report_from_document(doc: dict[str, Any], taxonomy: Taxonomy) -> Report:
         raise InvalidValue(
             "force", doc["force"], "not one of the 44 force areas of England and Wales"
         )
-    reported_at = _time(doc["reported_at"])
+    reported_at = _time(doc["reported_at"], "reported_at")
     if reported_at is None:
         raise InvalidValue("reported_at", None, "required")
     behaviours: set[Behaviour] = set()
@@ -130,7 +134,7 @@ def report_from_document(doc: dict[str, Any], taxonomy: Taxonomy) -> Report:
     rel = doc.get("relationship")
     return Report(
         force=force,
-        reference=str(doc["reference"]),
+        reference=check_reference("reference", str(doc["reference"]).strip()),
         reported_at=reported_at,
         occurred=OccurredWindow(_time(doc.get("occurred_from")), _time(doc.get("occurred_to"))),
         location=Location(

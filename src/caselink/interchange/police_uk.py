@@ -12,7 +12,7 @@ from pathlib import Path
 from caselink.domain.errors import InvalidValue
 from caselink.domain.forces import canonical_force
 from caselink.domain.report import Report
-from caselink.domain.values import Location, Status
+from caselink.domain.values import Location, Status, reference_problem
 from caselink.interchange import cells
 from caselink.interchange.rows import CsvRows, Parsed, Reading, RowDigest, RowError, RowParser
 
@@ -62,6 +62,9 @@ class CrimeParser(RowParser[Report]):
         if not crime_id:
             return Parsed(line, None, digest=digest, raw=cells_, skip="no_crime_id")
         errors: list[RowError] = []
+        problem = reference_problem(crime_id)
+        if problem is not None:
+            errors.append(RowError(name, line, "Crime ID", crime_id, problem))
         force, reported_at = _force_and_month(name, line, cell, errors)
         location = Location()
         notes: tuple[str, ...] = ()
@@ -115,11 +118,12 @@ def _force_and_month(
                 "not one of the 44 force areas of England and Wales",
             )
         )
+    month: datetime | None = None
     try:
-        month: datetime | None = datetime.strptime(cell("Month"), "%Y-%m").replace(tzinfo=UTC)
-    except ValueError:
-        errors.append(RowError(file, line, "Month", cell("Month"), "not a month written YYYY-MM"))
-        month = None
+        month = cells.moment(datetime.strptime(cell("Month"), "%Y-%m").replace(tzinfo=UTC))
+    except ValueError as exc:  # CellError is one
+        reason = str(exc) if isinstance(exc, cells.CellError) else "not a month written YYYY-MM"
+        errors.append(RowError(file, line, "Month", cell("Month"), reason))
     return force, month
 
 

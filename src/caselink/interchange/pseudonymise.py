@@ -19,6 +19,7 @@ from typing import Any
 from caselink.domain.person import Person, PersonRole
 from caselink.domain.report import Report
 from caselink.domain.rules.catalogue import Finding
+from caselink.domain.values import postcode_district as postcode_district  # re-exported
 
 GRID_METRES = 1000.0
 DEGREES = 2  # two decimals of a degree: about 1.1 km of latitude
@@ -79,14 +80,6 @@ def _person(key: bytes, p: Person, complainant_anywhere: bool) -> dict[str, Any]
         "phone": pseudonym(key, "phone", p.phone),
         "identifiers": [pseudonym(key, "identifier", i) for i in p.identifiers],
     }
-
-
-def postcode_district(postcode: str | None) -> str | None:
-    """The outward code of a UK postcode (``ME14`` of ``ME14 1XX``), however it is spaced: the
-    inward code is always its last three characters, so a postcode written without its space
-    (``ME141XX``) is not given out whole. Text too short to hold an inward code gives none."""
-    compact = "".join((postcode or "").split()).upper()
-    return compact[:-3] if len(compact) > 3 else None
 
 
 def _coarse(value: float | None, step: float) -> float | None:

@@ -8,14 +8,20 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from caselink.domain.forces import canonical_force
+from caselink.domain.values import reference_problem
 from caselink.interchange import cells
-
-MAX_REFERENCE = 128  # the reports table's reference column
 
 T = TypeVar("T")
 
-# A cell may hold a whole narrative; the default 128 KiB limit is too small for some accounts.
-csv.field_size_limit(16 * 1024 * 1024)
+# Limits on what a file may hold (docs/formats.md). A cell may hold a whole narrative, and the
+# longest accounts run to tens of thousands of characters; a million is far beyond any, yet a
+# hostile file of ten-megabyte cells or a hundred thousand columns is refused before it can
+# fill memory or a page.
+MAX_FIELD = 1_000_000  # characters in one cell
+MAX_LINE = 4_000_000  # characters in one line of a file (a CSV record may span several)
+MAX_COLUMNS = 1_000  # columns in a header
+NUL_REASON = "holds a NUL character, which no caselink value may"
+csv.field_size_limit(MAX_FIELD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,14 @@ class RowParser(Generic[T]):
         if len(cells) != len(self.header):
             reason = f"has {len(cells)} cells but the header has {len(self.header)}"
             return Parsed(line, None, (RowError(self.file, line, None, None, reason),), raw=cells)
+        if "\x00" in "".join(cells):
+            # PostgreSQL refuses NUL in text, and SQLite would keep a value cut short on output.
+            errors = tuple(
+                RowError(self.file, line, column, None, NUL_REASON)
+                for column, cell in zip(self.header, cells, strict=True)
+                if "\x00" in cell
+            )
+            return Parsed(line, None, errors, raw=cells)
         return self.parse_cells(line, cells)
 
     def parse_cells(self, line: int, cells: tuple[str, ...]) -> Parsed[T]:
@@ -135,7 +149,7 @@ class CsvRows:
     def open(cls, path: Path) -> "CsvRows":
         handle = path.open(newline="", encoding="utf-8-sig")
         try:
-            reader = csv.reader(handle, strict=True)
+            reader = csv.reader(bounded_lines(handle, path.name), strict=True)
             header = tuple(h.strip() for h in next(reader))
         except StopIteration:
             handle.close()
@@ -150,8 +164,15 @@ class CsvRows:
         except csv.Error as exc:
             handle.close()
             raise FormatError(
-                [RowError(path.name, 1, None, None, f"not a readable CSV file: {exc}")]
+                [RowError(path.name, 1, None, None, f"not a readable CSV file: {_csv_reason(exc)}")]
             ) from None
+        except FormatError:
+            handle.close()
+            raise
+        if len(header) > MAX_COLUMNS:
+            handle.close()
+            reason = f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read"
+            raise FormatError([RowError(path.name, 1, None, None, reason)])
         return cls(path, header, reader, handle)
 
     def __iter__(self) -> Iterator[Record]:
@@ -166,7 +187,7 @@ class CsvRows:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield start, None, f"unreadable CSV record: {exc}"
+                    yield start, None, f"unreadable CSV record: {_csv_reason(exc)}"
                     start = self._reader.line_num + 1
                     continue
                 if cells:
@@ -205,6 +226,66 @@ class CsvRows:
         if problems:
             self._handle.close()
             raise FormatError(problems)
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        return f"a cell longer than {MAX_FIELD:,} characters"
+    return text
+
+
+def bounded_lines(handle: Any, name: str) -> Iterator[str]:
+    """The lines of an open text file, refusing the file (``FormatError``) at the first line
+    longer than ``MAX_LINE``, which is never read whole: memory stays bounded however the file
+    is made. A line that is not UTF-8 refuses the file too, since what follows an undecodable
+    byte cannot be trusted to split into the right rows."""
+    number = 0
+    readline = handle.readline
+    try:
+        while line := readline(MAX_LINE + 1):
+            number += 1
+            if len(line) > MAX_LINE:
+                reason = f"a line longer than {MAX_LINE:,} characters: the file is not read"
+                raise FormatError([RowError(name, number, None, None, reason)])
+            yield line
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            [RowError(name, number + 1, None, None, f"not UTF-8 text: {exc}")]
+        ) from None
+
+
+def text_lines(path: Path) -> Iterator[Record]:
+    """The non-blank lines of a JSON lines file as one-cell records, read on the first pull,
+    each at most ``MAX_LINE`` characters (else the file is refused)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for number, line in enumerate(bounded_lines(handle, path.name), start=1):
+            if line.strip():
+                yield number, (line.rstrip("\r\n"),), None
+
+
+def json_text_problem(value: object, depth: int = 0) -> str | None:
+    """What makes a parsed JSON document unfit to store, or None: a string holding a NUL, or
+    longer than ``MAX_FIELD``, anywhere in it."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return NUL_REASON
+        if len(value) > MAX_FIELD:
+            return f"holds a text longer than {MAX_FIELD:,} characters"
+        return None
+    if depth > 32:
+        return "nested more than 32 levels deep"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = json_text_problem(key, depth + 1) or json_text_problem(item, depth + 1)
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for item in value:
+            problem = json_text_problem(item, depth + 1)
+            if problem:
+                return problem
+    return None
 
 
 class ParsingRow:
@@ -254,8 +335,11 @@ class ParsingRow:
 
     def reference(self) -> str | None:
         reference = self.required("reference")
-        if reference is not None and len(reference) > MAX_REFERENCE:
-            self.error("reference", f"longer than {MAX_REFERENCE} characters")
+        if reference is None:
+            return None
+        problem = reference_problem(reference)
+        if problem is not None:
+            self.error("reference", problem)
             return None
         return reference
 

@@ -1,6 +1,5 @@
 """Importing files: all or nothing by default, streaming, idempotent on force and reference."""
 
-import csv
 import gc
 import json
 import os
@@ -20,6 +19,7 @@ from caselink.domain.report import Report
 from caselink.domain.roles import Action
 from caselink.interchange import caselink_csv, journey_file, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
+from caselink.interchange.csv_writing import csv_writer
 from caselink.interchange.journey_file import JourneyRow
 from caselink.interchange.police_uk import OutcomeRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
@@ -81,7 +81,10 @@ class ImportRefused(Exception):
 
 
 class _Rejects:
-    """The rejects file, written as rows are refused and moved into place only on success."""
+    """The rejects file, written as rows are refused and moved into place only on success.
+
+    Its cells are written safe for a spreadsheet (``csv_writing``): a cell that would start a
+    formula there carries a leading ``'``, to take off before the row is imported again."""
 
     def __init__(self, path: Path | None, header: tuple[str, ...]) -> None:
         self.path, self._tmp = path, path.with_name(path.name + ".part") if path else None
@@ -93,7 +96,7 @@ class _Rejects:
             return
         if self._handle is None:
             self._handle = self._tmp.open("w", newline="", encoding="utf-8")
-            self._writer = csv.writer(self._handle)
+            self._writer = csv_writer(self._handle)
             self._writer.writerow(("rejected_line", "rejected_reasons", *self._header))
         reasons = "; ".join(f"{e.column}: {e.reason}" if e.column else e.reason for e in errors)
         self._writer.writerow((line, reasons, *raw))

@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 
 from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
+from caselink.interchange.csv_writing import csv_writer
 from caselink.linkage.persons import PersonModelSpec, evaluate
 from caselink.linkage.persons import resolve as resolve_records
 from caselink.services.consultation import (
@@ -358,7 +359,7 @@ def export(
         n = 0
         try:
             with tmp.open("w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
+                writer = csv_writer(handle)  # no cell a spreadsheet would run
                 writer.writerow(EXPORT_COLUMNS)
                 for row in uow.persons.export_rows(run.id):
                     probability = "" if row[5] is None else f"{row[5]:.6f}"

@@ -18,7 +18,13 @@ from caselink.domain.offences import normalise_offence_code
 from caselink.domain.person import Person, PersonRole
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role, may
-from caselink.domain.values import Location, OccurredWindow, OffenderDescription, Relationship
+from caselink.domain.values import (
+    Location,
+    OccurredWindow,
+    OffenderDescription,
+    Relationship,
+    check_reference,
+)
 from caselink.integrity import (
     Funnel,
     FunnelCurves,
@@ -109,9 +115,7 @@ def record_report(ctx: Context, actor: Actor, new: NewReport) -> Report:
     force = canonical_force(new.force)
     if force is None:
         raise InvalidValue("force", new.force, "not one of the 44 police force areas")
-    reference = new.reference.strip()
-    if not reference or len(reference) > 128:
-        raise InvalidValue("reference", new.reference, "give the force's reference (1–128 chars)")
+    reference = check_reference("reference", new.reference.strip())
     if new.reported_at > now:
         raise InvalidValue("reported_at", new.reported_at, "lies in the future")
     offence = None

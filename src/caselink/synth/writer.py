@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from caselink.interchange.csv_writing import safe_text_column
+
 _OPTIONS = pa_csv.WriteOptions(include_header=True, quoting_style="needed")
 
 
@@ -94,7 +96,8 @@ def write_table(path: Path, columns: dict[str, Column]) -> int:
     Numbers are written as pyarrow formats them (shortest round trip), which does not vary
     between runs, so the same columns always give the same bytes.
     """
-    table = pa.table({name: to_arrow(values) for name, values in columns.items()})
+    # Text cells are written safe for a spreadsheet, as every CSV file caselink writes.
+    table = pa.table({name: safe_text_column(to_arrow(values)) for name, values in columns.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     pa_csv.write_csv(table, path, write_options=_OPTIONS)
     return int(table.num_rows)

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from caselink.domain.forces import FORCES
 from caselink.domain.journey import Step, StepKind
+from caselink.domain.values import reference_problem
+from caselink.interchange.csv_writing import safe_cell
 from caselink.interchange.journey_file import (
     JOURNEY_HEADER,
     JourneyRow,
@@ -236,7 +238,10 @@ def test_the_digest_is_of_the_content_not_its_spelling(tmp_path: Path) -> None:
 plain_text = st.text(
     st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30
 ).filter(lambda s: s.strip() == s)
-detail_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+# a NUL is refused on import (no caselink value holds one): every other character round-trips
+detail_text = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
 FREE_TEXT_STEPS: list[tuple[StepKind, str | None]] = [
     (StepKind.ATTENDED, "officer"),
     (StepKind.NEEDS_ASSESSED, "needs"),
@@ -259,9 +264,10 @@ def journey_rows(draw: st.DrawFn) -> JourneyRow:
     )
     return JourneyRow(
         draw(st.sampled_from(FORCES)),
-        draw(plain_text),
+        draw(plain_text.filter(lambda r: reference_problem(r) is None)),
         Step(kind=kind, at=at, details=details),
-        draw(plain_text),
+        # a cell a spreadsheet would run is written with a quote in front (csv_writing)
+        draw(plain_text.filter(lambda a: safe_cell(a) == a)),
     )
 
 
