@@ -1,6 +1,8 @@
 """The app factory: one FastAPI application over one caselink App (the same object the CLI and
 the tests drive)."""
 
+import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib.resources import files
@@ -71,33 +73,99 @@ class SecurityHeaders:
 
 
 class RefuseNulCharacters:
-    """Answers 400 to a request whose path or query carries a NUL character.
+    """Answers 400 to a request that carries a NUL character in its path, its query, or the
+    body of a form (any form, the sign-in form included), and 422 to a JSON body that holds
+    one or a lone surrogate (half of a UTF-16 pair, which no UTF-8 text can hold).
 
     No caselink value holds one, and PostgreSQL refuses them in text, so letting one through
-    would turn a bad request into a server error.
+    would turn a bad request into a server error. Checked here, once, for every route: a
+    route added later is covered without a line of its own. caselink takes no file uploads,
+    so a raw NUL byte has no place in any body it reads.
     """
+
+    _FORM = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+    _JSON = b"application/json"
+    # \u0000 not itself escaped (preceded by an even number of backslashes)
+    _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+    _JSON_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+    MESSAGE = b'{"detail":"a NUL character is not allowed in a request"}'
+    SURROGATE = b'{"detail":"a lone surrogate (\\\\ud800-\\\\udfff) is not text: refused"}'
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", "")
-        ):
-            body = b'{"detail":"a NUL character is not allowed in a request"}'
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 400,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            await self._refuse(send, self.MESSAGE)
+            return
+        kind = self._body_kind(scope)
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = bytearray()
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        problem = self._problem(kind, bytes(body))
+        if problem is not None:
+            # 422 for a JSON body, as the API answers any body it cannot take
+            await self._refuse(send, problem, 422 if kind == self._JSON else 400)
+            return
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    def _body_kind(self, scope: Scope) -> bytes | None:
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type":
+                kind = value.split(b";", 1)[0].strip().lower()
+                return kind if kind in self._FORM or kind == self._JSON else None
+        return None
+
+    def _problem(self, kind: bytes, body: bytes) -> bytes | None:
+        if b"\x00" in body:
+            return self.MESSAGE
+        if kind == self._FORM[0]:
+            return self.MESSAGE if b"%00" in body else None
+        if kind != self._JSON or b"\\" not in body:
+            return None
+        if self._JSON_NUL.search(body):
+            return self.MESSAGE
+        if self._JSON_SURROGATE.search(body):
+            try:
+                json.dumps(json.loads(body), ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                return self.SURROGATE
+            except ValueError:
+                return None  # not JSON: the route's own parsing says so
+        return None
+
+    @staticmethod
+    async def _refuse(send: Send, body: bytes, status: int = 400) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def _lifespan(
@@ -181,7 +249,7 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
         report_pages,
         decision_pages,
         integrity_pages,
-        linkage_pages,
+            linkage_pages,
         journey_pages,
         outcome_pages,
         admin_pages,

@@ -29,10 +29,6 @@ router = APIRouter(include_in_schema=False)
 Field = Annotated[str, Form()]
 
 
-def _version(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
-
-
 def _form(
     request: Request,
     template: str,
@@ -96,7 +92,7 @@ def classify(
             reference,
             offence_code=forms.text(offence_code) if decision == "crime" else None,
             n100_rationale=None if decision == "crime" else rationale,
-            expected_version=_version(expected_version),
+            expected_version=forms.version(expected_version),
         )
     except DomainError as exc:
         field = "offence_code" if decision == "crime" else "rationale"
@@ -151,7 +147,7 @@ def cancel(
                 code=reason,
                 rationale=rationale,
                 evidence=forms.text(evidence),
-                expected_version=_version(expected_version),
+                expected_version=forms.version(expected_version),
             )
         except DomainError as exc:
             errors.add(_cancel_field(exc), str(exc))
@@ -223,7 +219,7 @@ def decide(
                 force,
                 reference,
                 note=forms.text(note),
-                expected_version=_version(expected_version),
+                expected_version=forms.version(expected_version),
             )
         elif decision == "refuse":
             recording.refuse(
@@ -232,7 +228,7 @@ def decide(
                 force,
                 reference,
                 note=note,
-                expected_version=_version(expected_version),
+                expected_version=forms.version(expected_version),
             )
         else:
             errors.add("decision", "authorise or refuse")
@@ -271,7 +267,7 @@ def inform(
         force,
         reference,
         how=forms.text(how),
-        expected_version=_version(expected_version),
+        expected_version=forms.version(expected_version),
     )
     return RedirectResponse(report_url(force, reference), status_code=303)
 

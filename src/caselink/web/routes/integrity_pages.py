@@ -11,6 +11,7 @@ from caselink.domain.forces import FORCES
 from caselink.domain.roles import Action, may
 from caselink.services import integrity_audit, report_views
 from caselink.web import charts
+from caselink.web.forms import RecordId
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import PostSession, Session, Why, context
 from caselink.web.templating import render
@@ -59,7 +60,7 @@ def audits_page(request: Request, session: Session) -> Response:
 
 
 @router.get("/integrity/audits/{sample_id}")
-def audit_page(request: Request, session: Session, why: Why, sample_id: int) -> Response:
+def audit_page(request: Request, session: Session, why: Why, sample_id: RecordId) -> Response:
     # The verdicts' reasons may name people: the read is logged, and withheld from inspectors.
     view = integrity_audit.sample_view(context(request), session.actor, sample_id, why)
     may_judge = may(session.actor.role, Action.VIEW_REPORT)  # judging reads the record
@@ -73,7 +74,7 @@ def record_verdict(
     request: Request,
     session: PostSession,
     why: Why,
-    sample_id: int,
+    sample_id: RecordId,
     force: Annotated[str, Form()] = "",
     reference: Annotated[str, Form()] = "",
     verdict: Annotated[str, Form()] = "",

@@ -18,6 +18,7 @@ from caselink.domain.errors import (
 )
 from caselink.domain.roles import Action
 from caselink.services import journey
+from caselink.web import forms
 from caselink.web.forms import FieldErrors
 from caselink.web.routes.report_pages import report_response, report_url
 from caselink.web.security import CSRF_FIELD, PostSession, Why, context
@@ -28,10 +29,6 @@ router = APIRouter(include_in_schema=False)
 # Refusals shown on the form; anything else (no such report, a role that may not) is the
 # error page's.
 _SHOWN_ON_FORM = (RuleViolation, InvalidValue, InvalidTransition, InvalidRequest, ConcurrentUpdate)
-
-
-def _version(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
 
 
 @router.post("/reports/{force}/{reference}/journey")
@@ -54,7 +51,7 @@ async def record_step(
                     posted.kind,
                     at=posted.at,
                     details=posted.details,
-                    expected_version=_version(values.get("expected_version", "")),
+                    expected_version=forms.version(values.get("expected_version")),
                 )
             )
         except _SHOWN_ON_FORM as exc:

@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from caselink.services import report_views
 from caselink.web import charts, journey_display
+from caselink.web.forms import RecordId
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import Session, Why, context
 from caselink.web.templating import render
@@ -20,7 +21,7 @@ def series_list(request: Request, session: Session) -> Response:
 
 
 @router.get("/linkage/series/{series_id}")
-def series_page(request: Request, session: Session, why: Why, series_id: int) -> Response:
+def series_page(request: Request, session: Session, why: Why, series_id: RecordId) -> Response:
     view = report_views.series_view(context(request), session.actor, series_id, why=why)
     hrefs = {m.id: report_url(m.force, m.reference) for m in view.members}
     person_hrefs = {p.id: f"/persons/{p.id}" for p in view.persons}
@@ -42,6 +43,6 @@ def series_page(request: Request, session: Session, why: Why, series_id: int) ->
 
 
 @router.get("/persons/{person_id}")
-def person_page(request: Request, session: Session, why: Why, person_id: int) -> Response:
+def person_page(request: Request, session: Session, why: Why, person_id: RecordId) -> Response:
     view = report_views.person_view(context(request), session.actor, person_id, why=why)
     return render(request, "person.html", {"view": view, "report_url": report_url})

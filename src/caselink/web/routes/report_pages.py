@@ -3,7 +3,6 @@ its victim's journey."""
 
 import re
 from dataclasses import asdict
-from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -54,18 +53,14 @@ def _filters(request: Request, errors: FieldErrors) -> ReportQuery:
     if status is not None and status not in {s.value for s in Status}:
         errors.add("status", f"{status!r} is not a status")
         status = None
-    before = forms.day("to", q.get("to"), errors)
-    try:
-        page = max(1, int(q.get("page") or 1))
-    except ValueError:
-        page = 1
+    page = forms.page(q.get("page"), errors)
     return ReportQuery(
         force=forms.text(q.get("force")),
         status=status,
         offence_code=(forms.text(q.get("offence")) or "").upper() or None,
         reported_from=forms.day("from", q.get("from"), errors),
         # "to" names the last day wanted: the query's bound is the start of the next one.
-        reported_before=None if before is None else before + timedelta(days=1),
+        reported_before=forms.day_after("to", q.get("to"), errors),
         reference=forms.text(q.get("q")),
         written_off_linked=q.get("linked") == "1",
         pending=q.get("pending") == "1",
@@ -98,6 +93,7 @@ def report_list(request: Request, session: Session) -> Response:
             "next_url": f"/reports?{urlencode({**kept, 'page': page + 1})}" if found.more else None,
             "report_url": report_url,
         },
+        422 if errors else 200,
     )
 
 
