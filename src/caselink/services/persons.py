@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pyarrow.csv as pacsv
 
 from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
+from caselink.integrity.intervals import wilson_bounds
 from caselink.interchange.csv_writing import csv_writer
 from caselink.linkage.persons import PersonModelSpec, evaluate
 from caselink.linkage.persons import resolve as resolve_records
@@ -31,9 +33,18 @@ from caselink.services.consultation import (
     stated_reason,
 )
 from caselink.services.context import Actor, Context
-from caselink.storage.person_store import EntityRecord, PersonRun, PersonStore
+from caselink.services.spark import resolve_persons as resolve_on_spark
+from caselink.storage.person_store import (
+    EntityRecord,
+    PairLabel,
+    PersonRun,
+    PersonStore,
+    SuspectAppearance,
+)
 
-DEFAULT_THRESHOLD = PersonModelSpec().threshold
+# A run links at the lowest threshold the model expects to be this precise, unless a fixed
+# threshold is asked for (docs/persons.md, "Threshold and entities").
+DEFAULT_TARGET_PRECISION = PersonModelSpec().target_precision or 0.995
 Progress = Callable[[str], None]
 
 
@@ -70,6 +81,23 @@ class ResolutionSummary:
             f"(complainant in one report and suspect in another: "
             f"{f['complainant_and_suspect']:,})",
         ]
+        expected = f.get("expected_precision")
+        if expected is not None:
+            target = f.get("target_precision")
+            out.append(
+                f"  expected precision of the links {expected:.4f}"
+                + (f" (threshold chosen for a target of {target})" if target else "")
+                + (
+                    f"; of every pair inside the entities {f['expected_pairwise_precision']:.4f}"
+                    if f.get("expected_pairwise_precision") is not None
+                    else ""
+                )
+            )
+        if f.get("entities_flagged"):
+            out.append(
+                f"  {f['entities_flagged']:,} entit(ies) flagged: they hold a pair the model, "
+                "asked about the two alone, calls likelier two people (see `persons review`)"
+            )
         if self.evaluation:
             e = self.evaluation
             out.append(
@@ -106,7 +134,7 @@ def read_identity_file(path: Path) -> pa.Table:
     return pa.table({"source_id": source, "identity": identity}).filter(kept)
 
 
-def _identity_table(rows: pa.Table, records: pa.Table, name: str) -> pa.Table:
+def identity_table(rows: pa.Table, records: pa.Table, name: str) -> pa.Table:
     """(person_id, ``name``) for the rows whose source id a person record carries."""
     ids = records.select(["source_id", "person_id"])
     joined = rows.join(ids.filter(pc.is_valid(ids.column("source_id"))), "source_id")
@@ -118,38 +146,76 @@ def _identity_table(rows: pa.Table, records: pa.Table, name: str) -> pa.Table:
     )
 
 
+def with_intervals(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """An evaluation with 95% Wilson intervals for pairwise precision and recall. Pairs of one
+    entity are not independent draws, so the intervals understate the uncertainty."""
+    out = dict(evaluation)
+    tp = int(evaluation.get("true_positive_pairs", 0))
+    predicted, true = (
+        int(evaluation.get("predicted_pairs", 0)),
+        int(evaluation.get("true_pairs", 0)),
+    )
+    if predicted:
+        out["precision_interval"] = [round(v, 6) for v in wilson_bounds(tp, predicted)]
+    if true:
+        out["recall_interval"] = [round(v, 6) for v in wilson_bounds(tp, true)]
+    return out
+
+
 def resolve(
     ctx: Context,
     actor: Actor,
     *,
     threshold: float | None = None,
+    target_precision: float | None = None,
     labels: Path | None = None,
     truth: Path | None = None,
     why: str | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    spark_master: str | None = None,
 ) -> ResolutionSummary:
     """Resolve every person record into entities and store the run (analysts only).
 
-    ``threshold`` is the match probability at or above which two records are linked;
-    ``labels`` (source_id, identity_id) trains m from known identities; ``truth`` in the same
-    format evaluates the run (pairwise and cluster figures, kept in the run's figures). The run
-    combines personal data, so it is logged (DPA 2018 s.62).
+    By default the threshold is the lowest at which the model expects the links to be
+    ``target_precision`` precise (default ``DEFAULT_TARGET_PRECISION``); ``threshold`` fixes it
+    instead. Analysts' verdicts on pairs (``label_pair``) are kept to: a pair labelled
+    different never ends in one entity, one labelled the same always does. ``labels``
+    (source_id, identity_id) trains m from known identities; ``truth`` in the same format
+    evaluates the run (pairwise and cluster figures with intervals, kept in the run's figures).
+    The run combines personal data, so it is logged (DPA 2018 s.62).
     """
     actor.require(Action.LINK)
-    spec = PersonModelSpec(threshold=threshold if threshold is not None else DEFAULT_THRESHOLD)
+    if threshold is not None and target_precision is not None:
+        raise InvalidRequest("give a threshold or a target precision, not both")
+    try:
+        spec = (
+            PersonModelSpec(threshold=threshold, target_precision=None)
+            if threshold is not None
+            else PersonModelSpec(target_precision=target_precision or DEFAULT_TARGET_PRECISION)
+        )
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from exc
     started = time.perf_counter()
     truth_rows = read_identity_file(truth) if truth else None  # a bad file fails before the run
     truth_seconds = time.perf_counter() - started
     started = time.perf_counter()
     with ctx.db.reader() as uow:
         records = uow.persons.records()
-    label_table = _identity_table(read_identity_file(labels), records, "label") if labels else None
+        pair_labels = uow.persons.pair_label_table()
+    label_table = identity_table(read_identity_file(labels), records, "label") if labels else None
     read_seconds = time.perf_counter() - started
-    result = resolve_records(
+    # with a Spark master, Splink trains and scores on Spark (services.spark): same entities
+    resolver = (
+        resolve_records
+        if spark_master is None
+        else partial(resolve_on_spark, master=spark_master)
+    )
+    result = resolver(
         records,
         spec,
         labels=label_table,
+        pair_labels=pair_labels,
         today=ctx.clock().date(),
         threads=threads,
         progress=progress,
@@ -157,7 +223,9 @@ def resolve(
     started = time.perf_counter()
     evaluation = None
     if truth_rows is not None:
-        evaluation = evaluate(result.entities, _identity_table(truth_rows, records, "identity_id"))
+        evaluation = with_intervals(
+            evaluate(result.entities, identity_table(truth_rows, records, "identity_id"))
+        )
     # every stage's time, so a run's cost can be told apart from measuring it against a truth
     seconds = {"read": round(read_seconds, 3), **result.figures["seconds"]}
     figures = dict(result.figures) | {"seconds": seconds}
@@ -171,11 +239,12 @@ def resolve(
         run_id = uow.persons.save_run(
             created_at=ctx.clock(),
             created_by=actor.name,
-            threshold=spec.threshold,
+            threshold=figures["threshold"],
             model=result.model,
             figures=figures,
             entities=result.entities,
         )
+        uow.persons.save_review(run_id, result.review)
         log_consultation(
             ctx,
             actor,
@@ -188,7 +257,7 @@ def resolve(
         )
         uow.commit()
     seconds["save"] = round(time.perf_counter() - started, 3)  # in the summary, not the store
-    return ResolutionSummary(run_id, spec.threshold, figures, evaluation)
+    return ResolutionSummary(run_id, figures["threshold"], figures, evaluation)
 
 
 def latest_run(ctx: Context) -> PersonRun | None:
@@ -370,3 +439,338 @@ def export(
             tmp.unlink(missing_ok=True)
         uow.commit()
     return PersonExportSummary(run.id, n, path)
+
+
+# -- review: analysts' verdicts on pairs near the threshold ----------------------------------
+
+VERDICTS = ("same", "different", "unsure")
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPair:
+    """A pair of person records offered for review, side by side, with the comparison that
+    decided it: for each comparison the level that held and its match weight (bits)."""
+
+    left: EntityRecord
+    right: EntityRecord
+    match_probability: float
+    match_weight: float
+    linked: bool  # whether the run put the two in one entity
+    flagged: bool  # inside an entity, yet scored as likelier two people
+    comparisons: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        def record(r: EntityRecord) -> dict[str, Any]:
+            return {
+                "person_id": r.person_id,
+                "force": r.force,
+                "reference": r.reference,
+                "status": r.status,
+                "role": r.role,
+                "forename": r.forename,
+                "surname": r.surname,
+                "aliases": r.aliases,
+                "date_of_birth": r.dob_as_given,
+                "address": r.address,
+                "postcode": r.postcode,
+                "phone": r.phone,
+                "identifiers": r.identifiers,
+            }
+
+        return {
+            "left": record(self.left),
+            "right": record(self.right),
+            "match_probability": self.match_probability,
+            "match_weight": self.match_weight,
+            "linked": self.linked,
+            "inside_flagged_entity": self.flagged,
+            "comparisons": self.comparisons,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    run_id: int
+    threshold: float
+    pairs: list[ReviewPair]
+    remaining: int  # unlabelled pairs of the run's sample, these included
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "threshold": self.threshold,
+            "remaining": self.remaining,
+            "pairs": [p.to_dict() for p in self.pairs],
+        }
+
+
+def review_sample(
+    ctx: Context, actor: Actor, *, why: str, limit: int = 10, run_id: int | None = None
+) -> ReviewView:
+    """Up to ``limit`` pairs of the run's review sample that nobody has labelled yet, weak
+    pairs inside flagged entities first, then nearest the threshold; both records in full
+    (analysts only). Reading them consults personal data: logged first (DPA 2018 s.62)."""
+    actor.require(Action.LINK)
+    stated_reason(why)
+    if limit < 1:
+        raise InvalidRequest("ask for at least one pair")
+    with ctx.db.unit_of_work() as uow:
+        run = _run_or_latest(uow.persons, run_id)
+        labelled = {(x.person_id_l, x.person_id_r) for x in uow.persons.pair_labels()}
+        offered = [
+            p
+            for p in uow.persons.review_pairs(run.id)
+            if (p["person_id_l"], p["person_id_r"]) not in labelled
+        ]
+        offered.sort(key=lambda p: not p.get("inside_flagged_entity", False))
+        shown = offered[:limit]
+        ids = [i for p in shown for i in (p["person_id_l"], p["person_id_r"])]
+        records = uow.persons.records_by_id(run.id, ids)
+        shown = [p for p in shown if p["person_id_l"] in records and p["person_id_r"] in records]
+        if shown:
+            log_consultation(
+                ctx,
+                actor,
+                sorted({(records[i].force, records[i].reference) for i in ids if i in records}),
+                why=why,
+                detail=f"person pairs for review (run {run.id})",
+                uow=uow,
+            )
+        uow.commit()
+    pairs = [
+        ReviewPair(
+            records[p["person_id_l"]],
+            records[p["person_id_r"]],
+            float(p["match_probability"]),
+            float(p["match_weight"]),
+            bool(p.get("linked")),
+            bool(p.get("inside_flagged_entity")),
+            list(p.get("comparisons", [])),
+        )
+        for p in shown
+    ]
+    return ReviewView(run.id, run.threshold, pairs, len(offered))
+
+
+def label_pair(
+    ctx: Context,
+    actor: Actor,
+    person_ids: tuple[int, int],
+    verdict: str,
+    *,
+    reason: str,
+    why: str,
+) -> PairLabel:
+    """Record an analyst's verdict on a pair of person records: ``same``, ``different`` or
+    ``unsure``, with the reason (required). Appended, never changed; the latest verdict on a
+    pair counts. Every later run keeps a pair labelled different in two entities and one
+    labelled the same in one. Logged with the two records' reports."""
+    actor.require(Action.LINK)
+    stated_reason(why)
+    verdict = verdict.strip().lower()
+    if verdict not in VERDICTS:
+        raise InvalidRequest(f"the verdict is one of {', '.join(VERDICTS)}, not {verdict!r}")
+    if not reason or not reason.strip():
+        raise InvalidRequest("say why you judge the pair so (the reason is kept with the label)")
+    a, b = sorted(int(x) for x in person_ids)
+    if a == b:
+        raise InvalidRequest("a pair needs two different person records")
+    now = ctx.clock()
+    with ctx.db.unit_of_work() as uow:
+        run = uow.persons.latest_run()
+        records = uow.persons.records_by_id(run.id if run else None, [a, b])
+        missing = [x for x in (a, b) if x not in records]
+        if missing:
+            raise NotFound(f"no person record {missing[0]}")
+        offered = {
+            (p["person_id_l"], p["person_id_r"]): p
+            for p in (uow.persons.review_pairs(run.id) if run else [])
+        }
+        pair = offered.get((a, b))
+        linked = None
+        if run is not None:
+            entity = uow.persons.entities_of(run.id, [a, b])
+            linked = a in entity and entity.get(a) == entity.get(b)
+        uow.persons.add_pair_label(
+            person_ids=(a, b),
+            verdict=verdict,
+            reason=reason.strip(),
+            labelled_by=actor.name,
+            labelled_at=now,
+            run_id=run.id if run else None,
+            match_probability=None if pair is None else float(pair["match_probability"]),
+            linked=linked,
+        )
+        log_consultation(
+            ctx,
+            actor,
+            sorted({(records[x].force, records[x].reference) for x in (a, b)}),
+            why=why,
+            detail=f"person records {a} and {b} labelled {verdict}",
+            uow=uow,
+        )
+        uow.commit()
+    return PairLabel(
+        a,
+        b,
+        verdict,
+        reason.strip(),
+        actor.name,
+        now,
+        run.id if run else None,
+        None if pair is None else float(pair["match_probability"]),
+        linked,
+    )
+
+
+def label_figures(ctx: Context, actor: Actor) -> dict[str, Any]:
+    """What the analysts' verdicts say of the runs that offered the pairs: pairwise precision
+    (of the labelled pairs the run linked, the share labelled the same) and recall (of those
+    labelled the same, the share the run linked), with 95% Wilson intervals. The pairs were
+    drawn near the threshold, where the model is least sure, so these bound the figures of
+    the whole run from below rather than estimate them. Unsure verdicts are counted apart."""
+    actor.require(Action.LINK)
+    with ctx.db.reader() as uow:
+        labels = uow.persons.pair_labels()
+    decided = [x for x in labels if x.verdict != "unsure" and x.linked is not None]
+    linked = [x for x in decided if x.linked]
+    same = [x for x in decided if x.verdict == "same"]
+    both = sum(1 for x in linked if x.verdict == "same")
+    out: dict[str, Any] = {
+        "labels": len(labels),
+        "same": sum(1 for x in labels if x.verdict == "same"),
+        "different": sum(1 for x in labels if x.verdict == "different"),
+        "unsure": sum(1 for x in labels if x.verdict == "unsure"),
+        "linked_labelled": len(linked),
+        "linked_and_same": both,
+        "precision": None,
+        "precision_interval": None,
+        "recall": None,
+        "recall_interval": None,
+    }
+    if linked:
+        out["precision"] = round(both / len(linked), 6)
+        out["precision_interval"] = [round(v, 6) for v in wilson_bounds(both, len(linked))]
+    if same:
+        out["recall"] = round(both / len(same), 6)
+        out["recall_interval"] = [round(v, 6) for v in wilson_bounds(both, len(same))]
+    return out
+
+
+# -- repeat suspects -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatSuspect:
+    """A person named as suspect in more than one report: each report, oldest first.
+
+    For an inspector ``name`` and ``dob`` are None and ``label`` is a number in the list,
+    not the entity id: the list shows how often one unnamed person recurs, not who.
+    """
+
+    label: str
+    entity_id: str | None
+    name: str | None
+    dob: str | None
+    reports: list[SuspectAppearance]
+
+    @property
+    def forces(self) -> list[str]:
+        return sorted({r.force for r in self.reports})
+
+    @property
+    def written_off(self) -> int:
+        return sum(1 for r in self.reports if r.status in WRITTEN_OFF)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "entity_id": self.entity_id,
+            "name": self.name,
+            "date_of_birth": self.dob,
+            "forces": self.forces,
+            "written_off": self.written_off,
+            "reports": [
+                {
+                    "force": r.force,
+                    "reference": r.reference,
+                    "status": r.status,
+                    "reported_at": r.reported_at.isoformat(),
+                    "outcome": r.outcome,
+                }
+                for r in self.reports
+            ],
+        }
+
+
+# Reports written off: cancelled or transferred, or not recorded as a crime (N100).
+WRITTEN_OFF = frozenset({"cancelled", "transferred", "n100"})
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatSuspectList:
+    run_id: int
+    pseudonymised: bool
+    suspects: list[RepeatSuspect]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "pseudonymised": self.pseudonymised,
+            "suspects": [s.to_dict() for s in self.suspects],
+        }
+
+
+def repeat_suspects(
+    ctx: Context,
+    actor: Actor,
+    *,
+    why: str,
+    run_id: int | None = None,
+    min_reports: int = 2,
+) -> RepeatSuspectList:
+    """Persons named as suspect in at least ``min_reports`` reports (Operation Soteria's repeat
+    suspects), across forces, written-off reports included, each with every report's status
+    and outcome; most reports first. Analysts, registrars and officers see names and dates of
+    birth; inspectors see each person as a number in the list, no name, no date of birth and
+    no entity id. Reading it consults every listed report: logged first (DPA 2018 s.62)."""
+    pseudonymised = actor.role is Role.INSPECTOR
+    actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
+    stated_reason(why)
+    if min_reports < 2:
+        raise InvalidRequest("a repeat suspect is named in at least two reports")
+    with ctx.db.unit_of_work() as uow:
+        run = _run_or_latest(uow.persons, run_id)
+        rows = uow.persons.repeat_suspects(run.id, min_reports)
+        if rows:
+            log_consultation(
+                ctx,
+                actor,
+                sorted({(r.force, r.reference) for r in rows}),
+                why=why,
+                detail=f"repeat suspects (person run {run.id})"
+                + (", pseudonymised" if pseudonymised else ""),
+                uow=uow,
+            )
+        uow.commit()
+    grouped: dict[str, list[SuspectAppearance]] = {}
+    for r in rows:
+        grouped.setdefault(r.entity_id, []).append(r)
+    ordered = sorted(
+        grouped.items(),
+        key=lambda kv: (-len({(x.force, x.reference) for x in kv[1]}), kv[1][0].reported_at),
+    )
+    suspects = []
+    for i, (entity, appearances) in enumerate(ordered, start=1):
+        first = appearances[0]
+        name = " ".join(x for x in (first.forename, first.surname) if x) or None
+        suspects.append(
+            RepeatSuspect(
+                f"person {i}" if pseudonymised else entity,
+                None if pseudonymised else entity,
+                None if pseudonymised else name,
+                None if pseudonymised else first.dob_as_given,
+                appearances,
+            )
+        )
+    return RepeatSuspectList(run.id, pseudonymised, suspects)

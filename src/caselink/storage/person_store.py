@@ -19,7 +19,15 @@ from sqlalchemy import Connection, func, insert, select
 
 from caselink.storage.arrow_reads import read_arrow
 from caselink.storage.bulk import BulkWriter
-from caselink.storage.tables import person_entities, person_runs, persons, reports
+from caselink.storage.tables import (
+    journey_milestones,
+    person_entities,
+    person_pair_labels,
+    person_review_pairs,
+    person_runs,
+    persons,
+    reports,
+)
 
 PERSON_RECORD_SCHEMA = pa.schema(
     [
@@ -40,6 +48,9 @@ PERSON_RECORD_SCHEMA = pa.schema(
     ]
 )
 SUSPECT_ENTITY_SCHEMA = pa.schema([("report_id", pa.int64()), ("entity_id", pa.string())])
+PAIR_LABEL_SCHEMA = pa.schema(
+    [("person_id_l", pa.int64()), ("person_id_r", pa.int64()), ("verdict", pa.string())]
+)
 _BATCH = 100_000
 _CHUNK = 1000  # values in one IN list: PostgreSQL and SQLite both take this many comfortably
 COMPLAINANT = "complainant"
@@ -97,6 +108,37 @@ class EntityRecord:
     reference: str
     status: str
     reported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PairLabel:
+    """The latest verdict on a pair of person records (lower id first)."""
+
+    person_id_l: int
+    person_id_r: int
+    verdict: str  # same | different | unsure
+    reason: str
+    labelled_by: str
+    labelled_at: datetime
+    run_id: int | None
+    match_probability: float | None
+    linked: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class SuspectAppearance:
+    """One report a person entity is named in as a suspect."""
+
+    entity_id: str
+    person_id: int
+    forename: str | None
+    surname: str | None
+    dob_as_given: str | None
+    force: str
+    reference: str
+    status: str
+    reported_at: datetime
+    outcome: str | None  # the Home Office outcome type the report closed with, if any
 
 
 class PersonStore:
@@ -354,6 +396,10 @@ class PersonStore:
             flags.setdefault((r.force, r.reference), []).append(int(r.id) in withheld)
         return flags
 
+    def entities_of(self, run_id: int, person_ids: Sequence[int]) -> dict[int, str]:
+        """The entity of each of these person records in run ``run_id`` (those it covers)."""
+        return self._entities_in(run_id, person_ids)
+
     def _entities_in(self, run_id: int | None, person_ids: Sequence[int]) -> dict[int, str]:
         # By person, with the run picked out here (see _suspects_of).
         if run_id is None:
@@ -422,3 +468,174 @@ class PersonStore:
         )
         for row in result:
             yield row[0], row[1], row[2], row[3], row[4], row[5]
+
+    def save_review(self, run_id: int, pairs: list[dict[str, Any]]) -> None:
+        """Keep the pairs a run offers for review (ids, scores and comparisons; no names)."""
+        self._conn.execute(
+            insert(person_review_pairs).values(run_id=run_id, pairs=json.dumps(pairs))
+        )
+
+    def review_pairs(self, run_id: int) -> list[dict[str, Any]]:
+        """The pairs run ``run_id`` offered for review, nearest the threshold first."""
+        text = self._conn.execute(
+            select(person_review_pairs.c.pairs).where(person_review_pairs.c.run_id == run_id)
+        ).scalar()
+        return list(json.loads(text)) if text else []
+
+    def add_pair_label(
+        self,
+        *,
+        person_ids: tuple[int, int],
+        verdict: str,
+        reason: str,
+        labelled_by: str,
+        labelled_at: datetime,
+        run_id: int | None,
+        match_probability: float | None,
+        linked: bool | None,
+    ) -> None:
+        """Append a verdict on a pair of records; the latest on a pair counts."""
+        low, high = sorted(person_ids)
+        self._conn.execute(
+            insert(person_pair_labels).values(
+                person_id_l=low,
+                person_id_r=high,
+                verdict=verdict,
+                reason=reason,
+                labelled_by=labelled_by,
+                labelled_at=labelled_at,
+                run_id=run_id,
+                match_probability=match_probability,
+                linked=linked,
+            )
+        )
+
+    def pair_labels(self) -> list[PairLabel]:
+        """The latest verdict on every labelled pair."""
+        t = person_pair_labels.c
+        latest: dict[tuple[int, int], PairLabel] = {}
+        for row in self._conn.execute(select(person_pair_labels).order_by(t.id)):
+            key = (int(row.person_id_l), int(row.person_id_r))
+            latest[key] = PairLabel(
+                key[0],
+                key[1],
+                row.verdict,
+                row.reason,
+                row.labelled_by,
+                row.labelled_at,
+                None if row.run_id is None else int(row.run_id),
+                row.match_probability,
+                row.linked,
+            )
+        return list(latest.values())
+
+    def pair_label_table(self) -> pa.Table:
+        """The latest verdicts as ``PAIR_LABEL_SCHEMA``, what a run keeps to."""
+        labels = self.pair_labels()
+        return pa.table(
+            {
+                "person_id_l": [x.person_id_l for x in labels],
+                "person_id_r": [x.person_id_r for x in labels],
+                "verdict": [x.verdict for x in labels],
+            },
+            schema=PAIR_LABEL_SCHEMA,
+        )
+
+    def records_by_id(
+        self, run_id: int | None, person_ids: Sequence[int]
+    ) -> dict[int, EntityRecord]:
+        """Person records with their report, and their match probability in ``run_id``."""
+        p, r = persons.c, reports.c
+        found: dict[int, EntityRecord] = {}
+        entity_probability: dict[int, float | None] = {}
+        if run_id is not None:
+            for chunk in _chunks(sorted(set(person_ids))):
+                for person, probability in self._conn.execute(
+                    select(person_entities.c.person_id, person_entities.c.match_probability).where(
+                        person_entities.c.run_id == run_id, person_entities.c.person_id.in_(chunk)
+                    )
+                ):
+                    entity_probability[int(person)] = probability
+        for chunk in _chunks(sorted(set(person_ids))):
+            for row in self._conn.execute(
+                select(
+                    p.id,
+                    p.source_id,
+                    p.role,
+                    p.forename,
+                    p.surname,
+                    p.dob_as_given,
+                    p.dob,
+                    p.address,
+                    p.postcode,
+                    p.phone,
+                    p.identifiers,
+                    p.aliases,
+                    r.force,
+                    r.reference,
+                    r.status,
+                    r.reported_at,
+                )
+                .select_from(persons.join(reports, reports.c.id == p.report_id))
+                .where(p.id.in_(chunk))
+            ):
+                found[int(row.id)] = EntityRecord(
+                    int(row.id),
+                    row.source_id,
+                    row.role,
+                    row.forename,
+                    row.surname,
+                    row.dob_as_given,
+                    row.dob,
+                    row.address,
+                    row.postcode,
+                    row.phone,
+                    row.identifiers,
+                    row.aliases,
+                    entity_probability.get(int(row.id)),
+                    row.force,
+                    row.reference,
+                    row.status,
+                    row.reported_at,
+                )
+        return found
+
+    def repeat_suspects(self, run_id: int, min_reports: int = 2) -> list[SuspectAppearance]:
+        """Every suspect record of the person entities named as suspect in at least
+        ``min_reports`` reports in run ``run_id``, with each report's status and outcome;
+        cancelled and N100 reports included. Ordered by entity, then by when reported."""
+        p, r, e, m = persons.c, reports.c, person_entities.c, journey_milestones.c
+        suspects = person_entities.join(persons, p.id == e.person_id)
+        repeated = (
+            select(e.entity_id)
+            .select_from(suspects)
+            .where(e.run_id == run_id, p.role == "suspect")
+            .group_by(e.entity_id)
+            .having(func.count(func.distinct(p.report_id)) >= min_reports)
+        )
+        rows = self._conn.execute(
+            select(
+                e.entity_id,
+                p.id,
+                p.forename,
+                p.surname,
+                p.dob_as_given,
+                r.force,
+                r.reference,
+                r.status,
+                r.reported_at,
+                m.outcome,
+            )
+            .select_from(
+                suspects.join(reports, r.id == p.report_id).outerjoin(
+                    journey_milestones, m.report_id == r.id
+                )
+            )
+            .where(
+                e.run_id == run_id,
+                p.role == "suspect",
+                e.entity_id.in_(repeated),
+            )
+            .order_by(e.entity_id, r.reported_at, p.id)
+        ).all()
+        return [SuspectAppearance(*tuple[Any, ...](row)) for row in rows]

@@ -355,6 +355,34 @@ person_entities = Table(
     Index("ix_person_entities_person", "person_id"),
 )
 
+# Analysts' verdicts on pairs of person records (same, different, unsure), appended, never
+# changed: the latest verdict on a pair counts. Later runs keep a "different" pair apart and a
+# "same" pair together; the verdicts also measure precision and recall near the threshold.
+person_pair_labels = Table(
+    "person_pair_labels",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("person_id_l", ID, ForeignKey("persons.id"), nullable=False),  # the lower id
+    Column("person_id_r", ID, ForeignKey("persons.id"), nullable=False),
+    Column("verdict", String(16), nullable=False),  # same | different | unsure
+    Column("reason", Text, nullable=False),
+    Column("labelled_by", String(128), nullable=False),
+    Column("labelled_at", TZ, nullable=False),
+    Column("run_id", ID, ForeignKey("person_runs.id")),  # the run whose pair was reviewed
+    Column("match_probability", Float),  # the run's score of the pair when it was reviewed
+    Column("linked", Boolean),  # whether that run put the two in one entity
+    Index("ix_person_pair_labels_pair", "person_id_l", "person_id_r"),
+)
+
+# The pairs near a run's threshold offered for review, with the comparison that decided each
+# (levels and weights): JSON, one row per run.
+person_review_pairs = Table(
+    "person_review_pairs",
+    metadata,
+    Column("run_id", ID, ForeignKey("person_runs.id"), primary_key=True, autoincrement=False),
+    Column("pairs", Text, nullable=False),
+)
+
 # -- the victim's journey -----------------------------------------------------------------
 
 # Each step of a report's journey after first contact, appended, never changed: first response,

@@ -28,6 +28,7 @@ from caselink.web.routes import (
     linkage_pages,
     outcome_pages,
     outcomes_api,
+    person_pages,
     report_pages,
     session_pages,
 )
@@ -249,7 +250,8 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
         report_pages,
         decision_pages,
         integrity_pages,
-            linkage_pages,
+        person_pages,
+        linkage_pages,
         journey_pages,
         outcome_pages,
         admin_pages,

@@ -73,6 +73,8 @@ _NAV: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
     ("Audits", "/integrity/audits", (Action.AUDIT,)),
     ("Outcomes", "/outcomes", (Action.AUDIT,)),
     ("Series", "/linkage/series", (Action.LINK,)),
+    ("Repeat suspects", "/persons/repeat-suspects", (Action.LINK, Action.AUDIT)),
+    ("Person review", "/persons/review", (Action.LINK,)),
     ("Missed chances", "/outcomes/missed-chances", (Action.LINK, Action.AUDIT)),
     ("Access log", "/admin/access-log", (Action.READ_ACCESS_LOG,)),
     ("Users", "/admin/users", (Action.MANAGE_USERS,)),

@@ -13,9 +13,9 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
+from caselink.linkage.persons.clustering import THRESHOLD_FLOOR, choose_threshold, cluster
 from caselink.linkage.persons.comparisons import (
     DETERMINISTIC_RULES,
     PersonModelSpec,
@@ -42,6 +43,10 @@ ENTITY_SCHEMA = pa.schema(
     ]
 )
 LABEL_SCHEMA = pa.schema([("person_id", pa.int64()), ("label", pa.string())])
+# An analyst's verdict on a pair of records: "same", "different" (or "unsure", ignored).
+PAIR_LABEL_SCHEMA = pa.schema(
+    [("person_id_l", pa.int64()), ("person_id_r", pa.int64()), ("verdict", pa.string())]
+)
 # Below this many comparable records there is nothing to learn from: every record stands alone.
 MIN_RECORDS_TO_TRAIN = 10
 
@@ -55,6 +60,9 @@ class PersonResolution:
     entities: pa.Table  # ENTITY_SCHEMA, one row per input record
     model: dict[str, Any]  # Splink settings with trained m, u and prior
     figures: dict[str, Any]
+    # pairs near the threshold for an analyst to judge, each with the comparison that decided
+    # it (``review_sample``)
+    review: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Clock:
@@ -151,6 +159,7 @@ def resolve(
     spec: PersonModelSpec | None = None,
     *,
     labels: pa.Table | None = None,
+    pair_labels: pa.Table | None = None,
     today: date | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
@@ -158,18 +167,23 @@ def resolve(
     """Resolve person records into entities (see the module docstring).
 
     ``records`` follows ``PERSON_RECORD_SCHEMA`` (only ``person_id`` and ``role`` are
-    required); ``labels`` is ``LABEL_SCHEMA`` for any subset of them. Records with nothing to
-    compare are entities of their own and counted as unresolvable; nothing in a record's
-    content makes the run fail.
+    required); ``labels`` is ``LABEL_SCHEMA`` for any subset of them. ``pair_labels``
+    (``PAIR_LABEL_SCHEMA``) are analysts' verdicts on pairs of records: a pair labelled
+    ``different`` never ends in one entity, a pair labelled ``same`` always does (unless that
+    would join a pair labelled different). Records with nothing to compare are entities of
+    their own and counted as unresolvable; nothing in a record's content makes the run fail.
     """
     with _quiet_splink():
-        return _resolve(records, spec or PersonModelSpec(), labels, today, threads, progress)
+        return _resolve(
+            records, spec or PersonModelSpec(), labels, pair_labels, today, threads, progress
+        )
 
 
 def _resolve(
     records: pa.Table,
     spec: PersonModelSpec,
     labels: pa.Table | None,
+    pair_labels: pa.Table | None,
     today: date | None,
     threads: int | None,
     progress: Progress | None,
@@ -188,6 +202,7 @@ def _resolve(
                 labelled = _attach_labels(con, labels)
         model = model_settings(spec)
         links = 0
+        review: list[dict[str, Any]] = []
         if prepared.resolvable >= MIN_RECORDS_TO_TRAIN:
             db_api = DuckDBAPI(con)
             sdf = db_api.register(PREPARED_TABLE)
@@ -202,33 +217,35 @@ def _resolve(
                 linker = Linker(sdf, model, log_level=None)
             say("scoring candidate pairs")
             with clock.stage("predict"):
-                # Pairs a little below the threshold too: they can still join a record to a
-                # person named in many reports (see _attachments).
+                # Pairs below the lowest threshold a run may choose too: they can still join a
+                # record to a person named in many reports (see _attachments).
+                lowest = spec.threshold if spec.target_precision is None else THRESHOLD_FLOOR
                 predictions = linker.inference.predict(
-                    threshold_match_weight=_weight(spec.threshold) - ATTACH_REACH
+                    threshold_match_weight=_weight(lowest) - ATTACH_REACH
                 )
             say("forming entities")
             with clock.stage("cluster"):
-                clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-                    predictions, threshold_match_probability=spec.threshold
-                )
-                joins = _attachments(
-                    con, predictions.physical_name, clusters.physical_name, spec.threshold
-                )
-                grouped = clusters.physical_name
-                if joins:
-                    notes.append(
-                        f"{len(joins)} group(s) joined to a person named in several reports"
-                    )
-                    grouped = _merge_joined(con, grouped, joins)
-                entities, links = _entities(con, LINKS_TABLE, grouped)
+                formed = _form_entities(con, linker, predictions, spec, pair_labels, notes)
+                entities, links, decided, weak = formed
+            with clock.stage("review"):
+                review = review_sample(con, sdf, model, decided["threshold"], spec.seed, weak)
         else:
+            decided = {"threshold": spec.threshold, "expected_precision": None}
             notes.append(
-                f"{prepared.resolvable} comparable record(s): too few to train; each stands alone"
+                f"{prepared.resolvable} comparable record(s): too few to train; each stands "
+                "alone unless labelled the same"
             )
+            labelled_same = cluster(
+                [],
+                [],
+                [],
+                together=_pairs_of(pair_labels, "same"),
+                apart=_pairs_of(pair_labels, "different"),
+            )
+            _write_clusters(con, labelled_same.members)
             entities = con.sql(
-                f"SELECT unique_id AS person_id, 'P' || unique_id AS entity_id, "
-                f"NULL::DOUBLE AS match_probability FROM {PREPARED_TABLE}"
+                f"SELECT unique_id AS person_id, 'P' || cluster_id AS entity_id, "
+                f"NULL::DOUBLE AS match_probability FROM {CLUSTERS_TABLE}"
             ).to_arrow_table()
         alone = pa.table(
             {
@@ -249,13 +266,13 @@ def _resolve(
         "labelled": labelled,
         "links": links,
         **structure,
-        "threshold": spec.threshold,
+        **decided,
         "prior": model.get("probability_two_random_records_match"),
         "spec": spec.to_dict(),
         "seconds": clock.seconds,
         "notes": notes,
     }
-    return PersonResolution(entities, model, figures)
+    return PersonResolution(entities, model, figures, review)
 
 
 # How far below the threshold (in bits) a pair may score and still join a small group to a
@@ -395,6 +412,320 @@ def _merge_joined(
     finally:
         con.unregister("person_merges")
     return MERGED_TABLE
+
+
+def _pairs_of(table: pa.Table | None, verdict: str) -> list[tuple[int, int]]:
+    if table is None or table.num_rows == 0:
+        return []
+    rows = table.filter(pc.equal(table.column("verdict"), verdict))
+    return list(
+        zip(
+            rows.column("person_id_l").to_pylist(),
+            rows.column("person_id_r").to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def _edges(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, Any, Any]:
+    found = con.execute(sql).fetchnumpy()
+    return found["unique_id_l"], found["unique_id_r"], found["match_probability"]
+
+
+CLUSTERS_TABLE = "person_clusters"
+FLAGGED_LISTED = 100  # flagged entities named in the figures; all are counted
+DIRECT_TABLE = "person_direct_scores"
+
+
+def _write_clusters(con: duckdb.DuckDBPyConnection, members: dict[int, int]) -> None:
+    # every comparable record's cluster: its lowest record id, or its own id alone
+    assigned = pa.table(
+        {
+            "unique_id": pa.array(list(members), pa.int64()),
+            "cluster_id": pa.array(list(members.values()), pa.int64()),
+        }
+    )
+    con.register("person_assigned", assigned)
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {CLUSTERS_TABLE} AS
+            SELECT p.unique_id, coalesce(a.cluster_id, p.unique_id) AS cluster_id
+            FROM {PREPARED_TABLE} p LEFT JOIN person_assigned a USING (unique_id)
+            """
+        )
+    finally:
+        con.unregister("person_assigned")
+
+
+def _form_entities(
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    predictions: Any,
+    spec: PersonModelSpec,
+    pair_labels: pa.Table | None,
+    notes: list[str],
+) -> tuple[pa.Table, int, dict[str, Any], list[tuple[int, int]]]:
+    """Entities from the scored pairs, precision first; returns the entity table of the
+    comparable records, the number of links, what was decided (threshold, expected
+    precision, entities flagged and split) and the weak pairs left inside entities."""
+    scored = predictions.physical_name
+    if spec.target_precision is not None:
+        found = con.execute(
+            f"SELECT match_probability FROM {scored} WHERE match_probability >= {THRESHOLD_FLOOR}"
+        ).fetchnumpy()["match_probability"]
+        choice = choose_threshold(found, spec.target_precision)
+        threshold = choice.threshold
+    else:
+        threshold = spec.threshold
+    together, apart = _pairs_of(pair_labels, "same"), _pairs_of(pair_labels, "different")
+    links_sql = (
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {scored} "
+        f"WHERE match_probability >= {threshold}"
+    )
+    first = cluster(*_edges(con, links_sql), together=together, apart=apart)
+    _write_clusters(con, first.members)
+    joins = _attachments(con, scored, CLUSTERS_TABLE, threshold)
+    if joins:
+        notes.append(f"{len(joins)} group(s) joined to a person named in several reports")
+    edges = _edges(con, f"SELECT * FROM {LINKS_TABLE}")
+    grouped = cluster(*edges, together=together, apart=apart)
+    _write_clusters(con, grouped.members)
+    # Every pair inside each entity of three or more, scored directly: a chain of strong links
+    # can join two records the model, asked about them, calls two people.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE person_check AS
+        SELECT unique_id, cluster_id FROM (
+            SELECT *, count(*) OVER (PARTITION BY cluster_id) AS n FROM {CLUSTERS_TABLE}
+        ) WHERE n BETWEEN 3 AND {int(spec.check_max)}
+        """
+    )
+    too_large = one_row(
+        con,
+        f"SELECT count(*) FROM (SELECT cluster_id FROM {CLUSTERS_TABLE} GROUP BY 1 "
+        f"HAVING count(*) > {int(spec.check_max)})",
+    )[0]
+    missing = linker.inference._score_missing_cluster_edges(
+        linker._db_api.register("person_check"),
+        predictions,
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {DIRECT_TABLE} AS
+        SELECT unique_id_l, unique_id_r, match_weight, match_probability FROM {scored}
+        UNION ALL
+        SELECT unique_id_l, unique_id_r, match_weight, match_probability
+        FROM {missing.physical_name}
+        """
+    )
+    weak = con.execute(
+        f"""
+        SELECT d.unique_id_l, d.unique_id_r, d.match_probability FROM {DIRECT_TABLE} d
+        JOIN person_check l ON l.unique_id = d.unique_id_l
+        JOIN person_check r ON r.unique_id = d.unique_id_r
+        WHERE l.cluster_id = r.cluster_id AND d.match_probability < {spec.weak_link}
+        """
+    ).fetchall()
+    to_split = [(int(a), int(b)) for a, b, p in weak if p < spec.split_below]
+    split = 0
+    if to_split:
+        checked = grouped.members
+        before = len(set(checked.values()))
+        grouped = cluster(*edges, together=together, apart=[*apart, *to_split])
+        _write_clusters(con, grouped.members)
+        split = len({grouped.members.get(x, x) for x in checked}) - before
+        notes.append(
+            f"{len(to_split)} pair(s) inside entities scored below {spec.split_below}: "
+            f"{split} entit(ies) split off to keep them apart"
+        )
+    inside = [
+        (int(a), int(b))
+        for a, b, _ in weak
+        if a in grouped.members and grouped.members[a] == grouped.members.get(b)
+    ]
+    flagged = sorted({f"P{grouped.members[a]}" for a, _ in inside})
+    if grouped.refused_same:
+        notes.append(
+            f"{grouped.refused_same} pair(s) labelled the same could not be kept together: "
+            "a pair labelled different would have been joined"
+        )
+    expected_pairwise = one_row(
+        con,
+        f"""
+        WITH c AS (
+            SELECT *, count(*) OVER (PARTITION BY cluster_id) AS n FROM {CLUSTERS_TABLE}
+        ),
+        inside AS (
+            SELECT l.unique_id AS a, r.unique_id AS b FROM c l JOIN c r
+                ON l.cluster_id = r.cluster_id AND l.unique_id < r.unique_id
+            WHERE l.n BETWEEN 2 AND {int(spec.check_max)}
+        )
+        SELECT avg(d.match_probability), count(*), count(d.match_probability) FROM inside i
+        LEFT JOIN (
+            SELECT least(unique_id_l, unique_id_r) AS a, greatest(unique_id_l, unique_id_r) AS b,
+                max(match_probability) AS match_probability
+            FROM {DIRECT_TABLE} GROUP BY 1, 2
+        ) d USING (a, b)
+        """,
+    )
+    links_above = one_row(
+        con,
+        f"SELECT avg(match_probability), count(*) FROM {scored} "
+        f"WHERE match_probability >= {threshold}",
+    )
+    entities, links = _entities(con, LINKS_TABLE, CLUSTERS_TABLE)
+    decided: dict[str, Any] = {
+        "threshold": round(threshold, 6),
+        "target_precision": spec.target_precision,
+        "expected_precision": None if links_above[0] is None else round(links_above[0], 6),
+        "expected_pairwise_precision": (
+            None if expected_pairwise[0] is None else round(float(expected_pairwise[0]), 6)
+        ),
+        "pairs_inside_entities": int(expected_pairwise[1]),
+        "weak_pairs": len(inside),
+        "entities_flagged": len(flagged),
+        "flagged_entities": flagged[:FLAGGED_LISTED],
+        "pairs_split": len(to_split),
+        "entities_split": split,
+        "entities_too_large_to_check": int(too_large),
+        "labelled_pairs_same": len(together),
+        "labelled_pairs_different": len(apart),
+        "links_refused": grouped.refused,
+    }
+    return entities, links, decided, inside
+
+
+# Pairs offered for review: within this many bits of the threshold's match weight, at most
+# this many, half above and half below it where there are enough.
+REVIEW_BITS = 6.0
+REVIEW_PAIRS = 200
+
+
+def _levels(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
+    """Each comparison's levels as (match weight, label), null level first at weight 0."""
+    out: dict[str, list[tuple[float, str]]] = {}
+    for comparison in model["comparisons"]:
+        levels: list[tuple[float, str]] = []
+        for level in comparison["comparison_levels"]:
+            label = str(level.get("label_for_charts", ""))
+            if level.get("is_null_level"):
+                levels.insert(0, (0.0, label or "null on either side"))
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else 0.0
+            levels.append((weight, label))
+        out[comparison["output_column_name"]] = levels
+    return out
+
+
+def _level(levels: list[tuple[float, str]], weight: float | None, null: bool) -> str:
+    # Splink gives each comparison's match weight, not its level; the level is the one whose
+    # weight it is (the null level when a side was empty).
+    if weight is None:
+        return ""
+    nearest = min(levels[1:] or levels, key=lambda lv: abs(lv[0] - weight))
+    if null and abs(nearest[0]) > 1e-3:
+        return levels[0][1]
+    return min(levels[1:] or levels, key=lambda lv: abs(lv[0] - weight))[1]
+
+
+def review_sample(
+    con: duckdb.DuckDBPyConnection,
+    sdf: Any,
+    model: dict[str, Any],
+    threshold: float,
+    seed: int,
+    weak: Sequence[tuple[int, int]] = (),
+) -> list[dict[str, Any]]:
+    """Pairs near ``threshold`` for review, each with its comparisons: for every comparison the
+    level that held and its match weight (log2 of the Bayes factor, term frequency included).
+
+    First the ``weak`` pairs (inside an entity, yet scored as likelier two people), then pairs
+    drawn at random (seeded) from the scored pairs within ``REVIEW_BITS`` of the threshold's
+    match weight, half above and half below; no record in two pairs. Scored again with
+    Splink's intermediate columns kept, so the evidence shown is Splink's own.
+    """
+    centre = _weight(threshold)
+    candidates = con.execute(
+        f"""
+        SELECT unique_id_l, unique_id_r, match_probability >= {threshold} AS above
+        FROM {DIRECT_TABLE}
+        WHERE match_weight BETWEEN {centre - REVIEW_BITS} AND {centre + REVIEW_BITS}
+        ORDER BY hash(unique_id_l * 1000003 + unique_id_r + {int(seed)})
+        LIMIT {REVIEW_PAIRS * 20}
+        """
+    ).fetchall()
+    used: set[int] = set()
+    chosen: list[tuple[int, int]] = []
+    for a, b in weak[: REVIEW_PAIRS // 4]:
+        if a not in used and b not in used:
+            chosen.append((a, b))
+            used.update((a, b))
+    wanted = {True: REVIEW_PAIRS // 2, False: REVIEW_PAIRS - REVIEW_PAIRS // 2}
+    for a, b, above in candidates:
+        if wanted[bool(above)] and a not in used and b not in used:
+            chosen.append((int(a), int(b)))
+            used.update((int(a), int(b)))
+            wanted[bool(above)] -= 1
+    if not chosen:
+        return []
+    pairs = pa.table(
+        {
+            "unique_id": pa.array([x for pair in chosen for x in pair], pa.int64()),
+            "cluster_id": pa.array([i for i, _ in enumerate(chosen) for _ in (0, 1)], pa.int64()),
+        }
+    )
+    settings = json.loads(json.dumps(model))
+    settings["retain_intermediate_calculation_columns"] = True
+    explaining = Linker(sdf, settings, log_level=None)
+    con.register("person_review_input", pairs)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE person_review AS SELECT * FROM person_review_input"
+        )
+    finally:
+        con.unregister("person_review_input")
+    scored = explaining.inference._score_missing_cluster_edges(
+        explaining._db_api.register("person_review")
+    )
+    rows = con.sql(f"SELECT * FROM {scored.physical_name}").to_arrow_table().to_pylist()
+    levels = _levels(model)
+    flagged_pairs = {(min(a, b), max(a, b)) for a, b in weak}
+    cluster_of = dict(
+        con.execute(
+            f"SELECT unique_id, cluster_id FROM {CLUSTERS_TABLE} "
+            "WHERE unique_id IN (SELECT unique_id FROM person_review)"
+        ).fetchall()
+    )
+    out = []
+    for row in rows:
+        comparisons = []
+        for name, named in levels.items():
+            weight = row.get(f"mw_{name}")
+            adjustment = row.get(f"mw_tf_adj_{name}") or 0.0
+            comparisons.append(
+                {
+                    "comparison": name,
+                    "level": _level(named, weight, weight == 0.0 and not adjustment),
+                    "match_weight": None if weight is None else round(weight + adjustment, 3),
+                }
+            )
+        out.append(
+            {
+                "person_id_l": int(row["unique_id_l"]),
+                "person_id_r": int(row["unique_id_r"]),
+                "match_probability": float(row["match_probability"]),
+                "match_weight": round(float(row["match_weight"]), 3),
+                "inside_flagged_entity": (int(row["unique_id_l"]), int(row["unique_id_r"]))
+                in flagged_pairs,
+                "linked": cluster_of.get(row["unique_id_l"], row["unique_id_l"])
+                == cluster_of.get(row["unique_id_r"], row["unique_id_r"]),
+                "comparisons": comparisons,
+            }
+        )
+    out.sort(key=lambda r: abs(r["match_weight"] - centre))
+    return out
 
 
 def _attach_labels(con: duckdb.DuckDBPyConnection, labels: pa.Table) -> int:

@@ -1,0 +1,58 @@
+"""Person resolution pages for analysts: pairs to review near the threshold, each verdict, and
+the repeat suspects (pseudonymised for inspectors)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from caselink.services import persons
+from caselink.web import journey_display
+from caselink.web.routes.report_pages import report_url
+from caselink.web.security import PostSession, Session, Why, context
+from caselink.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/persons/review")
+def review_page(request: Request, session: Session, why: Why) -> Response:
+    ctx = context(request)
+    view = persons.review_sample(ctx, session.actor, why=why, limit=10)
+    figures = persons.label_figures(ctx, session.actor)
+    return render(
+        request,
+        "person_review.html",
+        {"view": view, "figures": figures, "report_url": report_url, "verdicts": persons.VERDICTS},
+    )
+
+
+@router.post("/persons/review/label")
+def label(
+    request: Request,
+    session: PostSession,
+    why: Why,
+    left: Annotated[int, Form()],
+    right: Annotated[int, Form()],
+    verdict: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """An analyst's verdict on a pair (appended; the latest counts); back to the next pairs."""
+    persons.label_pair(
+        context(request), session.actor, (left, right), verdict, reason=reason, why=why
+    )
+    return RedirectResponse("/persons/review", status_code=303)
+
+
+@router.get("/persons/repeat-suspects")
+def repeat_suspects_page(request: Request, session: Session, why: Why) -> Response:
+    found = persons.repeat_suspects(context(request), session.actor, why=why)
+    return render(
+        request,
+        "person_repeat_suspects.html",
+        {
+            "found": found,
+            "report_url": report_url,
+            "outcome_words": journey_display.outcome_words,
+        },
+    )
