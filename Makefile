@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint services browser
+.PHONY: setup demo test lint services browser java
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ browser:
 	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || \
 	   (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null))
 
+# Debian's Java runtime for Spark (`--engine spark` and its tests); pyspark brings Spark itself.
+java:
+	@command -v java >/dev/null || \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless >/dev/null || \
+	   (apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless >/dev/null))
+
 demo: setup
 	$(BIN)/caselink demo
 
@@ -37,5 +44,5 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: setup services browser lint
+test: setup services browser java lint
 	$(BIN)/pytest -n 2 --dist loadfile

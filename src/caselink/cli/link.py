@@ -7,11 +7,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from caselink.cli.engines import Engine, EngineOpt, SparkMaster, spark_master
 from caselink.cli.options import Db, Json, User, Why
 from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
 from caselink.linkage.offences import LinkSettings
 from caselink.services import linkage, users
+from caselink.services.spark import DEFAULT_TILE_REPORTS, SparkOptions
 
 link_app = typer.Typer(
     help="Offence linkage: ranked candidates with reasons, and series.", no_args_is_help=True
@@ -69,18 +71,45 @@ def run(
     top: Annotated[
         int, typer.Option("--top", min=1, max=100, help="links stored per report")
     ] = linkage.DEFAULT_TOP,
+    engine: EngineOpt = Engine.local,
+    master: SparkMaster = None,
+    tile_reports: Annotated[
+        int,
+        typer.Option(
+            "--tile-reports",
+            min=1,
+            help="with --engine spark: the most reports a Spark task scores as its own",
+        ),
+    ] = DEFAULT_TILE_REPORTS,
+    staging: Annotated[
+        Path | None,
+        typer.Option(
+            "--spark-staging",
+            help="with --engine spark: a directory the cluster can read, where the reports "
+            "are written for it [default: a temporary directory on this machine]",
+            show_default=False,
+        ),
+    ] = None,
     db: Db = None,
     user: User = None,
     as_json: Json = False,
 ) -> None:
     """Score all candidate pairs, store each report's top links with their components, and
-    form series."""
+    form series; on this machine, or in Spark tasks with the same answers."""
+    chosen = spark_master(engine, master, as_json=as_json)
+    spark = (
+        None
+        if chosen is None
+        else SparkOptions(master=chosen, tile_reports=tile_reports, staging=staging)
+    )
     with (
         running(db, as_json) as application,
         progress("scoring reports' candidates", None, not as_json) as update,
     ):
         ctx = application.context
-        outcome = linkage.run(ctx, users.resolve_actor(ctx, user), top=top, progress=update)
+        outcome = linkage.run(
+            ctx, users.resolve_actor(ctx, user), top=top, progress=update, spark=spark
+        )
     if as_json:
         print_json(outcome.to_dict())
         return

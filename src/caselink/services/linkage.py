@@ -37,6 +37,7 @@ from caselink.linkage.offences import (
 )
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
+from caselink.services.spark import SparkOptions, stage_reports
 from caselink.storage.unit_of_work import UnitOfWork
 
 DEFAULT_TOP = 10  # links stored per report
@@ -243,10 +244,12 @@ def run(
     *,
     top: int = DEFAULT_TOP,
     progress: Callable[[int, int], None] | None = None,
+    spark: SparkOptions | None = None,
 ) -> RunOutcome:
     """Score every candidate pair with the latest model, store each report's ``top`` links with
     their components, form series, and say which reports joined a series an earlier run found.
-    ``progress(done, total)`` hears how many reports have been scored."""
+    ``progress(done, total)`` hears how many reports have been scored. With ``spark`` the pairs
+    are scored in Spark tasks (services.spark), with the same kept pairs and scores."""
     actor.require(Action.LINK)
     seconds: dict[str, float] = {}
     t = time.perf_counter()
@@ -257,10 +260,15 @@ def run(
         before = uow.links.series_members(earlier.id) if earlier else None
     # converted once: scoring, the series and the reasons all read it
     frame = ReportFrame.from_arrow(reports, suspects)
+    staged = stage_reports(reports, suspects, spark)
     del reports
     seconds["read"] = time.perf_counter() - t
     t = time.perf_counter()
-    scored = score(frame, model, keep_top=top, progress=progress)
+    engine: dict[str, Any] = {}
+    if staged is None:
+        scored = score(frame, model, keep_top=top, progress=progress)
+    else:
+        scored, engine = staged.score(frame, model, top, progress)
     seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     series = form_series(scored, model.threshold)
@@ -280,8 +288,13 @@ def run(
             model_family=model.family,
             model_version=model.version,
             model_spec=None,
-            settings={"top": top, "model_run": model_run},
-            figures={"pairs": scored.num_rows, "series": summary.num_rows, "alerts": len(alerts)},
+            settings={"top": top, "model_run": model_run, **(spark.to_dict() if spark else {})},
+            figures={
+                "pairs": scored.num_rows,
+                "series": summary.num_rows,
+                "alerts": len(alerts),
+                **engine,
+            },
         )
         # a batch at a time: ten years keep tens of millions of links
         n_links = 0
