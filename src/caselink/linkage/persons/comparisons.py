@@ -6,6 +6,7 @@ run stores (with the trained parameters) in ``person_runs.model``. docs/persons.
 each comparison and rule and why it is there.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,43 +221,66 @@ def comparisons() -> list[ComparisonCreator]:
     ]
 
 
-def prediction_blocking_rules() -> list[BlockingRuleCreator]:
-    """Pairs worth scoring: each rule needs two fields to agree, so blocks stay small at a
-    million records; between them they catch a typo, a nickname, a missing field or a move.
-    """
-    return [
-        block_on("first_identifier"),
-        block_on("surname_std", "dob"),
-        block_on("forename_key", "surname_std"),
-        block_on("forename_key", "dob"),
-        block_on("surname_std", "postcode_std"),
-        block_on("forename_key", "postcode_std"),
-        block_on("phone_std"),
-        block_on("first_alias", "force_std"),
-        block_on("dob", "postcode_std"),
-        block_on("surname_std", "dob_year", "substr(forename_std, 1, 1)"),
-        # Forename and surname written the wrong way round.
-        CustomRule("l.forename_std = r.surname_std AND l.surname_std = r.forename_std"),
-    ]
+# Pairs worth scoring: each block needs two fields to agree (or one rare one), so blocks stay
+# small at a million records; between them they catch a typo, a nickname, a missing field or a
+# move. Kept as column lists so a run can count each block's pairs before making them.
+PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("first_identifier",),
+    ("surname_std", "dob"),
+    ("forename_key", "surname_std"),
+    ("forename_key", "dob"),
+    ("surname_std", "postcode_std"),
+    ("forename_key", "postcode_std"),
+    ("phone_std",),
+    ("first_alias", "force_std"),
+    ("dob", "postcode_std"),
+    ("surname_std", "dob_year", "substr(forename_std, 1, 1)"),
+)
+# Forename and surname written the wrong way round.
+SWAPPED_NAMES = "l.forename_std = r.surname_std AND l.surname_std = r.forename_std"
 
 
-def training_blocking_rules() -> list[BlockingRuleCreator]:
-    """Expectation maximisation runs once per rule; a rule cannot train the comparisons it
-    blocks on, so between them every comparison is trained at least once."""
-    return [
-        block_on("forename_key", "surname_std"),
-        block_on("dob", "postcode_std"),
-        block_on("phone_std"),
-    ]
+def prediction_blocking_rules(
+    blocks: Sequence[tuple[str, ...]] = PREDICTION_BLOCKS, swapped: bool = True
+) -> list[BlockingRuleCreator]:
+    """The blocking rules of ``blocks`` (and of swapped names): the pairs a run scores."""
+    rules: list[BlockingRuleCreator] = [block_on(*columns) for columns in blocks]
+    if swapped:
+        rules.append(CustomRule(SWAPPED_NAMES))
+    return rules
+
+
+# Expectation maximisation runs once per block; a block cannot train the comparisons it blocks
+# on, so between them every comparison is trained at least once.
+TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("forename_key", "surname_std"),
+    ("dob", "postcode_std"),
+    ("phone_std",),
+)
+
+
+def training_blocking_rules(
+    blocks: Sequence[tuple[str, ...]] = TRAINING_BLOCKS,
+) -> list[BlockingRuleCreator]:
+    """The blocking rules expectation maximisation runs on, one session each."""
+    return [block_on(*columns) for columns in blocks]
 
 
 # Rules that admit almost no false matches, and how many true matches they are thought to find:
 # used to estimate the prior (the chance two records picked at random are the same person).
-DETERMINISTIC_RULES = (
-    "l.first_identifier = r.first_identifier",
-    "l.full_name = r.full_name AND l.dob = r.dob",
-    "l.surname_std = r.surname_std AND l.dob = r.dob AND l.postcode_std = r.postcode_std",
+DETERMINISTIC_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("first_identifier",),
+    ("full_name", "dob"),
+    ("surname_std", "dob", "postcode_std"),
 )
+
+
+def deterministic_rules(blocks: Sequence[tuple[str, ...]] = DETERMINISTIC_BLOCKS) -> list[str]:
+    """The near-certain rules as SQL conditions on a pair (``l.`` and ``r.``)."""
+    return [" AND ".join(f"l.{c} = r.{c}" for c in columns) for columns in blocks]
+
+
+DETERMINISTIC_RULES = tuple(deterministic_rules())
 DETERMINISTIC_RECALL = 0.7
 
 
@@ -279,6 +303,9 @@ class PersonModelSpec:
     split_below: float = 0.0
     # Entities up to this size have every pair inside them scored; larger ones are counted.
     check_max: int = 100
+    # The most pairs one blocking rule may make; a rule past it is left out of the run (a
+    # million records of one surname would make billions of pairs and exhaust memory).
+    max_block_pairs: int = 25_000_000
     u_max_pairs: float = 5e6
     seed: int = 42
     em_max_iterations: int = 20
@@ -302,6 +329,7 @@ class PersonModelSpec:
             "weak_link": self.weak_link,
             "split_below": self.split_below,
             "check_max": self.check_max,
+            "max_block_pairs": self.max_block_pairs,
             "u_max_pairs": self.u_max_pairs,
             "seed": self.seed,
             "em_max_iterations": self.em_max_iterations,
@@ -310,13 +338,17 @@ class PersonModelSpec:
         }
 
 
-def settings_creator(spec: PersonModelSpec) -> SettingsCreator:
-    """The untrained Splink settings for ``spec``."""
+def settings_creator(
+    spec: PersonModelSpec,
+    blocks: Sequence[tuple[str, ...]] = PREDICTION_BLOCKS,
+    swapped: bool = True,
+) -> SettingsCreator:
+    """The untrained Splink settings for ``spec``, scoring the pairs of ``blocks``."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name=UNIQUE_ID,
         comparisons=[*comparisons()],
-        blocking_rules_to_generate_predictions=[*prediction_blocking_rules()],
+        blocking_rules_to_generate_predictions=[*prediction_blocking_rules(blocks, swapped)],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=RETAINED,

@@ -23,12 +23,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from caselink.linkage.persons.clustering import THRESHOLD_FLOOR, choose_threshold, cluster
 from caselink.linkage.persons.comparisons import (
-    DETERMINISTIC_RULES,
+    DETERMINISTIC_BLOCKS,
+    PREDICTION_BLOCKS,
+    TRAINING_BLOCKS,
     PersonModelSpec,
     day_month_swapped,
+    deterministic_rules,
     model_settings,
     settings_creator,
     training_blocking_rules,
@@ -78,24 +82,99 @@ class _Clock:
             self.seconds[name] = round(time.perf_counter() - start, 3)
 
 
-def _train(linker: Linker, spec: PersonModelSpec, labelled: bool, notes: list[str]) -> float:
+def _block_pairs(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...]) -> int:
+    """How many pairs agree on every one of ``columns`` (nulls agree with nothing)."""
+    present = " AND ".join(f"({c}) IS NOT NULL" for c in columns)
+    return int(
+        one_row(
+            con,
+            f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n "
+            f"FROM {PREPARED_TABLE} WHERE {present} GROUP BY {', '.join(columns)})",
+        )[0]
+    )
+
+
+def _affordable(
+    con: duckdb.DuckDBPyConnection,
+    blocks: tuple[tuple[str, ...], ...],
+    purpose: str,
+    notes: list[str],
+    limit: int,
+) -> list[tuple[str, ...]]:
+    """The blocks that make at most ``limit`` pairs each; the others are named in ``notes``
+    (a value shared by too many records: one surname everywhere, identical records)."""
+    kept = []
+    for columns in blocks:
+        pairs = _block_pairs(con, columns)
+        if pairs > limit:
+            notes.append(
+                f"{purpose}: left out the block on {' + '.join(columns)} ({pairs:,} pairs, "
+                f"more than {limit:,}: a value shared by too many records)"
+            )
+        else:
+            kept.append(columns)
+    return kept
+
+
+def _swapped_affordable(con: duckdb.DuckDBPyConnection, notes: list[str], limit: int) -> bool:
+    pairs = int(
+        one_row(
+            con,
+            f"""WITH n AS (SELECT forename_std AS f, surname_std AS s, count(*) AS n
+                FROM {PREPARED_TABLE} WHERE forename_std IS NOT NULL
+                    AND surname_std IS NOT NULL GROUP BY 1, 2)
+            SELECT coalesce(sum(a.n * b.n), 0) FROM n a JOIN n b ON a.f = b.s AND a.s = b.f""",
+        )[0]
+    )
+    if pairs > limit:
+        notes.append(f"scoring: left out the block on swapped names ({pairs:,} pairs)")
+        return False
+    return True
+
+
+# Splink's own default for the chance two random records match, used when it cannot be estimated.
+DEFAULT_PRIOR = 0.0001
+
+
+def _train(
+    linker: Linker,
+    spec: PersonModelSpec,
+    labelled: bool,
+    notes: list[str],
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> float:
     """Train ``linker`` in place; returns the prior (the chance two random records match).
 
     The prior is returned rather than read back from the linker afterwards: an expectation
     maximisation session that fails part way (a blocking rule with no pairs, such as phone on
     data without phones) leaves its own blocked-pair estimate in the linker's prior — 0.17
-    where it should be 0.0002 on FEBRL 2 — which made every pair look a likely match.
+    where it should be 0.0002 on FEBRL 2 — which made every pair look a likely match. With
+    ``con`` (the DuckDB connection holding the prepared records), blocks that would make too
+    many pairs are left out (``spec.max_block_pairs``).
     """
     training = linker.training
+
+    def affordable(blocks: tuple[tuple[str, ...], ...], purpose: str) -> list[tuple[str, ...]]:
+        if con is None:
+            return list(blocks)
+        return _affordable(con, blocks, purpose, notes, spec.max_block_pairs)
+
+    certain = affordable(DETERMINISTIC_BLOCKS, "prior")
     try:
+        if not certain:
+            raise ValueError("every near-certain rule makes too many pairs")
         training.estimate_probability_two_random_records_match(
-            list(DETERMINISTIC_RULES), recall=spec.deterministic_recall
+            list[str | BlockingRuleCreator](deterministic_rules(certain)),
+            recall=spec.deterministic_recall,
         )
     except Exception as exc:  # too few matches for the rules: keep Splink's default prior
         notes.append(f"prior not estimated ({type(exc).__name__}: {exc}); default kept")
     prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    if not 0.0 < prior < 1.0:  # no pair met the rules: nothing says how common matches are
+        notes.append(f"prior estimated as {prior}; {DEFAULT_PRIOR} used instead")
+        prior = DEFAULT_PRIOR
     training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
-    for rule in training_blocking_rules():
+    for rule in training_blocking_rules(affordable(TRAINING_BLOCKS, "training")):
         try:
             training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
@@ -206,10 +285,13 @@ def _resolve(
         if prepared.resolvable >= MIN_RECORDS_TO_TRAIN:
             db_api = DuckDBAPI(con)
             sdf = db_api.register(PREPARED_TABLE)
-            linker = Linker(sdf, settings_creator(spec), log_level=None)
+            limit = spec.max_block_pairs
+            blocks = _affordable(con, PREDICTION_BLOCKS, "scoring", notes, limit)
+            swapped = _swapped_affordable(con, notes, limit)
+            linker = Linker(sdf, settings_creator(spec, blocks, swapped), log_level=None)
             say("training the model")
             with clock.stage("train"):
-                prior = _train(linker, spec, labelled > 0, notes)
+                prior = _train(linker, spec, labelled > 0, notes, con)
                 trained = linker.misc.save_model_to_json()
                 trained["probability_two_random_records_match"] = prior
                 model, changed = bounded_model(trained, spec.u_max_pairs)
@@ -458,6 +540,30 @@ def _write_clusters(con: duckdb.DuckDBPyConnection, members: dict[int, int]) -> 
         con.unregister("person_assigned")
 
 
+def _link_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    """Link records identical in every compared field, with a full name and a date of birth
+    or an identifier, to the first of them (probability 1); returns how many were linked.
+
+    The model learns what agreement is worth from how rarely random pairs agree; where every
+    record is the same, every pair agrees and agreement is worth nothing, so identical records
+    would each stand alone. Identical records are one person's, whatever the model says.
+    """
+    con.execute(
+        f"""
+        INSERT INTO {LINKS_TABLE}
+        SELECT first_id, unique_id, 1.0 FROM (
+            SELECT unique_id, min(unique_id) OVER (
+                PARTITION BY full_name, dob, postcode_std, address_std, phone_std,
+                    identifiers, alias_names
+            ) AS first_id
+            FROM {PREPARED_TABLE}
+            WHERE full_name IS NOT NULL AND (dob IS NOT NULL OR identifiers IS NOT NULL)
+        ) WHERE unique_id <> first_id
+        """
+    )
+    return int(one_row(con, f"SELECT count(*) FROM {LINKS_TABLE} WHERE match_probability = 1.0")[0])
+
+
 def _form_entities(
     con: duckdb.DuckDBPyConnection,
     linker: Linker,
@@ -488,6 +594,9 @@ def _form_entities(
     joins = _attachments(con, scored, CLUSTERS_TABLE, threshold)
     if joins:
         notes.append(f"{len(joins)} group(s) joined to a person named in several reports")
+    duplicates = _link_duplicates(con)
+    if duplicates:
+        notes.append(f"{duplicates} record(s) identical to another in every field: linked")
     edges = _edges(con, f"SELECT * FROM {LINKS_TABLE}")
     grouped = cluster(*edges, together=together, apart=apart)
     _write_clusters(con, grouped.members)
