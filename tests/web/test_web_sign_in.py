@@ -143,7 +143,7 @@ def test_a_sign_in_that_cannot_get_a_turn_at_hashing_is_told_to_come_back(
     app: App, client: Any, sign_in: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(auth, "HASHING_WAIT", 0.05)
-    slots = auth._hashing_slots(app.context.access.password_checks)
+    slots = auth.hashing_turns(app.context.access.password_checks).slots
     for _ in range(app.context.access.password_checks):
         assert slots.acquire(timeout=1)
     try:
@@ -154,6 +154,10 @@ def test_a_sign_in_that_cannot_get_a_turn_at_hashing_is_told_to_come_back(
     assert busy.status_code == 503
     assert busy.headers["retry-after"] == "30"
     assert sign_in(client, "olive").status_code == 200
+    # A full queue turns a sign-in away at once, without waiting for a turn.
+    monkeypatch.setattr(auth, "MAX_WAITING", 0)
+    monkeypatch.setattr(auth, "HASHING_WAIT", 60.0)
+    assert sign_in(client, "olive").status_code == 503
 
 
 def test_the_users_page_shows_each_tokens_number_and_expiry(

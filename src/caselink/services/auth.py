@@ -46,9 +46,12 @@ REFUSED = (
     f"sign-ins in a row (for {LOCKOUT.seconds // 60} minutes, or until an administrator "
     "unlocks it)"
 )
-# How long a sign-in waits for a turn at the password hashing before it is turned away: long
-# enough for a burst to be served, short enough that a flood does not pile up server threads.
-HASHING_WAIT = 10.0
+# A sign-in waits for a turn at the password hashing, at most this long, and at most this many
+# wait at once; beyond either it is turned away (LoginBusy). Each waiting sign-in holds one of
+# the web server's worker threads (40 by default), so the queue is kept short enough to leave
+# threads for pages, and long enough that a burst of sign-ins is served without refusals.
+HASHING_WAIT = 30.0
+MAX_WAITING = 24
 # Names longer than a stored name cannot exist; NUL cannot be stored in PostgreSQL text.
 _MAX_NAME = 128
 # Recording last use on every API call would turn each read into a write; once a minute tells
@@ -72,21 +75,42 @@ class LoginBusy(NotPermitted):
     """Too many sign-ins are waiting for a password check: try again shortly."""
 
 
+class HashingTurns:
+    """Turns at checking passwords: ``size`` at once, the rest queue (``MAX_WAITING`` of them
+    for at most ``HASHING_WAIT`` seconds) or are turned away."""
+
+    def __init__(self, size: int) -> None:
+        self.slots = threading.BoundedSemaphore(size)
+        self._count = threading.Lock()
+        self._waiting = 0
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._count:
+            if self._waiting >= MAX_WAITING:
+                raise LoginBusy(_BUSY)
+            self._waiting += 1
+        try:
+            admitted = self.slots.acquire(timeout=HASHING_WAIT)
+        finally:
+            with self._count:
+                self._waiting -= 1
+        if not admitted:
+            raise LoginBusy(_BUSY)
+        try:
+            yield
+        finally:
+            self.slots.release()
+
+
+_BUSY = "too many sign-ins at once: try again in a minute"
+
+
 @cache
-def _hashing_slots(size: int) -> threading.BoundedSemaphore:
-    # One per process and size: the cores are the process's, not one context's.
-    return threading.BoundedSemaphore(size)
-
-
-@contextmanager
-def _hashing_turn(ctx: Context) -> Iterator[None]:
-    slots = _hashing_slots(ctx.access.password_checks)
-    if not slots.acquire(timeout=HASHING_WAIT):
-        raise LoginBusy("too many sign-ins at once: try again in a minute")
-    try:
-        yield
-    finally:
-        slots.release()
+def hashing_turns(size: int) -> HashingTurns:
+    """The process's turns at password checking (one per size: the cores are the process's,
+    not one context's)."""
+    return HashingTurns(size)
 
 
 def digest(secret: str) -> str:
@@ -133,7 +157,7 @@ def login(ctx: Context, name: str, password: str) -> NewSession:
         user = uow.users.get(name) if known else None
     # The password is checked whoever asks (an unknown name against a dummy hash), outside any
     # transaction: a refusal takes as long as a success and holds no lock while it hashes.
-    with _hashing_turn(ctx):
+    with hashing_turns(ctx.access.password_checks).turn():
         matches = users.verify_password(
             user.password_hash if user is not None else _dummy_hash(), password
         )
