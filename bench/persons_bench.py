@@ -1,7 +1,7 @@
 """Person resolution at national scale: caselink's run against Splink called directly.
 
 Usage: python bench/persons_bench.py [--scale 3.7] [--seed 7] [--data DIR] [--threshold P]
-                                     [--repeat 3]
+                                     [--repeat 3] [--database URL]
 
 Generates the synthetic dataset (scale 3.7 gives about a million person records), imports it
 into a fresh SQLite database, then times
@@ -71,7 +71,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=3.7)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, help="reuse (or write) the synthetic data here")
-    parser.add_argument("--threshold", type=float, default=PersonModelSpec().threshold)
+    parser.add_argument(
+        "--threshold", type=float, help="a fixed threshold [default: chosen by the run]"
+    )
+    parser.add_argument(
+        "--database", help="database URL to import into [default: a fresh SQLite file]"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side, in turns")
     args = parser.parse_args()
 
@@ -79,7 +84,7 @@ def main() -> None:
     data = args.data or work / "synth"
     if not (data / "persons.csv").exists():
         generate(data, scale=args.scale, seed=args.seed)
-    application = build(database=str(work / "bench.db"))
+    application = build(database=args.database or str(work / "bench.db"))
     application.initialise()
     ctx = application.context
     users.add_user(ctx, "officer", Role.OFFICER, "bench password 1", by="bench")
@@ -92,7 +97,7 @@ def main() -> None:
     import_file(ctx, officer, Kind.PERSONS, data / "persons.csv")
     import_seconds = time.perf_counter() - start
 
-    spec = PersonModelSpec(threshold=args.threshold)
+    spec = PersonModelSpec(threshold=args.threshold or PersonModelSpec().threshold)
     # The same records as Splink sees them inside caselink, prepared once, outside the timing.
     with ctx.db.reader() as uow:
         records = uow.persons.records()
@@ -112,12 +117,14 @@ def main() -> None:
     for _ in range(args.repeat):
         start = time.perf_counter()
         summary = persons.resolve(
-            ctx, analyst, threshold=spec.threshold, truth=data / "truth" / "person_identities.csv"
+            ctx, analyst, threshold=args.threshold, truth=data / "truth" / "person_identities.csv"
         )
         seconds = time.perf_counter() - start
         stages.append(summary.figures["seconds"])
         ours_evaluated.append(seconds)
         ours.append(seconds - stages[-1].get("evaluate", 0.0))
+        # Splink at the threshold the run used, so both cluster the same links
+        spec = PersonModelSpec(threshold=summary.threshold)
         splink_seconds, clustered = splink_directly(prepared_path, spec)
         theirs.append(splink_seconds)
     resolve_seconds, caselink_seconds = median(ours), median(ours_evaluated)
@@ -141,6 +148,7 @@ def main() -> None:
                 "splink_records_clustered": clustered,
                 "ratio": round(resolve_seconds / splink_seconds, 3),
                 "ratio_with_evaluation": round(caselink_seconds / splink_seconds, 3),
+                "expected_precision": summary.figures.get("expected_precision"),
                 "precision": evaluation.get("precision"),
                 "recall": evaluation.get("recall"),
                 "f1": evaluation.get("f1"),
