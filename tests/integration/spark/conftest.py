@@ -35,7 +35,7 @@ def spark() -> Iterator[object]:
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthetic national dataset (files), generated once."""
     out = tmp_path_factory.mktemp("synth")
-    generate(out, scale=0.005, seed=5)
+    generate(out, scale=0.003, seed=5)
     return out
 
 

@@ -60,14 +60,26 @@ def resolve_on_spark(
     today: date | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    model: dict[str, Any] | None = None,
 ) -> PersonResolution:
     """``caselink.linkage.persons.resolve`` with training and scoring on Spark.
 
     Takes and returns what ``resolve`` does; the figures add ``engine: spark`` and the master.
+    With ``model`` (a trained model as a run stores it, from either engine) training is left
+    out and the pairs are scored with that model: the same model on both engines gives the
+    same match probabilities, to floating point.
     """
     with _quiet_splink():
         return _resolve(
-            records, spark, spec or PersonModelSpec(), labels, pair_labels, today, threads, progress
+            records,
+            spark,
+            spec or PersonModelSpec(),
+            labels,
+            pair_labels,
+            today,
+            threads,
+            progress,
+            model,
         )
 
 
@@ -103,6 +115,7 @@ def _resolve(
     today: date | None,
     threads: int | None,
     progress: Progress | None,
+    given: dict[str, Any] | None,
 ) -> PersonResolution:
     from splink import SparkAPI
 
@@ -134,15 +147,18 @@ def _resolve(
             frame = spark.createDataFrame(table).persist()
             spark_api = SparkAPI(spark_session=spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
             spark_sdf = spark_api.register(frame)
-        on_spark = Linker(spark_sdf, settings_creator(spec), log_level=None)
-        say("training the model on Spark")
-        with clock.stage("train"):
-            prior = _train(on_spark, spec, labelled > 0, notes)
-            trained = on_spark.misc.save_model_to_json()
-            trained["probability_two_random_records_match"] = prior
-            trained, changed = bounded_model(trained, spec.u_max_pairs)
-            notes.extend(changed)
-            on_spark = Linker(spark_sdf, trained, log_level=None)
+        if given is None:
+            on_spark = Linker(spark_sdf, settings_creator(spec), log_level=None)
+            say("training the model on Spark")
+            with clock.stage("train"):
+                prior = _train(on_spark, spec, labelled > 0, notes)
+                trained = on_spark.misc.save_model_to_json()
+                trained["probability_two_random_records_match"] = prior
+                trained, changed = bounded_model(trained, spec.u_max_pairs)
+                notes.extend(changed)
+        else:
+            trained = with_parameters(model_settings(spec, "spark"), given)
+        on_spark = Linker(spark_sdf, trained, log_level=None)
         say("scoring candidate pairs on Spark")
         with clock.stage("predict"):
             lowest = spec.threshold if spec.target_precision is None else THRESHOLD_FLOOR
