@@ -24,11 +24,31 @@ def cli(database: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     assert run("init")[0] == 0
     assert (
-        run("users", "add", "olive", "--role", "officer", "--password-stdin", stdin=PASSWORD)[0]
+        run(
+            "users",
+            "add",
+            "olive",
+            "--role",
+            "officer",
+            "--force",
+            "Kent",
+            "--password-stdin",
+            stdin=PASSWORD,
+        )[0]
         == 0
     )
     assert (
-        run("users", "add", "rita", "--role", "registrar", "--password-stdin", stdin=PASSWORD)[0]
+        run(
+            "users",
+            "add",
+            "rita",
+            "--role",
+            "registrar",
+            "--force",
+            "Kent",
+            "--password-stdin",
+            stdin=PASSWORD,
+        )[0]
         == 0
     )
     return run
@@ -226,7 +246,7 @@ def test_a_force_taxonomy_replaces_the_default(database: str, tmp_path: Path) ->
     )
     env = {"CASELINK_DATABASE_URL": database, "CASELINK_TAXONOMY_PATH": str(taxonomy)}
     assert runner.invoke(app, ["init"], env=env).exit_code == 0
-    add = ["users", "add", "olive", "--role", "officer", "--password-stdin"]
+    add = ["users", "add", "olive", "--role", "officer", "--force", "Kent", "--password-stdin"]
     assert runner.invoke(app, add, input=PASSWORD, env=env).exit_code == 0
     rows = [
         report("K1", **{"mo.approach": "A1", "mo.control": ""}),
@@ -247,7 +267,7 @@ def test_without_a_terminal_each_stage_says_when_it_is_done(database: str, tmp_p
     assert runner.invoke(app, ["init"], env=env).exit_code == 0
     added = runner.invoke(
         app,
-        ["users", "add", "olive", "--role", "officer", "--password-stdin"],
+        ["users", "add", "olive", "--role", "officer", "--force", "Kent", "--password-stdin"],
         input=PASSWORD,
         env=env,
     )

@@ -28,7 +28,17 @@ def test_key_checkpoint_and_verify(database: str, tmp_path: Path) -> None:
     assert run("init")[0] == 0
     password = "correct horse battery staple\n"
     assert (
-        run("users", "add", "olive", "--role", "officer", "--password-stdin", stdin=password)[0]
+        run(
+            "users",
+            "add",
+            "olive",
+            "--role",
+            "officer",
+            "--force",
+            "Kent",
+            "--password-stdin",
+            stdin=password,
+        )[0]
         == 0
     )
     rows = [report("K1"), report("K2")]

@@ -26,7 +26,7 @@ def cli(database: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     assert run("init")[0] == 0
     for name, role in (("olive", "officer"), ("ian", "inspector")):
-        add = ("users", "add", name, "--role", role, "--password-stdin")
+        add = ("users", "add", name, "--role", role, "--national", "tests", "--password-stdin")
         assert run(*add, stdin=PASSWORD)[0] == 0
     reports = write_reports(tmp_path / "r.csv", [report("K1"), report("K2")])
     assert run("import", "reports", str(reports), "--user", "olive")[0] == 0

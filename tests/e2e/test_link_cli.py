@@ -22,7 +22,20 @@ def test_link_commands(database: str, tmp_path: Path) -> None:
 
     assert run("init")[0] == 0
     for name, role in (("ann", "analyst"), ("rita", "registrar")):
-        assert run("users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD)[0] == 0
+        assert (
+            run(
+                "users",
+                "add",
+                name,
+                "--role",
+                role,
+                "--national",
+                "tests",
+                "--password-stdin",
+                stdin=PASSWORD,
+            )[0]
+            == 0
+        )
     for kind, path in (("reports", data.reports_csv), ("offenders", data.offenders_csv)):
         assert run("import", kind, str(path), "--user", "rita")[0] == 0
     code, out = run("link", "query", "Kent", "X", "--why", "checking a report")

@@ -28,7 +28,17 @@ def cli(database: str, tmp_path: Path):  # type: ignore[no-untyped-def]
         return result.exit_code, result.output
 
     assert run("init")[0] == 0
-    added = run("users", "add", "ann", "--role", "analyst", "--password-stdin", stdin=PASSWORD)
+    added = run(
+        "users",
+        "add",
+        "ann",
+        "--role",
+        "analyst",
+        "--national",
+        "SCAS",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
     assert added[0] == 0
     run.database = database  # type: ignore[attr-defined]
     return run
@@ -48,8 +58,8 @@ def _administered(database: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("password", ["password1234", "   \t        ", "qwertyuiop12"])
 def test_weak_and_blank_passwords_are_refused(cli, password: str) -> None:  # type: ignore[no-untyped-def]
-    code, out = cli("users", "add", "olive", "--role", "officer", "--password-stdin", "--json",
-                    stdin=password + "\n")  # fmt: skip
+    add = ("users", "add", "olive", "--role", "officer", "--force", "Kent", "--password-stdin")
+    code, out = cli(*add, "--json", stdin=password + "\n")
     assert code == 1
     assert "password" in json.loads(out)["error"]
     code, out = cli("users", "list", "--json")
@@ -132,7 +142,7 @@ def test_deactivate_and_unlock(cli) -> None:  # type: ignore[no-untyped-def]
     assert [actor for actor, _ in done] == [me, "tests", me, me]
     assert done[1][1].startswith("issued API token 1 to ann, expiring ")
     assert [detail for _, detail in done[::2] + done[3:]] == [
-        "added user ann as analyst",
+        "added user ann as analyst of national: SCAS",
         "unlocked user ann",
         "deactivated user ann; ended 1 session(s) and 1 API token(s)",
     ]

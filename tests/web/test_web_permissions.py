@@ -10,6 +10,8 @@ import pytest
 from caselink.bootstrap import App
 from caselink.web import create_app
 from caselink.web.routes import (
+    access_api,
+    access_pages,
     admin_pages,
     api,
     decision_pages,
@@ -24,6 +26,8 @@ from caselink.web.routes import (
 )
 
 ROUTE_MODULES = (
+    access_api,
+    access_pages,
     admin_pages,
     api,
     decision_pages,
@@ -46,6 +50,7 @@ PARAMS = {
     "{sample_id}": "1",
     "{series_id}": "1",
     "{person_id}": "1",
+    "{request_id}": "1",
 }
 
 

@@ -5,6 +5,7 @@ from rich.table import Table
 
 from caselink import __version__
 from caselink.cli import (
+    access,
     demo,
     history,
     importing,
@@ -78,6 +79,7 @@ app.add_typer(report.report_app, name="report")
 app.add_typer(journey.journey_app, name="journey")
 app.add_typer(outcomes.outcomes_app, name="outcomes")
 app.add_typer(history.history_app, name="history")
+app.add_typer(access.access_app, name="access")
 app.add_typer(integrity.integrity_app, name="integrity")
 app.add_typer(link.link_app, name="link")
 app.add_typer(persons.persons_app, name="persons")

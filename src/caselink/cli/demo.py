@@ -14,7 +14,14 @@ from caselink.cli.options import Json
 from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
 from caselink.cli.web import run_server
-from caselink.services.demo import DEMO_USERS, DemoFolder, DemoResult, demo_password, run_demo
+from caselink.services.demo import (
+    DEMO_HOMES,
+    DEMO_USERS,
+    DemoFolder,
+    DemoResult,
+    demo_password,
+    run_demo,
+)
 from caselink.synth import generate
 
 Out = Annotated[Path, typer.Option("--out", help="the folder to write into")]
@@ -135,7 +142,8 @@ def _document(result: DemoResult, seconds: float) -> dict[str, object]:
         "integrity": result.integrity.to_dict(),
         "justice": result.justice.to_dict(),
         "users": [
-            {"user": name, "role": role.value, "password": demo_password(name)}
+            {"user": name, "role": role.value, "home": str(DEMO_HOMES[name]),
+             "password": demo_password(name)}
             for name, role in DEMO_USERS
         ],
     }  # fmt: skip
@@ -171,7 +179,8 @@ def _render(result: DemoResult, seconds: float) -> None:
     console.print(Panel("\n".join(result.integrity.lines()), title="recording integrity"))
     console.print(Panel("\n".join(result.justice.lines()), title="the justice path"))
     users = "\n".join(
-        f"  {name:<6} {role.value:<10} password {demo_password(name)}" for name, role in DEMO_USERS
+        f"  {name:<6} {role.value:<10} {DEMO_HOMES[name]!s:<24} password {demo_password(name)}"
+        for name, role in DEMO_USERS
     )
     database = folder.database.resolve()
     console.print(

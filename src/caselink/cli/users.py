@@ -8,10 +8,29 @@ import typer
 from caselink.cli.options import Db, Json
 from caselink.cli.output import console, errors, print_json, refuse
 from caselink.cli.running import running
+from caselink.domain.errors import InvalidValue
+from caselink.domain.ownership import NATIONAL, Home, home_of
 from caselink.domain.roles import Role
 from caselink.services import auth, users
 
-users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+users_app = typer.Typer(help="Users, their roles and where they belong.", no_args_is_help=True)
+
+Force = typer.Option(
+    None, "--force", help="the force the user belongs to, e.g. Kent", show_default=False
+)
+National = typer.Option(
+    None,
+    "--national",
+    help="the national unit the user belongs to instead, e.g. SCAS",
+    show_default=False,
+)
+
+
+def _home(force: str | None, national: str | None, as_json: bool) -> Home:
+    try:
+        return home_of(force, national)
+    except InvalidValue as exc:
+        refuse(str(exc), as_json=as_json)
 
 
 @users_app.command("add")
@@ -20,13 +39,17 @@ def add(
     role: Role = typer.Option(
         ..., "--role", help="officer, registrar, analyst, inspector or admin"
     ),
+    force: str | None = Force,
+    national: str | None = National,
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="read the password from standard input"
     ),
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """Add a user with a role; the password is read from stdin or asked for, never an argument."""
+    """Add a user with a role in a force (--force) or a national unit (--national); the password
+    is read from stdin or asked for, never an argument."""
+    home = _home(force, national, as_json)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif sys.stdin.isatty():
@@ -34,11 +57,11 @@ def add(
     else:
         refuse("give the password on standard input with --password-stdin", as_json=as_json)
     with running(db, as_json) as application:
-        users.add_user(application.context, name, role, password, by=getpass.getuser())
+        users.add_user(application.context, name, role, password, by=getpass.getuser(), home=home)
     if as_json:
-        print_json({"user": name, "role": role.value})
+        print_json({"user": name, "role": role.value, "force": home.force, "unit": home.unit})
     else:
-        console.print(f"user {name} added as {role.value}")
+        console.print(f"user {name} added as {role.value} of {home}")
 
 
 @users_app.command("list")
@@ -53,6 +76,8 @@ def list_users(db: Db = None, as_json: Json = False) -> None:
                 {
                     "user": u.name,
                     "role": u.role.value,
+                    "force": u.home.force,
+                    "unit": u.home.unit,
                     "active": u.active,
                     "failed_sign_ins": u.failed_logins,
                     "locked_until": u.locked_until if u.locked(now) else None,
@@ -64,7 +89,17 @@ def list_users(db: Db = None, as_json: Json = False) -> None:
     for u in found:
         state = "active" if u.active else "inactive"
         lock = f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC" if u.locked(now) else ""
-        console.print(f"{u.name:<24} {u.role.value:<10} {state:<8} {lock}".rstrip())
+        line = f"{u.name:<24} {u.role.value:<10} {u.home!s:<28} {state:<8} {lock}"
+        console.print(line.rstrip(), markup=False, highlight=False)
+    unplaced = [u.name for u in found if u.active and u.home == NATIONAL]
+    if unplaced:
+        errors.print(
+            f"review: {', '.join(unplaced)} belong to no force (the default for users made "
+            "before forces owned their records) and so act on every force's reports; give each "
+            "their force with `caselink users move NAME --force FORCE`",
+            markup=False,
+            highlight=False,
+        )
 
 
 @users_app.command("token")
@@ -170,6 +205,31 @@ def deactivate(name: str, db: Db = None, as_json: Json = False) -> None:
         console.print(
             f"user {name} deactivated; {sessions} session(s) ended, "
             f"{tokens_ended} API token(s) revoked"
+        )
+
+
+@users_app.command("move")
+def move(
+    name: str,
+    role: Role | None = typer.Option(None, "--role", help="the new role", show_default=False),
+    force: str | None = Force,
+    national: str | None = National,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Give a user another role, force or national unit; their sessions and tokens end now."""
+    home = None if force is None and national is None else _home(force, national, as_json)
+    if role is None and home is None:
+        refuse("say what changes: --role, --force or --national", as_json=as_json)
+    with running(db, as_json) as application:
+        sessions, tokens_ended = users.move_user(
+            application.context, name, by=getpass.getuser(), role=role, home=home
+        )
+    if as_json:
+        print_json({"user": name, "sessions_ended": sessions, "tokens_revoked": tokens_ended})
+    else:
+        console.print(
+            f"user {name} moved; {sessions} session(s) ended, {tokens_ended} API token(s) revoked"
         )
 
 

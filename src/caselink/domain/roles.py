@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_ACCESS_LOG = "read_access_log"
     VIEW_COUNTS = "view_counts"  # how much the store holds: counts only, no personal data
+    GRANT_ACCESS = "grant_access"  # let a reader of another force read one of the force's reports
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -46,6 +47,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.CLASSIFY,
             Action.REQUEST_CANCELLATION,
             Action.AUTHORISE_CANCELLATION,
+            Action.GRANT_ACCESS,
             Action.INFORM_COMPLAINANT,
             Action.VIEW_REPORT,
             Action.VIEW_PSEUDONYMISED,

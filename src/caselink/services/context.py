@@ -8,6 +8,7 @@ from pathlib import Path
 
 from caselink.domain.behaviours import Taxonomy
 from caselink.domain.errors import NotPermitted
+from caselink.domain.ownership import NATIONAL, Home
 from caselink.domain.roles import Action, Role, may
 from caselink.domain.rules.policy import ForcePolicy
 from caselink.storage.unit_of_work import Database
@@ -55,6 +56,11 @@ class Actor:
 
     name: str
     role: Role
+    # Where the user belongs; national unless stored otherwise (domain.ownership).
+    home: Home = NATIONAL
+
+    def may(self, action: Action) -> bool:
+        return may(self.role, action)
 
     def require(self, action: Action) -> None:
         if not may(self.role, action):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.linkage.offences import LinkSettings
 from caselink.services import history, linkage, outcomes, persons, users
@@ -20,10 +21,24 @@ from caselink.synth import SynthSummary, generate
 DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("olive", Role.OFFICER),
     ("rita", Role.REGISTRAR),
+    ("sue", Role.REGISTRAR),
     ("ann", Role.ANALYST),
     ("ian", Role.INSPECTOR),
     ("ada", Role.ADMIN),
+    ("nora", Role.REGISTRAR),
 )
+# Where each belongs: Kent's officer and registrar, Surrey's registrar (who decides who else
+# reads Surrey's reports), the national analysts (SCAS), the inspectorate, a national
+# administrator, and the national data team that loads every force's records.
+DEMO_HOMES: dict[str, Home] = {
+    "olive": Home(force="Kent"),
+    "rita": Home(force="Kent"),
+    "sue": Home(force="Surrey"),
+    "ann": Home(unit="SCAS"),
+    "ian": Home(unit="HMICFRS"),
+    "ada": Home(unit="national"),
+    "nora": Home(unit="national-data"),
+}
 # The demo links within 3 km and 90 days, not the default 50 km and 365 days: a national year
 # has about a billion candidate pairs at the default, which cannot be scored within the demo's
 # couple of minutes on two cores (bench/linkage_scale.py measures the wider windows).
@@ -154,8 +169,8 @@ def run_demo(
     tick = open_stage("generating a national year of synthetic reports", None)
     summary = generate(folder.data, scale=scale, seed=seed, progress=lambda done, _: tick(done))
     for name, role in DEMO_USERS:
-        users.add_user(ctx, name, role, demo_password(name), by="demo")
-    registrar = Actor("rita", Role.REGISTRAR)
+        users.add_user(ctx, name, role, demo_password(name), by="demo", home=DEMO_HOMES[name])
+    registrar = Actor("nora", Role.REGISTRAR, DEMO_HOMES["nora"])
     imports: dict[str, ImportSummary] = {}
     for kind, path, total in (
         (Kind.REPORTS, summary.reports_csv, summary.reports),
@@ -170,7 +185,7 @@ def run_demo(
     tick = open_stage("verifying the history's hash chain", None)
     chain = history.verify(ctx, tick)
     stats = store_counts(ctx, registrar)
-    analyst = Actor("ann", Role.ANALYST)
+    analyst = Actor("ann", Role.ANALYST, DEMO_HOMES["ann"])
     open_stage("resolving person records into people (Splink)", None)
     people = persons.resolve(ctx, analyst, truth=summary.person_identities_csv)
     open_stage("training the offence-link model on solved reports", None)
@@ -178,7 +193,7 @@ def run_demo(
     open_stage("linking offences: candidates, scores, series", None)
     links = linkage.run(ctx, analyst, top=5)
     open_stage("recording-integrity figures and the inspection report", None)
-    inspector = Actor("ian", Role.INSPECTOR)
+    inspector = Actor("ian", Role.INSPECTOR, DEMO_HOMES["ian"])
     truth = summary.write_off_validity_csv
     integrity = demo_summary(ctx, truth=truth, actor=inspector)
     write_report(ctx, folder.report, png=folder.funnel, truth=truth, actor=inspector)

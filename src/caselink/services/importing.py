@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from caselink.domain.errors import DomainError, InvalidRequest
 from caselink.domain.events import Event, EventKind
+from caselink.domain.ownership import acts_on
 from caselink.domain.person import person_facts
 from caselink.domain.report import Report
 from caselink.domain.roles import Action
@@ -160,6 +161,12 @@ def import_file(
                         _note_errors(summary, r.errors)
                         summary.rejected += 1
                         out.add(r.line, r.raw, r.errors)
+                    elif not acts_on(actor.home, force := _force_of(r)):
+                        refused = _foreign(actor, r.line, path.name, force)
+                        total_errors += 1
+                        _note_errors(summary, refused)
+                        summary.rejected += 1
+                        out.add(r.line, r.raw if isinstance(r, Parsed) else (), refused)
                     else:
                         valid.append(r)
                         summary.notes.update(r.notes)
@@ -276,6 +283,16 @@ def _reading(ctx: Context, kind: Kind, path: Path, fmt: Format) -> tuple[Reading
 
 Rejected = tuple[int, list[RowError]]
 Written = Iterator[Rejected]
+
+
+def _force_of(row: Any) -> str:
+    return str(row.prepared.force if isinstance(row, Ready) else row.item.force)
+
+
+def _foreign(actor: Actor, line: int, file: str, force: str) -> list[RowError]:
+    # Each force records its own reports; a national user loads for many (domain.ownership).
+    reason = f"a {force} record: {actor.name} ({actor.home}) records only for their own force"
+    return [RowError(file, line, "force", force, reason)]
 
 
 def _conflict(line: int, file: str, reason: str) -> Rejected:

@@ -17,6 +17,7 @@ from caselink.domain.journey import timeline as timeline_of
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
+from caselink.services.access_requests import require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.recording import load_to_change
@@ -69,6 +70,7 @@ def record_step(
     except ValueError:
         known = ", ".join(k.value for k in StepKind)
         raise InvalidValue("step", kind, f"not a step of the journey; one of: {known}") from None
+    require_acting(actor, force)
     now = ctx.clock()
     step = Step(kind=step_kind, at=at or now, details=dict(details or {}))
     with ctx.db.unit_of_work() as uow:
@@ -148,6 +150,7 @@ def journey(ctx: Context, actor: Actor, force: str, reference: str, *, why: str)
         report = uow.reports.get(force, reference)
         if report is None:
             raise NotFound(f"no report {force} {reference}")
+        require_reading(uow, ctx, actor, force, reference)
     log_consultation(
         ctx,
         actor,
@@ -193,5 +196,7 @@ def duties_due(
     actor.require(Action.RECORD)
     if limit < 1:
         raise InvalidRequest("the limit must be at least 1")
+    if actor.home.force is not None:
+        forces = [actor.home.force]
     with ctx.db.reader() as uow:
         return uow.journeys.duties_open(due_before, forces, limit)

@@ -17,6 +17,7 @@ from caselink.domain.roles import Action, Role
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import Finding
 from caselink.interchange.pseudonymise import reduced_persons
+from caselink.services.access_requests import require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.storage.unit_of_work import UnitOfWork
@@ -48,6 +49,7 @@ def _change(
     mutate: Callable[[Report, datetime], Any],
 ) -> Report:
     actor.require(action)
+    require_acting(actor, force)
     with ctx.db.unit_of_work() as uow:
         report = load_to_change(uow, force, reference, expected_version)
         mutate(report, ctx.clock())
@@ -233,6 +235,7 @@ def show(ctx: Context, actor: Actor, force: str, reference: str, *, why: str) ->
         report = uow.reports.get(force, reference)
         if report is None:
             raise NotFound(f"no report {force} {reference}")
+        require_reading(uow, ctx, actor, force, reference)
         history = uow.queries.report_history(force, reference)
         complainant_anywhere = (
             uow.persons.complainant_flags([(force, reference)]).get((force, reference), [])

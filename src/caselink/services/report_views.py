@@ -34,6 +34,7 @@ from caselink.integrity import (
     p_chart,
 )
 from caselink.services import recording
+from caselink.services.access_requests import require_acting
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import FunnelResult, funnel_from_database
@@ -115,6 +116,7 @@ def record_report(ctx: Context, actor: Actor, new: NewReport) -> Report:
     force = canonical_force(new.force)
     if force is None:
         raise InvalidValue("force", new.force, "not one of the 44 police force areas")
+    require_acting(actor, force)
     reference = check_reference("reference", new.reference.strip())
     if new.reported_at > now:
         raise InvalidValue("reported_at", new.reported_at, "lies in the future")
@@ -192,10 +194,12 @@ def list_reports(ctx: Context, actor: Actor, query: ReportQuery) -> ReportList:
 
 def report_summary(ctx: Context, actor: Actor, force: str, reference: str) -> ReportRow:
     """A report's key, status, offence code and version (what a decision form needs; no
-    personal data, so not logged)."""
+    personal data, so not logged). Refused to a user who may not change the force's reports:
+    the form would only lead to a refusal."""
     _require_any(
         actor, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.RECORD, Action.CLASSIFY
     )
+    require_acting(actor, force)
     with ctx.db.reader() as uow:
         row = uow.queries.report_row(force, reference)
     if row is None:
@@ -417,12 +421,14 @@ def audit_overview(ctx: Context, actor: Actor) -> list[SampleRow]:
 def access_log(
     ctx: Context, actor: Actor, *, limit: int = 200, user: str | None = None
 ) -> list[AccessEntry]:
-    """The latest entries of the access log, optionally of one user: for administrators."""
+    """The latest entries of the access log, optionally of one user: for administrators. A
+    force's administrator sees every read of their force's reports, whoever made it (the
+    force's access report); a national administrator sees every entry."""
     actor.require(Action.READ_ACCESS_LOG)
     if not 1 <= limit <= 5000:
         raise InvalidRequest("ask for 1 to 5000 entries")
     with ctx.db.reader() as uow:
-        return uow.access_log.recent(limit, user or None)
+        return uow.access_log.recent(limit, user or None, actor.home.force)
 
 
 @dataclass(frozen=True, slots=True)

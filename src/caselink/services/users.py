@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from zxcvbn import zxcvbn
 
 from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
+from caselink.domain.ownership import NATIONAL, Home
 from caselink.domain.roles import Role
 from caselink.services.context import Actor, Context
 from caselink.storage.access_log import AccessEntry
@@ -32,9 +33,12 @@ ADMINISTER = "administer"  # the access log's action for what an administrator d
 _ADMIN_REASON = "user administration"
 
 
-def add_user(ctx: Context, name: str, role: Role, password: str, by: str) -> None:
-    """Add a user; the password is kept only as an argon2id hash. A password that is short,
-    all white space or well known (``password_problem``) is refused."""
+def add_user(
+    ctx: Context, name: str, role: Role, password: str, by: str, home: Home = NATIONAL
+) -> None:
+    """Add a user of a force or a national unit (``home``); the password is kept only as an
+    argon2id hash. A password that is short, all white space or well known
+    (``password_problem``) is refused."""
     if not _NAME.match(name):
         raise InvalidValue(
             "name",
@@ -48,8 +52,8 @@ def add_user(ctx: Context, name: str, role: Role, password: str, by: str) -> Non
     with ctx.db.unit_of_work() as uow:
         if uow.users.get(name) is not None:
             raise InvalidValue("name", name, "a user of that name exists")
-        uow.users.add(name, role, password_hash, ctx.clock(), by)
-        log_administration(ctx, uow, by, f"added user {name} as {role.value}")
+        uow.users.add(name, role, password_hash, ctx.clock(), by, home)
+        log_administration(ctx, uow, by, f"added user {name} as {role.value} of {home}")
         uow.commit()
 
 
@@ -88,7 +92,7 @@ def resolve_actor(ctx: Context, name: str | None) -> Actor:
         )
     if not user.active:
         raise NotPermitted(f"user {name!r} is deactivated")
-    return Actor(user.name, user.role)
+    return Actor(user.name, user.role, user.home)
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
@@ -127,6 +131,34 @@ def deactivate_user(ctx: Context, name: str, by: str) -> tuple[int, int]:
             uow,
             by,
             f"deactivated user {name}; ended {sessions} session(s) and {tokens} API token(s)",
+        )
+        uow.commit()
+    return sessions, tokens
+
+
+def move_user(
+    ctx: Context, name: str, by: str, *, role: Role | None = None, home: Home | None = None
+) -> tuple[int, int]:
+    """Give a user another role or home (force or national unit). What they may do changes at
+    once: every session and API token of theirs ends in the same transaction, so none goes on
+    with the old scope. Returns how many sessions and tokens were ended."""
+    now = ctx.clock()
+    with ctx.db.unit_of_work() as uow:
+        user = uow.users.get(name)
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        new_role, new_home = role or user.role, home or user.home
+        if (new_role, new_home) == (user.role, user.home):
+            raise InvalidValue("name", name, f"is {user.role.value} of {user.home} already")
+        uow.users.move(name, new_role, new_home)
+        sessions = uow.sessions.revoke_sessions_of(name, now)
+        tokens = uow.sessions.revoke_tokens_of(name, now)
+        log_administration(
+            ctx,
+            uow,
+            by,
+            f"moved user {name} from {user.role.value} of {user.home} to {new_role.value} of "
+            f"{new_home}; ended {sessions} session(s) and {tokens} API token(s)",
         )
         uow.commit()
     return sessions, tokens

@@ -45,10 +45,14 @@ class AccessLog:
                 ],
             )
 
-    def recent(self, limit: int = 100, actor: str | None = None) -> list[AccessEntry]:
+    def recent(
+        self, limit: int = 100, actor: str | None = None, force: str | None = None
+    ) -> list[AccessEntry]:
         query = select(access_log).order_by(access_log.c.id.desc()).limit(limit)
         if actor:
             query = query.where(access_log.c.actor == actor)
+        if force:
+            query = query.where(access_log.c.force == force)
         return [_entry(r) for r in self._conn.execute(query)]
 
 

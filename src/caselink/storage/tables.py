@@ -208,6 +208,29 @@ users = Table(
     Column("locked_until", TZ),
     Column("created_at", TZ, nullable=False),
     Column("created_by", String(128), nullable=False),
+    # Where the user belongs: a force (its canonical name) or a national unit, never both.
+    Column("force", String(64)),
+    Column("unit", String(64)),
+)
+
+# A request to read another force's report in full, and the owning force's answer: appended
+# and updated in place only to record the decision; a grant lapses at expires_at.
+access_grants = Table(
+    "access_grants",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("requested_by", String(128), nullable=False),
+    Column("force", String(64), nullable=False),  # the owning force
+    Column("reference", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("requested_at", TZ, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | granted | refused
+    Column("decided_by", String(128)),
+    Column("decided_at", TZ),
+    Column("note", Text),
+    Column("expires_at", TZ),
+    Index("ix_access_grants_reader", "requested_by", "force", "reference"),
+    Index("ix_access_grants_force_state", "force", "state"),
 )
 
 # -- sessions and tokens (web application and JSON API) -----------------------------------

@@ -12,6 +12,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from caselink.storage.access_grants import AccessGrantStore
 from caselink.storage.access_log import AccessLog
 from caselink.storage.audits import AuditStore
 from caselink.storage.engine import WRITE
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.reports = ReportRepository(self._conn)
         self.events = EventLog(self._conn)
         self.access_log = AccessLog(self._conn)
+        self.access_grants = AccessGrantStore(self._conn)
         self.users = UserStore(self._conn)
         self.sessions = SessionStore(self._conn)
         self.audits = AuditStore(self._conn)

@@ -19,6 +19,8 @@ from caselink.web import errors
 from caselink.web.api_models import Health
 from caselink.web.history_watch import HistoryWatch, refuse_changes_while_broken
 from caselink.web.routes import (
+    access_api,
+    access_pages,
     admin_pages,
     api,
     decision_pages,
@@ -255,7 +257,9 @@ def create_app(application: App, *, secure_cookies: bool = False) -> FastAPI:
         journey_pages,
         outcome_pages,
         admin_pages,
+        access_pages,
         api,
+        access_api,
         journey_api,
         outcomes_api,
     ):

@@ -76,6 +76,7 @@ _NAV: tuple[tuple[str, str, tuple[Action, ...]], ...] = (
     ("Repeat suspects", "/persons/repeat-suspects", (Action.LINK, Action.AUDIT)),
     ("Person review", "/persons/review", (Action.LINK,)),
     ("Missed chances", "/outcomes/missed-chances", (Action.LINK, Action.AUDIT)),
+    ("Access requests", "/access-requests", (Action.GRANT_ACCESS, Action.VIEW_REPORT)),
     ("Access log", "/admin/access-log", (Action.READ_ACCESS_LOG,)),
     ("Users", "/admin/users", (Action.MANAGE_USERS,)),
 )

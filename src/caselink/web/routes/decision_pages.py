@@ -18,6 +18,7 @@ from caselink.domain.roles import Action
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import CANCELLATION_EVIDENCE, CANCELLATION_GROUNDS
 from caselink.services import recording, report_views
+from caselink.services.access_requests import require_acting
 from caselink.web import forms
 from caselink.web.forms import FieldErrors
 from caselink.web.routes.report_pages import report_url
@@ -284,6 +285,7 @@ def add_person(
     date_of_birth: Field = "",
 ) -> Response:
     session.actor.require(Action.RECORD)
+    require_acting(session.actor, force)  # another force's report: 403 before the form is read
     try:
         person_role = PersonRole(role)
     except ValueError:

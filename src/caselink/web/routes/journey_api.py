@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from caselink.domain.errors import InvalidValue
 from caselink.domain.roles import Action
 from caselink.services import journey
+from caselink.services.access_requests import require_acting
 from caselink.services.context import Actor
 from caselink.web.api_models import DutiesOut, JourneyOut, Problem, StepIn, StepRecordedOut
 from caselink.web.routes.api import REFUSALS, ForcePath, ReferencePath
@@ -20,9 +21,11 @@ router = APIRouter(prefix="/api/v1", tags=["journey"], responses=REFUSALS)
 MAX_DUTIES = 5000
 
 
-def _recorder(actor: ApiActor) -> Actor:
-    # A dependency, so a role that may not record is refused (403) before its body is judged.
+def _recorder(actor: ApiActor, force: ForcePath) -> Actor:
+    # A dependency, so a role that may not record, or another force's user, is refused (403)
+    # before the body is judged.
     actor.require(Action.RECORD)
+    require_acting(actor, force)
     return actor
 
 

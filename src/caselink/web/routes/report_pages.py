@@ -18,7 +18,8 @@ from caselink.domain.outcome_types import OUTCOME_TYPES
 from caselink.domain.roles import Action, may
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.values import Relationship, Status
-from caselink.services import journey, report_views
+from caselink.services import access_requests, journey, report_views
+from caselink.services.access_requests import ReportSummary
 from caselink.services.context import Actor
 from caselink.services.journey import JourneyView
 from caselink.services.report_views import NewReport, ReportQuery
@@ -211,6 +212,9 @@ def report_response(
     """A report in full with its victim's journey beside its history; `step_values` and
     `step_errors` refill the step form a rule refused."""
     ctx = context(request)
+    summary = access_requests.summary_if_foreign(ctx, actor, force, reference)
+    if summary is not None:
+        return _summary_page(request, summary)
     # Two consultations, each logged as what it read: the journey, then the report itself.
     trail = journey.journey(ctx, actor, force, reference, why=why)
     page = report_views.report_page(ctx, actor, force, reference, why=why)
@@ -253,6 +257,18 @@ def report_response(
             **journey_context(trail, may(actor.role, Action.RECORD), step_values, step_errors),
         },
         status_code,
+    )
+
+
+def _summary_page(request: Request, summary: ReportSummary) -> Response:
+    """Another force's report as its summary, with the reader's requests and a form to ask."""
+    return render(
+        request,
+        "report_summary.html",
+        {
+            "summary": summary,
+            "pending": any(r.state == "pending" for r in summary.requests),
+        },
     )
 
 

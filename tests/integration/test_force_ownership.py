@@ -1,0 +1,142 @@
+"""Each force owns its records, through the services on both databases: a force's users act only
+on its reports; another force's report is read in full only by policy or with a grant from the
+owning force's registrar, and every such read shows on the owning force's access report."""
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from caselink.domain.errors import InvalidRequest, NotPermitted
+from caselink.domain.ownership import Home
+from caselink.domain.roles import Role
+from caselink.domain.rules.cancellation import CancellationCode
+from caselink.services import access_requests, journey, recording, report_views
+from caselink.services.context import Actor, Context
+from caselink.services.importing import ImportRefused, Kind, import_file
+from support.sample_files import report, write_reports
+
+NOW = datetime(2024, 6, 3, 12, 0, tzinfo=UTC)
+KENT_OFFICER = Actor("olive", Role.OFFICER, Home(force="Kent"))
+SURREY_OFFICER = Actor("oscar", Role.OFFICER, Home(force="Surrey"))
+SURREY_REGISTRAR = Actor("rita", Role.REGISTRAR, Home(force="Surrey"))
+KENT_REGISTRAR = Actor("ravi", Role.REGISTRAR, Home(force="Kent"))
+NATIONAL_ANALYST = Actor("ann", Role.ANALYST, Home(unit="SCAS"))
+KENT_ANALYST = Actor("ann", Role.ANALYST, Home(force="Kent"))
+SURREY_ADMIN = Actor("ada", Role.ADMIN, Home(force="Surrey"))
+KENT_ADMIN = Actor("ada", Role.ADMIN, Home(force="Kent"))
+WHY = "checking a possible link to our series"
+
+
+@pytest.fixture
+def two_forces(ctx: Context, officer: Actor, tmp_path: Path) -> Context:
+    """K1 of Kent and S1 of Surrey, imported by a national officer."""
+    rows = [report("K1"), report("S1", force="Surrey")]
+    import_file(ctx, officer, Kind.REPORTS, write_reports(tmp_path / "r.csv", rows))
+    return dataclasses.replace(ctx, clock=lambda: NOW)
+
+
+def test_a_force_acts_only_on_its_own_reports(two_forces: Context) -> None:
+    ctx = two_forces
+    with pytest.raises(NotPermitted, match="may not change Surrey's reports"):
+        recording.classify(ctx, KENT_OFFICER, "Surrey", "S1", offence_code="19C")
+    with pytest.raises(NotPermitted, match="may not change Surrey's reports"):
+        recording.cancel(
+            ctx,
+            KENT_OFFICER,
+            "Surrey",
+            "S1",
+            code=CancellationCode.C2,
+            rationale="Alibi verified",
+            evidence="CCTV from the venue shows the complainant was elsewhere",
+        )
+    with pytest.raises(NotPermitted, match="may not change Surrey's reports"):
+        journey.record_step(
+            ctx, KENT_OFFICER, "Surrey", "S1", "attended", at=datetime(2024, 3, 8, tzinfo=UTC)
+        )
+    with pytest.raises(NotPermitted, match="may not change Surrey's reports"):
+        report_views.record_report(
+            ctx,
+            KENT_OFFICER,
+            report_views.NewReport(
+                force="Surrey", reference="S2", reported_at=datetime(2024, 6, 1, tzinfo=UTC)
+            ),
+        )
+    changed = recording.classify(ctx, SURREY_OFFICER, "Surrey", "S1", offence_code="19D")
+    assert changed.offence_code == "19D"
+
+
+def test_an_import_refuses_another_forces_rows(two_forces: Context, tmp_path: Path) -> None:
+    rows = [report("K2"), report("S2", force="Surrey")]
+    with pytest.raises(ImportRefused) as refused:
+        import_file(two_forces, KENT_OFFICER, Kind.REPORTS, write_reports(tmp_path / "x.csv", rows))
+    assert [e.line for e in refused.value.errors] == [3]
+    assert "records only for their own force" in refused.value.errors[0].reason
+    summary = import_file(
+        two_forces, KENT_OFFICER, Kind.REPORTS, write_reports(tmp_path / "k.csv", [report("K2")])
+    )
+    assert summary.imported == 1
+
+
+def test_reading_another_force_needs_a_grant_from_its_registrar(two_forces: Context) -> None:
+    ctx = two_forces
+    assert recording.show(ctx, KENT_OFFICER, "Kent", "K1", why=WHY).report.reference == "K1"
+    with pytest.raises(NotPermitted, match="Ask Surrey for access"):
+        recording.show(ctx, KENT_OFFICER, "Surrey", "S1", why=WHY)
+    with pytest.raises(NotPermitted, match="summary only"):
+        journey.journey(ctx, KENT_OFFICER, "Surrey", "S1", why=WHY)
+
+    asked = access_requests.request_access(ctx, KENT_OFFICER, "Surrey", "S1", why=WHY)
+    assert asked.state == "pending"
+    assert [r.id for r in access_requests.requests_for(ctx, SURREY_REGISTRAR)] == [asked.id]
+    assert access_requests.requests_for(ctx, KENT_REGISTRAR) == []
+    with pytest.raises(NotPermitted, match="only Surrey's registrars"):
+        access_requests.decide(ctx, KENT_REGISTRAR, asked.id, grant=True)
+    with pytest.raises(NotPermitted):
+        access_requests.decide(ctx, SURREY_OFFICER, asked.id, grant=True)
+
+    granted = access_requests.decide(ctx, SURREY_REGISTRAR, asked.id, grant=True, days=7)
+    assert granted.state == "granted"
+    assert granted.expires_at == NOW + timedelta(days=7)
+    with pytest.raises(InvalidRequest, match="decided already"):
+        access_requests.decide(ctx, SURREY_REGISTRAR, asked.id, grant=False, note="changed mind")
+    assert recording.show(ctx, KENT_OFFICER, "Surrey", "S1", why=WHY).report.reference == "S1"
+    with pytest.raises(InvalidRequest, match="may read Surrey S1 already"):
+        access_requests.request_access(ctx, KENT_OFFICER, "Surrey", "S1", why=WHY)
+    # Reading is not acting: the grant lets Kent read, never change, Surrey's report.
+    with pytest.raises(NotPermitted, match="may not change"):
+        recording.classify(ctx, KENT_OFFICER, "Surrey", "S1", offence_code="19D")
+
+    later = dataclasses.replace(ctx, clock=lambda: NOW + timedelta(days=8))
+    with pytest.raises(NotPermitted, match="summary only"):
+        recording.show(later, KENT_OFFICER, "Surrey", "S1", why=WHY)
+
+    surrey_report = report_views.access_log(ctx, SURREY_ADMIN)
+    reads = [(e.actor, e.action, e.reference) for e in surrey_report]
+    assert ("olive", "consult", "S1") in reads
+    assert ("olive", access_requests.REQUEST_ACCESS, "S1") in reads
+    assert all(e.force == "Surrey" for e in surrey_report)
+    assert all(e.force == "Kent" for e in report_views.access_log(ctx, KENT_ADMIN))
+
+
+def test_a_refusal_says_why_and_grants_nothing(two_forces: Context) -> None:
+    ctx = two_forces
+    asked = access_requests.request_access(ctx, KENT_ANALYST, "Surrey", "S1", why=WHY)
+    with pytest.raises(InvalidRequest, match="say why"):
+        access_requests.decide(ctx, SURREY_REGISTRAR, asked.id, grant=False)
+    refused = access_requests.decide(
+        ctx, SURREY_REGISTRAR, asked.id, grant=False, note="no link to Surrey's inquiry"
+    )
+    assert refused.state == "refused"
+    with pytest.raises(NotPermitted):
+        recording.show(ctx, KENT_ANALYST, "Surrey", "S1", why=WHY)
+
+
+def test_national_readers_read_by_policy(two_forces: Context, inspector: Actor) -> None:
+    ctx = two_forces
+    assert not recording.show(ctx, NATIONAL_ANALYST, "Surrey", "S1", why=WHY).pseudonymised
+    seen = recording.show(ctx, inspector, "Surrey", "S1", why=WHY)
+    assert seen.pseudonymised
+    with pytest.raises(InvalidRequest, match="may read"):
+        access_requests.request_access(ctx, NATIONAL_ANALYST, "Surrey", "S1", why=WHY)
