@@ -51,6 +51,8 @@ PARAMS = {
     "{series_id}": "1",
     "{person_id}": "1",
     "{request_id}": "1",
+    "{name}": "nobody",  # an administrator's action on no one: 404, not a change to the store
+    "{token_id}": "999",
 }
 
 

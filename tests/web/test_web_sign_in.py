@@ -170,3 +170,47 @@ def test_the_users_page_shows_each_tokens_number_and_expiry(
     assert (token.id, token.expires_at) == (issued.id, issued.expires_at)
     assert f"<td>{issued.id}</td><td>ann</td><td>notebook</td>" in page.text
     assert "caselink users revoke-token" in page.text
+
+
+def test_an_administrator_acts_on_accounts_from_the_users_page(
+    app: App,
+    signed_in: Callable[..., Any],
+    csrf_of: Callable[..., str],
+    token_for: Headers,
+    sign_in: Callable[..., Any],
+    client: Any,
+) -> None:
+    admin = signed_in("admin")
+    analyst = signed_in("analyst")
+    bearer = token_for("analyst")
+    issued = auth.issue_token(app.context, "olive", "case system", by="ada")
+    for _ in range(auth.LOCKOUT_FAILURES):
+        sign_in(client, "oscar", "a wrong password!")
+    page = admin.get("/admin/users")
+    assert 'action="/admin/users/oscar/unlock"' in page.text
+    assert 'action="/admin/users/ada/deactivate"' not in page.text  # not oneself
+    assert f'action="/admin/tokens/{issued.id}/revoke"' in page.text
+    # Without the session's CSRF token nothing is done.
+    assert admin.post("/admin/users/ann/deactivate", data={}).status_code == 403
+    assert analyst.get("/reports").status_code == 200
+    done = admin.post("/admin/users/ann/deactivate", data={"csrf_token": csrf_of(admin)})
+    assert done.status_code == 200
+    assert done.template.name == "users.html"
+    assert analyst.get("/reports", follow_redirects=False).status_code == 303
+    assert analyst.get("/api/v1/reports", headers=bearer).status_code == 401
+    admin.post("/admin/users/oscar/unlock", data={"csrf_token": csrf_of(admin)})
+    assert sign_in(client, "oscar").status_code == 200
+    admin.post(f"/admin/tokens/{issued.id}/revoke", data={"csrf_token": csrf_of(admin)})
+    bearer_olive = {"Authorization": f"Bearer {issued.token}"}
+    assert client.get("/api/v1/reports", headers=bearer_olive).status_code == 401
+    refused = admin.post("/admin/users/ada/deactivate", data={"csrf_token": csrf_of(admin)})
+    assert refused.status_code == 403
+    with app.context.db.reader() as uow:
+        done_by_ada = [
+            e.detail for e in uow.access_log.recent(20, "ada") if e.action == "administer"
+        ]
+    assert done_by_ada[:3] == [
+        f"revoked API token {issued.id} of olive",
+        "unlocked user oscar",
+        "deactivated user ann; ended 1 session(s) and 1 API token(s)",
+    ]

@@ -32,7 +32,7 @@ from caselink.domain.roles import Action, Role
 from caselink.services import users
 from caselink.services.consultation import justification_text
 from caselink.services.context import Actor, Context
-from caselink.services.users import log_administration
+from caselink.services.users import administrator, log_administration
 from caselink.storage.sessions import StoredToken
 
 LOCKOUT_FAILURES = 5
@@ -278,8 +278,10 @@ def token_actor(ctx: Context, token: str | None) -> Actor | None:
     return Actor(user.name, user.role, user.home)
 
 
-def revoke_token(ctx: Context, token_id: int, by: str) -> StoredToken:
-    """Revoke one API token by its number (from ``tokens``); it is refused from now on."""
+def revoke_token(ctx: Context, token_id: int, by: Actor | str) -> StoredToken:
+    """Revoke one API token by its number (from ``tokens``); it is refused from now on. ``by``
+    as for ``users.administrator``."""
+    who = administrator(by)
     now = ctx.clock()
     with ctx.db.unit_of_work() as uow:
         stored = uow.sessions.token_by_id(token_id)
@@ -287,7 +289,7 @@ def revoke_token(ctx: Context, token_id: int, by: str) -> StoredToken:
             raise NotFound(f"no API token {token_id}")
         if not uow.sessions.revoke_token(token_id, now):
             raise InvalidValue("token", token_id, "that token is revoked already")
-        log_administration(ctx, uow, by, f"revoked API token {token_id} of {stored.user_name}")
+        log_administration(ctx, uow, who, f"revoked API token {token_id} of {stored.user_name}")
         uow.commit()
         revoked = uow.sessions.token_by_id(token_id)
     assert revoked is not None

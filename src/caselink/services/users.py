@@ -2,7 +2,9 @@
 administrator's hand on them: deactivating a user and lifting a sign-in lock.
 
 Every administrative action is written to the access log (action ``administer``), naming who
-did it and to whom, so the log shows how each account came to be as it is.
+did it and to whom, so the log shows how each account came to be as it is. An action is done
+``by`` a signed-in administrator (an ``Actor``, whose role is checked) or, on the command line,
+by the operating-system account that holds the database (its name, a ``str``).
 """
 
 import re
@@ -12,7 +14,7 @@ from zxcvbn import zxcvbn
 
 from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
 from caselink.domain.ownership import NATIONAL, Home
-from caselink.domain.roles import Role
+from caselink.domain.roles import Action, Role
 from caselink.services.context import Actor, Context
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.unit_of_work import UnitOfWork
@@ -114,10 +116,14 @@ def list_users(ctx: Context) -> list[StoredUser]:
         return uow.users.all()
 
 
-def deactivate_user(ctx: Context, name: str, by: str) -> tuple[int, int]:
+def deactivate_user(ctx: Context, name: str, by: Actor | str) -> tuple[int, int]:
     """Deactivate a user at once: they can no longer sign in or act, and every session and API
     token of theirs ends in the same transaction. The user and everything they did stay (nothing
-    is deleted). Returns how many sessions and tokens were ended."""
+    is deleted). An administrator may not deactivate themselves (someone must be left to undo
+    it). Returns how many sessions and tokens were ended."""
+    who = administrator(by)
+    if isinstance(by, Actor) and by.name == name:
+        raise NotPermitted("you may not deactivate yourself: ask another administrator")
     now = ctx.clock()
     with ctx.db.unit_of_work() as uow:
         if uow.users.get(name) is None:
@@ -129,7 +135,7 @@ def deactivate_user(ctx: Context, name: str, by: str) -> tuple[int, int]:
         log_administration(
             ctx,
             uow,
-            by,
+            who,
             f"deactivated user {name}; ended {sessions} session(s) and {tokens} API token(s)",
         )
         uow.commit()
@@ -164,17 +170,27 @@ def move_user(
     return sessions, tokens
 
 
-def unlock_user(ctx: Context, name: str, by: str) -> bool:
+def unlock_user(ctx: Context, name: str, by: Actor | str) -> bool:
     """Lift a sign-in lock and forget the user's failed sign-ins. Returns False (and logs
     nothing) when there was no lock or failure to lift."""
+    who = administrator(by)
     with ctx.db.unit_of_work() as uow:
         if uow.users.get(name) is None:
             raise NotFound(f"no user {name!r}")
         if not uow.sessions.unlock(name):
             return False
-        log_administration(ctx, uow, by, f"unlocked user {name}")
+        log_administration(ctx, uow, who, f"unlocked user {name}")
         uow.commit()
     return True
+
+
+def administrator(by: Actor | str) -> str:
+    """The name an administrative action is logged under: a signed-in user must be allowed to
+    manage users; a command-line account is trusted as the database's holder."""
+    if isinstance(by, Actor):
+        by.require(Action.MANAGE_USERS)
+        return by.name
+    return by
 
 
 def log_administration(ctx: Context, uow: UnitOfWork, by: str, what: str) -> None:

@@ -1,11 +1,14 @@
-"""Administration pages: users with their API tokens, and the access log. No case data."""
+"""Administration pages: users with their API tokens, the access log, and an administrator's
+hand on an account (deactivate, unlock, revoke a token). No case data."""
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from caselink.domain.roles import Action
 from caselink.services import auth, report_views, users
-from caselink.web.security import Session, context
+from caselink.web.forms import RecordId
+from caselink.web.security import PostSession, Session, context
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -26,5 +29,31 @@ def users_page(request: Request, session: Session) -> Response:
     return render(
         request,
         "users.html",
-        {"users": users.list_users(ctx), "tokens": auth.list_tokens(ctx, session.actor)},
+        {
+            "users": users.list_users(ctx),
+            "tokens": auth.list_tokens(ctx, session.actor),
+            "now": ctx.clock(),
+        },
     )
+
+
+# Each action is a form post with the session's CSRF token; the services check the role and
+# write the access-log entry.
+
+
+@router.post("/admin/users/{name}/deactivate")
+def deactivate_user(request: Request, session: PostSession, name: str) -> Response:
+    users.deactivate_user(context(request), name, by=session.actor)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{name}/unlock")
+def unlock_user(request: Request, session: PostSession, name: str) -> Response:
+    users.unlock_user(context(request), name, by=session.actor)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(request: Request, session: PostSession, token_id: RecordId) -> Response:
+    auth.revoke_token(context(request), token_id, by=session.actor)
+    return RedirectResponse("/admin/users", status_code=303)
