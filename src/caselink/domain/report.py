@@ -12,7 +12,7 @@ from typing import Any
 
 from caselink.domain import journey as journeys
 from caselink.domain.behaviours import Behaviour
-from caselink.domain.errors import InvalidTransition
+from caselink.domain.errors import InvalidRequest, InvalidTransition
 from caselink.domain.events import Event, EventKind
 from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
 from caselink.domain.offences import is_rape
@@ -412,6 +412,9 @@ class Report:
         self._emit(EventKind.COMPLAINANT_INFORMED, actor, at, code=current.code.value, how=how)
 
     def add_person(self, person: Person, actor: str, at: datetime) -> None:
+        if person in self.persons:
+            # a form sent twice: the same record again says nothing new and is stored once
+            raise InvalidRequest("this person is already recorded on the report as given")
         self.persons.append(person)
         self._emit(EventKind.PERSON_ADDED, actor, at, **person_facts(person))
 

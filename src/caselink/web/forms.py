@@ -24,6 +24,8 @@ _DIGITS = re.compile(r"[0-9]{1,19}\Z")
 
 # A record's id in a path: a 64-bit integer, not negative, else 422 before any query runs.
 RecordId = Annotated[int, Path(ge=0, le=MAX_ID, description="the record's id")]
+# A series' number within its linkage run, kept in a 32-bit column.
+SeriesNumber = Annotated[int, Path(ge=0, le=2**31 - 1, description="the series' number")]
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from caselink.services import report_views
 from caselink.web import charts, journey_display
-from caselink.web.forms import RecordId
+from caselink.web.forms import RecordId, SeriesNumber
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import Session, Why, context
 from caselink.web.templating import render
@@ -21,7 +21,7 @@ def series_list(request: Request, session: Session) -> Response:
 
 
 @router.get("/linkage/series/{series_id}")
-def series_page(request: Request, session: Session, why: Why, series_id: RecordId) -> Response:
+def series_page(request: Request, session: Session, why: Why, series_id: SeriesNumber) -> Response:
     view = report_views.series_view(context(request), session.actor, series_id, why=why)
     hrefs = {m.id: report_url(m.force, m.reference) for m in view.members}
     person_hrefs = {p.id: f"/persons/{p.id}" for p in view.persons}
