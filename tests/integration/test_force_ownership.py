@@ -3,6 +3,7 @@ on its reports; another force's report is read in full only by policy or with a 
 owning force's registrar, and every such read shows on the owning force's access report."""
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from caselink.domain.errors import InvalidRequest, NotPermitted
 from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.domain.rules.cancellation import CancellationCode
-from caselink.services import access_requests, journey, recording, report_views
+from caselink.services import access_requests, exporting, journey, recording, report_views
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportRefused, Kind, import_file
 from support.sample_files import report, write_reports
@@ -140,3 +141,14 @@ def test_national_readers_read_by_policy(two_forces: Context, inspector: Actor) 
     assert seen.pseudonymised
     with pytest.raises(InvalidRequest, match="may read"):
         access_requests.request_access(ctx, NATIONAL_ANALYST, "Surrey", "S1", why=WHY)
+
+
+def test_a_force_exports_its_own_reports_only(two_forces: Context, tmp_path: Path) -> None:
+    ctx = two_forces
+    kent = exporting.export_jsonl(ctx, KENT_REGISTRAR, tmp_path / "kent.jsonl", why=WHY)
+    lines = [json.loads(line) for line in (tmp_path / "kent.jsonl").read_text().splitlines()]
+    assert kent.reports == 1
+    assert {doc["force"] for doc in lines} == {"Kent"}
+    national = Actor("nina", Role.REGISTRAR, Home(unit="national-data"))
+    everyone = exporting.export_jsonl(ctx, national, tmp_path / "all.jsonl", why=WHY)
+    assert everyone.reports == 2

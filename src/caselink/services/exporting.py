@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from caselink.domain.errors import InvalidRequest
+from caselink.domain.ownership import Reading, reading_of
 from caselink.domain.roles import Action
 from caselink.interchange import jsonl
 from caselink.interchange.pseudonymise import pseudonymised_document
@@ -38,6 +39,19 @@ def _write_atomically(path: Path, write: Callable[[TextIO], tuple[int, int]]) ->
     return counts
 
 
+def _forces_readable(actor: Actor) -> Callable[[str | None], bool]:
+    """Whether a bulk export by ``actor`` holds a force's records: those they may read by
+    policy (their own force's; every force's for national users and inspectors). Grants to read
+    single reports of other forces are for reading, not for bulk disclosure."""
+
+    def readable(force: str | None) -> bool:
+        return force is not None and (
+            reading_of(actor.role, actor.home, force, False) is not Reading.SUMMARY
+        )
+
+    return readable
+
+
 def export_jsonl(
     ctx: Context,
     actor: Actor,
@@ -46,8 +60,11 @@ def export_jsonl(
     why: str,
     progress: Callable[[int], None] | None = None,
 ) -> ExportSummary:
-    """Write every report, then every event, as JSON lines; the disclosure is logged first."""
+    """Write every report the actor may read in full, then their events, as JSON lines (a
+    force's user: their force's; a national user: every force's); the disclosure is logged
+    first."""
     actor.require(Action.EXPORT)
+    mine = _forces_readable(actor)
     with ctx.db.unit_of_work() as uow:
         log_consultation(
             ctx, actor, NO_RECORD, why, f"full export to {path.name}", action=DISCLOSE, uow=uow
@@ -56,11 +73,15 @@ def export_jsonl(
         def write(handle: TextIO) -> tuple[int, int]:
             n_reports = n_events = 0
             for report in uow.reports.iterate():
+                if not mine(report.force):
+                    continue
                 handle.write(jsonl.dumps(jsonl.report_document(report)) + "\n")
                 n_reports += 1
                 if progress and n_reports % 1000 == 0:
                     progress(n_reports)
             for e in uow.events.iterate():
+                if not mine(e.force):
+                    continue
                 doc = {
                     "type": "event",
                     "seq": e.seq,
@@ -96,6 +117,7 @@ def export_pseudonymised(
     role (``uow.persons.complainant_flags``), as in an inspector's view of a report.
     """
     actor.require(Action.EXPORT_PSEUDONYMISED)
+    mine = _forces_readable(actor)
     if len(key) < MIN_KEY_BYTES:
         raise InvalidRequest(f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
     with ctx.db.unit_of_work() as uow:
@@ -111,7 +133,7 @@ def export_pseudonymised(
 
         def write(handle: TextIO) -> tuple[int, int]:
             n = 0
-            reports = uow.reports.iterate()
+            reports = (r for r in uow.reports.iterate() if mine(r.force))
             # a batch at a time: whose identity is withheld is asked of the database per batch
             while batch := list(islice(reports, 1000)):
                 flags = uow.persons.complainant_flags([(r.force, r.reference) for r in batch])
