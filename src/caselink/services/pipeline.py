@@ -2,11 +2,15 @@
 bounded.
 """
 
+import contextlib
 import multiprocessing
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from multiprocessing.connection import Connection
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -27,7 +31,8 @@ def pipeline(
     With workers > 0 the batches are worked in that many processes while the caller consumes
     earlier results; at most two batches per worker are in flight, so memory stays flat.
     ``work`` must be picklable. Processes are forked from a clean server, not from the caller,
-    so they inherit no open database connection.
+    so they inherit no open database connection, and they die with the caller: killed, even by
+    SIGKILL, it leaves none of them behind (``_die_with_caller``).
     """
     if workers <= 0:
         for batch in batches(items, batch_size):
@@ -36,7 +41,13 @@ def pipeline(
     context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has already imported caselink, so each starts at once.
     context.set_forkserver_preload(["caselink.services.importing"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    lifeline, held = context.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_die_with_caller,
+        initargs=(lifeline,),
+    )
     pending: deque[tuple[list[T], Future[list[R]]]] = deque()
     try:
         for batch in batches(items, batch_size):
@@ -49,3 +60,24 @@ def pipeline(
             yield done, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        lifeline.close()
+        held.close()
+
+
+def _die_with_caller(lifeline: Connection) -> None:
+    """Run in each worker as it starts: end it the moment the process that started the pool is
+    gone, however it went.
+
+    A worker waits on its pool's queue, which its siblings hold open, and its parent is the
+    fork server, which in turn lives as long as any worker holds its lifeline: killed with
+    SIGKILL, an import used to leave every worker (about 400 MB each), the fork server and the
+    resource tracker running for good. Only the caller holds the writing end of ``lifeline``;
+    the kernel closes it when the caller dies, the read below ends, and so does the worker.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="caller-lifeline", daemon=True).start()
