@@ -101,3 +101,10 @@ def test_outcomes_documents(cli) -> None:  # type: ignore[no-untyped-def]
     code, out = cli("outcomes", "attrition", "--user", "olive")
     assert code == 1
     assert "may not" in out
+
+
+@pytest.mark.parametrize("edge", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00"])
+def test_a_time_at_the_calendar_edge_is_refused_with_a_message(cli, edge: str) -> None:  # type: ignore[no-untyped-def]
+    code, out = cli("journey", "record", "Kent", "K1", "charged", "--at", edge, "--user", "olive")
+    assert code == 1
+    assert "out of range" in out

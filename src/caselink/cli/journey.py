@@ -1,6 +1,6 @@
 """`caselink journey`: record the steps of a victim's journey, read it, list the duties due."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -9,6 +9,8 @@ from rich.table import Table
 from caselink.cli.options import Db, ExpectedVersion, Json, User, Why
 from caselink.cli.output import console, print_json, refuse
 from caselink.cli.running import running
+from caselink.domain.errors import InvalidValue
+from caselink.domain.values import utc_moment
 from caselink.services import journey as journeys
 from caselink.services import users
 
@@ -54,7 +56,10 @@ def _time(text: str | None, option: str, as_json: bool) -> datetime | None:
         refuse(f"{option} {text!r} is not an ISO 8601 time", as_json=as_json)
     if moment.tzinfo is None:
         refuse(f"{option} {text!r} has no offset: add Z or +01:00", as_json=as_json)
-    return moment.astimezone(UTC)
+    try:
+        return utc_moment(option, moment)
+    except InvalidValue as exc:  # at the calendar's edge: it would overflow
+        refuse(f"{option} {text!r} is {exc.reason}", as_json=as_json)
 
 
 def _details(pairs: list[str] | None, as_json: bool) -> dict[str, str]:
