@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from caselink.bootstrap import App
 from caselink.services import auth, users
 from caselink.services.context import AccessPolicy, Context
+from caselink.storage.sessions import SessionStore
 from caselink.storage.tables import users as users_table
 
 PASSWORD = "correct horse battery staple"  # every test user's password (tests/conftest.py)
@@ -120,13 +122,23 @@ def test_every_refusal_checks_one_password_and_says_the_same(
     # The same answer and the same work (one argon2 check) for an unknown name, a wrong
     # password, a locked account and a deactivated user: nothing tells which names exist.
     checks: list[str] = []
+    writes: list[str] = []
     real = users.verify_password
 
     def counted(stored_hash: str, password: str) -> bool:
         checks.append(password)
         return real(stored_hash, password)
 
+    def counted_write(method: Callable[..., Any]) -> Callable[..., Any]:
+        def write(store: SessionStore, name: str, *args: Any) -> Any:
+            writes.append(name)
+            return method(store, name, *args)
+
+        return write
+
     monkeypatch.setattr(users, "verify_password", counted)
+    for method in ("record_failure", "admit"):
+        monkeypatch.setattr(SessionStore, method, counted_write(getattr(SessionStore, method)))
     users.deactivate_user(ctx, "ravi", by="tests")
     for _ in range(auth.LOCKOUT_FAILURES):
         _attempt(ctx, WRONG)
@@ -139,8 +151,10 @@ def test_every_refusal_checks_one_password_and_says_the_same(
         ("nul", "ol\x00ive", PASSWORD),
     ):
         checks.clear()
+        writes.clear()
         with pytest.raises(auth.LoginRefused) as refused:
             auth.login(ctx, name, password)
         answers[case] = str(refused.value)
-        assert len(checks) == 1, case
+        # One password check and one write to the users table, whatever the case.
+        assert (len(checks), len(writes)) == (1, 1), case
     assert set(answers.values()) == {auth.REFUSED}

@@ -161,13 +161,13 @@ def login(ctx: Context, name: str, password: str) -> NewSession:
         matches = users.verify_password(
             user.password_hash if user is not None else _dummy_hash(), password
         )
-    if user is None:
-        raise LoginRefused(REFUSED)
     now = ctx.clock()
     with ctx.db.unit_of_work() as uow:
         store = uow.sessions
-        if not matches:
-            store.record_failure(name, now, LOCKOUT_FAILURES, now + LOCKOUT)
+        if user is None or not matches:
+            # An unknown name is "counted" too (the update matches no row), so its refusal
+            # waits for the same write as a known name's and its timing tells nothing.
+            store.record_failure(name if known else "", now, LOCKOUT_FAILURES, now + LOCKOUT)
             uow.commit()
             raise LoginRefused(REFUSED)
         # Admitted only if, at this moment, the user is active, unlocked and has the password
