@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert, select
 
 from caselink.bootstrap import App
 from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.services import auth, users
+from caselink.services import persons as persons_service
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
+from caselink.storage.tables import person_entities, person_runs, persons
 from caselink.web import create_app
-from support.sample_files import report, write_reports
+from support.sample_files import report, write_persons, write_reports
 from web.conftest import PASSWORD, TestClient
 from web.test_web_permissions import ROUTE_MODULES, ROUTES
 
@@ -198,3 +201,53 @@ def test_the_api_asks_and_decides_too(forces: App) -> None:
         assert answer.json()["state"] == "granted"
         assert c.get("/api/v1/reports/Surrey/S1", headers=ken).status_code == 200
         assert [r["id"] for r in c.get("/api/v1/access-requests", headers=ken).json()] == [number]
+
+
+@pytest.fixture
+def one_person_two_forces(forces: App, tmp_path: Path) -> tuple[App, int]:
+    """Kent K1's suspect and a Surrey S1 suspect resolved to one person (entity E1)."""
+    ctx = forces.context
+    row = {"reference": "S1", "force": "Surrey", "role": "suspect", "source_id": "s9"}
+    row |= {"forename": "Dorian", "surname": "Blackwood"}
+    path = write_persons(tmp_path / "p.csv", [row])
+    import_file(ctx, Actor("olive", Role.OFFICER), Kind.PERSONS, path)
+    with ctx.db.unit_of_work() as uow:
+        conn = uow.connection
+        ids = [
+            int(i)
+            for i in conn.execute(
+                select(persons.c.id).where(persons.c.surname == "Blackwood").order_by(persons.c.id)
+            ).scalars()
+        ]
+        run = conn.execute(
+            insert(person_runs).values(
+                created_at=ctx.clock(), created_by="ann", threshold=0.9, model="{}", figures="{}"
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(person_entities),
+            [
+                {"run_id": run, "person_id": i, "entity_id": "E1", "match_probability": 0.99}
+                for i in ids
+            ],
+        )
+        uow.commit()
+    return forces, ids[0]
+
+
+def test_a_person_page_shows_what_the_reader_may_read_and_counts_the_rest(
+    one_person_two_forces: tuple[App, int], as_user: Callable[..., Any]
+) -> None:
+    store, kent_suspect = one_person_two_forces
+    page = as_user("ken").get(f"/persons/{kent_suspect}")
+    assert page.status_code == 200
+    assert "Surrey S1" not in page.text
+    assert 'data-testid="elsewhere"' in page.text
+    assert "Surrey (1)" in page.text
+    national = as_user("nat").get(f"/persons/{kent_suspect}").text
+    assert "Surrey S1" in national
+    assert 'data-testid="elsewhere"' not in national
+    ken = Actor("ken", Role.ANALYST, Home(force="Kent"))
+    view = persons_service.show(store.context, ken, "E1", why=WHY)
+    assert [(r.force, r.reference) for r in view.records] == [("Kent", "K1")]
+    assert view.elsewhere == {"Surrey": 1}

@@ -148,6 +148,14 @@ def _render(view: EntityView) -> None:
             + (f" ({view.not_shown} complainant record(s) not shown)" if view.not_shown else ""),
             highlight=False,
         )
+    if view.elsewhere:
+        owners = ", ".join(f"{force} ({n})" for force, n in view.elsewhere.items())
+        console.print(
+            f"{sum(view.elsewhere.values())} more record(s) of this person are in reports you "
+            f"may not read: {owners}. Ask the owning force (`caselink access request`).",
+            highlight=False,
+            markup=False,
+        )
     table = Table(
         "force",
         "reference",

@@ -58,6 +58,19 @@ def require_reading(
     return reading
 
 
+def readable_split(
+    uow: UnitOfWork, ctx: Context, actor: Actor, keys: list[tuple[str, str]]
+) -> tuple[set[tuple[str, str]], dict[str, int]]:
+    """Of these (force, reference), those the actor may read in full or pseudonymised, and how
+    many of the others each force owns: what a person page shows and what it only counts."""
+    found = readings(uow, ctx, actor, keys)
+    shown = {k for k, r in found.items() if r is not Reading.SUMMARY}
+    elsewhere: dict[str, int] = {}
+    for force, _ in (k for k in keys if k not in shown):
+        elsewhere[force] = elsewhere.get(force, 0) + 1
+    return shown, dict(sorted(elsewhere.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class AccessRequest:
     """A request as its reader and the owning force's registrar see it."""

@@ -10,7 +10,7 @@ import csv
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from caselink.integrity.intervals import wilson_bounds
 from caselink.interchange.csv_writing import csv_writer
 from caselink.linkage.persons import PersonModelSpec, evaluate
 from caselink.linkage.persons import resolve as resolve_records
+from caselink.services.access_requests import readable_split
 from caselink.services.consultation import (
     COMBINE,
     DISCLOSE,
@@ -207,9 +208,7 @@ def resolve(
     read_seconds = time.perf_counter() - started
     # with a Spark master, Splink trains and scores on Spark (services.spark): same entities
     resolver = (
-        resolve_records
-        if spark_master is None
-        else partial(resolve_on_spark, master=spark_master)
+        resolve_records if spark_master is None else partial(resolve_on_spark, master=spark_master)
     )
     result = resolver(
         records,
@@ -293,6 +292,8 @@ class EntityView:
     roles: list[str]
     withheld: bool
     not_shown: int = 0
+    # Records in reports the reader may not read, counted by the force that owns them.
+    elsewhere: dict[str, int] = field(default_factory=dict)
 
     @property
     def several_roles(self) -> bool:
@@ -306,6 +307,7 @@ class EntityView:
             "several_roles": self.several_roles,
             "identity_withheld": self.withheld,
             "complainant_records_not_shown": self.not_shown,
+            "records_in_other_forces": self.elsewhere,
             "records": [
                 {
                     "source_id": r.source_id,
@@ -372,6 +374,10 @@ def show(
         records = uow.persons.entity_records(run.id, entity_id)
         if not records:
             raise NotFound(f"no person entity {entity_id} in run {run.id}")
+        readable, elsewhere = readable_split(
+            uow, ctx, actor, [(r.force, r.reference) for r in records]
+        )
+        records = [r for r in records if (r.force, r.reference) in readable]
         complainant = (
             uow.persons.complainants_among([r.person_id for r in records])
             if pseudonymised
@@ -392,7 +398,9 @@ def show(
     shown = [r for r in records if r.role != "complainant"] if withheld else records
     if withheld:
         shown = [_withhold(r) for r in shown]
-    return EntityView(run.id, entity_id, shown, roles, withheld, len(records) - len(shown))
+    return EntityView(
+        run.id, entity_id, shown, roles, withheld, len(records) - len(shown), elsewhere
+    )
 
 
 @dataclass(frozen=True, slots=True)

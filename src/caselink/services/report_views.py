@@ -34,7 +34,7 @@ from caselink.integrity import (
     p_chart,
 )
 from caselink.services import recording
-from caselink.services.access_requests import require_acting
+from caselink.services.access_requests import readable_split, require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import FunnelResult, funnel_from_database
@@ -338,10 +338,13 @@ class PersonView:
     person: PersonRow
     person_run: int | None
     same_entity: list[PersonRow]  # other records resolved to the same person
+    # Records of the same person in reports the reader may not read, counted by owning force
+    elsewhere: dict[str, int] = field(default_factory=dict)
 
 
 def person_view(ctx: Context, actor: Actor, person_id: int, *, why: str) -> PersonView:
-    """A person record and every record person resolution put with it; logged per report."""
+    """A person record and every record person resolution put with it that the reader may read
+    (the others counted by the force that owns them); logged per report."""
     actor.require(Action.LINK)
     stated_reason(why)
     with ctx.db.reader() as uow:
@@ -352,13 +355,16 @@ def person_view(ctx: Context, actor: Actor, person_id: int, *, why: str) -> Pers
         same: list[PersonRow] = []
         if run is not None and found.entity_id is not None:
             same = [p for p in uow.queries.entity_members(run, found.entity_id) if p.id != found.id]
+        require_reading(uow, ctx, actor, found.force, found.reference)
+        shown, elsewhere = readable_split(uow, ctx, actor, [(p.force, p.reference) for p in same])
+        same = [p for p in same if (p.force, p.reference) in shown]
         if not may(actor.role, Action.VIEW_REPORT):
             if found.role == PersonRole.COMPLAINANT.value:
                 raise NotFound(f"no person {person_id}")
             found, *same = _withheld_rows(uow, actor, [found, *same])
     keys = sorted({(p.force, p.reference) for p in [found, *same]})
     log_consultation(ctx, actor, keys, why=why, detail=f"person {person_id}")
-    return PersonView(found, run, same)
+    return PersonView(found, run, same, elsewhere)
 
 
 # -- integrity -------------------------------------------------------------------------------
