@@ -114,6 +114,13 @@ def test_thirty_parallel_sign_ins_count_every_failure_once(ctx: Context) -> None
     assert timedelta(0) < locked_until - now <= auth.LOCKOUT  # type: ignore[operator]
     # Locked now: the right password is refused, as is an unknown name, in the same words.
     assert _attempt(ctx, PASSWORD) == "refused"
+    # Each lock is written to the access log once: one lock for 29 failures, or two when the
+    # right password got in before the first and the failures after it locked the account again.
+    with ctx.db.reader() as uow:
+        locks = [e for e in uow.access_log.recent(50, "oscar") if e.action == auth.LOCKED]
+    admitted = outcomes[RIGHT_ONE] == "admitted"
+    assert len(locks) == 1 + admitted
+    assert locks[0].detail.startswith("sign-in locked after 5 failed attempts in a row, until")
 
 
 def test_every_refusal_checks_one_password_and_says_the_same(

@@ -33,6 +33,7 @@ from caselink.services import users
 from caselink.services.consultation import justification_text
 from caselink.services.context import Actor, Context
 from caselink.services.users import administrator, log_administration
+from caselink.storage.access_log import AccessEntry
 from caselink.storage.sessions import StoredToken
 
 LOCKOUT_FAILURES = 5
@@ -40,6 +41,7 @@ LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=8)
 TOKEN_PREFIX = "clk_"
 MAX_TOKEN_DAYS = 366
+LOCKED = "lock"  # the access log's action when failed sign-ins lock an account
 # The one answer to every refused sign-in, whatever the reason.
 REFUSED = (
     f"wrong name or password, or the account is locked after {LOCKOUT_FAILURES} failed "
@@ -167,7 +169,21 @@ def login(ctx: Context, name: str, password: str) -> NewSession:
         if user is None or not matches:
             # An unknown name is "counted" too (the update matches no row), so its refusal
             # waits for the same write as a known name's and its timing tells nothing.
-            store.record_failure(name if known else "", now, LOCKOUT_FAILURES, now + LOCKOUT)
+            until = now + LOCKOUT
+            if store.record_failure(name if known else "", now, LOCKOUT_FAILURES, until):
+                # The lock goes in the access log, so an administrator sees who was locked out
+                # and when, and can tell a forgotten password from someone guessing.
+                entry = AccessEntry(
+                    now,
+                    name,
+                    LOCKED,
+                    None,
+                    None,
+                    "sign-in",
+                    f"sign-in locked after {LOCKOUT_FAILURES} failed attempts in a row, "
+                    f"until {until:%Y-%m-%d %H:%M} UTC",
+                )
+                uow.access_log.write([entry])
             uow.commit()
             raise LoginRefused(REFUSED)
         # Admitted only if, at this moment, the user is active, unlocked and has the password

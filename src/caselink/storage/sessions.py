@@ -194,7 +194,8 @@ class SessionStore:
         """Count one failed sign-in and, at ``limit`` failures in a row, lock the account until
         ``lock_until`` (the count starts again from nothing) — one statement, so racing
         failures are counted one after another. Failures while locked neither count nor extend
-        the lock. Returns whether the account is locked now."""
+        the lock. Returns whether this failure set the lock (the lock it leaves ends at
+        ``lock_until``, which no earlier failure's clock gives)."""
         locked = and_(users.c.locked_until.is_not(None), users.c.locked_until > now)
         reaches = users.c.failed_logins + 1 >= limit
         until = literal(lock_until, users.c.locked_until.type)
@@ -211,7 +212,7 @@ class SessionStore:
             )
             .returning(users.c.locked_until)
         ).first()
-        return row is not None and row.locked_until is not None and row.locked_until > now
+        return row is not None and row.locked_until == lock_until
 
     def unlock(self, name: str) -> bool:
         """Lift a lock and forget the failures; False if there was nothing to lift."""
