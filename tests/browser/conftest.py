@@ -3,7 +3,9 @@ Chromium driven by Playwright. Screenshots go to test-artifacts/browser/.
 
 The store: Kent's B1 (with a complainant and a suspect), B2 and B3 (written off) in a linked
 series; and, with their victims' journeys, Kent's B4 (charged: outcome 1) and B5 (outcome 16;
-the victim never told of the arrest) and Essex's E6 (outcome 18).
+the victim never told of the arrest) and Essex's E6 (outcome 18), B4 and E6 in a second series
+across the two forces. The role users are national; Kent's analyst kay and Essex's registrar
+sue and administrator eda belong to their forces.
 """
 
 import csv
@@ -22,6 +24,7 @@ from sqlalchemy import insert, select
 
 from browser.pixels import Pixels, decode_png
 from caselink.bootstrap import App, build
+from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.services import users
 from caselink.services.context import Actor
@@ -41,6 +44,11 @@ USERS = {
     "inspector": "ian",
     "admin": "ada",
 }
+FORCE_USERS = (
+    ("kay", Role.ANALYST, "Kent"),
+    ("sue", Role.REGISTRAR, "Essex"),
+    ("eda", Role.ADMIN, "Essex"),
+)
 COMPLAINANT = ("Philippa", "Wrenfield")
 MARKER_PIXELS = 20  # a 9-pixel marker has about 60; a 3-pixel line a few hundred
 
@@ -50,6 +58,8 @@ def _seed(application: App, folder: Path) -> None:
     for role, name in USERS.items():
         users.add_user(ctx, name, Role(role), PASSWORD, by="tests")
     users.add_user(ctx, "oscar", Role.OFFICER, PASSWORD, by="tests")
+    for name, role, force in FORCE_USERS:
+        users.add_user(ctx, name, role, PASSWORD, by="tests", home=Home(force=force))
     rows = [
         report("B1"),
         report(
@@ -116,7 +126,8 @@ def _seed(application: App, folder: Path) -> None:
         ).inserted_primary_key[0]
         conn.execute(
             insert(link_series),
-            [{"run_id": run, "series_id": 1, "report_id": ids[r]} for r in ("B1", "B2", "B3")],
+            [{"run_id": run, "series_id": 1, "report_id": ids[r]} for r in ("B1", "B2", "B3")]
+            + [{"run_id": run, "series_id": 2, "report_id": ids[r]} for r in ("B4", "E6")],
         )
         conn.execute(
             insert(report_links),
@@ -225,7 +236,7 @@ def open_as(server: str, browser: Browser) -> Iterator[Callable[..., Page]]:
         contexts.append(context)
         page = context.new_page()
         page.goto("/login")
-        page.fill("input[name=name]", USERS[role])
+        page.fill("input[name=name]", USERS.get(role, role))  # a role, or a user's name
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_selector("[data-testid=signed-in]")
