@@ -106,7 +106,9 @@ class StagedReports:
             pq.write_table(plan.table(frame.report_id), plan_path)
             planned = time.perf_counter() - started
             with spark_session(self.options.master) as spark:
-                lists = score_tiles(spark, str(self.reports_path), str(plan_path), model, top)
+                lists = score_tiles(
+                    spark, str(self.reports_path), str(plan_path), model, top, plan.tiles
+                )
             scored = kept_pairs(lists)
             if progress is not None:
                 progress(frame.n, frame.n)

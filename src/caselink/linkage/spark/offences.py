@@ -69,7 +69,12 @@ def score_tile(tile: pa.Table, *, model_json: str, top: int) -> pa.Table:
 
 
 def score_tiles(
-    spark: "SparkSession", reports_path: str, plan_path: str, model: LinkModel, top: int
+    spark: "SparkSession",
+    reports_path: str,
+    plan_path: str,
+    model: LinkModel,
+    top: int,
+    tiles: int,
 ) -> pa.Table:
     """Every report's ``top`` best links, from a Spark job over the staged reports and the tile
     plan (both Parquet); raises SparkRunFailed, with what to do, when the job fails."""
@@ -80,7 +85,10 @@ def score_tiles(
     def job(tile: pa.Table) -> pa.Table:  # Spark reads the kind of function from its hints
         return score_tile(tile, model_json=model_json, top=top)
 
-    lists = plan.join(reports, "report_id").groupBy("tile").applyInArrow(job, _LISTS_DDL)
+    # a partition a tile, in the plan's order (largest first): hashing tile numbers into
+    # partitions would put two tiles in one task while another core waits
+    joined = plan.join(reports, "report_id").repartitionByRange(max(tiles, 1), "tile")
+    lists = joined.groupBy("tile").applyInArrow(job, _LISTS_DDL)
     try:
         return lists.toArrow().cast(LISTS_SCHEMA)
     except Exception as exc:  # Spark's errors are many classes, from the JVM and the workers

@@ -44,6 +44,8 @@ DEFAULT_TILE_REPORTS = 200_000
 # smaller, and the halo would hold more reports than the box
 _MIN_HALVES = 4.0
 _SLACK = 1.0 + 1e-9  # margins a hair wider than the rule, for rounding
+_SPREAD = 0.05  # the axis to cut is the one whose middle 90% spans the most halo widths
+_LONG_WINDOWS = 2.0  # a window longer than this many max_days is cut by place only
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,12 @@ class TilePlan:
 class _Box:
     # the home rows of a tile, and the extent the halo is measured from
     rows: Ints
-    placed: bool  # latitude/longitude home reports; else reports of one force without them
+    placed: bool  # some home reports have latitude/longitude: ``lat`` and ``lon`` are theirs
     lat: tuple[float, float]
     lon: tuple[float, float]
     time: tuple[float, float]  # earliest window start, latest window end of the home reports
     forces: Ints
+    unplaced_forces: Ints  # the forces of home reports without latitude/longitude
     grid: tuple[float, float, float, float] | None  # x0, x1, y0, y1 of home reports with x/y
 
 
@@ -106,14 +109,43 @@ def plan_tiles(
             frame.cand_lo / days,
         ]
     )
-    boxes: list[_Box] = []
-    for rows in _halve(np.flatnonzero(has_ll), units, tile_reports, (0, 1, 2)):
-        boxes.append(_box(frame, rows, True, has_xy))
+    # A report whose window is long (a historical offence known only to some decades) is a
+    # candidate of every report near it over those decades: cut such reports by place only,
+    # so that a box of them is small in place instead of long in time with the whole country
+    # in its halo.
+    long = (frame.cand_hi - frame.cand_lo) > _LONG_WINDOWS * days
+    parts: list[Ints] = []
+    placed_groups: list[tuple[Bools, tuple[int, ...]]] = [
+        (has_ll & ~long, (0, 1, 2)),
+        (has_ll & long, (0, 1)),
+    ]
+    for group, axes in placed_groups:
+        parts.extend(_halve(np.flatnonzero(group), units, tile_reports, axes))
+    # A report without latitude/longitude meets every report of its force in its window: it
+    # is home in the box holding most of its force's reports, whose halo then takes in the
+    # rest of the force. A force with no placed reports has boxes of its own, cut by time.
+    part_of = np.full(n, -1, np.int64)
+    for k, rows in enumerate(parts):
+        part_of[rows] = k
+    extra: dict[int, list[Ints]] = {}
     unplaced = np.flatnonzero(~has_ll)
     for force in np.unique(frame.force_code[unplaced]):
         of_force = unplaced[frame.force_code[unplaced] == force]
-        for rows in _halve(of_force, units, tile_reports, (2,)):
-            boxes.append(_box(frame, rows, False, has_xy))
+        placed_parts = part_of[has_ll & (frame.force_code == force)]
+        if placed_parts.shape[0]:
+            main = int(np.bincount(placed_parts).argmax())
+            extra.setdefault(main, []).append(of_force)
+            continue
+        forced: list[tuple[Ints, tuple[int, ...]]] = [
+            (of_force[~long[of_force]], (2,)),
+            (of_force[long[of_force]], ()),
+        ]
+        for rows_of, cut_by in forced:
+            parts.extend(_halve(rows_of, units, tile_reports, cut_by))
+    boxes = [
+        _box(frame, np.sort(np.concatenate([rows, *extra.get(k, [])])), has_ll, has_xy)
+        for k, rows in enumerate(parts)
+    ]
     rows_out: list[Ints] = []
     tiles_out: list[Ints] = []
     homes_out: list[Bools] = []
@@ -132,9 +164,13 @@ def plan_tiles(
         homes_out.append(home_of[members] == t)
     if not boxes:
         return TilePlan(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), 0)
-    return TilePlan(
-        np.concatenate(rows_out), np.concatenate(tiles_out), np.concatenate(homes_out), len(boxes)
+    tile = np.concatenate(tiles_out)
+    # numbered largest first: tasks start in that order, so the longest do not start last
+    rank = np.empty(len(boxes), np.int64)
+    rank[np.argsort(-np.bincount(tile, minlength=len(boxes)), kind="stable")] = np.arange(
+        len(boxes)
     )
+    return TilePlan(np.concatenate(rows_out), rank[tile], np.concatenate(homes_out), len(boxes))
 
 
 def _halve(rows: Ints, units: Floats, limit: int, axes: tuple[int, ...]) -> list[Ints]:
@@ -146,9 +182,18 @@ def _halve(rows: Ints, units: Floats, limit: int, axes: tuple[int, ...]) -> list
         if part.shape[0] <= limit:
             out.append(part)
             continue
+        if not axes:
+            out.append(part)
+            continue
         values = units[part][:, list(axes)]
-        extent = values.max(axis=0) - values.min(axis=0)
-        axis = int(np.argmax(extent))
+        # the spread of the middle of the box: a few historical offences reported decades
+        # later must not make time the axis to cut, leaving boxes as wide as the country
+        low_q, high_q = np.quantile(values, [_SPREAD, 1.0 - _SPREAD], axis=0)
+        extent = high_q - low_q
+        # place first: a box cut in time alone keeps the whole country in its halo whenever
+        # one of its reports' windows reaches the other half's time
+        place = [k for k, a in enumerate(axes) if a != 2 and extent[k] >= _MIN_HALVES]
+        axis = max(place, key=lambda k: extent[k]) if place else int(np.argmax(extent))
         if extent[axis] < _MIN_HALVES:
             out.append(part)  # too small to halve: a big tile, not a halo larger than the tile
             continue
@@ -164,14 +209,16 @@ def _halve(rows: Ints, units: Floats, limit: int, axes: tuple[int, ...]) -> list
     return out
 
 
-def _box(frame: ReportFrame, rows: Ints, placed: bool, has_xy: Bools) -> _Box:
+def _box(frame: ReportFrame, rows: Ints, has_ll: Bools, has_xy: Bools) -> _Box:
     grid_rows = rows[has_xy[rows]]
     grid = None
     if grid_rows.shape[0]:
         x, y = frame.x[grid_rows], frame.y[grid_rows]
         grid = (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
-    lat = frame.latitude[rows]
-    lon = frame.longitude[rows]
+    ll = rows[has_ll[rows]]
+    placed = ll.shape[0] > 0
+    lat = frame.latitude[ll]
+    lon = frame.longitude[ll]
     return _Box(
         rows=rows,
         placed=placed,
@@ -179,6 +226,7 @@ def _box(frame: ReportFrame, rows: Ints, placed: bool, has_xy: Bools) -> _Box:
         lon=(float(lon.min()), float(lon.max())) if placed else (0.0, 0.0),
         time=(float(frame.cand_lo[rows].min()), float(frame.cand_hi[rows].max())),
         forces=np.unique(frame.force_code[rows]),
+        unplaced_forces=np.unique(frame.force_code[rows[~has_ll[rows]]]),
         grid=grid,
     )
 
@@ -208,9 +256,12 @@ def _frame_rows(
         placed = band[near]
     else:
         placed = np.zeros(0, np.int64)
-    # rows met by force or grid: with no latitude/longitude on one side of the pair
-    pool = np.flatnonzero(~has_ll) if box.placed else np.arange(frame.n)
-    same_force = np.isin(frame.force_code[pool], box.forces)
+    # rows met by force or grid, with no latitude/longitude on one side of the pair: any row
+    # without them of a home report's force, and any row of a force whose home reports here
+    # have none
+    pool = np.arange(frame.n)
+    codes = frame.force_code
+    same_force = (~has_ll & np.isin(codes, box.forces)) | np.isin(codes, box.unplaced_forces)
     by_grid = np.zeros(pool.shape[0], bool)
     if box.grid is not None:
         x0, x1, y0, y1 = box.grid
