@@ -21,6 +21,7 @@ from caselink.web.routes import (
     linkage_pages,
     outcome_pages,
     outcomes_api,
+    person_pages,
     report_pages,
     session_pages,
 )
@@ -37,6 +38,7 @@ ROUTE_MODULES = (
     linkage_pages,
     outcome_pages,
     outcomes_api,
+    person_pages,
     report_pages,
     session_pages,
 )

@@ -15,6 +15,11 @@ from caselink.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
+def _record_id(text: str) -> int:
+    # not a record id: 0, which no record has, so the service answers "no person record 0"
+    return int(text) if text.strip().isdigit() else 0
+
+
 @router.get("/persons/review")
 def review_page(request: Request, session: Session, why: Why) -> Response:
     ctx = context(request)
@@ -32,15 +37,17 @@ def label(
     request: Request,
     session: PostSession,
     why: Why,
-    left: Annotated[int, Form()],
-    right: Annotated[int, Form()],
+    left: Annotated[str, Form()] = "",
+    right: Annotated[str, Form()] = "",
     verdict: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
-    """An analyst's verdict on a pair (appended; the latest counts); back to the next pairs."""
-    persons.label_pair(
-        context(request), session.actor, (left, right), verdict, reason=reason, why=why
-    )
+    """An analyst's verdict on a pair (appended; the latest counts); back to the next pairs.
+
+    The ids are read here rather than by the form's types, so that a role that may not label
+    is refused (403) before anything is said about the form."""
+    ids = (_record_id(left), _record_id(right))
+    persons.label_pair(context(request), session.actor, ids, verdict, reason=reason, why=why)
     return RedirectResponse("/persons/review", status_code=303)
 
 
