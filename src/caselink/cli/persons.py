@@ -424,9 +424,11 @@ def repeat_suspects(
     )
     table = Table("person", "date of birth", "report", "status", "outcome", "reported")
     for s in found.suspects:
+        # the entity id for those who may read it (`caselink persons show`), else the number
+        who = f"{s.name or '(no name)'} {s.entity_id}" if s.entity_id else s.label
         for i, r in enumerate(s.reports):
             table.add_row(
-                escape((s.name or s.label) if i == 0 else ""),
+                escape(who if i == 0 else ""),
                 escape((s.dob or "") if i == 0 else ""),
                 f"{r.force} {r.reference}",
                 r.status,
