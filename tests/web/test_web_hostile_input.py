@@ -222,3 +222,24 @@ def test_the_same_person_posted_twice_is_refused_not_a_server_error(
     person = {"csrf_token": csrf_of(c), "role": "suspect", "surname": "Smith"}
     assert c.post("/reports/Kent/K1/persons", data=person).status_code == 200
     _refused(c.post("/reports/Kent/K1/persons", data=person), "already recorded")
+
+
+def test_a_form_body_beyond_the_limit_is_refused_unread(
+    store: App, signed_in: Client, csrf_of: Callable[..., str]
+) -> None:
+    c = signed_in("officer")
+    answer = c.post(
+        "/reports/new", data={"csrf_token": csrf_of(c), **NEW, "narrative": "x" * 9_000_000}
+    )
+    assert answer.status_code == 413
+    assert "larger than" in answer.text
+
+
+@pytest.mark.parametrize("reference", ["=1+2", "-K1", "K/1", "..", "K\x1b[2J"])
+def test_a_hostile_reference_in_the_new_report_form_is_refused(
+    store: App, signed_in: Client, csrf_of: Callable[..., str], reference: str
+) -> None:
+    c = signed_in("officer")
+    answer = c.post("/reports/new", data={"csrf_token": csrf_of(c), **NEW, "reference": reference})
+    assert answer.status_code == 422
+    assert "reference" in answer.context["errors"]

@@ -78,7 +78,8 @@ class SecurityHeaders:
 class RefuseNulCharacters:
     """Answers 400 to a request that carries a NUL character in its path, its query, or the
     body of a form (any form, the sign-in form included), and 422 to a JSON body that holds
-    one or a lone surrogate (half of a UTF-16 pair, which no UTF-8 text can hold).
+    one or a lone surrogate (half of a UTF-16 pair, which no UTF-8 text can hold). A body it
+    reads is at most ``MAX_BODY`` (413 beyond), so no request can make it hold more.
 
     No caselink value holds one, and PostgreSQL refuses them in text, so letting one through
     would turn a bad request into a server error. Checked here, once, for every route: a
@@ -91,6 +92,9 @@ class RefuseNulCharacters:
     # \u0000 not itself escaped (preceded by an even number of backslashes)
     _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
     _JSON_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+    # A form's longest field (a narrative) is at most a million characters, as in a file.
+    MAX_BODY = 8 * 1024 * 1024
+    TOO_LARGE = b'{"detail":"the request body is larger than 8 MiB"}'
     MESSAGE = b'{"detail":"a NUL character is not allowed in a request"}'
     SURROGATE = b'{"detail":"a lone surrogate (\\\\ud800-\\\\udfff) is not text: refused"}'
 
@@ -116,6 +120,9 @@ class RefuseNulCharacters:
             if message["type"] != "http.request":
                 break
             body += message.get("body", b"")
+            if len(body) > self.MAX_BODY:  # read no further: the answer is the same
+                await self._refuse(send, self.TOO_LARGE, 413)
+                return
             if not message.get("more_body", False):
                 break
         problem = self._problem(kind, bytes(body))
