@@ -142,7 +142,8 @@ class Step:
     details: Mapping[str, str]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", StepKind(self.kind))
+        if type(self.kind) is not StepKind:  # a plain string; a member needs no lookup
+            object.__setattr__(self, "kind", StepKind(self.kind))
         if self.at.tzinfo is None:
             raise InvalidValue("at", self.at, "a step's time needs its offset (e.g. Z or +01:00)")
         object.__setattr__(self, "at", self.at.astimezone(UTC))

@@ -12,11 +12,10 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from caselink.domain.errors import DomainError, InvalidRequest
+from caselink.domain.errors import InvalidRequest
 from caselink.domain.events import Event, EventKind
 from caselink.domain.ownership import acts_on
 from caselink.domain.person import person_facts
-from caselink.domain.report import Report
 from caselink.domain.roles import Action
 from caselink.interchange import caselink_csv, journey_file, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
@@ -26,9 +25,8 @@ from caselink.interchange.police_uk import OutcomeRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
 from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
-from caselink.services.journey import write_derived
+from caselink.services.journey import import_steps
 from caselink.services.pipeline import pipeline
-from caselink.storage.journeys import StepRow
 from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer
 from caselink.storage.report_rows import person_key, person_values
 from caselink.storage.unit_of_work import UnitOfWork
@@ -516,51 +514,16 @@ def _write_journey(
     summary: ImportSummary,
     file: str,
 ) -> Written:
-    """Each report's new steps go through the domain's rules in order, as one event a report;
-    a step refused by a rule refuses that report's steps in the batch, naming the rule."""
-    keys = {(p.item.force, p.item.reference) for p in valid if p.item is not None}
-    loaded = uow.reports.get_many(keys)
-    stored = uow.journeys.digests(uow.reports.id_of(r) for r in loaded.values())
-    by_report: dict[tuple[str, str], list[Parsed[JourneyRow]]] = {}
-    seen: set[tuple[int, str]] = set()
-    for p in valid:
-        item = p.item
-        assert item is not None
-        key = (item.force, item.reference)
-        report = loaded.get(key)
-        if report is None:
-            yield _conflict(p.line, file, f"no report {key[0]} {key[1]}: import its report first")
-            continue
-        mark = (uow.reports.id_of(report), p.digest)
-        if mark in stored or mark in seen:
-            summary.unchanged += 1
-            continue
-        seen.add(mark)
-        by_report.setdefault(key, []).append(p)
-    now = ctx.clock()
-    changed: dict[int, Report] = {}
-    rows: list[StepRow] = []
-    for key, parsed in by_report.items():
-        report = loaded[key]
-        steps = [p.item.step for p in parsed if p.item is not None]
-        try:
-            report.import_steps(steps, actor.name, now, file)
-        except DomainError as refused:
-            for p in parsed:
-                yield p.line, [RowError(file, p.line, "step", None, str(refused))]
-            continue
-        rid = uow.reports.id_of(report)
-        changed[rid] = report
-        rows.extend(
-            StepRow(rid, p.item.step, p.item.actor, p.digest) for p in parsed if p.item is not None
-        )
-    uow.reports.bump_versions(changed.values())
-    uow.journeys.add_steps(rows)
-    write_derived(uow, ctx, changed)
-    uow.events.append((e, rid) for rid, r in changed.items() for e in r.events)
-    for r in changed.values():
-        r.events.clear()
-    summary.imported += len(rows)
+    """Each report's new steps go through the domain's rules in order, as one event a report
+    (services.journey.import_steps); a step refused by a rule refuses that report's steps in
+    the batch, naming the rule."""
+    done = import_steps(
+        ctx, uow, actor, [(p.line, p.item, p.digest) for p in valid if p.item is not None], file
+    )
+    summary.unchanged += done.unchanged
+    summary.imported += done.imported
+    for line, column, reason in done.refused:
+        yield line, [RowError(file, line, column, None, reason)]
 
 
 _WRITERS: dict[Kind, Callable[..., Written]] = {

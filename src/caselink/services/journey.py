@@ -1,5 +1,5 @@
 """The victim's journey on one report: record a step, read the timeline and its duties, and
-list the Victims' Code duties that are due.
+list the Victims' Code duties that are due; and imported steps added to many reports at once.
 
 A step goes through the domain's rules (refused with the rule it breaks, or recorded with what
 the rules notice), then its row, its event and the report's new milestones and duties are
@@ -11,17 +11,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from caselink.domain.errors import InvalidRequest, InvalidValue, NotFound
-from caselink.domain.journey import PERSONAL_DETAILS, Duty, Step, StepKind
+from caselink.domain.errors import DomainError, InvalidRequest, InvalidValue, NotFound
+from caselink.domain.events import Event, EventKind
+from caselink.domain.journey import (
+    PERSONAL_DETAILS,
+    Duty,
+    Step,
+    StepKind,
+    current_outcome,
+    derive_duties,
+    step_document,
+)
 from caselink.domain.journey import timeline as timeline_of
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
+from caselink.domain.rules.journey import check_steps
+from caselink.interchange.journey_file import JourneyRow
 from caselink.services.access_requests import require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.recording import load_to_change
-from caselink.storage.journeys import DutyRow, StepRow, milestone_values
+from caselink.storage.journeys import DutyRow, JourneyState, StepRow, milestone_values
 from caselink.storage.unit_of_work import UnitOfWork
 
 
@@ -43,6 +54,85 @@ def write_derived(uow: UnitOfWork, ctx: Context, reports: Mapping[int, Report]) 
         [milestone_values(rid, r.journey, r.outcome) for rid, r in reports.items()],
         {rid: r.duties(ctx.policy, now) for rid, r in reports.items()},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StepsImported:
+    """What importing a batch of journey rows did: the steps written, the rows already stored,
+    and each row refused as (line, the column at fault or None, the reason)."""
+
+    imported: int
+    unchanged: int
+    refused: list[tuple[int, str | None, str]]
+
+
+def import_steps(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    rows: Sequence[tuple[int, JourneyRow, str]],
+    source: str,
+) -> StepsImported:
+    """Add imported rows, as (line, row, digest of the row), to their reports' journeys within
+    the caller's unit of work.
+
+    Each report's new steps go through the journey's rules in order after its stored steps, and
+    make one JOURNEY_IMPORTED event, exactly as ``Report.import_steps`` would; a step refused by
+    a rule refuses that report's steps in the batch, naming the rule; a row already imported is
+    counted, not written again. Only what the rules read is loaded (first contact, cancellations
+    in effect, steps so far), not whole reports, and the steps, versions, milestones, duties and
+    events of the batch are each written in one go: at a national year's million steps, loading
+    whole reports and writing report by report cost most of the import.
+    """
+    states = uow.journeys.states({(row.force, row.reference) for _, row, _ in rows})
+    refused: list[tuple[int, str | None, str]] = []
+    unchanged = 0
+    by_report: dict[tuple[str, str], list[tuple[int, JourneyRow, str]]] = {}
+    for line, row, digest in rows:
+        key = (row.force, row.reference)
+        state = states.get(key)
+        if state is None:
+            refused.append((line, None, f"no report {key[0]} {key[1]}: import its report first"))
+            continue
+        if digest in state.digests:
+            unchanged += 1
+            continue
+        state.digests.add(digest)
+        by_report.setdefault(key, []).append((line, row, digest))
+    now = ctx.clock()
+    changed: list[JourneyState] = []
+    step_rows: list[StepRow] = []
+    events: list[tuple[Event, int | None]] = []
+    for (force, reference), taken in by_report.items():
+        state = states[(force, reference)]
+        steps = [row.step for _, row, _ in taken]
+        try:
+            check_steps(
+                state.steps,
+                steps,
+                first_contact=state.reported_at,
+                now=now,
+                cancellations=[c.at for c in state.cancellations],
+            )
+        except DomainError as exc:
+            refused.extend((line, "step", str(exc)) for line, _, _ in taken)
+            continue
+        state.steps.extend(steps)
+        changed.append(state)
+        rid = state.report_id
+        step_rows.extend(StepRow(rid, row.step, row.actor, digest) for _, row, digest in taken)
+        payload = {"source": source, "steps": [step_document(s) for s in steps]}
+        event = Event(EventKind.JOURNEY_IMPORTED, force, reference, actor.name, now, payload)
+        events.append((event, rid))
+    uow.journeys.bump_versions({s.report_id: s.version for s in changed})
+    uow.journeys.add_steps(step_rows)
+    uow.journeys.put_derived(
+        [milestone_values(s.report_id, s.steps, current_outcome(s.steps)) for s in changed],
+        {s.report_id: derive_duties(s.steps, s.cancellations, ctx.policy, now) for s in changed},
+        new=[s.report_id for s in changed if not s.derived],
+    )
+    uow.events.append(events)
+    return StepsImported(len(step_rows), unchanged, refused)
 
 
 def record_step(
@@ -192,7 +282,9 @@ def duties_due(
     limit: int = 500,
 ) -> list[DutyRow]:
     """Victims' Code duties not yet met, oldest due first: the officer's list of victims to
-    tell. References and decisions only; opening a report is a consultation of its own."""
+    tell. References and decisions only; opening a report is a consultation of its own. A
+    force's officer sees their own force's duties only: no one else's victims are theirs to
+    tell."""
     actor.require(Action.RECORD)
     if limit < 1:
         raise InvalidRequest("the limit must be at least 1")

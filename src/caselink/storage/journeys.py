@@ -7,22 +7,27 @@ change, so lists and figures read narrow rows instead of replaying journeys.
 """
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, text, update
 
-from caselink.domain.journey import Duty, Step, StepKind
+from caselink.domain.errors import ConcurrentUpdate
+from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
 from caselink.storage.bulk import BulkWriter
 from caselink.storage.tables import (
+    cancellations,
     journey_milestones,
     journey_steps,
     police_uk_outcomes,
     reports,
     victim_duties,
 )
+
+Key = tuple[str, str]  # (force, reference)
+_CHUNK = 1000  # ids to an IN list
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +54,29 @@ class DutyRow:
     declined: bool
 
 
+@dataclass(slots=True)
+class JourneyState:
+    """What the journey's rules need of a stored report to take new steps, and no more: its row
+    and the version read, its first contact, the cancellations in effect, its steps so far (in
+    time order, then as recorded), the source digests of the steps imported, and whether
+    milestones are stored for it."""
+
+    report_id: int
+    version: int
+    reported_at: datetime
+    cancellations: list[AppliedCancellation] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    digests: set[str] = field(default_factory=set)
+    derived: bool = False
+
+
+# One encoder for every step: json.dumps with options builds a new encoder on each call, which
+# cost more than the encoding itself over a million steps.
+_DETAILS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
 def details_text(details: Mapping[str, str]) -> str:
-    return json.dumps(dict(details), separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return _DETAILS.encode(dict(details))
 
 
 def step_from_row(row: Any) -> Step:
@@ -153,6 +179,98 @@ class JourneyRepository:
             found.update((r.report_id, r.source_digest) for r in rows)
         return found
 
+    def states(self, keys: Iterable[Key]) -> dict[Key, JourneyState]:
+        """The journey state of each stored report among these keys, in a few queries for the
+        lot: what adding steps in bulk reads instead of loading whole reports."""
+        found = self._report_rows(sorted(set(keys)))
+        by_id = {state.report_id: state for state in found.values()}
+        ids = sorted(by_id)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for c in self._conn.execute(
+                select(
+                    cancellations.c.report_id,
+                    cancellations.c.requested_at,
+                    cancellations.c.decided_at,
+                    cancellations.c.complainant_informed_at,
+                )
+                .where(cancellations.c.report_id.in_(chunk), cancellations.c.state == "applied")
+                .order_by(cancellations.c.id)
+            ):
+                at = c.decided_at if c.decided_at is not None else c.requested_at
+                by_id[c.report_id].cancellations.append(
+                    AppliedCancellation(at, c.complainant_informed_at)
+                )
+            for row in self._conn.execute(
+                select(journey_steps)
+                .where(journey_steps.c.report_id.in_(chunk))
+                .order_by(journey_steps.c.report_id, journey_steps.c.at, journey_steps.c.id)
+            ):
+                state = by_id[row.report_id]
+                state.steps.append(step_from_row(row))
+                if row.source_digest is not None:
+                    state.digests.add(row.source_digest)
+            for rid in self._conn.scalars(
+                select(journey_milestones.c.report_id).where(
+                    journey_milestones.c.report_id.in_(chunk)
+                )
+            ):
+                by_id[rid].derived = True
+        return found
+
+    def _report_rows(self, keys: Sequence[Key]) -> dict[Key, JourneyState]:
+        # One query a chunk of keys, each key one probe of the unique (force, reference) index:
+        # joined to the keys as arrays on PostgreSQL (an IN list on a growing table got plans
+        # that read the whole force), to a VALUES list on SQLite (an IN list of pairs scans).
+        columns = (reports.c.id, reports.c.force, reports.c.reference, reports.c.reported_at)
+        found: dict[Key, JourneyState] = {}
+        for start in range(0, len(keys), _CHUNK // 2):
+            chunk = keys[start : start + _CHUNK // 2]
+            if self._conn.dialect.name == "postgresql":
+                statement = text(
+                    "SELECT r.id, r.force, r.reference, r.reported_at, r.version FROM reports r "
+                    "JOIN unnest(CAST(:forces AS text[]), CAST(:refs AS text[])) AS k(force, ref) "
+                    "ON r.force = k.force AND r.reference = k.ref"
+                )
+                values: dict[str, Any] = {
+                    "forces": [k[0] for k in chunk],
+                    "refs": [k[1] for k in chunk],
+                }
+            else:
+                pairs = ", ".join(f"(:f{i}, :r{i})" for i in range(len(chunk)))
+                statement = text(
+                    "SELECT r.id, r.force, r.reference, r.reported_at, r.version "
+                    f"FROM (VALUES {pairs}) AS k CROSS JOIN reports r "
+                    "ON r.force = k.column1 AND r.reference = k.column2"
+                )
+                values = {}
+                for i, (force, reference) in enumerate(chunk):
+                    values[f"f{i}"], values[f"r{i}"] = force, reference
+            for r in self._conn.execute(statement.columns(*columns, reports.c.version), values):
+                found[(r.force, r.reference)] = JourneyState(r.id, r.version, r.reported_at)
+        return found
+
+    def bump_versions(self, read: Mapping[int, int]) -> None:
+        """Move these reports (id: the version read) to their next version, their new steps
+        being their change; refused whole if any was changed since it was read."""
+        if not read:
+            return
+        statement = (
+            update(reports)
+            .where(reports.c.id == bindparam("rid"), reports.c.version == bindparam("read"))
+            .values(version=bindparam("read") + 1)
+        )
+        rows = [{"rid": rid, "read": version} for rid, version in read.items()]
+        if self._conn.dialect.supports_sane_multi_rowcount:
+            done = self._conn.execute(statement, rows).rowcount
+        else:
+            done = sum(self._conn.execute(statement, [row]).rowcount for row in rows)
+        if done != len(rows):
+            raise ConcurrentUpdate(
+                f"{len(rows) - done} of {len(rows)} reports were changed by someone else since "
+                "they were read; nothing was written: try again"
+            )
+
     def add_steps(self, rows: Sequence[StepRow]) -> None:
         if not rows:
             return
@@ -178,9 +296,14 @@ class JourneyRepository:
         self,
         milestones: Sequence[dict[str, Any]],
         duties: Mapping[int, Sequence[Duty]],
+        *,
+        new: Collection[int] = (),
     ) -> None:
-        """Replace the milestones and duties of these reports with the ones derived now."""
-        ids = sorted({m["report_id"] for m in milestones} | set(duties))
+        """Replace the milestones and duties of these reports with the ones derived now.
+
+        ``new`` are reports known to have none stored yet: theirs are inserted without first
+        being looked for and deleted."""
+        ids = sorted(({m["report_id"] for m in milestones} | set(duties)).difference(new))
         published: dict[int, str] = {}  # police.uk's outcome is no step: it is kept as it was
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]

@@ -7,8 +7,9 @@ vocabulary (:mod:`caselink.domain.journey`) can use them to derive duties withou
 """
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cache
 
 from caselink.domain.errors import RuleViolation
 from caselink.domain.rules.catalogue import (
@@ -18,7 +19,12 @@ from caselink.domain.rules.catalogue import (
     Finding,
 )
 from caselink.domain.rules.policy import ForcePolicy
-from caselink.domain.working_days import LONDON, end_of_working_days, working_days_between
+from caselink.domain.working_days import (
+    LONDON,
+    end_of_working_days,
+    london_day,
+    working_days_between,
+)
 
 
 class DutyState(StrEnum):
@@ -36,7 +42,14 @@ def update_due_at(decision_at: datetime, policy: ForcePolicy) -> datetime:
     end, in London, of the Nth working day after the decision's day, N being 1 under the
     enhanced rights and 5 otherwise (force policy).
     """
-    return end_of_working_days(decision_at, policy.update_working_days)
+    return _end_of_working_days_after(london_day(decision_at), policy.update_working_days)
+
+
+@cache
+def _end_of_working_days_after(day: date, count: int) -> datetime:
+    # The deadline depends on the decision's London day alone, and a national year's duties
+    # fall on a few hundred days: each is worked out once, not once per duty.
+    return end_of_working_days(datetime.combine(day, time(12), LONDON), count)
 
 
 def duty_state(
