@@ -243,3 +243,15 @@ def test_a_hostile_reference_in_the_new_report_form_is_refused(
     answer = c.post("/reports/new", data={"csrf_token": csrf_of(c), **NEW, "reference": reference})
     assert answer.status_code == 422
     assert "reference" in answer.context["errors"]
+
+
+def test_an_api_step_outside_the_span_of_times_is_refused(
+    store: App, client: Any, token_for: Callable[[str], dict[str, str]]
+) -> None:
+    answer = client.post(
+        "/api/v1/reports/Kent/K1/journey",
+        json={"step": "arrested", "at": "1066-10-14T09:00:00Z"},
+        headers=token_for("officer"),
+    )
+    assert answer.status_code == 422
+    assert "out of range" in answer.text

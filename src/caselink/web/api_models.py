@@ -1,9 +1,12 @@
 """The JSON API's documents, as pydantic models: they are the OpenAPI schema other systems read."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from caselink.domain.errors import InvalidValue
+from caselink.domain.values import utc_moment
 
 
 class Problem(BaseModel):
@@ -222,9 +225,9 @@ class StepIn(BaseModel):
     def _at_in_range(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is not None:
             try:
-                value.astimezone(UTC)
-            except OverflowError:
-                raise ValueError("the time is out of range") from None
+                utc_moment("at", value)  # the span every caselink time lies in
+            except InvalidValue as exc:
+                raise ValueError(f"the time is {exc.reason}") from None
         return value
 
 
