@@ -10,11 +10,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from multiprocessing.connection import Connection
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class _Lifeline(Protocol):
+    """The reading end of a pipe between processes (what ``Pipe(duplex=False)`` gives first)."""
+
+    def recv_bytes(self) -> bytes: ...
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -64,14 +69,14 @@ def pipeline(
         held.close()
 
 
-def _die_with_caller(lifeline: Connection) -> None:
+def _die_with_caller(lifeline: "_Lifeline") -> None:
     """Run in each worker as it starts: end it the moment the process that started the pool is
     gone, however it went.
 
     A worker waits on its pool's queue, which its siblings hold open, and its parent is the
-    fork server, which in turn lives as long as any worker holds its lifeline: killed with
-    SIGKILL, an import used to leave every worker (about 400 MB each), the fork server and the
-    resource tracker running for good. Only the caller holds the writing end of ``lifeline``;
+    fork server, which lives as long as any process holds the pipe that tells it its clients
+    are alive, as every worker does: killed with SIGKILL, an import used to leave every worker
+    (about 400 MB each), the fork server and the resource tracker running for good. Only the caller holds the writing end of ``lifeline``;
     the kernel closes it when the caller dies, the read below ends, and so does the worker.
     """
 
