@@ -9,11 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from caselink.domain.errors import InvalidRequest, NotPermitted
+from caselink.domain.errors import InvalidRequest, InvalidTransition, NotPermitted
 from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.domain.rules.cancellation import CancellationCode
-from caselink.services import access_requests, exporting, journey, recording, report_views
+from caselink.services import (
+    access_requests,
+    exporting,
+    history,
+    journey,
+    recording,
+    report_views,
+)
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportRefused, Kind, import_file
 from support.sample_files import report, write_reports
@@ -152,3 +159,40 @@ def test_a_force_exports_its_own_reports_only(two_forces: Context, tmp_path: Pat
     national = Actor("nina", Role.REGISTRAR, Home(unit="national-data"))
     everyone = exporting.export_jsonl(ctx, national, tmp_path / "all.jsonl", why=WHY)
     assert everyone.reports == 2
+
+
+def test_a_transfer_hands_the_report_over_once_the_receiving_force_accepts(
+    two_forces: Context,
+) -> None:
+    ctx = two_forces
+    step_at = datetime(2024, 3, 8, 1, 0, tzinfo=UTC)
+    recording.cancel(
+        ctx,
+        KENT_OFFICER,
+        "Kent",
+        "K1",
+        code=CancellationCode.C1,
+        rationale="The offence happened in Surrey's area; Surrey investigates",
+        evidence="Surrey Police",
+    )
+    with pytest.raises(InvalidTransition, match="only a report transferred"):
+        recording.accept_transfer(ctx, SURREY_REGISTRAR, "Kent", "K1")  # not yet authorised
+    recording.authorise(ctx, KENT_REGISTRAR, "Kent", "K1")
+    with pytest.raises(NotPermitted, match="may not change Kent's reports"):
+        journey.record_step(ctx, SURREY_OFFICER, "Kent", "K1", "attended", at=step_at)
+    with pytest.raises(InvalidTransition, match="is Kent's already"):
+        recording.accept_transfer(ctx, KENT_REGISTRAR, "Kent", "K1")
+
+    recording.accept_transfer(ctx, SURREY_REGISTRAR, "Kent", "K1")
+    with pytest.raises(InvalidTransition, match="Surrey's already"):
+        recording.accept_transfer(ctx, SURREY_REGISTRAR, "Kent", "K1")
+    journey.record_step(ctx, SURREY_OFFICER, "Kent", "K1", "attended", at=step_at)
+    with pytest.raises(NotPermitted, match="may not change Surrey's reports"):
+        journey.record_step(ctx, KENT_OFFICER, "Kent", "K1", "attended", at=step_at)
+    with pytest.raises(NotPermitted, match="summary only"):
+        recording.show(ctx, KENT_OFFICER, "Kent", "K1", why=WHY)
+    seen = recording.show(ctx, SURREY_OFFICER, "Kent", "K1", why=WHY)
+    kinds = [h["kind"] for h in seen.history]
+    assert "cancellation_authorised" in kinds
+    assert "transfer_accepted" in kinds
+    assert history.verify(ctx).intact

@@ -29,6 +29,7 @@ from caselink.storage.tables import (
     events,
     journey_steps,
     persons,
+    report_owners,
     reports,
 )
 from support.sample_files import report, write_persons, write_reports
@@ -297,3 +298,13 @@ def test_without_a_key_verify_says_the_chain_is_not_anchored(store: Context) -> 
     assert not result.checkpoints.configured
     with pytest.raises(InvalidRequest, match="no checkpoint key is configured"):
         history.checkpoint(bare)
+
+
+def test_a_report_handed_to_another_force_without_an_event_is_named(store: Context) -> None:
+    tamper(
+        store,
+        insert(report_owners).values(
+            report_id=report_id(store, "K2"), force="Surrey", accepted_by="mallory", accepted_at=NOW
+        ),
+    )
+    assert "owned by Surrey but its events say Kent" in named(store)["K2"]

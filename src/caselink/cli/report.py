@@ -244,6 +244,22 @@ def authorise(
     _done(report, "cancellation authorised", as_json)
 
 
+@report_app.command("accept")
+def accept(
+    force: Force,
+    reference: Reference,
+    expected_version: ExpectedVersion = None,
+    db: Db = None,
+    user: User = None,
+    as_json: Json = False,
+) -> None:
+    """Take over a report transferred (C1) to your force (registrar of the receiving force)."""
+    report, _ = _acting(db, user, as_json, lambda ctx, actor: recording.accept_transfer(
+        ctx, actor, force, reference, expected_version=expected_version
+    ))  # fmt: skip
+    _done(report, f"transfer accepted: {report.receiving_force} owns it now", as_json)
+
+
 @report_app.command("refuse")
 def refuse_cancellation(
     force: Force,

@@ -43,6 +43,7 @@ class ReplayedReport:
     base_known: bool = False
     persons: int = 0
     steps: int = 0
+    owner: str | None = None  # the force a transfer handed it to, once accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class StoredReport:
     cancellations: Sequence[tuple[str, str]]
     persons: int
     steps: int
+    owner: str | None = None
 
 
 def _record_base(state: ReplayedReport, payload: Mapping[str, Any]) -> None:
@@ -105,6 +107,8 @@ def apply(state: ReplayedReport, kind: str, payload: Mapping[str, Any]) -> None:
             state.cancellations[-1][1] = "refused"
     elif kind == EventKind.PERSON_ADDED:
         state.persons += 1
+    elif kind == EventKind.TRANSFER_ACCEPTED:
+        state.owner = payload["to"]
     elif kind == EventKind.JOURNEY_IMPORTED:
         state.steps += len(payload.get("steps", ()))
     elif kind in _STEP_KINDS:
@@ -139,6 +143,11 @@ def differences(replayed: ReplayedReport, stored: StoredReport) -> list[str]:
     fewer = stored.persons < replayed.persons
     if fewer or (replayed.base_known and stored.persons != replayed.persons):
         found.append(f"it holds {stored.persons} persons but its events add {replayed.persons}")
+    if stored.owner != replayed.owner:
+        found.append(
+            f"it is owned by {stored.owner or stored.force} but its events say "
+            f"{replayed.owner or stored.force}"
+        )
     if stored.steps != replayed.steps:
         found.append(f"its journey has {stored.steps} steps but its events add {replayed.steps}")
     return found

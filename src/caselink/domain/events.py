@@ -37,6 +37,8 @@ class EventKind(StrEnum):
     OUTCOME = "outcome"
     REOPENED = "reopened"
     JOURNEY_IMPORTED = "journey_imported"
+    # The receiving force took over a report transferred to it (C1): from then on it is theirs.
+    TRANSFER_ACCEPTED = "transfer_accepted"
     # An outcome police.uk published for a crime imported from police.uk (its category as
     # published and the month): what the public data says, beside whatever the force recorded.
     POLICE_UK_OUTCOME = "police_uk_outcome"

@@ -14,6 +14,7 @@ from caselink.domain import journey as journeys
 from caselink.domain.behaviours import Behaviour
 from caselink.domain.errors import InvalidRequest, InvalidTransition
 from caselink.domain.events import Event, EventKind
+from caselink.domain.forces import canonical_force
 from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
 from caselink.domain.offences import is_rape
 from caselink.domain.person import Person, person_facts
@@ -394,6 +395,27 @@ class Report:
         self._emit(
             EventKind.CANCELLATION_REFUSED, actor, at, code=pending.code.value, note=note.strip()
         )
+
+    @property
+    def receiving_force(self) -> str | None:
+        """The force a transfer (C1) in force hands this report to, when its evidence names one
+        of the forces (not another kind of authority, nor the report's own force)."""
+        applied = self.applied_cancellation
+        if applied is None or not applied.code.is_transfer or not applied.evidence:
+            return None
+        to = canonical_force(applied.evidence)
+        return to if to != self.force else None
+
+    def accept_transfer(self, actor: str, at: datetime, by_force: str) -> None:
+        """The receiving force's registrar takes the transferred report over: the record stays
+        where it was made (force and reference keep naming it), and the history says who owns
+        it from now on."""
+        to = self.receiving_force
+        if to is None:
+            raise InvalidTransition("only a report transferred (C1) to another force is accepted")
+        if by_force != to:
+            raise InvalidTransition(f"the report was transferred to {to}, not {by_force}")
+        self._emit(EventKind.TRANSFER_ACCEPTED, actor, at, **{"from": self.force, "to": to})
 
     def _pending_or_fail(self) -> Cancellation:
         pending = self.pending_cancellation

@@ -23,7 +23,7 @@ REQUEST_ACCESS = "request_access"  # the access-log action of asking
 
 
 def require_acting(actor: Actor, force: str) -> None:
-    """Refuse a change to ``force``'s report by a user who does not belong there."""
+    """Refuse a change to a report owned by ``force`` by a user who does not belong there."""
     if not acts_on(actor.home, force):
         raise NotPermitted(
             f"{actor.name} ({actor.role.value}, {actor.home}) may not change {force}'s reports: "
@@ -31,17 +31,33 @@ def require_acting(actor: Actor, force: str) -> None:
         )
 
 
+def owner_of(uow: UnitOfWork, force: str, reference: str) -> str:
+    """The force that owns a report: its own, or the force a transfer handed it to."""
+    return uow.access_grants.owners([(force, reference)]).get((force, reference), force)
+
+
+def check_acting(ctx: Context, actor: Actor, force: str, reference: str) -> None:
+    """Refuse a change to the report by a user of a force that does not own it: for a page or
+    endpoint to refuse (403) before it reads a form."""
+    with ctx.db.reader() as uow:
+        owner = owner_of(uow, force, reference)
+    require_acting(actor, owner)
+
+
 def readings(
     uow: UnitOfWork, ctx: Context, actor: Actor, reports: list[tuple[str, str]]
 ) -> dict[tuple[str, str], Reading]:
-    """How much of each (force, reference) the actor may read, grants looked up at once."""
+    """How much of each (force, reference) the actor may read, owners and grants looked up
+    at once."""
+    owners = uow.access_grants.owners(reports)
+    owner = {key: owners.get(key, key[0]) for key in reports}
     foreign = [
         key
         for key in reports
-        if reading_of(actor.role, actor.home, key[0], False) is Reading.SUMMARY
+        if reading_of(actor.role, actor.home, owner[key], False) is Reading.SUMMARY
     ]
     granted = uow.access_grants.granted(actor.name, foreign, ctx.clock()) if foreign else set()
-    return {key: reading_of(actor.role, actor.home, key[0], key in granted) for key in reports}
+    return {key: reading_of(actor.role, actor.home, owner[key], key in granted) for key in reports}
 
 
 def require_reading(
@@ -194,10 +210,9 @@ def decide(
         stored = uow.access_grants.get(request_id, for_update=True)
         if stored is None:
             raise NotFound(f"no access request {request_id}")
-        if actor.home.force != stored.force:
-            raise NotPermitted(
-                f"only {stored.force}'s registrars decide who reads {stored.force}'s reports"
-            )
+        owner = owner_of(uow, stored.force, stored.reference)
+        if actor.home.force != owner:
+            raise NotPermitted(f"only {owner}'s registrars decide who reads {owner}'s reports")
         expires = now + timedelta(days=days) if grant else None
         state = "granted" if grant else "refused"
         if not uow.access_grants.decide(request_id, state, actor.name, now, note, expires):

@@ -28,7 +28,7 @@ from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
 from caselink.domain.rules.journey import check_steps
 from caselink.interchange.journey_file import JourneyRow
-from caselink.services.access_requests import require_acting, require_reading
+from caselink.services.access_requests import owner_of, require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.recording import load_to_change
@@ -160,10 +160,10 @@ def record_step(
     except ValueError:
         known = ", ".join(k.value for k in StepKind)
         raise InvalidValue("step", kind, f"not a step of the journey; one of: {known}") from None
-    require_acting(actor, force)
     now = ctx.clock()
     step = Step(kind=step_kind, at=at or now, details=dict(details or {}))
     with ctx.db.unit_of_work() as uow:
+        require_acting(actor, owner_of(uow, force, reference))
         report = load_to_change(uow, force, reference, expected_version)
         findings = report.record_step(step, actor.name, now, ctx.policy)
         uow.reports.bump_versions([report])

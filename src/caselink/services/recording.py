@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from caselink.domain.errors import ConcurrentUpdate, InvalidRequest, NotFound
+from caselink.domain.errors import (
+    ConcurrentUpdate,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+)
 from caselink.domain.journey import PERSONAL_DETAILS
 from caselink.domain.person import Person
 from caselink.domain.report import Report
@@ -17,7 +22,7 @@ from caselink.domain.roles import Action, Role
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import Finding
 from caselink.interchange.pseudonymise import reduced_persons
-from caselink.services.access_requests import require_acting, require_reading
+from caselink.services.access_requests import owner_of, require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.storage.unit_of_work import UnitOfWork
@@ -49,8 +54,8 @@ def _change(
     mutate: Callable[[Report, datetime], Any],
 ) -> Report:
     actor.require(action)
-    require_acting(actor, force)
     with ctx.db.unit_of_work() as uow:
+        require_acting(actor, owner_of(uow, force, reference))
         report = load_to_change(uow, force, reference, expected_version)
         mutate(report, ctx.clock())
         uow.reports.save(report)
@@ -118,6 +123,36 @@ def cancel(
             code, rationale, evidence, actor.name, now, ctx.policy
         ),
     )  # fmt: skip
+
+
+def accept_transfer(
+    ctx: Context,
+    actor: Actor,
+    force: str,
+    reference: str,
+    *,
+    expected_version: int | None = None,
+) -> Report:
+    """A registrar of the force a report was transferred to (C1, naming the force in its
+    evidence) takes it over: from then on that force changes it and decides who else reads it;
+    the force that recorded it sees its summary. The history keeps both."""
+    actor.require(Action.AUTHORISE_CANCELLATION)
+    if actor.home.force is None:
+        # Not a refusal of the role: the transfer names a force, and a national unit is none.
+        raise InvalidTransition("a transfer is taken over by a registrar of the force it names")
+    with ctx.db.unit_of_work() as uow:
+        report = load_to_change(uow, force, reference, expected_version)
+        if owner_of(uow, force, reference) == actor.home.force:
+            raise InvalidTransition(f"{force} {reference} is {actor.home.force}'s already")
+        now = ctx.clock()
+        report.accept_transfer(actor.name, now, actor.home.force)
+        uow.reports.bump_versions([report])
+        rid = uow.reports.id_of(report)
+        uow.events.append((event, rid) for event in report.events)
+        uow.access_grants.set_owner(rid, actor.home.force, actor.name, now)
+        uow.commit()
+    report.events.clear()
+    return report
 
 
 def authorise(

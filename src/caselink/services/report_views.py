@@ -34,7 +34,12 @@ from caselink.integrity import (
     p_chart,
 )
 from caselink.services import recording
-from caselink.services.access_requests import readable_split, require_acting, require_reading
+from caselink.services.access_requests import (
+    owner_of,
+    readable_split,
+    require_acting,
+    require_reading,
+)
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import FunnelResult, funnel_from_database
@@ -199,8 +204,8 @@ def report_summary(ctx: Context, actor: Actor, force: str, reference: str) -> Re
     _require_any(
         actor, Action.VIEW_REPORT, Action.VIEW_PSEUDONYMISED, Action.RECORD, Action.CLASSIFY
     )
-    require_acting(actor, force)
     with ctx.db.reader() as uow:
+        require_acting(actor, owner_of(uow, force, reference))
         row = uow.queries.report_row(force, reference)
     if row is None:
         raise NotFound(f"no report {force} {reference}")

@@ -1,13 +1,13 @@
-"""Requests to read another force's report in full, and the owning force's answers
-(``uow.access_grants``)."""
+"""Requests to read another force's report in full, and the owning force's answers; and who
+owns a report transferred to another force (``uow.access_grants``)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from caselink.storage.tables import access_grants
+from caselink.storage.tables import access_grants, report_owners, reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +102,31 @@ class AccessGrantStore:
         ).all()
         wanted = set(pairs)
         return {(r.force, r.reference) for r in rows if (r.force, r.reference) in wanted}
+
+    def owners(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The owner of each (force, reference) whose owner is not its recording force."""
+        if not keys:
+            return {}
+        rows = self._conn.execute(
+            select(reports.c.force, reports.c.reference, report_owners.c.force.label("owner"))
+            .join(report_owners, report_owners.c.report_id == reports.c.id)
+            .where(
+                reports.c.force.in_({f for f, _ in keys}),
+                reports.c.reference.in_({r for _, r in keys}),
+            )
+        ).all()
+        wanted = set(keys)
+        return {(r.force, r.reference): r.owner for r in rows if (r.force, r.reference) in wanted}
+
+    def set_owner(self, report_id: int, force: str, by: str, at: datetime) -> None:
+        """Hand a report to ``force``, in place of whoever owned it before (the history keeps
+        each hand-over as an event)."""
+        self._conn.execute(delete(report_owners).where(report_owners.c.report_id == report_id))
+        self._conn.execute(
+            insert(report_owners).values(
+                report_id=report_id, force=force, accepted_by=by, accepted_at=at
+            )
+        )
 
     def pending_for_force(self, force: str) -> list[StoredGrant]:
         rows = self._conn.execute(

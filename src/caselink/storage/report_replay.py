@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from caselink.domain.event_replay import ReplayedReport, StoredReport, apply, differences
-from caselink.storage.tables import cancellations, events, journey_steps, persons, reports
+from caselink.storage.tables import (
+    cancellations,
+    events,
+    journey_steps,
+    persons,
+    report_owners,
+    reports,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +60,13 @@ def _slice(conn: Connection, lo: int, hi: int) -> Iterator[ReportMismatch]:
     ):
         held[int(rid)].append((str(code), str(state)))
     people = _counts(conn, persons, lo, hi)
+    owners = dict(
+        conn.execute(
+            select(report_owners.c.report_id, report_owners.c.force).where(
+                report_owners.c.report_id.between(lo, hi)
+            )
+        ).all()
+    )
     steps = _counts(conn, journey_steps, lo, hi)
     by_id = {int(row.id): row for row in stored}
     replayed: dict[int, ReplayedReport] = {}
@@ -97,6 +111,7 @@ def _slice(conn: Connection, lo: int, hi: int) -> Iterator[ReportMismatch]:
                 held.get(rid, ()),
                 people.get(rid, 0),
                 steps.get(rid, 0),
+                owners.get(rid),
             ),
         )
         if problems:

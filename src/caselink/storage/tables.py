@@ -213,6 +213,18 @@ users = Table(
     Column("unit", String(64)),
 )
 
+# Who owns a report when it is no longer the force that recorded it: the receiving force of a
+# transfer (C1), once its registrar accepted it. A report with no row is its own force's.
+report_owners = Table(
+    "report_owners",
+    metadata,
+    Column("report_id", ID, ForeignKey("reports.id"), primary_key=True, autoincrement=False),
+    Column("force", String(64), nullable=False),
+    Column("accepted_by", String(128), nullable=False),
+    Column("accepted_at", TZ, nullable=False),
+    Index("ix_report_owners_force", "force"),
+)
+
 # A request to read another force's report in full, and the owning force's answer: appended
 # and updated in place only to record the decision; a grant lapses at expires_at.
 access_grants = Table(

@@ -18,7 +18,7 @@ from caselink.domain.roles import Action
 from caselink.domain.rules.cancellation import CancellationCode
 from caselink.domain.rules.catalogue import CANCELLATION_EVIDENCE, CANCELLATION_GROUNDS
 from caselink.services import recording, report_views
-from caselink.services.access_requests import require_acting
+from caselink.services.access_requests import check_acting
 from caselink.web import forms
 from caselink.web.forms import FieldErrors
 from caselink.web.routes.report_pages import report_url
@@ -273,6 +273,13 @@ def inform(
     return RedirectResponse(report_url(force, reference), status_code=303)
 
 
+@router.post("/reports/{force}/{reference}/accept")
+def accept_transfer(request: Request, session: PostSession, force: str, reference: str) -> Response:
+    session.actor.require(Action.AUTHORISE_CANCELLATION)
+    recording.accept_transfer(context(request), session.actor, force, reference)
+    return RedirectResponse(report_url(force, reference), status_code=303)
+
+
 @router.post("/reports/{force}/{reference}/persons")
 def add_person(
     request: Request,
@@ -285,7 +292,7 @@ def add_person(
     date_of_birth: Field = "",
 ) -> Response:
     session.actor.require(Action.RECORD)
-    require_acting(session.actor, force)  # another force's report: 403 before the form is read
+    check_acting(context(request), session.actor, force, reference)  # 403 before the form
     try:
         person_role = PersonRole(role)
     except ValueError:

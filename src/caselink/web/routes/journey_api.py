@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from caselink.domain.errors import InvalidValue
 from caselink.domain.roles import Action
 from caselink.services import journey
-from caselink.services.access_requests import require_acting
+from caselink.services.access_requests import check_acting
 from caselink.services.context import Actor
 from caselink.web.api_models import DutiesOut, JourneyOut, Problem, StepIn, StepRecordedOut
 from caselink.web.routes.api import REFUSALS, ForcePath, ReferencePath
@@ -21,11 +21,13 @@ router = APIRouter(prefix="/api/v1", tags=["journey"], responses=REFUSALS)
 MAX_DUTIES = 5000
 
 
-def _recorder(actor: ApiActor, force: ForcePath) -> Actor:
+def _recorder(
+    request: Request, actor: ApiActor, force: ForcePath, reference: ReferencePath
+) -> Actor:
     # A dependency, so a role that may not record, or another force's user, is refused (403)
     # before the body is judged.
     actor.require(Action.RECORD)
-    require_acting(actor, force)
+    check_acting(context(request), actor, force, reference)
     return actor
 
 

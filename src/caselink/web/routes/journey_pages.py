@@ -18,7 +18,7 @@ from caselink.domain.errors import (
 )
 from caselink.domain.roles import Action
 from caselink.services import journey
-from caselink.services.access_requests import require_acting
+from caselink.services.access_requests import check_acting
 from caselink.web import forms
 from caselink.web.forms import FieldErrors
 from caselink.web.routes.report_pages import report_response, report_url
@@ -37,7 +37,7 @@ async def record_step(
     request: Request, session: PostSession, why: Why, force: str, reference: str
 ) -> Response:
     session.actor.require(Action.RECORD)  # a refusal of role is a 403, not a form error
-    require_acting(session.actor, force)  # and so is another force's report
+    check_acting(context(request), session.actor, force, reference)  # and another force's
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if k != CSRF_FIELD and isinstance(v, str)}
     errors = FieldErrors()

@@ -268,6 +268,11 @@ def _summary_page(request: Request, summary: ReportSummary) -> Response:
         {
             "summary": summary,
             "pending": any(r.state == "pending" for r in summary.requests),
+            # A transferred report may be coming to the reader's force: its registrar takes it
+            # over from here (the service checks the transfer names their force).
+            "may_accept": summary.status == "transferred"
+            and may(request.state.web_session.actor.role, Action.AUTHORISE_CANCELLATION),
+            "url": report_url(summary.force, summary.reference),
         },
     )
 

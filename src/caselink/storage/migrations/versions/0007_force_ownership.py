@@ -1,5 +1,6 @@
 """Each force owns its records: users belong to a force or a national unit, and requests to
-read another force's report in full are kept with the owning force's answer.
+read another force's report in full are kept with the owning force's answer; a report
+transferred to another force belongs to it once its registrar accepts it.
 
 Every user of a store made before this revision becomes national (unit "national"), so that
 nothing they could do stops working on upgrade; `caselink users list` warns until an
@@ -52,9 +53,21 @@ def upgrade() -> None:
         "ix_access_grants_reader", "access_grants", ["requested_by", "force", "reference"]
     )
     op.create_index("ix_access_grants_force_state", "access_grants", ["force", "state"])
+    op.create_table(
+        "report_owners",
+        sa.Column("report_id", _ID, autoincrement=False, nullable=False),
+        sa.Column("force", sa.String(length=64), nullable=False),
+        sa.Column("accepted_by", sa.String(length=128), nullable=False),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["report_id"], ["reports.id"]),
+        sa.PrimaryKeyConstraint("report_id"),
+    )
+    op.create_index("ix_report_owners_force", "report_owners", ["force"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_report_owners_force", table_name="report_owners")
+    op.drop_table("report_owners")
     op.drop_index("ix_access_grants_force_state", table_name="access_grants")
     op.drop_index("ix_access_grants_reader", table_name="access_grants")
     op.drop_table("access_grants")
