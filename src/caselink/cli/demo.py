@@ -107,8 +107,10 @@ def demo(
         application.initialise()
 
         def stage(description: str, total: int | None) -> Any:
+            # Each stage's line goes to stderr, with --json too: a long run is never silent,
+            # and the JSON on stdout stays whole.
             stack.close()
-            return stack.enter_context(progress(description, total, not as_json))
+            return stack.enter_context(progress(description, total))
 
         result = run_demo(
             application.context, folder, scale=scale, seed=seed, workers=workers, stage=stage
