@@ -255,3 +255,27 @@ def test_an_api_step_outside_the_span_of_times_is_refused(
     )
     assert answer.status_code == 422
     assert "out of range" in answer.text
+
+
+@pytest.mark.parametrize("left", ["²", HUGE, "-1", ""])
+def test_a_person_pair_verdict_with_ids_that_are_not_ids_is_refused(
+    linked: App, signed_in: Client, csrf_of: Callable[..., str], left: str
+) -> None:
+    c = signed_in("analyst")
+    answer = c.post(
+        "/persons/review/label",
+        data={"csrf_token": csrf_of(c), "left": left, "right": "1", "verdict": "same"},
+    )
+    _refused(answer)
+
+
+@pytest.mark.parametrize("code", ["000000000", "rape", "19C; DROP"])
+def test_classifying_under_a_code_that_is_not_an_offence_code_is_refused(
+    store: App, signed_in: Client, csrf_of: Callable[..., str], code: str
+) -> None:
+    c = signed_in("registrar")
+    answer = c.post(
+        "/reports/Kent/K2/classify",
+        data={"csrf_token": csrf_of(c), "decision": "crime", "offence_code": code},
+    )
+    _refused(answer, "offence code")

@@ -13,9 +13,11 @@ from caselink.domain.errors import (
     ConcurrentUpdate,
     InvalidRequest,
     InvalidTransition,
+    InvalidValue,
     NotFound,
 )
 from caselink.domain.journey import PERSONAL_DETAILS
+from caselink.domain.offences import normalise_offence_code
 from caselink.domain.person import Person
 from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
@@ -85,7 +87,13 @@ def classify(
 
     def mutate(report: Report, now: datetime) -> None:
         if offence_code is not None:
-            report.classify_crime(offence_code, actor.name, now, ctx.policy)
+            # as on import and on a new report: a code-shaped text, in its canonical form
+            code = normalise_offence_code(offence_code)
+            if code is None:
+                raise InvalidValue(
+                    "offence_code", offence_code, "not a Home Office offence code (e.g. 19C, 20A)"
+                )
+            report.classify_crime(code, actor.name, now, ctx.policy)
         else:
             assert n100_rationale is not None
             report.classify_n100(n100_rationale, actor.name, now, ctx.policy)

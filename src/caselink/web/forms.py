@@ -112,6 +112,15 @@ def page(value: str | None, errors: FieldErrors) -> int:
     return whole_number("page", value, errors, low=1, high=MAX_PAGE) or 1
 
 
+def record_id(value: str | None) -> int:
+    """A record's id given in a form, or 0, which no record has, for anything that cannot be
+    one (the service then answers that there is no such record)."""
+    given = text(value)
+    if given is None or not _DIGITS.match(given) or int(given) > MAX_ID:
+        return 0
+    return int(given)
+
+
 def version(value: str | None, name: str = "expected_version") -> int | None:
     """The version of a report a form was shown (blank: none), or ``InvalidValue``: a version
     that cannot be read must refuse the change, not let it through unchecked."""

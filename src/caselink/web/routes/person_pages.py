@@ -7,17 +7,12 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from caselink.services import persons
-from caselink.web import journey_display
+from caselink.web import forms, journey_display
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import PostSession, Session, Why, context
 from caselink.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _record_id(text: str) -> int:
-    # not a record id: 0, which no record has, so the service answers "no person record 0"
-    return int(text) if text.strip().isdigit() else 0
 
 
 @router.get("/persons/review")
@@ -46,7 +41,7 @@ def label(
 
     The ids are read here rather than by the form's types, so that a role that may not label
     is refused (403) before anything is said about the form."""
-    ids = (_record_id(left), _record_id(right))
+    ids = (forms.record_id(left), forms.record_id(right))
     persons.label_pair(context(request), session.actor, ids, verdict, reason=reason, why=why)
     return RedirectResponse("/persons/review", status_code=303)
 
