@@ -45,7 +45,7 @@ from caselink.storage.person_store import (
 
 # A run links at the lowest threshold the model expects to be this precise, unless a fixed
 # threshold is asked for (docs/persons.md, "Threshold and entities").
-DEFAULT_TARGET_PRECISION = PersonModelSpec().target_precision or 0.995
+DEFAULT_TARGET_PRECISION = PersonModelSpec().target_precision or 0.999
 Progress = Callable[[str], None]
 
 

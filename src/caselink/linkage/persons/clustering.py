@@ -14,7 +14,7 @@ import numpy as np
 # this: a model that finds nothing surer than this has no threshold to offer.
 THRESHOLD_FLOOR = 0.5
 THRESHOLD_CEILING = 0.999
-DEFAULT_TARGET_PRECISION = 0.995
+DEFAULT_TARGET_PRECISION = 0.999
 
 
 @dataclass(frozen=True, slots=True)

@@ -289,9 +289,11 @@ class PersonModelSpec:
     """How a run trains and scores; stored with the run (``person_runs.figures['spec']``)."""
 
     # The threshold used when no target precision is given (``target_precision=None``);
-    # otherwise the run chooses it from the model's own estimate of precision.
+    # otherwise the run chooses it from the model's own estimate of precision. The target is
+    # 0.999 because the estimate flatters at scale: at a million synthetic records a target
+    # of 0.995 chose 0.847 and measured 0.986; 0.999 chose 0.969 and measured 0.997.
     threshold: float = 0.95
-    target_precision: float | None = 0.995
+    target_precision: float | None = 0.999
     # A pair inside an entity whose direct match probability is below ``weak_link`` flags the
     # entity (the model, asked about the two alone, thinks them likelier two people); below
     # ``split_below`` it splits the entity, whatever chain of links joined them. Measured,

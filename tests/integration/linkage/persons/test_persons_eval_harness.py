@@ -38,7 +38,7 @@ def test_a_febrl_slice_goes_through_the_store_and_beside_plain_splink(
         assert figures["true_pairs"] > 0
         assert 0.0 <= figures["precision_interval"][0] <= figures["precision"]
         assert figures["recall"] <= figures["recall_interval"][1] <= 1.0
-    assert ours["expected_precision"] >= 0.995  # the threshold was chosen for it
+    assert ours["expected_precision"] >= 0.999  # the threshold was chosen for it
     assert ours["precision"] >= 0.99
     table = harness._table([result])
     assert "febrl1" in table
