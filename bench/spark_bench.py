@@ -34,7 +34,7 @@ from linkage_data import load_labels, load_reports
 from caselink.linkage.offences import LinkSettings, ReportFrame, score, train
 from caselink.linkage.spark.session import spark_session
 from caselink.linkage.spark.tiles import DEFAULT_TILE_REPORTS, plan_tiles
-from caselink.services.spark import SparkOptions, StagedReports
+from caselink.services.spark import SparkOptions, StagedReports, tiles_for
 
 
 def _rss_mb(pid: int) -> float:
@@ -52,10 +52,13 @@ def _descendants(pid: int) -> list[int]:
     out, stack = [], [pid]
     while stack:
         p = stack.pop()
-        try:
-            kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            continue
+        kids = []
+        # every thread's children: the JVM starts Python's workers from threads of its own
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids += (task / "children").read_text().split()
+            except OSError:
+                continue
         for k in kids:
             out.append(int(k))
             stack.append(int(k))
@@ -123,7 +126,12 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--top", type=int, default=10)
-    ap.add_argument("--tile-reports", type=int, default=DEFAULT_TILE_REPORTS)
+    ap.add_argument(
+        "--tile-reports",
+        type=int,
+        default=None,
+        help=f"reports a tile [default: {DEFAULT_TILE_REPORTS:,}, or shared among local cores]",
+    )
     ap.add_argument("--volumes", default="", help="e.g. 1,2,5,10: plan tiles at these volumes")
     args = ap.parse_args()
     out: dict[str, Any] = {
@@ -201,7 +209,7 @@ def main() -> None:
         for v in volumes:
             t = time.perf_counter()
             big = ReportFrame.from_arrow(_repeated(reports, v)) if v > 1 else frame
-            plan = plan_tiles(big, settings, args.tile_reports)
+            plan = plan_tiles(big, settings, args.tile_reports or tiles_for(args.master, big.n))
             _, sizes = plan.sizes()
             out["plans"].append(
                 {

@@ -74,13 +74,16 @@ def run(
     engine: EngineOpt = Engine.local,
     master: SparkMaster = None,
     tile_reports: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--tile-reports",
             min=1,
-            help="with --engine spark: the most reports a Spark task scores as its own",
+            help="with --engine spark: the most reports a Spark task scores as its own "
+            f"[default: {DEFAULT_TILE_REPORTS:,}, or the reports shared among a local "
+            "master's cores]",
+            show_default=False,
         ),
-    ] = DEFAULT_TILE_REPORTS,
+    ] = None,
     staging: Annotated[
         Path | None,
         typer.Option(

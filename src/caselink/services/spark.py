@@ -24,7 +24,12 @@ import pyarrow.parquet as pq
 from caselink.domain.errors import InvalidRequest
 from caselink.linkage.offences import LinkModel, ReportFrame
 from caselink.linkage.persons import PersonModelSpec, PersonResolution
-from caselink.linkage.spark.session import DEFAULT_MASTER, SparkRunFailed, spark_session
+from caselink.linkage.spark.session import (
+    DEFAULT_MASTER,
+    SparkRunFailed,
+    local_cores,
+    spark_session,
+)
 from caselink.linkage.spark.tiles import DEFAULT_TILE_REPORTS, plan_tiles
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "StagedReports",
     "resolve_persons",
     "stage_reports",
+    "tiles_for",
 ]
 
 DEFAULT_SPARK_MASTER = DEFAULT_MASTER  # what --engine spark runs on unless told
@@ -51,12 +57,12 @@ class SparkOptions:
     directory on this machine, which only a local master can read)."""
 
     master: str = DEFAULT_SPARK_MASTER
-    tile_reports: int = DEFAULT_TILE_REPORTS
+    tile_reports: int | None = None  # None: DEFAULT_TILE_REPORTS, shared among local cores
     max_task_reports: int = MAX_TASK_REPORTS
     staging: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.tile_reports < 1:
+        if self.tile_reports is not None and self.tile_reports < 1:
             raise InvalidRequest("--tile-reports must be at least 1")
         if self.max_task_reports < 1:
             raise InvalidRequest("the most reports a task may hold must be at least 1")
@@ -90,7 +96,8 @@ class StagedReports:
 
         try:
             started = time.perf_counter()
-            plan = plan_tiles(frame, model.settings, self.options.tile_reports)
+            tile_reports = self.options.tile_reports or tiles_for(self.options.master, frame.n)
+            plan = plan_tiles(frame, model.settings, tile_reports)
             homes, sizes = plan.sizes()
             if sizes.size and int(sizes.max()) > self.options.max_task_reports:
                 worst = int(np.argmax(sizes))
@@ -114,6 +121,7 @@ class StagedReports:
                 progress(frame.n, frame.n)
             figures = {
                 **self.options.to_dict(),
+                "tile_reports": tile_reports,
                 "tiles": plan.tiles,
                 "largest_tile": int(sizes.max()) if sizes.size else 0,
                 "reports_in_tiles": int(sizes.sum()),
@@ -122,6 +130,15 @@ class StagedReports:
             return scored, figures
         finally:
             shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def tiles_for(master: str, reports: int) -> int:
+    """Reports a tile by default: DEFAULT_TILE_REPORTS, or fewer on a local master so that
+    every core has a tile to score (each tile's halo is work done twice, so no more tiles)."""
+    cores = local_cores(master)
+    if cores is None:
+        return DEFAULT_TILE_REPORTS
+    return max(1000, min(DEFAULT_TILE_REPORTS, -(-reports // cores)))
 
 
 def _with_suspects(reports: pa.Table, suspects: pa.Table | None) -> pa.Table:

@@ -142,12 +142,17 @@ def spark_session(
         session.stop()
 
 
+def local_cores(master: str) -> int | None:
+    """The cores a local master runs tasks on; None for a cluster's master."""
+    found = _LOCAL.fullmatch(master)
+    if found is None:
+        return None
+    cores = found.group(2)
+    return (os.cpu_count() or 2) if cores in (None, "*") else int(cores)
+
+
 def _shuffle_partitions(master: str) -> int:
     # Spark's default of 200 shuffle partitions is for clusters; on one machine every empty
     # partition is a task to schedule
-    found = _LOCAL.fullmatch(master)
-    if found is None:
-        return 200
-    cores = found.group(2)
-    n = os.cpu_count() or 2 if cores in (None, "*") else int(cores)
-    return max(2, 2 * n)
+    cores = local_cores(master)
+    return 200 if cores is None else max(2, 2 * cores)

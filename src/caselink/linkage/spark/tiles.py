@@ -81,7 +81,9 @@ class _Box:
     placed: bool  # some home reports have latitude/longitude: ``lat`` and ``lon`` are theirs
     lat: tuple[float, float]
     lon: tuple[float, float]
-    time: tuple[float, float]  # earliest window start, latest window end of the home reports
+    # the home reports' windows widened by max_days, merged: sorted, disjoint intervals
+    starts: Floats
+    ends: Floats
     forces: Ints
     unplaced_forces: Ints  # the forces of home reports without latitude/longitude
     grid: tuple[float, float, float, float] | None  # x0, x1, y0, y1 of home reports with x/y
@@ -143,7 +145,13 @@ def plan_tiles(
         for rows_of, cut_by in forced:
             parts.extend(_halve(rows_of, units, tile_reports, cut_by))
     boxes = [
-        _box(frame, np.sort(np.concatenate([rows, *extra.get(k, [])])), has_ll, has_xy)
+        _box(
+            frame,
+            np.sort(np.concatenate([rows, *extra.get(k, [])])),
+            has_ll,
+            has_xy,
+            settings.max_days,
+        )
         for k, rows in enumerate(parts)
     ]
     rows_out: list[Ints] = []
@@ -209,7 +217,7 @@ def _halve(rows: Ints, units: Floats, limit: int, axes: tuple[int, ...]) -> list
     return out
 
 
-def _box(frame: ReportFrame, rows: Ints, has_ll: Bools, has_xy: Bools) -> _Box:
+def _box(frame: ReportFrame, rows: Ints, has_ll: Bools, has_xy: Bools, days: float) -> _Box:
     grid_rows = rows[has_xy[rows]]
     grid = None
     if grid_rows.shape[0]:
@@ -219,12 +227,14 @@ def _box(frame: ReportFrame, rows: Ints, has_ll: Bools, has_xy: Bools) -> _Box:
     placed = ll.shape[0] > 0
     lat = frame.latitude[ll]
     lon = frame.longitude[ll]
+    starts, ends = _merged(frame.cand_lo[rows] - days, frame.cand_hi[rows] + days)
     return _Box(
         rows=rows,
         placed=placed,
         lat=(float(lat.min()), float(lat.max())) if placed else (0.0, 0.0),
         lon=(float(lon.min()), float(lon.max())) if placed else (0.0, 0.0),
-        time=(float(frame.cand_lo[rows].min()), float(frame.cand_hi[rows].max())),
+        starts=starts,
+        ends=ends,
         forces=np.unique(frame.force_code[rows]),
         unplaced_forces=np.unique(frame.force_code[rows[~has_ll[rows]]]),
         grid=grid,
@@ -245,7 +255,6 @@ def _frame_rows(
     settings: LinkSettings,
 ) -> Ints:
     # every row that can be a candidate of one of the box's home rows, the home rows included
-    t0, t1 = box.time[0] - settings.max_days, box.time[1] + settings.max_days
     # placed rows near the box: by latitude band first (sorted), then longitude and time
     if box.placed:
         lo = int(np.searchsorted(sorted_lat[:n_placed], box.lat[0] - dlat, side="left"))
@@ -276,5 +285,18 @@ def _frame_rows(
             )
     others = pool[same_force | by_grid]
     rows = np.union1d(np.union1d(placed, others), box.rows)
-    in_time = (frame.cand_hi[rows] >= t0) & (frame.cand_lo[rows] <= t1)
+    # a window meets the merged intervals when the last interval starting before its end
+    # reaches its start (the intervals are disjoint and sorted)
+    last = np.searchsorted(box.starts, frame.cand_hi[rows], side="right") - 1
+    in_time = (last >= 0) & (box.ends[np.maximum(last, 0)] >= frame.cand_lo[rows])
     return np.union1d(rows[in_time], box.rows)
+
+
+def _merged(lo: Floats, hi: Floats) -> tuple[Floats, Floats]:
+    # the union of the intervals [lo, hi] as sorted, disjoint intervals
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], np.maximum.accumulate(hi[order])
+    new = np.r_[True, lo[1:] > hi[:-1]] if lo.shape[0] else np.zeros(0, bool)
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, lo.shape[0] - 1] if first.shape[0] else first
+    return lo[first], hi[last]
