@@ -251,3 +251,18 @@ def test_a_person_page_shows_what_the_reader_may_read_and_counts_the_rest(
     view = persons_service.show(store.context, ken, "E1", why=WHY)
     assert [(r.force, r.reference) for r in view.records] == [("Kent", "K1")]
     assert view.elsewhere == {"Surrey": 1}
+
+
+def test_a_repeat_suspect_is_named_only_from_reports_the_reader_may_read(
+    one_person_two_forces: tuple[App, int],
+) -> None:
+    store, _ = one_person_two_forces
+    ctx = store.context
+    kent = persons_service.repeat_suspects(
+        ctx, Actor("ken", Role.ANALYST, Home(force="Kent")), why=WHY
+    )
+    assert [s.name for s in kent.suspects] == ["Dorian Blackwood"]
+    essex = Actor("eve", Role.ANALYST, Home(force="Essex"))
+    unnamed = persons_service.repeat_suspects(ctx, essex, why=WHY).suspects
+    assert [(s.label, s.name, s.entity_id) for s in unnamed] == [("person 1", None, None)]
+    assert {r.force for r in unnamed[0].reports} == {"Kent", "Surrey"}  # the reports still show

@@ -750,6 +750,9 @@ def repeat_suspects(
     with ctx.db.unit_of_work() as uow:
         run = _run_or_latest(uow.persons, run_id)
         rows = uow.persons.repeat_suspects(run.id, min_reports)
+        readable, _ = readable_split(
+            uow, ctx, actor, sorted({(r.force, r.reference) for r in rows})
+        )
         if rows:
             log_consultation(
                 ctx,
@@ -770,14 +773,19 @@ def repeat_suspects(
     )
     suspects = []
     for i, (entity, appearances) in enumerate(ordered, start=1):
-        first = appearances[0]
-        name = " ".join(x for x in (first.forename, first.surname) if x) or None
+        # Who they are comes only from a report the reader may read: a person known only from
+        # other forces' reports is a number, as for inspectors (docs/roles.md).
+        known = [a for a in appearances if (a.force, a.reference) in readable]
+        first = known[0] if known and not pseudonymised else None
+        name = None
+        if first is not None:
+            name = " ".join(x for x in (first.forename, first.surname) if x) or None
         suspects.append(
             RepeatSuspect(
-                f"person {i}" if pseudonymised else entity,
-                None if pseudonymised else entity,
-                None if pseudonymised else name,
-                None if pseudonymised else first.dob_as_given,
+                entity if first is not None else f"person {i}",
+                entity if first is not None else None,
+                name,
+                first.dob_as_given if first is not None else None,
                 appearances,
             )
         )
