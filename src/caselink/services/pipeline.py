@@ -76,8 +76,9 @@ def _die_with_caller(lifeline: "_Lifeline") -> None:
     A worker waits on its pool's queue, which its siblings hold open, and its parent is the
     fork server, which lives as long as any process holds the pipe that tells it its clients
     are alive, as every worker does: killed with SIGKILL, an import used to leave every worker
-    (about 400 MB each), the fork server and the resource tracker running for good. Only the caller holds the writing end of ``lifeline``;
-    the kernel closes it when the caller dies, the read below ends, and so does the worker.
+    (about 400 MB each), the fork server and the resource tracker running for good. Only the
+    caller holds the writing end of ``lifeline``; the kernel closes it when the caller dies,
+    the read below ends, and so does the worker.
     """
 
     def watch() -> None:
