@@ -196,3 +196,13 @@ def test_a_transfer_hands_the_report_over_once_the_receiving_force_accepts(
     assert "cancellation_authorised" in kinds
     assert "transfer_accepted" in kinds
     assert history.verify(ctx).intact
+
+    # Kent now asks Surrey, the owner, to read the report it recorded; Surrey's registrar
+    # sees the request, decides it, and the read shows on Surrey's access report.
+    asked = access_requests.request_access(ctx, KENT_OFFICER, "Kent", "K1", why=WHY)
+    assert [r.id for r in access_requests.requests_for(ctx, SURREY_REGISTRAR)] == [asked.id]
+    assert access_requests.requests_for(ctx, KENT_REGISTRAR) == []
+    access_requests.decide(ctx, SURREY_REGISTRAR, asked.id, grant=True)
+    recording.show(ctx, KENT_OFFICER, "Kent", "K1", why=WHY)
+    surrey_reads = [(e.actor, e.reference) for e in report_views.access_log(ctx, SURREY_ADMIN)]
+    assert ("olive", "K1") in surrey_reads

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from caselink.storage.tables import access_grants, report_owners, reports
 
@@ -129,9 +129,20 @@ class AccessGrantStore:
         )
 
     def pending_for_force(self, force: str) -> list[StoredGrant]:
+        """Requests waiting for ``force``: for the reports it owns, recorded or transferred in."""
+        owner = (
+            select(report_owners.c.force)
+            .join(reports, reports.c.id == report_owners.c.report_id)
+            .where(
+                reports.c.force == access_grants.c.force,
+                reports.c.reference == access_grants.c.reference,
+            )
+            .scalar_subquery()
+        )
         rows = self._conn.execute(
             select(access_grants)
-            .where(access_grants.c.force == force, access_grants.c.state == "pending")
+            .where(func.coalesce(owner, access_grants.c.force) == force)
+            .where(access_grants.c.state == "pending")
             .order_by(access_grants.c.requested_at)
         ).all()
         return [_grant(r) for r in rows]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 
-from caselink.storage.tables import access_log
+from caselink.storage.tables import access_log, report_owners, reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,18 @@ class AccessLog:
         if actor:
             query = query.where(access_log.c.actor == actor)
         if force:
-            query = query.where(access_log.c.force == force)
+            # The force's reports: those it recorded (before and after any transfer away) and
+            # those transferred to it.
+            owner = (
+                select(report_owners.c.force)
+                .join(reports, reports.c.id == report_owners.c.report_id)
+                .where(
+                    reports.c.force == access_log.c.force,
+                    reports.c.reference == access_log.c.reference,
+                )
+                .scalar_subquery()
+            )
+            query = query.where(or_(access_log.c.force == force, owner == force))
         return [_entry(r) for r in self._conn.execute(query)]
 
 
