@@ -7,7 +7,8 @@ file, the synthetic dataset) goes through ``safe_cell`` here: such a cell is wri
 single quote in front, which spreadsheets show as text and do not display. A cell that is
 plainly a negative number (``-0.52``, ``-3``, ``-1.5e-05``) is left as it is: a spreadsheet
 reads it as that number, it can call nothing, and a longitude in a rejects file stays a number
-that imports again. Leading spaces do not hide a formula: `` =1+2`` is quoted too.
+that imports again; so is a lone ``-`` or ``+`` (a dash written for "none" stays a dash).
+Leading spaces do not hide a formula: `` =1+2`` is quoted too.
 """
 
 import csv
@@ -22,7 +23,8 @@ from caselink.domain.values import FORMULA_STARTS
 
 # The full-width forms too: some spreadsheets read them as the ASCII characters.
 TRIGGERS = frozenset(FORMULA_STARTS | set("＝＋－＠"))
-_NEGATIVE_NUMBER = r"-[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+# A negative number, or a lone sign (a dash standing for "none"): neither can call anything.
+_NEGATIVE_NUMBER = r"(?:-[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|[-+])"
 _NUMBER = re.compile(_NEGATIVE_NUMBER + r"\Z")
 QUOTE = "'"
 

@@ -26,7 +26,8 @@ TAXONOMY = Taxonomy.from_mapping(
 )
 # What a spreadsheet runs: a cell whose first character, after any spaces, is one of these.
 FORMULA = frozenset("=+-@\t\r＝＋－＠")
-PLAIN_NEGATIVE_NUMBER = re.compile(r"-[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
+# A plain negative number, or a lone sign (a dash for "none"): a spreadsheet shows either as is.
+PLAIN_NEGATIVE_NUMBER = re.compile(r"(-[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|[-+])\Z")
 # Cells made mostly of the characters that matter, so examples hit the edges often.
 risky_text = st.text(alphabet=st.sampled_from("=+-@\t\r \n'0123456789.eE,\"＝ab"), max_size=12)
 cells = st.one_of(risky_text, st.text(max_size=20), st.integers(), st.floats(allow_nan=False))
@@ -72,7 +73,9 @@ def test_a_column_written_by_pyarrow_is_made_safe_in_the_same_way(
         ("\r=1", "'\r=1"),
         ("  =1+1", "'  =1+1"),
         ("-1+1", "'-1+1"),
-        ("-", "'-"),
+        ("-", "-"),  # a dash for "none" stays a dash
+        ("+", "+"),
+        ("--", "'--"),
         ("-0.52", "-0.52"),  # a longitude stays a number
         ("-3", "-3"),
         ("-1.5e-05", "-1.5e-05"),
