@@ -41,6 +41,15 @@ def _grant(row: Any) -> StoredGrant:
     )
 
 
+# Keys a query names at once: a person page or the repeat-suspect list may ask about thousands
+# of reports, beyond what one statement may bind.
+_CHUNK = 500
+
+
+def _chunks(keys: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    return [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
+
+
 class AccessGrantStore:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -86,6 +95,15 @@ class AccessGrantStore:
         self, reader: str, pairs: list[tuple[str, str]], now: datetime
     ) -> set[tuple[str, str]]:
         """Which of these (force, reference) the reader holds a live grant for."""
+        found: set[tuple[str, str]] = set()
+        for part in _chunks(pairs):
+            found |= self._granted(reader, part, now)
+        return found
+
+    def _granted(
+        self, reader: str, pairs: list[tuple[str, str]], now: datetime
+    ) -> set[tuple[str, str]]:
+        """Which of these (force, reference) the reader holds a live grant for."""
         if not pairs:
             return set()
         forces = {f for f, _ in pairs}
@@ -104,6 +122,13 @@ class AccessGrantStore:
         return {(r.force, r.reference) for r in rows if (r.force, r.reference) in wanted}
 
     def owners(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The owner of each (force, reference) whose owner is not its recording force."""
+        found: dict[tuple[str, str], str] = {}
+        for part in _chunks(keys):
+            found |= self._owners(part)
+        return found
+
+    def _owners(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The owner of each (force, reference) whose owner is not its recording force."""
         if not keys:
             return {}
