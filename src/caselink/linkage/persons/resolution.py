@@ -46,6 +46,21 @@ ENTITY_SCHEMA = pa.schema(
         ("match_probability", pa.float64()),  # the strongest link into the entity; null alone
     ]
 )
+
+
+def with_records_alone(entities: pa.Table, unresolvable: pa.Table) -> pa.Table:
+    """The entities, and each record that could not be compared as an entity of its own."""
+    ids = unresolvable.column("unique_id")
+    alone = pa.table(
+        {
+            "person_id": ids,
+            "entity_id": pc.binary_join_element_wise("P", ids.cast(pa.string()), ""),
+            "match_probability": pa.nulls(unresolvable.num_rows, pa.float64()),
+        }
+    )
+    return pa.concat_tables([entities.cast(ENTITY_SCHEMA), alone.cast(ENTITY_SCHEMA)])
+
+
 LABEL_SCHEMA = pa.schema([("person_id", pa.int64()), ("label", pa.string())])
 # An analyst's verdict on a pair of records: "same", "different" (or "unsure", ignored).
 PAIR_LABEL_SCHEMA = pa.schema(
@@ -329,16 +344,7 @@ def _resolve(
                 f"SELECT unique_id AS person_id, 'P' || cluster_id AS entity_id, "
                 f"NULL::DOUBLE AS match_probability FROM {CLUSTERS_TABLE}"
             ).to_arrow_table()
-        alone = pa.table(
-            {
-                "person_id": unresolvable.column("unique_id"),
-                "entity_id": pc.binary_join_element_wise(
-                    "P", unresolvable.column("unique_id").cast(pa.string()), ""
-                ),
-                "match_probability": pa.nulls(unresolvable.num_rows, pa.float64()),
-            }
-        )
-        entities = pa.concat_tables([entities.cast(ENTITY_SCHEMA), alone.cast(ENTITY_SCHEMA)])
+        entities = with_records_alone(entities, unresolvable)
         with clock.stage("figures"):
             structure = _structure(con, entities, records)
     finally:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
 from caselink.linkage.persons.clustering import THRESHOLD_FLOOR
@@ -28,7 +27,6 @@ from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
 # drift apart.
 from caselink.linkage.persons.resolution import (
     ATTACH_REACH,
-    ENTITY_SCHEMA,
     MIN_RECORDS_TO_TRAIN,
     PersonResolution,
     Progress,
@@ -42,6 +40,7 @@ from caselink.linkage.persons.resolution import (
     _weight,
     bounded_model,
     review_sample,
+    with_records_alone,
 )
 
 if TYPE_CHECKING:
@@ -180,16 +179,7 @@ def _resolve(
             )
         with clock.stage("review"):
             review = review_sample(con, sdf, model, decided["threshold"], spec.seed, weak)
-        alone = pa.table(
-            {
-                "person_id": unresolvable.column("unique_id"),
-                "entity_id": pc.binary_join_element_wise(
-                    "P", unresolvable.column("unique_id").cast(pa.string()), ""
-                ),
-                "match_probability": pa.nulls(unresolvable.num_rows, pa.float64()),
-            }
-        )
-        entities = pa.concat_tables([entities.cast(ENTITY_SCHEMA), alone.cast(ENTITY_SCHEMA)])
+        entities = with_records_alone(entities, unresolvable)
         with clock.stage("figures"):
             structure = _structure(con, entities, records)
     finally:
