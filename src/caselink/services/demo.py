@@ -10,7 +10,7 @@ from typing import Any
 from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.linkage.offences import LinkSettings
-from caselink.services import history, linkage, outcomes, persons, users
+from caselink.services import compile_ahead, history, linkage, outcomes, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
@@ -166,6 +166,8 @@ def run_demo(
     def open_stage(description: str, total: int | None) -> Callable[[int], None]:
         return stage(description, total) if stage else (lambda done: None)
 
+    # A first run compiles the scorer while it generates and imports, on the core left idle.
+    compiling = compile_ahead.start(ctx.taxonomy, ctx.policy, DEMO_LINK_SETTINGS)
     tick = open_stage("generating a national year of synthetic reports", None)
     summary = generate(folder.data, scale=scale, seed=seed, progress=lambda done, _: tick(done))
     for name, role in DEMO_USERS:
@@ -189,6 +191,7 @@ def run_demo(
     open_stage("resolving person records into people (Splink)", None)
     people = persons.resolve(ctx, analyst, truth=summary.person_identities_csv)
     open_stage("training the offence-link model on solved reports", None)
+    compiling.wait()
     link_training = linkage.train(ctx, analyst, settings=DEMO_LINK_SETTINGS)
     open_stage("linking offences: candidates, scores, series", None)
     links = linkage.run(ctx, analyst, top=5)

@@ -16,10 +16,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class _Lifeline(Protocol):
+class Lifeline(Protocol):
     """The reading end of a pipe between processes (what ``Pipe(duplex=False)`` gives first)."""
 
     def recv_bytes(self) -> bytes: ...
+
+
+class Closable(Protocol):
+    """The writing end of such a pipe, as its holder keeps it."""
+
+    def close(self) -> None: ...
 
 
 def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -37,7 +43,7 @@ def pipeline(
     earlier results; at most two batches per worker are in flight, so memory stays flat.
     ``work`` must be picklable. Processes are forked from a clean server, not from the caller,
     so they inherit no open database connection, and they die with the caller: killed, even by
-    SIGKILL, it leaves none of them behind (``_die_with_caller``).
+    SIGKILL, it leaves none of them behind (``die_with_caller``).
     """
     if workers <= 0:
         for batch in batches(items, batch_size):
@@ -50,7 +56,7 @@ def pipeline(
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_die_with_caller,
+        initializer=die_with_caller,
         initargs=(lifeline,),
     )
     pending: deque[tuple[list[T], Future[list[R]]]] = deque()
@@ -69,7 +75,7 @@ def pipeline(
         held.close()
 
 
-def _die_with_caller(lifeline: "_Lifeline") -> None:
+def die_with_caller(lifeline: Lifeline) -> None:
     """Run in each worker as it starts: end it the moment the process that started the pool is
     gone, however it went.
 
