@@ -155,10 +155,20 @@ class Step:
         # A private copy: a caller's dict changed later must not change the record.
         object.__setattr__(self, "details", dict(self.details))
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Import workers send a national year's million steps to the importing process: the
+        # dataclass's own pickling looks its fields up on every step and costs several times
+        # this. Checked again on arrival, as any step made.
+        return _step, (self.kind, self.at, self.details)
+
     def detail(self, key: str) -> str | None:
         """The field's text, stripped, or None when absent or blank (unknown)."""
         value = self.details.get(key)
         return (value.strip() or None) if value is not None else None
+
+
+def _step(kind: StepKind, at: datetime, details: Mapping[str, str]) -> Step:
+    return Step(kind=kind, at=at, details=details)
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -8,7 +8,7 @@ VC-3); whether a step may follow the report's others is the domain's to decide, 
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +46,10 @@ class JourneyRow:
     step: Step
     actor: str
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # sent by the million from the parsing workers (see Parsed.__reduce__)
+        return JourneyRow, (self.force, self.reference, self.step, self.actor)
+
 
 def read_journey(path: Path, now: datetime) -> Reading[JourneyRow]:
     """Read a journey file, JSON lines when its name ends .jsonl or .ndjson, CSV otherwise."""
@@ -81,7 +85,8 @@ class JourneyCsvParser(RowParser[JourneyRow]):
         row = ParsingRow(self.file, line, self.header, cells_)
         details = _details_from_text(row)
         item = _journey_row(row, details, self._now)
-        return _parsed(line, row, item, self._digest(cells_), cells_)
+        # the raw digest names only a refused row: a valid one is known by its content's
+        return _parsed(line, row, item, lambda: self._digest(cells_), cells_)
 
 
 class JourneyLineParser(RowParser[JourneyRow]):
@@ -117,11 +122,15 @@ class JourneyLineParser(RowParser[JourneyRow]):
                 row.error(key, "must be a string", _shown(value))
         details = _details_from_value(row, document.get("details", {}))
         item = _journey_row(row, details, self._now)
-        return _parsed(line, row, item, digest, cells_)
+        return _parsed(line, row, item, lambda: digest, cells_)
 
 
 def _parsed(
-    line: int, row: ParsingRow, item: JourneyRow | None, raw_digest: str, raw: tuple[str, ...]
+    line: int,
+    row: ParsingRow,
+    item: JourneyRow | None,
+    raw_digest: Callable[[], str],
+    raw: tuple[str, ...],
 ) -> Parsed[JourneyRow]:
     # The first reason a field is wrong is the one to fix: a JSON number where a reference
     # should be is not also "empty".
@@ -131,7 +140,7 @@ def _parsed(
             first.setdefault(error.column, error)
     errors = tuple(e for e in row.errors if e.column is None or first[e.column] is e)
     if errors or item is None:
-        return Parsed(line, None, errors, raw_digest, raw)
+        return Parsed(line, None, errors, raw_digest(), raw)
     return Parsed(line, item, (), journey_digest(item), raw)
 
 
