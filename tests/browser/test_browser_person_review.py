@@ -85,6 +85,10 @@ def test_an_analyst_judges_five_pairs_and_the_next_run_keeps_to_them(
         expect(page.locator("[data-testid=label-figures]")).to_contain_text(
             f"{len(judged)} pair(s) judged"
         )
+    # five verdicts are too few to recalibrate the next run's threshold: the page says so
+    expect(page.locator("[data-testid=calibration]")).to_contain_text(
+        "until then it keeps the model's own"
+    )
     # a judged pair is not offered again
     lefts = page.locator(f"{PAIR} input[name=left]").evaluate_all("els => els.map(e => e.value)")
     rights = page.locator(f"{PAIR} input[name=right]").evaluate_all("els => els.map(e => e.value)")

@@ -370,7 +370,8 @@ def labels_figures(
     user: User = None,
     as_json: Json = False,
 ) -> None:
-    """Precision and recall measured from the analysts' verdicts, with 95% intervals."""
+    """Precision and recall measured from the analysts' verdicts, with 95% intervals, and
+    whether the next run recalibrates its threshold from them."""
     with running(db, as_json) as application:
         ctx = application.context
         figures = persons.label_figures(ctx, users.resolve_actor(ctx, user))
@@ -380,6 +381,19 @@ def labels_figures(
     console.print(
         f"{figures['labels']} labelled pair(s): {figures['same']} same, "
         f"{figures['different']} different, {figures['unsure']} unsure",
+        highlight=False,
+    )
+    if figures["latest_run_threshold_from"]:
+        console.print(
+            f"  the latest run's threshold was chosen from {figures['latest_run_threshold_from']}",
+            highlight=False,
+        )
+    again = figures["recalibration"]
+    console.print(
+        "  the next run recalibrates from these verdicts"
+        if again["enough"]
+        else f"  the next run keeps the model's own probabilities until there are at least "
+        f"{again['needed_of_each']} same and {again['needed_of_each']} different verdicts",
         highlight=False,
     )
     for name in ("precision", "recall"):

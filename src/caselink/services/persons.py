@@ -23,7 +23,7 @@ from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
 from caselink.integrity.intervals import wilson_bounds
 from caselink.interchange.csv_writing import csv_writer
-from caselink.linkage.persons import PersonModelSpec, evaluate
+from caselink.linkage.persons import MIN_VERDICTS_EACH, PersonModelSpec, evaluate
 from caselink.linkage.persons import resolve as resolve_records
 from caselink.services.access_requests import readable_split
 from caselink.services.consultation import (
@@ -94,6 +94,9 @@ class ResolutionSummary:
                     else ""
                 )
             )
+        calibration = f.get("calibration")
+        if calibration and f.get("target_precision"):  # not for a fixed threshold
+            out.append(f"  threshold chosen from {calibration_line(calibration)}")
         if f.get("entities_flagged"):
             out.append(
                 f"  {f['entities_flagged']:,} entit(ies) flagged: they hold a pair the model, "
@@ -107,6 +110,22 @@ class ResolutionSummary:
                 f"{e['cluster_precision']:.4f}, cluster recall {e['cluster_recall']:.4f}"
             )
         return out
+
+
+def calibration_line(calibration: dict[str, Any]) -> str:
+    """What a run's threshold rests on, from its figures' ``calibration``: the analysts'
+    verdicts (how many, and how they correct the model) or the model's own estimate, and why."""
+    if not calibration.get("used"):
+        return f"the model's own probabilities ({calibration.get('reason', 'no verdicts')})"
+    shift = float(calibration["shift_bits"])
+    own = calibration.get("model_threshold")
+    return (
+        f"probabilities recalibrated from {calibration['verdicts']} verdicts "
+        f"({calibration['same']} same, {calibration['different']} different): "
+        f"calibrated weight = {float(calibration['scale']):.3f} x weight "
+        f"{'+' if shift >= 0 else '-'} {abs(shift):.2f} bits"
+        + (f"; the model's own estimate would have chosen {own:.6f}" if own is not None else "")
+    )
 
 
 def read_identity_file(path: Path) -> pa.Table:
@@ -640,6 +659,8 @@ def label_figures(ctx: Context, actor: Actor) -> dict[str, Any]:
     actor.require(Action.LINK)
     with ctx.db.reader() as uow:
         labels = uow.persons.pair_labels()
+        run = uow.persons.latest_run()
+    calibration = None if run is None else run.figures.get("calibration")
     decided = [x for x in labels if x.verdict != "unsure" and x.linked is not None]
     linked = [x for x in decided if x.linked]
     same = [x for x in decided if x.verdict == "same"]
@@ -655,6 +676,20 @@ def label_figures(ctx: Context, actor: Actor) -> dict[str, Any]:
         "precision_interval": None,
         "recall": None,
         "recall_interval": None,
+        # what the latest run's threshold rested on, and whether the verdicts now are enough
+        # for the next run to recalibrate (it scores them again with its own model)
+        "latest_run_calibration": calibration,
+        "latest_run_threshold_from": None if calibration is None else calibration_line(calibration),
+        "recalibration": {
+            "same": sum(1 for x in labels if x.verdict == "same"),
+            "different": sum(1 for x in labels if x.verdict == "different"),
+            "needed_of_each": MIN_VERDICTS_EACH,
+            "enough": min(
+                sum(1 for x in labels if x.verdict == "same"),
+                sum(1 for x in labels if x.verdict == "different"),
+            )
+            >= MIN_VERDICTS_EACH,
+        },
     }
     if linked:
         out["precision"] = round(both / len(linked), 6)

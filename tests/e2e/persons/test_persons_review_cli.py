@@ -91,6 +91,14 @@ def test_five_verdicts_are_stored_and_the_next_run_keeps_to_them(cli, app: App) 
     figures = json.loads(out)
     assert figures["labels"] == 5
     assert figures["same"] + figures["different"] == 5
+    # five verdicts are too few to recalibrate: the run said so and kept the model's own
+    assert figures["latest_run_calibration"]["used"] is False
+    assert figures["latest_run_calibration"]["verdicts"] == 5
+    assert figures["recalibration"]["enough"] is False
+    code, out = cli("labels", "--user", "ann")
+    assert code == 0, out
+    assert "keeps the model's own probabilities until there are at least 10 same" in out
+    assert "the latest run's threshold was chosen from the model's own probabilities" in out
 
     # labelled pairs are not offered again
     code, out = cli("review", "--limit", "50", "--user", "ann", "--why", "review", "--json")

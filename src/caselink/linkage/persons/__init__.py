@@ -11,10 +11,20 @@ Public API::
     resolve(records, spec, labels=None) -> PersonResolution
     evaluate(entities, truth) -> dict                  pairwise and cluster figures
     model_settings(spec) -> dict                       the untrained Splink settings
+    MIN_VERDICTS_EACH                                  analysts' verdicts of each kind needed
+                                                       to recalibrate the threshold
 """
 
+from caselink.linkage.persons.calibration import MIN_VERDICTS_EACH
 from caselink.linkage.persons.comparisons import PersonModelSpec, model_settings
 from caselink.linkage.persons.evaluation import evaluate
 from caselink.linkage.persons.resolution import PersonResolution, resolve
 
-__all__ = ["PersonModelSpec", "PersonResolution", "evaluate", "model_settings", "resolve"]
+__all__ = [
+    "MIN_VERDICTS_EACH",
+    "PersonModelSpec",
+    "PersonResolution",
+    "evaluate",
+    "model_settings",
+    "resolve",
+]

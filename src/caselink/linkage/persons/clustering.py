@@ -28,7 +28,10 @@ class ThresholdChoice:
 
 
 def choose_threshold(
-    probabilities: Sequence[float] | np.ndarray, target: float = DEFAULT_TARGET_PRECISION
+    probabilities: Sequence[float] | np.ndarray,
+    target: float = DEFAULT_TARGET_PRECISION,
+    calibrated: Sequence[float] | np.ndarray | None = None,
+    bounds: tuple[float, float] = (THRESHOLD_FLOOR, THRESHOLD_CEILING),
 ) -> ThresholdChoice:
     """The lowest threshold whose links' expected precision is at least ``target``.
 
@@ -37,19 +40,34 @@ def choose_threshold(
     probabilities. Lowering the threshold adds pairs of lower probability and lowers the mean;
     the lowest threshold that keeps the mean at ``target`` gives the most links the model
     expects to be that precise. Bounded by ``THRESHOLD_FLOOR`` and ``THRESHOLD_CEILING``.
+
+    With ``calibrated`` (each pair's probability as analysts' verdicts correct it, rising with
+    the model's), the expected precision is the mean of those instead, and a link must be
+    likelier right than wrong by both; the threshold is still on the model's probabilities,
+    which is what the links are drawn by, and ``bounds`` (on the model's probabilities) are
+    then where the calibrated ones reach the floor and the ceiling.
     """
     if not 0.0 < target < 1.0:
         raise ValueError("the target precision is a proportion strictly between 0 and 1")
-    p = np.sort(np.asarray(probabilities, dtype=np.float64))[::-1]
-    p = p[p >= THRESHOLD_FLOOR]
+    raw = np.asarray(probabilities, dtype=np.float64)
+    judged = raw if calibrated is None else np.asarray(calibrated, dtype=np.float64)
+    if judged.shape != raw.shape:
+        raise ValueError("one calibrated probability per pair")
+    order = np.argsort(-raw, kind="stable")
+    p, q = raw[order], judged[order]
+    floor, ceiling = bounds
+    kept_mask = (p >= floor) & (q >= THRESHOLD_FLOOR)
+    p, q = p[kept_mask], q[kept_mask]
     if p.size == 0:
-        return ThresholdChoice(THRESHOLD_CEILING, 1.0, 0, target)
-    means = np.cumsum(p) / np.arange(1, p.size + 1)
-    ok = np.nonzero(means >= target)[0]
+        return ThresholdChoice(ceiling, 1.0, 0, target)
+    means = np.cumsum(q) / np.arange(1, q.size + 1)
+    # a threshold takes every pair of its probability, so only the last of tied pairs counts
+    last_of_tie = np.append(p[1:] != p[:-1], True)
+    ok = np.nonzero((means >= target) & last_of_tie)[0]
     # the last position where the running mean still meets the target
-    threshold = THRESHOLD_CEILING if ok.size == 0 else float(p[ok[-1]])
-    threshold = min(max(threshold, THRESHOLD_FLOOR), THRESHOLD_CEILING)
-    kept = p[p >= threshold]
+    threshold = ceiling if ok.size == 0 else float(p[ok[-1]])
+    threshold = min(max(threshold, floor), ceiling)
+    kept = q[p >= threshold]
     expected = float(kept.mean()) if kept.size else 1.0
     return ThresholdChoice(threshold, expected, int(kept.size), target)
 

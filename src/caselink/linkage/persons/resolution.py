@@ -20,12 +20,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
-from caselink.linkage.persons.clustering import THRESHOLD_FLOOR, choose_threshold, cluster
+from caselink.linkage.persons.calibration import Calibration, fit_calibration, model_own
+from caselink.linkage.persons.clustering import (
+    THRESHOLD_CEILING,
+    THRESHOLD_FLOOR,
+    choose_threshold,
+    cluster,
+)
 from caselink.linkage.persons.comparisons import (
     DETERMINISTIC_BLOCKS,
     PREDICTION_BLOCKS,
@@ -582,12 +589,27 @@ def _form_entities(
     comparable records, the number of links, what was decided (threshold, expected
     precision, entities flagged and split) and the weak pairs left inside entities."""
     scored = predictions.physical_name
+    calibration = _calibration(con, linker, pair_labels)
+    model_threshold = None
     if spec.target_precision is not None:
         found = con.execute(
-            f"SELECT match_probability FROM {scored} WHERE match_probability >= {THRESHOLD_FLOOR}"
-        ).fetchnumpy()["match_probability"]
-        choice = choose_threshold(found, spec.target_precision)
+            f"SELECT match_probability, match_weight FROM {scored} "
+            f"WHERE match_probability >= {THRESHOLD_FLOOR}"
+        ).fetchnumpy()
+        probabilities = found["match_probability"]
+        choice = choose_threshold(probabilities, spec.target_precision)
+        model_threshold = choice.threshold
+        if calibration.used:
+            calibrated = calibration.probability(found["match_weight"])
+            # the floor and the ceiling hold for the calibrated probabilities
+            floor = max(THRESHOLD_FLOOR, calibration.model_probability(THRESHOLD_FLOOR))
+            ceiling = max(floor, calibration.model_probability(THRESHOLD_CEILING))
+            choice = choose_threshold(
+                probabilities, spec.target_precision, calibrated, (floor, ceiling)
+            )
         threshold = choice.threshold
+        if calibration.used:
+            notes.append(f"threshold chosen from {calibration.line()}")
     else:
         threshold = spec.threshold
     together, apart = _pairs_of(pair_labels, "same"), _pairs_of(pair_labels, "different")
@@ -684,16 +706,20 @@ def _form_entities(
         ) d USING (a, b)
         """,
     )
-    links_above = one_row(
-        con,
-        f"SELECT avg(match_probability), count(*) FROM {scored} "
-        f"WHERE match_probability >= {threshold}",
-    )
+    above = con.execute(
+        f"SELECT match_weight FROM {scored} WHERE match_probability >= {threshold}"
+    ).fetchnumpy()["match_weight"]
+    model_expected = _mean_or_none(_probability(above))
     entities, links = _entities(con, LINKS_TABLE, CLUSTERS_TABLE)
     decided: dict[str, Any] = {
         "threshold": round(threshold, 6),
         "target_precision": spec.target_precision,
-        "expected_precision": None if links_above[0] is None else round(links_above[0], 6),
+        # the analysts' calibration's expectation when it was used, else the model's own
+        "expected_precision": (
+            _mean_or_none(calibration.probability(above)) if calibration.used else model_expected
+        ),
+        "model_expected_precision": model_expected,
+        "calibration": calibration.to_dict() | {"model_threshold": model_threshold},
         "expected_pairwise_precision": (
             None if expected_pairwise[0] is None else round(float(expected_pairwise[0]), 6)
         ),
@@ -709,6 +735,69 @@ def _form_entities(
         "links_refused": grouped.refused,
     }
     return entities, links, decided, inside
+
+
+def _probability(match_weight: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp2(-np.asarray(match_weight, dtype=np.float64)))
+    return out
+
+
+def _mean_or_none(values: np.ndarray) -> float | None:
+    return round(float(values.mean()), 6) if values.size else None
+
+
+VERDICTS_TABLE = "person_verdict_pairs"
+
+
+def _calibration(
+    con: duckdb.DuckDBPyConnection, linker: Linker, pair_labels: pa.Table | None
+) -> Calibration:
+    """The analysts' verdicts (same or different) against this run's model: each labelled pair
+    is scored again, whether or not blocking made it a candidate, and the calibration fitted
+    to their match weights (``calibration.fit_calibration``)."""
+    same, different = _pairs_of(pair_labels, "same"), _pairs_of(pair_labels, "different")
+    if not same and not different:
+        return model_own(0, 0, "no verdicts yet")
+    verdict = {(min(a, b), max(a, b)): True for a, b in same}
+    verdict.update({(min(a, b), max(a, b)): False for a, b in different})
+    pairs = list(verdict)
+    con.register(
+        "person_verdict_input",
+        pa.table(
+            {
+                "unique_id": pa.array([x for pair in pairs for x in pair], pa.int64()),
+                "cluster_id": pa.array([i for i in range(len(pairs)) for _ in (0, 1)], pa.int64()),
+            }
+        ),
+    )
+    try:
+        # only records this run compares: a record that is gone or unresolvable has no score
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {VERDICTS_TABLE} AS
+            SELECT * FROM person_verdict_input WHERE cluster_id IN (
+                SELECT cluster_id FROM person_verdict_input v
+                JOIN {PREPARED_TABLE} p USING (unique_id)
+                GROUP BY cluster_id HAVING count(*) = 2
+            )
+            """
+        )
+    finally:
+        con.unregister("person_verdict_input")
+    weights: list[float] = []
+    judged: list[bool] = []
+    if one_row(con, f"SELECT count(*) FROM {VERDICTS_TABLE}")[0]:
+        rescored = linker.inference._score_missing_cluster_edges(
+            linker._db_api.register(VERDICTS_TABLE)
+        )
+        for a, b, weight in con.execute(
+            f"SELECT unique_id_l, unique_id_r, match_weight FROM {rescored.physical_name}"
+        ).fetchall():
+            key = (min(int(a), int(b)), max(int(a), int(b)))
+            if key in verdict and weight is not None:
+                weights.append(float(weight))
+                judged.append(verdict.pop(key))
+    return fit_calibration(np.array(weights), np.array(judged, dtype=bool))
 
 
 # Pairs offered for review: within this many bits of the threshold's match weight, at most
