@@ -285,8 +285,12 @@ def derive_duties(
         elif step.kind is StepKind.UPDATES_DECLINED and declined_at is None:
             declined_at = step.at
     decisions: list[tuple[str, datetime, datetime | None, str | None]] = []
+    seen: set[tuple[str, datetime]] = set()
     for s in ordered:
-        if s.kind in DECISION_KINDS:
+        # Two decisions of one kind at one moment (two suspects arrested together) are told
+        # to the victim in one update, which names the kind and the time: one duty.
+        if s.kind in DECISION_KINDS and (s.kind.value, s.at) not in seen:
+            seen.add((s.kind.value, s.at))
             update = told.get((s.kind.value, s.at))
             how = update.detail("how") if update else None
             decisions.append((s.kind.value, s.at, update.at if update else None, how))

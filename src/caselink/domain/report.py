@@ -451,6 +451,9 @@ class Report:
         returned are those of the duty the step concerns (a decision recorded after its update
         was due, an update given late); like every finding, they are recorded, not refused.
         """
+        if step in self.journey:
+            # the same form sent twice: one step, recorded once
+            raise InvalidRequest("this step is already recorded on the report as given")
         self._check_steps([step], now)
         self.journey.append(step)
         payload = {"at": step.at.isoformat(), **step.details}

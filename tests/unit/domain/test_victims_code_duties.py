@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from caselink.domain.errors import RuleViolation
+from caselink.domain.errors import InvalidRequest, RuleViolation
 from caselink.domain.journey import (
     AppliedCancellation,
     Duty,
@@ -370,3 +370,19 @@ def test_vc3_no_further_action_needs_its_ground(details: dict[str, str]) -> None
         r.record_step(step(K.NO_FURTHER_ACTION, DUE, **details), "olive", NOW, POLICY)
     assert caught.value.rule.id == "VC-3"
     assert "ask for it to be reviewed" in str(caught.value)
+
+
+def test_vc1_two_decisions_of_one_kind_at_one_moment_are_one_duty() -> None:
+    # two suspects arrested together: one update, naming the kind and the time, tells of both
+    other = step(K.ARRESTED, ARRESTED_AT, suspect="the second suspect")
+    duty = only_duty([ARREST, other, told("arrested", ARRESTED_AT, DUE)])
+    assert (duty.decision_at, duty.state) == (ARRESTED_AT, DutyState.MET)
+
+
+def test_the_same_step_recorded_twice_is_refused_and_changes_nothing() -> None:
+    r = Report(force="Kent", reference="K1", reported_at=T0)
+    r.record_step(ARREST, "olive", NOW, POLICY)
+    steps, events = list(r.journey), list(r.events)
+    with pytest.raises(InvalidRequest, match="already recorded"):
+        r.record_step(step(K.ARRESTED, ARRESTED_AT), "olive", NOW, POLICY)
+    assert (r.journey, r.events) == (steps, events)
