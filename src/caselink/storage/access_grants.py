@@ -1,12 +1,14 @@
 """Requests to read another force's report in full, and the owning force's answers; and who
 owns a report transferred to another force (``uow.access_grants``)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
+from caselink.storage.in_lists import in_lists
 from caselink.storage.tables import access_grants, report_owners, reports
 
 
@@ -39,15 +41,6 @@ def _grant(row: Any) -> StoredGrant:
         row.note,
         row.expires_at,
     )
-
-
-# Keys a query names at once: a person page or the repeat-suspect list may ask about thousands
-# of reports, beyond what one statement may bind.
-_CHUNK = 500
-
-
-def _chunks(keys: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    return [keys[i : i + _CHUNK] for i in range(0, len(keys), _CHUNK)]
 
 
 class AccessGrantStore:
@@ -96,12 +89,12 @@ class AccessGrantStore:
     ) -> set[tuple[str, str]]:
         """Which of these (force, reference) the reader holds a live grant for."""
         found: set[tuple[str, str]] = set()
-        for part in _chunks(pairs):
+        for part in in_lists(pairs):
             found |= self._granted(reader, part, now)
         return found
 
     def _granted(
-        self, reader: str, pairs: list[tuple[str, str]], now: datetime
+        self, reader: str, pairs: Sequence[tuple[str, str]], now: datetime
     ) -> set[tuple[str, str]]:
         """Which of these (force, reference) the reader holds a live grant for."""
         if not pairs:
@@ -124,11 +117,11 @@ class AccessGrantStore:
     def owners(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The owner of each (force, reference) whose owner is not its recording force."""
         found: dict[tuple[str, str], str] = {}
-        for part in _chunks(keys):
+        for part in in_lists(keys):
             found |= self._owners(part)
         return found
 
-    def _owners(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    def _owners(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """The owner of each (force, reference) whose owner is not its recording force."""
         if not keys:
             return {}

@@ -3,7 +3,7 @@ by the database with GROUP BY, the write-offs an audit or a screen looks at, and
 person resolution found about them. Plain counts and rows; the statistics are done elsewhere.
 """
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy import (
 from caselink.domain.report import Report
 from caselink.domain.values import Scope
 from caselink.storage import report_rows
+from caselink.storage.in_lists import in_lists
 from caselink.storage.tables import (
     cancellations,
     link_runs,
@@ -229,7 +230,7 @@ def write_off_reports(conn: Connection, scope: Scope = Scope()) -> Iterator[tupl
         scope,
     ).order_by(reports.c.id)
     ids = [int(r.id) for r in conn.execute(query)]
-    for chunk in _chunks(ids):
+    for chunk in in_lists(ids, _BATCH):
         rows = conn.execute(select(reports).where(reports.c.id.in_(chunk)).order_by(reports.c.id))
         canc: dict[int, list[Any]] = {}
         for c in conn.execute(
@@ -240,11 +241,6 @@ def write_off_reports(conn: Connection, scope: Scope = Scope()) -> Iterator[tupl
             canc.setdefault(c.report_id, []).append(c)
         for row in rows:
             yield int(row.id), report_rows.report_from_rows(row, canc.get(row.id, []), [])
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _BATCH):
-        yield ids[i : i + _BATCH]
 
 
 # -- what linkage and person resolution found ------------------------------------------------

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, true
 
 from caselink.domain.values import Scope
+from caselink.storage.in_lists import in_lists
 from caselink.storage.integrity_queries import scoped, universe
 from caselink.storage.tables import (
     journey_milestones,
@@ -287,26 +288,6 @@ def series_members_with_outcomes(conn: Connection, run_id: int) -> list[SeriesMe
         .distinct()
         .subquery()
     )
-    other = s.alias("other")
-    scores = (
-        select(s.c.series_id, func.avg(report_links.c.score).label("score"))
-        .select_from(
-            s.join(
-                report_links,
-                and_(report_links.c.run_id == run_id, report_links.c.report_id == s.c.report_id),
-            ).join(
-                other,
-                and_(
-                    other.c.run_id == run_id,
-                    other.c.report_id == report_links.c.other_id,
-                    other.c.series_id == s.c.series_id,
-                ),
-            )
-        )
-        .where(s.c.run_id == run_id, s.c.series_id.in_(select(with_suspect.c.series_id)))
-        .group_by(s.c.series_id)
-        .subquery()
-    )
     query = (
         select(
             reports.c.id,
@@ -317,16 +298,17 @@ def series_members_with_outcomes(conn: Connection, run_id: int) -> list[SeriesMe
             _m.c.suspect_identified_at,
             _m.c.charged_at,
             s.c.series_id,
-            scores.c.score,
         )
         .select_from(
-            s.join(reports, reports.c.id == s.c.report_id)
-            .outerjoin(_m, _m.c.report_id == reports.c.id)
-            .outerjoin(scores, scores.c.series_id == s.c.series_id)
+            s.join(reports, reports.c.id == s.c.report_id).outerjoin(
+                _m, _m.c.report_id == reports.c.id
+            )
         )
         .where(s.c.run_id == run_id, s.c.series_id.in_(select(with_suspect.c.series_id)))
         .order_by(s.c.series_id, reports.c.id)
     )
+    rows = conn.execute(query).all()
+    scores = _series_scores(conn, run_id, {int(r.id): int(r.series_id) for r in rows})
     return [
         SeriesMemberRow(
             int(r.id),
@@ -337,10 +319,33 @@ def series_members_with_outcomes(conn: Connection, run_id: int) -> list[SeriesMe
             r.suspect_identified_at is not None,
             r.charged_at is not None,
             int(r.series_id),
-            None if r.score is None else float(r.score),
+            scores.get(int(r.series_id)),
         )
-        for r in conn.execute(query)
+        for r in rows
     ]
+
+
+def _series_scores(conn: Connection, run_id: int, series_of: dict[int, int]) -> dict[int, float]:
+    """The mean score of the run's stored links between members of one series, by series.
+
+    Read link by link from the members' own links: joined in SQL to the series a second time,
+    SQLite looked each link's other end up among all its series' members, every pair of members
+    of a large series, and took twenty seconds on a national year.
+    """
+    totals: dict[int, list[float]] = {}
+    links = report_links
+    for part in in_lists(sorted(series_of)):
+        for report_id, other_id, score in conn.execute(
+            select(links.c.report_id, links.c.other_id, links.c.score).where(
+                links.c.run_id == run_id, links.c.report_id.in_(part)
+            )
+        ):
+            series = series_of[int(report_id)]
+            if series_of.get(int(other_id)) == series:
+                total = totals.setdefault(series, [0.0, 0])
+                total[0] += float(score)
+                total[1] += 1
+    return {series: total / count for series, (total, count) in totals.items()}
 
 
 class JourneyFigures:
