@@ -13,7 +13,13 @@ from caselink.linkage.offences import LinkSettings
 from caselink.services import compile_ahead, history, linkage, outcomes, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
-from caselink.services.integrity_report import IntegritySummary, demo_summary, write_report
+from caselink.services.integrity_report import (
+    InspectionReport,
+    IntegritySummary,
+    build_report,
+    summary_of,
+    write_built,
+)
 from caselink.services.store_counts import store_counts
 from caselink.storage.queries import Stats
 from caselink.synth import SynthSummary, generate
@@ -124,12 +130,15 @@ class JusticeSummary:
         ]
 
 
-def justice_summary(ctx: Context, inspector: Actor, analyst: Actor) -> JusticeSummary:
-    """The national rape figures of the justice path, and the missed chances."""
+def justice_summary(
+    ctx: Context, inspector: Actor, analyst: Actor, report: InspectionReport
+) -> JusticeSummary:
+    """The national rape figures of the justice path, and the missed chances; attrition and the
+    Victims' Code are the inspection report's own (`report`, built for the whole country)."""
     return JusticeSummary(
-        outcomes.attrition_figures(ctx, inspector).to_dict()["national"],
+        report.attrition["national"],
         outcomes.time_to_charge_figures(ctx, inspector).to_dict()["national"],
-        outcomes.compliance_figures(ctx, inspector).to_dict()["national"],
+        report.compliance["national"],
         outcomes.missed_chance_figures(ctx, analyst).to_dict(),
     )
 
@@ -198,10 +207,12 @@ def run_demo(
     open_stage("recording-integrity figures and the inspection report", None)
     inspector = Actor("ian", Role.INSPECTOR, DEMO_HOMES["ian"])
     truth = summary.write_off_validity_csv
-    integrity = demo_summary(ctx, truth=truth, actor=inspector)
-    write_report(ctx, folder.report, png=folder.funnel, truth=truth, actor=inspector)
+    # built once: the summary, the page and the justice path's national figures all read it
+    report = build_report(ctx, inspector, truth=truth)
+    integrity = summary_of(report)
+    write_built(report, folder.report, png=folder.funnel)
     open_stage("the justice path: attrition, time to charge, Victims' Code, missed chances", None)
-    justice = justice_summary(ctx, inspector, analyst)
+    justice = justice_summary(ctx, inspector, analyst, report)
     return DemoResult(
         folder, summary, imports, stats, chain, people, link_training, links, integrity, justice
     )

@@ -163,17 +163,15 @@ def _flagged(points: Sequence[FunnelPoint], flag: str) -> list[FlaggedForce]:
     ]
 
 
-def demo_summary(
-    ctx: Context, *, truth: Path | None = None, actor: Actor = REPORTING_ACTOR
-) -> IntegritySummary:
-    """The integrity headline for the demonstration: national rape write-off rate, forces flagged
-    high and low at 99.8% on the funnel (the default limits, allowing for overdispersion; where
-    the binomial limits disagree, a note per force), and (given the synthetic truth file)
-    screening against a random audit at n = 100, 500, 1000."""
-    result = funnel_from_database(ctx, actor)
+def summary_of(report: "InspectionReport") -> IntegritySummary:
+    """The integrity headline for the demonstration, from the inspection report's figures:
+    national rape write-off rate, forces flagged high and low at 99.8% on the funnel (the
+    default limits, allowing for overdispersion; where the binomial limits disagree, a note per
+    force), and (when the report was built with the synthetic truth file) screening against a
+    random audit at n = 100, 500, 1000."""
+    result = report.funnel
     units = result.funnel.units
     national = wilson(sum(u.events for u in units), sum(u.total for u in units))
-    checked = screen(ctx, actor, top=0, truth=truth).truth if truth else None
     return IntegritySummary(
         national,
         result.funnel.method,
@@ -181,8 +179,8 @@ def demo_summary(
         _flagged(units, "high"),
         _flagged(units, "low"),
         result.notes,
-        finding_sentences(result),
-        checked,
+        report.findings,
+        report.screening.truth,
     )
 
 
@@ -293,7 +291,11 @@ def write_report(
 ) -> Path:
     """Write the inspection report to `path` (and the funnel plot as PNG to `png`); the page is
     self-contained and works offline. Returns `path`."""
-    report = build_report(ctx, actor, scope=scope, truth=truth)
+    return write_built(build_report(ctx, actor, scope=scope, truth=truth), path, png=png)
+
+
+def write_built(report: InspectionReport, path: Path, *, png: Path | None = None) -> Path:
+    """Write a report already built (see `write_report`). Returns `path`."""
     path.write_text(render(report), encoding="utf-8")
     if png is not None:
         png.write_bytes(funnel_png(report.funnel.funnel, f"{report.funnel.title} by force"))
