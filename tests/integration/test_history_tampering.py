@@ -131,6 +131,17 @@ def test_an_offence_code_changed_without_an_event_is_named(store: Context) -> No
     assert "offence code is 20A but its events say 19C" in named(store)["W1"]
 
 
+def test_a_store_checked_in_two_processes_names_the_same_reports(store: Context) -> None:
+    # a large store replays its reports in a second process while this one walks the chain
+    tamper(store, update(reports).where(reports.c.reference == "K2").values(status="cancelled"))
+    here = history.verify(store)
+    beside = history.verify(store, replay_elsewhere_from=0)
+    assert not beside.intact
+    assert beside.mismatches == here.mismatches
+    assert beside.mismatch_count == here.mismatch_count == 1
+    assert (beside.chain, beside.checkpoints) == (here.chain, here.checkpoints)
+
+
 def test_an_imported_offence_code_changed_is_named(store: Context) -> None:
     tamper(store, update(reports).where(reports.c.reference == "K2").values(offence_code="17A"))
     assert "offence code" in named(store)["K2"]

@@ -34,6 +34,29 @@ def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes as ``pipeline`` starts them (from a clean server that has imported
+    caselink, dying with the caller), for work to run beside the caller's own; shut down on
+    leaving."""
+    context = multiprocessing.get_context("forkserver")
+    # Workers fork from a server that has already imported caselink, so each starts at once.
+    context.set_forkserver_preload(["caselink.services.importing"])
+    lifeline, held = context.Pipe(duplex=False)
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_caller,
+        initargs=(lifeline,),
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        lifeline.close()
+        held.close()
+
+
 def pipeline(
     items: Iterable[T], work: Callable[[list[T]], list[R]], workers: int, batch_size: int
 ) -> Iterator[tuple[list[T], list[R]]]:
@@ -49,18 +72,8 @@ def pipeline(
         for batch in batches(items, batch_size):
             yield batch, work(batch)
         return
-    context = multiprocessing.get_context("forkserver")
-    # Workers fork from a server that has already imported caselink, so each starts at once.
-    context.set_forkserver_preload(["caselink.services.importing"])
-    lifeline, held = context.Pipe(duplex=False)
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=die_with_caller,
-        initargs=(lifeline,),
-    )
     pending: deque[tuple[list[T], Future[list[R]]]] = deque()
-    try:
+    with worker_pool(workers) as pool:
         for batch in batches(items, batch_size):
             pending.append((batch, pool.submit(work, batch)))
             if len(pending) > 2 * workers:
@@ -69,10 +82,6 @@ def pipeline(
         while pending:
             done, future = pending.popleft()
             yield done, future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        lifeline.close()
-        held.close()
 
 
 def die_with_caller(lifeline: Lifeline) -> None:
