@@ -97,7 +97,9 @@ class StagedReports:
         try:
             started = time.perf_counter()
             tile_reports = self.options.tile_reports or tiles_for(self.options.master, frame.n)
-            plan = plan_tiles(frame, model.settings, tile_reports)
+            plan = plan_tiles(
+                frame, model.settings, tile_reports, max_task_reports=self.options.max_task_reports
+            )
             homes, sizes = plan.sizes()
             if sizes.size and int(sizes.max()) > self.options.max_task_reports:
                 worst = int(np.argmax(sizes))
@@ -123,6 +125,7 @@ class StagedReports:
                 **self.options.to_dict(),
                 "tile_reports": tile_reports,
                 "tiles": plan.tiles,
+                "windows": plan.windows,
                 "largest_tile": int(sizes.max()) if sizes.size else 0,
                 "reports_in_tiles": int(sizes.sum()),
                 "plan_seconds": round(planned, 3),
