@@ -1,6 +1,10 @@
 """Offence linkage's full run on Spark keeps the pairs, scores and series of one machine."""
 
+import os
+import signal
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -14,12 +18,15 @@ from caselink.linkage.offences import (
     score,
     train,
 )
-from caselink.linkage.spark.offences import kept_pairs
+from caselink.linkage.spark.offences import collect_lists, kept_pairs
 from caselink.linkage.spark.session import SparkRunFailed, SparkUnavailable
 from caselink.linkage.spark.tiles import plan_tiles
 from caselink.services.spark import SparkOptions, StagedReports
 
 from .conftest import MASTER
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 Simulated = tuple[pa.Table, pa.Table, pa.Table]
 TOP = 5
@@ -147,3 +154,27 @@ def test_without_java_spark_says_what_to_install(
     options = SparkOptions(master="local[1]", staging=tmp_path)
     with pytest.raises(SparkUnavailable, match="openjdk-17-jre-headless"):
         StagedReports(reports, None, options).score(frame, model, TOP)  # type: ignore[arg-type]
+
+
+def _crash(tile: pa.Table) -> pa.Table:
+    # what the system's out-of-memory killer does to a worker that outgrows the machine
+    os.kill(os.getpid(), signal.SIGKILL)
+    return tile  # pragma: no cover
+
+
+def _allocate_too_much(tile: pa.Table) -> pa.Table:
+    # a task whose tile needs more memory than there is: the allocation itself fails
+    np.ones(2**62, np.uint8)
+    return tile  # pragma: no cover
+
+
+@pytest.mark.parametrize("job", [_crash, _allocate_too_much])
+def test_a_task_out_of_memory_fails_the_run_at_once_saying_what_to_do(
+    spark: "SparkSession", job: object
+) -> None:
+    tiles = spark.createDataFrame([(1, 0, 0.0), (2, 1, 0.0)], "report_id long, tile long, s double")
+    lists = tiles.groupBy("tile").applyInArrow(job, "report_id long, other_id long, score double")
+    started = time.perf_counter()
+    with pytest.raises(SparkRunFailed, match=r"ran out of memory.*--tile-reports.*executor"):
+        collect_lists(lists)
+    assert time.perf_counter() - started < 120  # a failure, not a hang

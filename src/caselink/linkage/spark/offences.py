@@ -20,7 +20,7 @@ from caselink.linkage.offences.scoring import rank_within
 from caselink.linkage.spark.session import SparkRunFailed
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 SUSPECTS = "suspect_entities"  # the staged reports' list of suspect entities
 LISTS_SCHEMA = pa.schema(
@@ -88,7 +88,13 @@ def score_tiles(
     # a partition a tile, in the plan's order (largest first): hashing tile numbers into
     # partitions would put two tiles in one task while another core waits
     joined = plan.join(reports, "report_id").repartitionByRange(max(tiles, 1), "tile")
-    lists = joined.groupBy("tile").applyInArrow(job, _LISTS_DDL)
+    return collect_lists(joined.groupBy("tile").applyInArrow(job, _LISTS_DDL))
+
+
+def collect_lists(lists: "DataFrame") -> pa.Table:
+    """The lists a job's tasks returned, at the driver; raises SparkRunFailed, with what to do,
+    when the job fails: a task out of memory (a MemoryError, or its worker killed by the
+    system) names smaller tiles and more executor memory."""
     try:
         return lists.toArrow().cast(LISTS_SCHEMA)
     except Exception as exc:  # Spark's errors are many classes, from the JVM and the workers
