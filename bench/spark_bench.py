@@ -8,12 +8,13 @@ tasks on ``--master`` (``services.spark.StagedReports``: Parquet, the tile plan,
 kept pairs put together). Prints JSON: seconds of each, their ratio (target at most 2 on
 local[2]), peak memory of this process (the driver) and of Spark's processes (the JVM and the
 Python workers, sampled every 0.2 s), whether the kept pairs are the same and the largest score
-difference. ``--volumes 1,2,5,10`` also plans tiles (no scoring) for the store repeated that
-many times, shifted a year each time, to show the task count growing with the volume while the
-largest task stays bounded.
+difference. ``--volumes 1,2,5,10`` also plans tiles (no scoring; only that with
+``--plans-only``) for the store repeated that many times, shifted a year each time, to show the
+task count growing with the volume while the largest task stays bounded; ``--max-task-reports``
+is the frame size past which the plan halves a tile further (0: none).
 
     .venv/bin/python bench/spark_bench.py --years 1 --master 'local[2]'
-    .venv/bin/python bench/spark_bench.py --years 10 --volumes 1,2,5,10
+    .venv/bin/python bench/spark_bench.py --data DIR --plans-only --volumes 1,2,5,10
 """
 
 import argparse
@@ -34,7 +35,7 @@ from linkage_data import load_labels, load_reports
 from caselink.linkage.offences import LinkSettings, ReportFrame, score, train
 from caselink.linkage.spark.session import spark_session
 from caselink.linkage.spark.tiles import DEFAULT_TILE_REPORTS, plan_tiles
-from caselink.services.spark import SparkOptions, StagedReports, tiles_for
+from caselink.services.spark import MAX_TASK_REPORTS, SparkOptions, StagedReports, tiles_for
 
 
 def _rss_mb(pid: int) -> float:
@@ -115,41 +116,14 @@ def _repeated(frame_reports: pa.Table, times: int) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    ap.add_argument("--years", type=int, default=1)
-    ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--data", type=Path)
-    ap.add_argument("--master", default="local[2]")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--top", type=int, default=10)
-    ap.add_argument(
-        "--tile-reports",
-        type=int,
-        default=None,
-        help=f"reports a tile [default: {DEFAULT_TILE_REPORTS:,}, or shared among local cores]",
-    )
-    ap.add_argument("--volumes", default="", help="e.g. 1,2,5,10: plan tiles at these volumes")
-    args = ap.parse_args()
-    out: dict[str, Any] = {
-        "benchmark": "spark_bench",
-        "args": vars(args) | {"data": str(args.data)},
-    }
-    t = time.perf_counter()
-    folder = args.data
-    if folder is None:
-        from caselink.synth import generate
-
-        folder = Path(tempfile.mkdtemp(prefix="spark-bench-"))
-        generate(folder, years=args.years, scale=args.scale, seed=args.seed)
-    out["generate_seconds"] = round(time.perf_counter() - t, 1)
-    reports = load_reports(folder)
-    labels = load_labels(folder, reports)
-    frame = ReportFrame.from_arrow(reports)
-    out["reports"] = frame.n
+def _compare(
+    args: argparse.Namespace,
+    reports: pa.Table,
+    frame: ReportFrame,
+    labels: pa.Table,
+    out: dict[str, Any],
+) -> LinkSettings:
+    # train once, then score on this machine and on Spark, taking turns
     t = time.perf_counter()
     model = train(frame, labels, settings=LinkSettings(threads=args.threads))
     out["train_seconds"] = round(time.perf_counter() - t, 1)
@@ -167,7 +141,11 @@ def main() -> None:
     sampler = _Sampler()
     sampler.start()
     with spark_session(args.master):  # started before the clock: a cluster is already running
-        options = SparkOptions(master=args.master, tile_reports=args.tile_reports)
+        options = SparkOptions(
+            master=args.master,
+            tile_reports=args.tile_reports,
+            max_task_reports=args.max_task_reports or MAX_TASK_REPORTS,
+        )
         t = time.perf_counter()
         staged = StagedReports(reports, None, options)
         there, figures = staged.score(frame, model, args.top)
@@ -203,18 +181,74 @@ def main() -> None:
     }
     out["kept_pairs"] = {"single": len(a), "spark": len(b), "same": set(a) == set(b)}
     out["max_score_difference"] = max((abs(a[k] - b[k]) for k in a if k in b), default=0.0)
+    return settings
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--years", type=int, default=1)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--data", type=Path)
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--top", type=int, default=10)
+    ap.add_argument(
+        "--tile-reports",
+        type=int,
+        default=None,
+        help=f"reports a tile [default: {DEFAULT_TILE_REPORTS:,}, or shared among local cores]",
+    )
+    ap.add_argument(
+        "--max-task-reports",
+        type=int,
+        default=MAX_TASK_REPORTS,
+        help=f"the most reports a task may hold [default: {MAX_TASK_REPORTS:,}]; the tile "
+        "plan halves a tile further while its frame holds more (0: no such limit)",
+    )
+    ap.add_argument(
+        "--plans-only", action="store_true", help="plan tiles at --volumes, score nothing"
+    )
+    ap.add_argument("--volumes", default="", help="e.g. 1,2,5,10: plan tiles at these volumes")
+    args = ap.parse_args()
+    out: dict[str, Any] = {
+        "benchmark": "spark_bench",
+        "args": vars(args) | {"data": str(args.data)},
+    }
+    t = time.perf_counter()
+    folder = args.data
+    if folder is None:
+        from caselink.synth import generate
+
+        folder = Path(tempfile.mkdtemp(prefix="spark-bench-"))
+        generate(folder, years=args.years, scale=args.scale, seed=args.seed)
+    out["generate_seconds"] = round(time.perf_counter() - t, 1)
+    reports = load_reports(folder)
+    frame = ReportFrame.from_arrow(reports)
+    out["reports"] = frame.n
+    settings = LinkSettings(threads=args.threads)
+    if not args.plans_only:
+        settings = _compare(args, reports, frame, load_labels(folder, reports), out)
     volumes = [int(v) for v in args.volumes.split(",") if v.strip()]
     if volumes:
         out["plans"] = []
         for v in volumes:
             t = time.perf_counter()
             big = ReportFrame.from_arrow(_repeated(reports, v)) if v > 1 else frame
-            plan = plan_tiles(big, settings, args.tile_reports or tiles_for(args.master, big.n))
+            plan = plan_tiles(
+                big,
+                settings,
+                args.tile_reports or tiles_for(args.master, big.n),
+                max_task_reports=args.max_task_reports or None,
+            )
             _, sizes = plan.sizes()
             out["plans"].append(
                 {
                     "volume": v,
                     "reports": big.n,
+                    "windows": plan.windows,
                     "tasks": plan.tiles,
                     "largest_task_reports": int(sizes.max()),
                     "mean_task_reports": round(float(np.mean(sizes))),
