@@ -25,8 +25,6 @@ from caselink.services import linkage
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
 from caselink.services.pipeline import Closable, Lifeline, die_with_caller
-from caselink.storage import schema
-from caselink.storage.engine import make_engine
 from caselink.storage.unit_of_work import Database
 from caselink.synth import generate
 
@@ -97,9 +95,9 @@ def _compile(
     with tempfile.TemporaryDirectory(prefix="caselink-compile-") as tmp:
         root = Path(tmp)
         summary = generate(root / "data", scale=_SCALE, seed=1)
-        engine = make_engine(f"sqlite:///{root / 'store.db'}")
-        schema.upgrade(engine)
-        ctx = Context(Database(engine), taxonomy, policy)
+        db = Database.open(str(root / "store.db"))
+        db.upgrade_schema()
+        ctx = Context(db, taxonomy, policy)
         loader = Actor("compile-ahead", Role.REGISTRAR, Home(unit="national-data"))
         for kind, path in (
             (Kind.REPORTS, summary.reports_csv),
@@ -110,4 +108,4 @@ def _compile(
         analyst = Actor("compile-ahead", Role.ANALYST, Home(unit="SCAS"))
         linkage.train(ctx, analyst, settings=settings)
         linkage.run(ctx, analyst, top=5)
-        engine.dispose()
+        db.close()

@@ -17,7 +17,6 @@ from caselink.storage.checkpoints import (
     create_key,
     load_key,
 )
-from caselink.storage.engine import make_engine
 from caselink.storage.event_log import ChainBreak, ChainReport
 from caselink.storage.report_replay import ReportMismatch
 from caselink.storage.unit_of_work import Database
@@ -87,7 +86,7 @@ def verify(
     consistent snapshot of its own: the two halves take about as long, so the check takes half
     the time on two cores.
     """
-    url = _shareable_url(ctx)
+    url = ctx.db.shared_url()
     with ctx.db.reader() as uow:
         events = uow.events.head()[0]
     if url is None or events < replay_elsewhere_from:
@@ -108,27 +107,17 @@ def verify(
 def replay_store(url: str) -> tuple[tuple[ReportMismatch, ...], int]:
     """Replay every report of the store at ``url`` (in a worker process): the first mismatches
     and how many there are."""
-    engine = make_engine(url)
+    db = Database.open(url)
     try:
-        with Database(engine).reader() as uow:
+        with db.reader() as uow:
             return _mismatches(uow.events.replay_reports())
     finally:
-        engine.dispose()
+        db.close()
 
 
 def _mismatches(found: Iterator[ReportMismatch]) -> tuple[tuple[ReportMismatch, ...], int]:
     shown = tuple(islice(found, SHOWN_MISMATCHES))
     return shown, len(shown) + sum(1 for _ in found)
-
-
-def _shareable_url(ctx: Context) -> str | None:
-    """The store's URL, if another process can open the same store with it."""
-    url = ctx.db.engine.url
-    if url.get_backend_name() == "sqlite" and (
-        not url.database or url.database == ":memory:" or url.database.startswith("file:")
-    ):
-        return None
-    return url.render_as_string(hide_password=False)
 
 
 def _anchor_file(ctx: Context) -> CheckpointFile | None:

@@ -12,10 +12,11 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from caselink.storage import schema
 from caselink.storage.access_grants import AccessGrantStore
 from caselink.storage.access_log import AccessLog
 from caselink.storage.audits import AuditStore
-from caselink.storage.engine import WRITE
+from caselink.storage.engine import WRITE, make_engine
 from caselink.storage.event_log import EventLog
 from caselink.storage.journey_queries import JourneyFigures
 from caselink.storage.journeys import JourneyRepository
@@ -103,6 +104,28 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._write_turn = _write_turn(engine)
+
+    @classmethod
+    def open(cls, url: str) -> "Database":
+        """The store at ``url``, opened by this process (e.g. a worker given ``shared_url``)."""
+        return cls(make_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def upgrade_schema(self) -> None:
+        """Create or migrate the schema to the newest revision."""
+        schema.upgrade(self.engine)
+
+    def shared_url(self) -> str | None:
+        """The URL another process opens this same store with; None for a store only this
+        process can see (SQLite in memory)."""
+        url = self.engine.url
+        if url.get_backend_name() == "sqlite" and (
+            not url.database or url.database == ":memory:" or url.database.startswith("file:")
+        ):
+            return None
+        return url.render_as_string(hide_password=False)
 
     def unit_of_work(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, write, self._write_turn if write else None)
