@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Connection, func, insert, select
 
 from caselink.storage.arrow_reads import read_arrow
@@ -209,6 +210,9 @@ class PersonStore:
         ordered = entities.select(["person_id", "entity_id", "match_probability"]).sort_by(
             "person_id"
         )
+        if self._conn.dialect.name == "postgresql":
+            self._copy_entities(run_id, ordered)
+            return run_id
         for batch in ordered.to_batches(_BATCH):
             ids, names, probs = (batch.column(i).to_pylist() for i in range(3))
             writer.insert_ready(
@@ -217,6 +221,32 @@ class PersonStore:
                 [(run_id, i, e, p) for i, e, p in zip(ids, names, probs, strict=True)],
             )
         return run_id
+
+    def _copy_entities(self, run_id: int, ordered: pa.Table) -> None:
+        """A run's entity rows into PostgreSQL as CSV written by Arrow, one COPY: a million
+        rows went row by row through the driver in about 10 s of Python alone."""
+        rows = pa.table(
+            {
+                "run_id": pa.repeat(pa.scalar(run_id, pa.int64()), ordered.num_rows),
+                "person_id": ordered.column("person_id").cast(pa.int64()),
+                "entity_id": ordered.column("entity_id").cast(pa.string()),
+                "match_probability": ordered.column("match_probability").cast(pa.float64()),
+            }
+        )
+        names = ", ".join(f'"{c}"' for c in rows.column_names)
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{person_entities.name}" ({names}) FROM STDIN (FORMAT csv)') as copy,
+        ):
+            for batch in rows.to_batches(_BATCH):
+                sink = pa.BufferOutputStream()
+                # an empty unquoted field is NULL to COPY: a record alone has no probability
+                pacsv.write_csv(
+                    batch, sink, pacsv.WriteOptions(include_header=False, quoting_style="needed")
+                )
+                copy.write(sink.getvalue().to_pybytes())
 
     def latest_run(self) -> PersonRun | None:
         """The newest person resolution run, or None before the first."""
