@@ -167,7 +167,10 @@ def _resolve(
         settings = settings_creator(spec, blocks, swapped)
         with clock.stage("to_spark"):
             table = con.table(PREPARED_TABLE).to_arrow_table()
-            frame = spark.createDataFrame(table).persist()
+            # Cut from the driver's copy: a frame made from a small Arrow table is a local
+            # relation in the plan, which Spark's optimiser re-evaluates row by row on the
+            # driver for every query Splink runs (and runs out of heap re-planning).
+            frame = spark.createDataFrame(table).localCheckpoint(eager=True)
             spark_api = SparkAPI(spark_session=spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
             spark_sdf = spark_api.register(frame)
         db_api = DuckDBAPI(con)
@@ -196,7 +199,7 @@ def _resolve(
                 threshold_match_weight=_weight(lowest) - ATTACH_REACH
             )
             _to_duckdb(con, _PREDICTIONS, predictions.as_pyarrow_table())  # type: ignore[no-untyped-call]
-            frame.unpersist()
+            frame.unpersist()  # the checkpoint's blocks, now scored
         linker = Linker(sdf, model, log_level=None)
         scored = db_api.register(_PREDICTIONS)
         say("forming entities")
