@@ -103,7 +103,16 @@ def collect_lists(lists: "DataFrame") -> pa.Table:
 
 def _failure(exc: Exception) -> str:
     text = str(exc)
-    first = next((line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # the stage's own reason, where Spark gives one, says more than py4j's first line
+    aborted = [line for line in lines if "Job aborted due to stage failure" in line]
+    first = (aborted or lines or [type(exc).__name__])[0]
+    if "TaskResultLost" in text or "maxResultSize" in text:
+        return (
+            "the Spark driver could not hold a task's results: give the driver more memory "
+            "(spark.driver.memory, spark.driver.maxResultSize) or use smaller tiles "
+            f"(--tile-reports); nothing was stored ({first[:300]})"
+        )
     if "MemoryError" in text or "OutOfMemory" in text or "exited unexpectedly" in text:
         return (
             "a Spark task ran out of memory scoring its tile: use smaller tiles "
