@@ -13,7 +13,7 @@ from caselink.cli.output import console, print_json, progress, refuse
 from caselink.cli.running import running
 from caselink.linkage.offences import LinkSettings
 from caselink.services import linkage, users
-from caselink.services.spark import DEFAULT_TILE_REPORTS, SparkOptions
+from caselink.services.spark import DEFAULT_TILE_REPORTS, MAX_TASK_REPORTS, SparkOptions
 
 link_app = typer.Typer(
     help="Offence linkage: ranked candidates with reasons, and series.", no_args_is_help=True
@@ -84,6 +84,15 @@ def run(
             show_default=False,
         ),
     ] = None,
+    max_task_reports: Annotated[
+        int,
+        typer.Option(
+            "--max-task-reports",
+            min=1,
+            help="with --engine spark: the most reports a task may hold, its own and those "
+            "within reach of them; raise it with the executors' memory (about 2 KB a report)",
+        ),
+    ] = MAX_TASK_REPORTS,
     staging: Annotated[
         Path | None,
         typer.Option(
@@ -103,7 +112,12 @@ def run(
     spark = (
         None
         if chosen is None
-        else SparkOptions(master=chosen, tile_reports=tile_reports, staging=staging)
+        else SparkOptions(
+            master=chosen,
+            tile_reports=tile_reports,
+            max_task_reports=max_task_reports,
+            staging=staging,
+        )
     )
     with (
         running(db, as_json) as application,

@@ -108,7 +108,8 @@ class StagedReports:
                     f"of its own and those within {model.settings.max_km:g} km and "
                     f"{model.settings.max_days:g} days of them), more than a task may hold "
                     f"({self.options.max_task_reports:,}): the reports are too dense there to "
-                    "cut smaller; give the executors more memory and raise the limit, or "
+                    "cut smaller; give the executors more memory and raise the limit "
+                    "(--max-task-reports), or "
                     "train with a smaller --max-km or --max-days"
                 )
             plan_path = self._dir / "tiles.parquet"

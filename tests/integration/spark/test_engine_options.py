@@ -19,3 +19,11 @@ def test_an_unknown_engine_is_refused() -> None:
     result = CliRunner().invoke(app, ["link", "run", "--engine", "hadoop"])
     assert result.exit_code == 2
     assert "hadoop" in result.output
+
+
+def test_a_task_limit_below_one_report_is_refused() -> None:
+    result = CliRunner().invoke(
+        app, ["link", "run", "--engine", "spark", "--max-task-reports", "0"]
+    )
+    assert result.exit_code == 2
+    assert "--max-task-reports" in result.output

@@ -128,8 +128,9 @@ def test_a_tile_too_large_for_a_task_is_refused_before_the_job(
     reports, _, _ = simulated_years
     frame, model = trained
     options = SparkOptions(master=MASTER, tile_reports=60, max_task_reports=50, staging=tmp_path)
-    with pytest.raises(SparkRunFailed, match="more than a task may hold"):
+    with pytest.raises(SparkRunFailed, match="more than a task may hold") as refused:
         StagedReports(reports, None, options).score(frame, model, TOP)  # type: ignore[arg-type]
+    assert "--max-task-reports" in str(refused.value)  # the option that raises the limit
 
 
 def test_an_unreachable_master_is_refused_at_once(
