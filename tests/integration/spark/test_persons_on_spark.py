@@ -12,7 +12,8 @@ from splink import DuckDBAPI, Linker
 from caselink.linkage.persons import PersonModelSpec, PersonResolution, resolve
 from caselink.linkage.persons.comparisons import settings_creator
 from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
-from caselink.linkage.persons.resolution import _quiet_splink, _train
+from caselink.linkage.persons.resolution import quiet_splink
+from caselink.linkage.persons.training import train
 from caselink.linkage.spark.persons import _PairsOnSpark, resolve_on_spark
 
 from .conftest import person_records
@@ -119,8 +120,8 @@ def test_training_with_pairs_counted_elsewhere_is_splinks_own(synthetic: Path) -
         if split:
             driver.training = _PairsOnSpark(driver, linker()[0])
         notes: list[str] = []
-        with _quiet_splink():
-            prior = _train(driver, SPEC, False, notes, con)
+        with quiet_splink():
+            prior = train(driver, SPEC, False, notes, con)
         assert not [n for n in notes if "expectation maximisation" in n]
         model: dict[str, Any] = driver.misc.save_model_to_json()
         model["probability_two_random_records_match"] = prior

@@ -41,28 +41,28 @@ from caselink.linkage.persons.comparisons import (
     model_settings,
     settings_creator,
 )
-from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
 
 # The steps of a run that do not depend on the engine, shared so that the engines cannot
 # drift apart.
+from caselink.linkage.persons.entities import ATTACH_REACH, form_entities, weight_of
+from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
 from caselink.linkage.persons.resolution import (
-    ATTACH_REACH,
     MIN_RECORDS_TO_TRAIN,
+    Clock,
     PersonResolution,
     Progress,
-    _affordable,
-    _attach_labels,
-    _Clock,
-    _connect,
-    _form_entities,
-    _quiet_splink,
-    _structure,
-    _swapped_affordable,
-    _train,
-    _weight,
-    bounded_model,
-    review_sample,
+    attach_labels,
+    connect,
+    quiet_splink,
+    structure_of,
     with_records_alone,
+)
+from caselink.linkage.persons.review import review_sample
+from caselink.linkage.persons.training import (
+    affordable_blocks,
+    bounded_model,
+    swapped_names_affordable,
+    train,
 )
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def resolve_on_spark(
     out and the pairs are scored with that model: the same model on both engines gives the
     same match probabilities, to floating point.
     """
-    with _quiet_splink():
+    with quiet_splink():
         return _resolve(
             records,
             spark,
@@ -142,9 +142,9 @@ def _resolve(
 
     today = today or datetime.now(UTC).date()
     say = progress or (lambda _stage: None)
-    clock = _Clock()
+    clock = Clock()
     notes: list[str] = []
-    con = _connect(threads)
+    con = connect(threads)
     review: list[dict[str, Any]] = []
     try:
         say("preparing records")
@@ -152,7 +152,7 @@ def _resolve(
             prepared, unresolvable = prepare(con, records, today=today)
             labelled = 0
             if labels is not None and labels.num_rows:
-                labelled = _attach_labels(con, labels)
+                labelled = attach_labels(con, labels)
         model = model_settings(spec)
         if prepared.resolvable < MIN_RECORDS_TO_TRAIN:
             # nothing for Spark to do: the single-machine run decides what stands alone
@@ -166,8 +166,8 @@ def _resolve(
         # the blocks a run leaves out (too many pairs) are counted on the driver, as on one
         # machine, so that both engines score the same pairs
         limit = spec.max_block_pairs
-        blocks = _affordable(con, PREDICTION_BLOCKS, "scoring", notes, limit)
-        swapped = _swapped_affordable(con, notes, limit)
+        blocks = affordable_blocks(con, PREDICTION_BLOCKS, "scoring", notes, limit)
+        swapped = swapped_names_affordable(con, notes, limit)
         settings = settings_creator(spec, blocks, swapped)
         with clock.stage("to_spark"):
             table = con.table(PREPARED_TABLE).to_arrow_table()
@@ -187,7 +187,7 @@ def _resolve(
             on_driver.training = _PairsOnSpark(on_driver, on_spark)
             say("training the model on Spark")
             with clock.stage("train"):
-                prior = _train(on_driver, spec, labelled > 0, notes, con)
+                prior = train(on_driver, spec, labelled > 0, notes, con)
                 trained = on_driver.misc.save_model_to_json()
                 trained["probability_two_random_records_match"] = prior
                 model, changed = bounded_model(trained, spec.u_max_pairs)
@@ -200,7 +200,7 @@ def _resolve(
         with clock.stage("predict"):
             lowest = spec.threshold if spec.target_precision is None else THRESHOLD_FLOOR
             predictions = on_spark.inference.predict(
-                threshold_match_weight=_weight(lowest) - ATTACH_REACH
+                threshold_match_weight=weight_of(lowest) - ATTACH_REACH
             )
             _to_duckdb(con, _PREDICTIONS, predictions.as_pyarrow_table())  # type: ignore[no-untyped-call]
             frame.unpersist()  # the checkpoint's blocks, now scored
@@ -208,14 +208,14 @@ def _resolve(
         scored = db_api.register(_PREDICTIONS)
         say("forming entities")
         with clock.stage("cluster"):
-            entities, links, decided, weak = _form_entities(
+            entities, links, decided, weak = form_entities(
                 con, linker, scored, spec, pair_labels, notes
             )
         with clock.stage("review"):
             review = review_sample(con, sdf, model, decided["threshold"], spec.seed, weak)
         entities = with_records_alone(entities, unresolvable)
         with clock.stage("figures"):
-            structure = _structure(con, entities, records)
+            structure = structure_of(con, entities, records)
     finally:
         con.close()
     figures: dict[str, Any] = {

@@ -5,8 +5,8 @@ import math
 import duckdb
 import pytest
 
+from caselink.linkage.persons.entities import LINKS_TABLE, attachments, merge_joined
 from caselink.linkage.persons.preparation import PREPARED_TABLE
-from caselink.linkage.persons.resolution import LINKS_TABLE, _attachments, _merge_joined
 
 THRESHOLD = 0.95
 BITS = math.log2(THRESHOLD / (1 - THRESHOLD))  # about 4.25
@@ -57,19 +57,19 @@ def _joined(con: duckdb.DuckDBPyConnection) -> bool:
 )
 def test_a_record_joins_a_person_named_often_enough(weight: float, big: int, joins: bool) -> None:
     con = _setup(weight, big, "1980-05-01")
-    assert (len(_attachments(con, "predictions", "clusters", THRESHOLD)) == 1) is joins
+    assert (len(attachments(con, "predictions", "clusters", THRESHOLD)) == 1) is joins
     assert _joined(con) is joins
 
 
 def test_a_contradicting_date_of_birth_keeps_them_apart() -> None:
     con = _setup(BITS - 1.0, 8, "1991-11-23")
-    assert _attachments(con, "predictions", "clusters", THRESHOLD) == []
+    assert attachments(con, "predictions", "clusters", THRESHOLD) == []
     assert not _joined(con)
 
 
 def test_a_day_and_month_swapped_is_no_contradiction() -> None:
     con = _setup(BITS - 1.0, 8, "1980-01-05")
-    assert _attachments(con, "predictions", "clusters", THRESHOLD) == [(100, 1)]
+    assert attachments(con, "predictions", "clusters", THRESHOLD) == [(100, 1)]
 
 
 def test_joined_groups_merge_with_every_group_they_reach() -> None:
@@ -79,7 +79,7 @@ def test_joined_groups_merge_with_every_group_they_reach() -> None:
         "INSERT INTO clusters VALUES (1, 'x'), (2, 'x'), (3, 'y'), (4, 'z'), (5, 'z'), (6, 'w')"
     )
     # y joins x, and z joins y: a chain of joins is one person
-    merged = _merge_joined(con, "clusters", [(3, 1), (4, 3)])
+    merged = merge_joined(con, "clusters", [(3, 1), (4, 3)])
     rows = dict(con.execute(f"SELECT unique_id, cluster_id FROM {merged}").fetchall())
     assert len({rows[k] for k in (1, 2, 3, 4, 5)}) == 1
     assert rows[6] != rows[1]

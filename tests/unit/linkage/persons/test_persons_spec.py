@@ -16,7 +16,7 @@ from caselink.linkage.persons.comparisons import (
     training_blocking_rules,
 )
 from caselink.linkage.persons.evaluation import evaluate
-from caselink.linkage.persons.resolution import M_FLOOR, bounded_model
+from caselink.linkage.persons.training import M_FLOOR, bounded_model
 
 SETTINGS = model_settings(PersonModelSpec())
 COMPARISONS = {c["output_column_name"]: c for c in SETTINGS["comparisons"]}
