@@ -16,7 +16,7 @@ from caselink.domain.roles import Role
 from caselink.services import users
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
-from caselink.services.integrity_report import demo_summary
+from caselink.services.integrity_report import build_report, summary_of
 from caselink.synth import generate
 
 Run = Callable[..., tuple[int, str]]
@@ -118,7 +118,7 @@ def test_the_report_is_self_contained(run: Run, tmp_path: Path) -> None:
 def test_demo_summary_and_screening_beat_random_audit(national: tuple[str, Path]) -> None:
     application = build(database=national[0])
     try:
-        summary = demo_summary(application.context, truth=national[1])
+        summary = summary_of(build_report(application.context, truth=national[1]))
     finally:
         application.context.db.engine.dispose()
     assert "Kent" in [f.force for f in summary.high]
