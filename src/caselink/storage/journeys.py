@@ -144,6 +144,29 @@ def duty_values(report_id: int, duty: Duty) -> dict[str, Any]:
     }
 
 
+def bump_read_versions(conn: Connection, read: Mapping[int, int]) -> None:
+    """Move these reports (id: the version read) to their next version; refused whole, nothing
+    written, if any was changed since it was read."""
+    if not read:
+        return
+    statement = (
+        update(reports)
+        .where(reports.c.id == bindparam("rid"), reports.c.version == bindparam("read"))
+        .values(version=bindparam("read") + 1)
+    )
+    rows = [{"rid": rid, "read": version} for rid, version in read.items()]
+    if conn.dialect.supports_sane_multi_rowcount:
+        # One statement for the lot; the driver counts the rows it changed across them.
+        done = conn.execute(statement, rows).rowcount
+    else:
+        done = sum(conn.execute(statement, [row]).rowcount for row in rows)
+    if done != len(rows):
+        raise ConcurrentUpdate(
+            f"{len(rows) - done} of {len(rows)} reports were changed by someone else since "
+            "they were read; nothing was written: try again"
+        )
+
+
 class JourneyRepository:
     """Journeys in one transaction: steps appended, milestones and duties rewritten."""
 
@@ -253,23 +276,7 @@ class JourneyRepository:
     def bump_versions(self, read: Mapping[int, int]) -> None:
         """Move these reports (id: the version read) to their next version, their new steps
         being their change; refused whole if any was changed since it was read."""
-        if not read:
-            return
-        statement = (
-            update(reports)
-            .where(reports.c.id == bindparam("rid"), reports.c.version == bindparam("read"))
-            .values(version=bindparam("read") + 1)
-        )
-        rows = [{"rid": rid, "read": version} for rid, version in read.items()]
-        if self._conn.dialect.supports_sane_multi_rowcount:
-            done = self._conn.execute(statement, rows).rowcount
-        else:
-            done = sum(self._conn.execute(statement, [row]).rowcount for row in rows)
-        if done != len(rows):
-            raise ConcurrentUpdate(
-                f"{len(rows) - done} of {len(rows)} reports were changed by someone else since "
-                "they were read; nothing was written: try again"
-            )
+        bump_read_versions(self._conn, read)
 
     def add_steps(self, rows: Sequence[StepRow]) -> None:
         if not rows:

@@ -4,14 +4,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from caselink.domain.errors import ConcurrentUpdate
 from caselink.domain.journey import Step
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import BulkWriter
-from caselink.storage.journeys import JourneyRepository
+from caselink.storage.journeys import JourneyRepository, bump_read_versions
 from caselink.storage.prepared import (
     CANCELLATION_COLUMNS,
     PERSON_COLUMNS,
@@ -123,22 +123,7 @@ class ReportRepository:
         if not reports_:
             return
         loaded = [self._loaded[id(r)] for r in reports_]
-        statement = (
-            update(reports)
-            .where(reports.c.id == bindparam("rid"), reports.c.version == bindparam("read"))
-            .values(version=bindparam("read") + 1)
-        )
-        rows = [{"rid": x.report_id, "read": x.version} for x in loaded]
-        if self._conn.dialect.supports_sane_multi_rowcount:
-            # One statement for the lot; the driver counts the rows it changed across them.
-            done = self._conn.execute(statement, rows).rowcount
-        else:
-            done = sum(self._conn.execute(statement, [row]).rowcount for row in rows)
-        if done != len(rows):
-            raise ConcurrentUpdate(
-                f"{len(rows) - done} of {len(rows)} reports were changed by someone else since "
-                "they were read; nothing was written: try again"
-            )
+        bump_read_versions(self._conn, {x.report_id: x.version for x in loaded})
         for report, x in zip(reports_, loaded, strict=True):
             x.version += 1
             report.version = x.version
