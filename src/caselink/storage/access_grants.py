@@ -6,7 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    ScalarSelect,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from caselink.storage.in_lists import in_lists
 from caselink.storage.tables import access_grants, report_owners, reports
@@ -40,6 +50,17 @@ def _grant(row: Any) -> StoredGrant:
         row.decided_at,
         row.note,
         row.expires_at,
+    )
+
+
+def owner_where(force: ColumnElement[Any], reference: ColumnElement[Any]) -> ScalarSelect[Any]:
+    """The force a transfer handed the report named by ``force`` and ``reference`` to (NULL
+    while its recording force owns it), for a row of another table that names a report."""
+    return (
+        select(report_owners.c.force)
+        .join(reports, reports.c.id == report_owners.c.report_id)
+        .where(reports.c.force == force, reports.c.reference == reference)
+        .scalar_subquery()
     )
 
 
@@ -148,15 +169,7 @@ class AccessGrantStore:
 
     def pending_for_force(self, force: str) -> list[StoredGrant]:
         """Requests waiting for ``force``: for the reports it owns, recorded or transferred in."""
-        owner = (
-            select(report_owners.c.force)
-            .join(reports, reports.c.id == report_owners.c.report_id)
-            .where(
-                reports.c.force == access_grants.c.force,
-                reports.c.reference == access_grants.c.reference,
-            )
-            .scalar_subquery()
-        )
+        owner = owner_where(access_grants.c.force, access_grants.c.reference)
         rows = self._conn.execute(
             select(access_grants)
             .where(func.coalesce(owner, access_grants.c.force) == force)

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select
 
-from caselink.storage.tables import access_log, report_owners, reports
+from caselink.storage.access_grants import owner_where
+from caselink.storage.tables import access_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +55,7 @@ class AccessLog:
         if force:
             # The force's reports: those it recorded (before and after any transfer away) and
             # those transferred to it.
-            owner = (
-                select(report_owners.c.force)
-                .join(reports, reports.c.id == report_owners.c.report_id)
-                .where(
-                    reports.c.force == access_log.c.force,
-                    reports.c.reference == access_log.c.reference,
-                )
-                .scalar_subquery()
-            )
+            owner = owner_where(access_log.c.force, access_log.c.reference)
             query = query.where(or_(access_log.c.force == force, owner == force))
         return [_entry(r) for r in self._conn.execute(query)]
 
