@@ -16,6 +16,7 @@ from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.services import auth, users
 from caselink.services import persons as persons_service
+from caselink.services import repeat_suspects as suspects_service
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
 from caselink.storage.tables import person_entities, person_runs, persons
@@ -260,11 +261,11 @@ def test_a_repeat_suspect_is_named_only_from_reports_the_reader_may_read(
 ) -> None:
     store, _ = one_person_two_forces
     ctx = store.context
-    kent = persons_service.repeat_suspects(
+    kent = suspects_service.repeat_suspects(
         ctx, Actor("ken", Role.ANALYST, Home(force="Kent")), why=WHY
     )
     assert [s.name for s in kent.suspects] == ["Dorian Blackwood"]
     essex = Actor("eve", Role.ANALYST, Home(force="Essex"))
-    unnamed = persons_service.repeat_suspects(ctx, essex, why=WHY).suspects
+    unnamed = suspects_service.repeat_suspects(ctx, essex, why=WHY).suspects
     assert [(s.label, s.name, s.entity_id) for s in unnamed] == [("person 1", None, None)]
     assert {r.force for r in unnamed[0].reports} == {"Kent", "Surrey"}  # the reports still show

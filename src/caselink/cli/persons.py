@@ -12,8 +12,10 @@ from caselink.cli.engines import Engine, EngineOpt, SparkMaster, spark_master
 from caselink.cli.options import Db, Json, User, Why
 from caselink.cli.output import console, errors, print_json, refuse
 from caselink.cli.running import running
-from caselink.services import persons, users
-from caselink.services.persons import VERDICTS, EntityView, ReviewPair
+from caselink.services import person_review, persons, users
+from caselink.services import repeat_suspects as suspects
+from caselink.services.person_review import VERDICTS, ReviewPair
+from caselink.services.persons import EntityView
 
 persons_app = typer.Typer(
     help="Person resolution: which person records are the same human.", no_args_is_help=True
@@ -273,7 +275,7 @@ def review(
     with running(db, as_json) as application:
         ctx = application.context
         actor = users.resolve_actor(ctx, user)
-        view = persons.review_sample(ctx, actor, why=reason_why, limit=limit, run_id=run)
+        view = person_review.review_sample(ctx, actor, why=reason_why, limit=limit, run_id=run)
         if as_json:
             print_json(view.to_dict())
             return
@@ -299,7 +301,7 @@ def review(
             reason = ""
             while not reason.strip():
                 reason = typer.prompt("why (kept with the label)")
-            persons.label_pair(
+            person_review.label_pair(
                 ctx,
                 actor,
                 (pair.left.person_id, pair.right.person_id),
@@ -337,7 +339,7 @@ def label(
         refuse("say why you judge the pair so with --reason", as_json=as_json)
     with running(db, as_json) as application:
         ctx = application.context
-        found = persons.label_pair(
+        found = person_review.label_pair(
             ctx,
             users.resolve_actor(ctx, user),
             (first, second),
@@ -374,7 +376,7 @@ def labels_figures(
     whether the next run recalibrates its threshold from them."""
     with running(db, as_json) as application:
         ctx = application.context
-        figures = persons.label_figures(ctx, users.resolve_actor(ctx, user))
+        figures = person_review.label_figures(ctx, users.resolve_actor(ctx, user))
     if as_json:
         print_json(figures)
         return
@@ -425,7 +427,7 @@ def repeat_suspects(
     reason_why = _need_why(why, as_json)
     with running(db, as_json) as application:
         ctx = application.context
-        found = persons.repeat_suspects(
+        found = suspects.repeat_suspects(
             ctx, users.resolve_actor(ctx, user), why=reason_why, run_id=run, min_reports=min_reports
         )
     if as_json:

@@ -23,7 +23,7 @@ from caselink.domain.errors import InvalidRequest, NotFound
 from caselink.domain.roles import Action, Role
 from caselink.integrity.intervals import wilson_bounds
 from caselink.interchange.csv_writing import csv_writer
-from caselink.linkage.persons import MIN_VERDICTS_EACH, PersonModelSpec, evaluate
+from caselink.linkage.persons import PersonModelSpec, evaluate
 from caselink.linkage.persons import resolve as resolve_records
 from caselink.services.access_requests import readable_split
 from caselink.services.consultation import (
@@ -37,10 +37,8 @@ from caselink.services.context import Actor, Context
 from caselink.services.spark import resolve_persons as resolve_on_spark
 from caselink.storage.person_store import (
     EntityRecord,
-    PairLabel,
     PersonRun,
     PersonStore,
-    SuspectAppearance,
 )
 
 # A run links at the lowest threshold the model expects to be this precise, unless a fixed
@@ -283,7 +281,7 @@ def latest_run(ctx: Context) -> PersonRun | None:
         return uow.persons.latest_run()
 
 
-def _run_or_latest(store: PersonStore, run_id: int | None) -> PersonRun:
+def run_or_latest(store: PersonStore, run_id: int | None) -> PersonRun:
     run = store.get_run(run_id) if run_id is not None else store.latest_run()
     if run is None:
         raise NotFound(
@@ -389,7 +387,7 @@ def show(
     actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
     stated_reason(why)
     with ctx.db.unit_of_work() as uow:
-        run = _run_or_latest(uow.persons, run_id)
+        run = run_or_latest(uow.persons, run_id)
         records = uow.persons.entity_records(run.id, entity_id)
         if not records:
             raise NotFound(f"no person entity {entity_id} in run {run.id}")
@@ -442,7 +440,7 @@ def export(
     stated_reason(why, action=DISCLOSE)
     tmp = path.with_name(path.name + ".part")
     with ctx.db.unit_of_work() as uow:
-        run = _run_or_latest(uow.persons, run_id)
+        run = run_or_latest(uow.persons, run_id)
         log_consultation(
             ctx,
             actor,
@@ -466,362 +464,3 @@ def export(
             tmp.unlink(missing_ok=True)
         uow.commit()
     return PersonExportSummary(run.id, n, path)
-
-
-# -- review: analysts' verdicts on pairs near the threshold ----------------------------------
-
-VERDICTS = ("same", "different", "unsure")
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewPair:
-    """A pair of person records offered for review, side by side, with the comparison that
-    decided it: for each comparison the level that held and its match weight (bits)."""
-
-    left: EntityRecord
-    right: EntityRecord
-    match_probability: float
-    match_weight: float
-    linked: bool  # whether the run put the two in one entity
-    flagged: bool  # inside an entity, yet scored as likelier two people
-    comparisons: list[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        def record(r: EntityRecord) -> dict[str, Any]:
-            return {
-                "person_id": r.person_id,
-                "force": r.force,
-                "reference": r.reference,
-                "status": r.status,
-                "role": r.role,
-                "forename": r.forename,
-                "surname": r.surname,
-                "aliases": r.aliases,
-                "date_of_birth": r.dob_as_given,
-                "address": r.address,
-                "postcode": r.postcode,
-                "phone": r.phone,
-                "identifiers": r.identifiers,
-            }
-
-        return {
-            "left": record(self.left),
-            "right": record(self.right),
-            "match_probability": self.match_probability,
-            "match_weight": self.match_weight,
-            "linked": self.linked,
-            "inside_flagged_entity": self.flagged,
-            "comparisons": self.comparisons,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewView:
-    run_id: int
-    threshold: float
-    pairs: list[ReviewPair]
-    remaining: int  # unlabelled pairs of the run's sample, these included
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "threshold": self.threshold,
-            "remaining": self.remaining,
-            "pairs": [p.to_dict() for p in self.pairs],
-        }
-
-
-def review_sample(
-    ctx: Context, actor: Actor, *, why: str, limit: int = 10, run_id: int | None = None
-) -> ReviewView:
-    """Up to ``limit`` pairs of the run's review sample that nobody has labelled yet, weak
-    pairs inside flagged entities first, then nearest the threshold; both records in full
-    (analysts only). Reading them consults personal data: logged first (DPA 2018 s.62)."""
-    actor.require(Action.LINK)
-    stated_reason(why)
-    if limit < 1:
-        raise InvalidRequest("ask for at least one pair")
-    with ctx.db.unit_of_work() as uow:
-        run = _run_or_latest(uow.persons, run_id)
-        labelled = {(x.person_id_l, x.person_id_r) for x in uow.persons.pair_labels()}
-        offered = [
-            p
-            for p in uow.persons.review_pairs(run.id)
-            if (p["person_id_l"], p["person_id_r"]) not in labelled
-        ]
-        offered.sort(key=lambda p: not p.get("inside_flagged_entity", False))
-        shown = offered[:limit]
-        ids = [i for p in shown for i in (p["person_id_l"], p["person_id_r"])]
-        records = uow.persons.records_by_id(run.id, ids)
-        shown = [p for p in shown if p["person_id_l"] in records and p["person_id_r"] in records]
-        if shown:
-            log_consultation(
-                ctx,
-                actor,
-                sorted({(records[i].force, records[i].reference) for i in ids if i in records}),
-                why=why,
-                detail=f"person pairs for review (run {run.id})",
-                uow=uow,
-            )
-        uow.commit()
-    pairs = [
-        ReviewPair(
-            records[p["person_id_l"]],
-            records[p["person_id_r"]],
-            float(p["match_probability"]),
-            float(p["match_weight"]),
-            bool(p.get("linked")),
-            bool(p.get("inside_flagged_entity")),
-            list(p.get("comparisons", [])),
-        )
-        for p in shown
-    ]
-    return ReviewView(run.id, run.threshold, pairs, len(offered))
-
-
-def label_pair(
-    ctx: Context,
-    actor: Actor,
-    person_ids: tuple[int, int],
-    verdict: str,
-    *,
-    reason: str,
-    why: str,
-) -> PairLabel:
-    """Record an analyst's verdict on a pair of person records: ``same``, ``different`` or
-    ``unsure``, with the reason (required). Appended, never changed; the latest verdict on a
-    pair counts. Every later run keeps a pair labelled different in two entities and one
-    labelled the same in one. Logged with the two records' reports."""
-    actor.require(Action.LINK)
-    stated_reason(why)
-    verdict = verdict.strip().lower()
-    if verdict not in VERDICTS:
-        raise InvalidRequest(f"the verdict is one of {', '.join(VERDICTS)}, not {verdict!r}")
-    if not reason or not reason.strip():
-        raise InvalidRequest("say why you judge the pair so (the reason is kept with the label)")
-    a, b = sorted(int(x) for x in person_ids)
-    if a == b:
-        raise InvalidRequest("a pair needs two different person records")
-    now = ctx.clock()
-    with ctx.db.unit_of_work() as uow:
-        run = uow.persons.latest_run()
-        records = uow.persons.records_by_id(run.id if run else None, [a, b])
-        missing = [x for x in (a, b) if x not in records]
-        if missing:
-            raise NotFound(f"no person record {missing[0]}")
-        offered = {
-            (p["person_id_l"], p["person_id_r"]): p
-            for p in (uow.persons.review_pairs(run.id) if run else [])
-        }
-        pair = offered.get((a, b))
-        linked = None
-        if run is not None:
-            entity = uow.persons.entities_of(run.id, [a, b])
-            linked = a in entity and entity.get(a) == entity.get(b)
-        uow.persons.add_pair_label(
-            person_ids=(a, b),
-            verdict=verdict,
-            reason=reason.strip(),
-            labelled_by=actor.name,
-            labelled_at=now,
-            run_id=run.id if run else None,
-            match_probability=None if pair is None else float(pair["match_probability"]),
-            linked=linked,
-        )
-        log_consultation(
-            ctx,
-            actor,
-            sorted({(records[x].force, records[x].reference) for x in (a, b)}),
-            why=why,
-            detail=f"person records {a} and {b} labelled {verdict}",
-            uow=uow,
-        )
-        uow.commit()
-    return PairLabel(
-        a,
-        b,
-        verdict,
-        reason.strip(),
-        actor.name,
-        now,
-        run.id if run else None,
-        None if pair is None else float(pair["match_probability"]),
-        linked,
-    )
-
-
-def label_figures(ctx: Context, actor: Actor) -> dict[str, Any]:
-    """What the analysts' verdicts say of the runs that offered the pairs: pairwise precision
-    (of the labelled pairs the run linked, the share labelled the same) and recall (of those
-    labelled the same, the share the run linked), with 95% Wilson intervals. The pairs were
-    drawn near the threshold, where the model is least sure, so these bound the figures of
-    the whole run from below rather than estimate them. Unsure verdicts are counted apart."""
-    actor.require(Action.LINK)
-    with ctx.db.reader() as uow:
-        labels = uow.persons.pair_labels()
-        run = uow.persons.latest_run()
-    calibration = None if run is None else run.figures.get("calibration")
-    decided = [x for x in labels if x.verdict != "unsure" and x.linked is not None]
-    linked = [x for x in decided if x.linked]
-    same = [x for x in decided if x.verdict == "same"]
-    both = sum(1 for x in linked if x.verdict == "same")
-    out: dict[str, Any] = {
-        "labels": len(labels),
-        "same": sum(1 for x in labels if x.verdict == "same"),
-        "different": sum(1 for x in labels if x.verdict == "different"),
-        "unsure": sum(1 for x in labels if x.verdict == "unsure"),
-        "linked_labelled": len(linked),
-        "linked_and_same": both,
-        "precision": None,
-        "precision_interval": None,
-        "recall": None,
-        "recall_interval": None,
-        # what the latest run's threshold rested on, and whether the verdicts now are enough
-        # for the next run to recalibrate (it scores them again with its own model)
-        "latest_run_calibration": calibration,
-        "latest_run_threshold_from": None if calibration is None else calibration_line(calibration),
-        "recalibration": {
-            "same": sum(1 for x in labels if x.verdict == "same"),
-            "different": sum(1 for x in labels if x.verdict == "different"),
-            "needed_of_each": MIN_VERDICTS_EACH,
-            "enough": min(
-                sum(1 for x in labels if x.verdict == "same"),
-                sum(1 for x in labels if x.verdict == "different"),
-            )
-            >= MIN_VERDICTS_EACH,
-        },
-    }
-    if linked:
-        out["precision"] = round(both / len(linked), 6)
-        out["precision_interval"] = [round(v, 6) for v in wilson_bounds(both, len(linked))]
-    if same:
-        out["recall"] = round(both / len(same), 6)
-        out["recall_interval"] = [round(v, 6) for v in wilson_bounds(both, len(same))]
-    return out
-
-
-# -- repeat suspects -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RepeatSuspect:
-    """A person named as suspect in more than one report: each report, oldest first.
-
-    For an inspector ``name`` and ``dob`` are None and ``label`` is a number in the list,
-    not the entity id: the list shows how often one unnamed person recurs, not who.
-    """
-
-    label: str
-    entity_id: str | None
-    name: str | None
-    dob: str | None
-    reports: list[SuspectAppearance]
-
-    @property
-    def forces(self) -> list[str]:
-        return sorted({r.force for r in self.reports})
-
-    @property
-    def written_off(self) -> int:
-        return sum(1 for r in self.reports if r.status in WRITTEN_OFF)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "entity_id": self.entity_id,
-            "name": self.name,
-            "date_of_birth": self.dob,
-            "forces": self.forces,
-            "written_off": self.written_off,
-            "reports": [
-                {
-                    "force": r.force,
-                    "reference": r.reference,
-                    "status": r.status,
-                    "reported_at": r.reported_at.isoformat(),
-                    "outcome": r.outcome,
-                }
-                for r in self.reports
-            ],
-        }
-
-
-# Reports written off: cancelled or transferred, or not recorded as a crime (N100).
-WRITTEN_OFF = frozenset({"cancelled", "transferred", "n100"})
-
-
-@dataclass(frozen=True, slots=True)
-class RepeatSuspectList:
-    run_id: int
-    pseudonymised: bool
-    suspects: list[RepeatSuspect]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "pseudonymised": self.pseudonymised,
-            "suspects": [s.to_dict() for s in self.suspects],
-        }
-
-
-def repeat_suspects(
-    ctx: Context,
-    actor: Actor,
-    *,
-    why: str,
-    run_id: int | None = None,
-    min_reports: int = 2,
-) -> RepeatSuspectList:
-    """Persons named as suspect in at least ``min_reports`` reports (Operation Soteria's repeat
-    suspects), across forces, written-off reports included, each with every report's status
-    and outcome; most reports first. Analysts, registrars and officers see names and dates of
-    birth; inspectors see each person as a number in the list, no name, no date of birth and
-    no entity id. Reading it consults every listed report: logged first (DPA 2018 s.62)."""
-    pseudonymised = actor.role is Role.INSPECTOR
-    actor.require(Action.VIEW_PSEUDONYMISED if pseudonymised else Action.VIEW_REPORT)
-    stated_reason(why)
-    if min_reports < 2:
-        raise InvalidRequest("a repeat suspect is named in at least two reports")
-    with ctx.db.unit_of_work() as uow:
-        run = _run_or_latest(uow.persons, run_id)
-        rows = uow.persons.repeat_suspects(run.id, min_reports)
-        readable, _ = readable_split(
-            uow, ctx, actor, sorted({(r.force, r.reference) for r in rows})
-        )
-        if rows:
-            log_consultation(
-                ctx,
-                actor,
-                sorted({(r.force, r.reference) for r in rows}),
-                why=why,
-                detail=f"repeat suspects (person run {run.id})"
-                + (", pseudonymised" if pseudonymised else ""),
-                uow=uow,
-            )
-        uow.commit()
-    grouped: dict[str, list[SuspectAppearance]] = {}
-    for r in rows:
-        grouped.setdefault(r.entity_id, []).append(r)
-    ordered = sorted(
-        grouped.items(),
-        key=lambda kv: (-len({(x.force, x.reference) for x in kv[1]}), kv[1][0].reported_at),
-    )
-    suspects = []
-    for i, (entity, appearances) in enumerate(ordered, start=1):
-        # Who they are comes only from a report the reader may read: a person known only from
-        # other forces' reports is a number, as for inspectors (docs/roles.md).
-        known = [a for a in appearances if (a.force, a.reference) in readable]
-        first = known[0] if known and not pseudonymised else None
-        name = None
-        if first is not None:
-            name = " ".join(x for x in (first.forename, first.surname) if x) or None
-        suspects.append(
-            RepeatSuspect(
-                entity if first is not None else f"person {i}",
-                entity if first is not None else None,
-                name,
-                first.dob_as_given if first is not None else None,
-                appearances,
-            )
-        )
-    return RepeatSuspectList(run.id, pseudonymised, suspects)

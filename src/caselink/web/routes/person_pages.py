@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from caselink.services import persons
+from caselink.services import person_review, repeat_suspects
 from caselink.web import forms, journey_display
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import PostSession, Session, Why, context
@@ -18,12 +18,17 @@ router = APIRouter(include_in_schema=False)
 @router.get("/persons/review")
 def review_page(request: Request, session: Session, why: Why) -> Response:
     ctx = context(request)
-    view = persons.review_sample(ctx, session.actor, why=why, limit=10)
-    figures = persons.label_figures(ctx, session.actor)
+    view = person_review.review_sample(ctx, session.actor, why=why, limit=10)
+    figures = person_review.label_figures(ctx, session.actor)
     return render(
         request,
         "person_review.html",
-        {"view": view, "figures": figures, "report_url": report_url, "verdicts": persons.VERDICTS},
+        {
+            "view": view,
+            "figures": figures,
+            "report_url": report_url,
+            "verdicts": person_review.VERDICTS,
+        },
     )
 
 
@@ -42,13 +47,13 @@ def label(
     The ids are read here rather than by the form's types, so that a role that may not label
     is refused (403) before anything is said about the form."""
     ids = (forms.record_id(left), forms.record_id(right))
-    persons.label_pair(context(request), session.actor, ids, verdict, reason=reason, why=why)
+    person_review.label_pair(context(request), session.actor, ids, verdict, reason=reason, why=why)
     return RedirectResponse("/persons/review", status_code=303)
 
 
 @router.get("/persons/repeat-suspects")
 def repeat_suspects_page(request: Request, session: Session, why: Why) -> Response:
-    found = persons.repeat_suspects(context(request), session.actor, why=why)
+    found = repeat_suspects.repeat_suspects(context(request), session.actor, why=why)
     return render(
         request,
         "person_repeat_suspects.html",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caselink.linkage.persons.calibration import MIN_VERDICTS_EACH
-from caselink.services import persons, users
+from caselink.services import person_review, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
 from caselink.storage.tables import person_entities
@@ -63,7 +63,9 @@ def _linked_pairs(ctx: Context, run_id: int) -> list[tuple[float, int, int]]:
 
 def _label(ctx: Context, who: Actor, pairs: list[tuple[int, int]], verdict: str) -> None:
     for a, b in pairs:
-        persons.label_pair(ctx, who, (a, b), verdict, reason="read both records", why="review")
+        person_review.label_pair(
+            ctx, who, (a, b), verdict, reason="read both records", why="review"
+        )
 
 
 def test_verdicts_move_the_next_threshold_where_they_say_the_model_is_wrong(
@@ -100,7 +102,7 @@ def test_verdicts_move_the_next_threshold_where_they_say_the_model_is_wrong(
 
     # Lower: the pairs just below the threshold are judged the same (the latest verdict counts,
     # so the earlier ones are withdrawn by judging them again), the weakest different.
-    review = persons.review_sample(ctx, analyst, why="review", limit=200, run_id=first.run_id)
+    review = person_review.review_sample(ctx, analyst, why="review", limit=200, run_id=first.run_id)
     below = sorted(
         (p.match_weight, p.left.person_id, p.right.person_id)
         for p in review.pairs
@@ -116,6 +118,6 @@ def test_verdicts_move_the_next_threshold_where_they_say_the_model_is_wrong(
     assert lowered.threshold < first.threshold
     assert lowered.figures["expected_precision"] >= TARGET
 
-    figures = persons.label_figures(ctx, analyst)
+    figures = person_review.label_figures(ctx, analyst)
     assert figures["latest_run_calibration"]["used"] is True
     assert figures["recalibration"]["enough"] is True
