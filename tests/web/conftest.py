@@ -20,6 +20,7 @@ from caselink.storage.tables import (
     link_runs,
     link_series,
     person_entities,
+    person_run_records,
     person_runs,
     persons,
     report_links,
@@ -224,6 +225,9 @@ def linked(store: App) -> App:
                 },
             ],
         )
+        conn.execute(
+            insert(person_run_records).values(run_id=person_run, first_id=suspect, last_id=suspect)
+        )
         uow.commit()
     recording.add_person(ctx, Actor("olive", Role.OFFICER), "Kent", "K3", _suspect())
     with ctx.db.unit_of_work() as uow:
@@ -234,6 +238,9 @@ def linked(store: App) -> App:
             insert(person_entities).values(
                 run_id=person_run, person_id=other, entity_id="E1", match_probability=0.97
             )
+        )
+        uow.connection.execute(
+            insert(person_run_records).values(run_id=person_run, first_id=other, last_id=other)
         )
         uow.commit()
     return store

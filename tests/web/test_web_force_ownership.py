@@ -19,7 +19,7 @@ from caselink.services import persons as persons_service
 from caselink.services import repeat_suspects as suspects_service
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
-from caselink.storage.tables import person_entities, person_runs, persons
+from caselink.storage.tables import person_entities, person_run_records, person_runs, persons
 from caselink.web import create_app
 from support.sample_files import report, write_persons, write_reports
 from web.conftest import PASSWORD, TestClient
@@ -233,6 +233,10 @@ def one_person_two_forces(forces: App, tmp_path: Path) -> tuple[App, int]:
                 {"run_id": run, "person_id": i, "entity_id": "E1", "match_probability": 0.99}
                 for i in ids
             ],
+        )
+        conn.execute(
+            insert(person_run_records),
+            [{"run_id": run, "first_id": i, "last_id": i} for i in ids],
         )
         uow.commit()
     return forces, ids[0]

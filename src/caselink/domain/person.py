@@ -95,3 +95,13 @@ def person_facts(person: Person) -> dict[str, Any]:
         "identifiers": list(person.identifiers),
         "source_id": person.source_id,
     }
+
+
+# A person entity is named after its lowest record id, so the same grouping gets the same name
+# in every run, and a record that no other joined names its own.
+ENTITY_PREFIX = "P"
+
+
+def entity_name(first_record_id: int) -> str:
+    """The name of the person entity whose lowest record id is ``first_record_id``."""
+    return f"{ENTITY_PREFIX}{first_record_id}"

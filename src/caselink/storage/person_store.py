@@ -2,7 +2,8 @@
 
 ``PersonStore`` (``uow.persons``): person records leave as one Arrow table (what
 ``caselink.linkage.persons.resolution`` reads); a run comes back as a ``person_runs`` row (the
-trained model and figures as JSON) and one ``person_entities`` row per person record. Reads for
+trained model and figures as JSON), the ranges of person ids it read, and a ``person_entities``
+row for each record that did not stand alone (``person_coverage``). Reads for
 the rest of the system — which reports name the same suspect — are here too
 (``suspect_entities``), and whose identity is a complainant's (``complainants_among``,
 ``complainant_flags``).
@@ -16,15 +17,25 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, and_, func, insert, select
 
+from caselink.domain.person import entity_name
 from caselink.storage.arrow_reads import read_arrow
 from caselink.storage.bulk import BulkWriter
+from caselink.storage.person_coverage import (
+    Coverage,
+    alone_id,
+    covered_ranges,
+    covers,
+    named_after,
+    rows_to_store,
+)
 from caselink.storage.tables import (
     journey_milestones,
     person_entities,
     person_pair_labels,
     person_review_pairs,
+    person_run_records,
     person_runs,
     persons,
     reports,
@@ -189,7 +200,8 @@ class PersonStore:
         entities: pa.Table,
     ) -> int:
         """Write a run and every record's entity (``person_id``, ``entity_id``,
-        ``match_probability``); returns the run's id."""
+        ``match_probability``; rows of records alone are implied, see ``person_coverage``);
+        returns the run's id."""
         run_id = int(
             self._conn.execute(
                 insert(person_runs)
@@ -204,12 +216,17 @@ class PersonStore:
             ).scalar_one()
         )
         writer = BulkWriter(self._conn)
+        writer.insert_ready(
+            person_run_records,
+            ("run_id", "first_id", "last_id"),
+            [(run_id, a, b) for a, b in covered_ranges(entities.column("person_id"))],
+        )
         columns = ("run_id", "person_id", "entity_id", "match_probability")
         # In person order, SQLite appends to the person index instead of splitting its pages at
         # random: a million rows shuffled took twice as long to write.
-        ordered = entities.select(["person_id", "entity_id", "match_probability"]).sort_by(
-            "person_id"
-        )
+        ordered = rows_to_store(
+            entities.select(["person_id", "entity_id", "match_probability"])
+        ).sort_by("person_id")
         if self._conn.dialect.name == "postgresql":
             self._copy_entities(run_id, ordered)
             return run_id
@@ -286,13 +303,17 @@ class PersonStore:
         if run_id is None:
             return SUSPECT_ENTITY_SCHEMA.empty_table()
         if report_ids is None:
+            p, e = persons.c, person_entities.c
+            entity = func.coalesce(e.entity_id, named_after(p.id))
             rows = self._conn.execute(
-                select(persons.c.report_id, person_entities.c.entity_id)
+                select(p.report_id, entity)
                 .select_from(
-                    person_entities.join(persons, persons.c.id == person_entities.c.person_id)
+                    person_run_records.join(persons, covers(run_id)).outerjoin(
+                        person_entities, and_(e.person_id == p.id, e.run_id == run_id)
+                    )
                 )
-                .where(person_entities.c.run_id == run_id, persons.c.role == "suspect")
-                .order_by(persons.c.report_id, person_entities.c.entity_id)
+                .where(p.role == "suspect")
+                .order_by(p.report_id, entity)
             ).all()
         else:
             rows = self._suspects_of(run_id, report_ids)
@@ -317,12 +338,8 @@ class PersonStore:
         )
         if not suspects:
             return []
-        found = self._conn.execute(
-            select(
-                person_entities.c.person_id, person_entities.c.entity_id, person_entities.c.run_id
-            ).where(person_entities.c.person_id.in_(list(suspects)))
-        ).all()
-        return sorted((suspects[person], entity) for person, entity, run in found if run == run_id)
+        entity_of = self._entities_in(run_id, list(suspects))
+        return sorted((suspects[person], entity) for person, entity in entity_of.items())
 
     def complainants_among(self, person_ids: Sequence[int]) -> set[int]:
         """Of these person records, those whose human is a complainant in some report, so whose
@@ -430,12 +447,22 @@ class PersonStore:
         """The entity of each of these person records in run ``run_id`` (those it covers)."""
         return self._entities_in(run_id, person_ids)
 
+    def _coverage(self, run_id: int) -> Coverage:
+        c = person_run_records.c
+        ranges = self._conn.execute(
+            select(c.first_id, c.last_id).where(c.run_id == run_id).order_by(c.first_id)
+        )
+        return Coverage([(int(first), int(last)) for first, last in ranges])
+
     def _entities_in(self, run_id: int | None, person_ids: Sequence[int]) -> dict[int, str]:
-        # By person, with the run picked out here (see _suspects_of).
+        # By person, with the run picked out here (see _suspects_of); a covered record without
+        # a row stood alone.
         if run_id is None:
             return {}
-        found: dict[int, str] = {}
-        for chunk in _chunks(sorted(set(person_ids))):
+        coverage = self._coverage(run_id)
+        wanted = sorted(set(person_ids))
+        found = {pid: entity_name(pid) for pid in wanted if pid in coverage}
+        for chunk in _chunks(wanted):
             for person, entity, run in self._conn.execute(
                 select(
                     person_entities.c.person_id,
@@ -478,6 +505,10 @@ class PersonStore:
             .where(e.run_id == run_id, e.entity_id == entity_id)
             .order_by(r.reported_at, p.id)
         ).all()
+        if not rows:  # an entity of one record the run stored no row for
+            alone = alone_id(entity_id)
+            if alone is not None and alone in self._coverage(run_id):
+                return list(self.records_by_id(run_id, [alone]).values())
         return [EntityRecord(*tuple[Any, ...](row)) for row in rows]
 
     def export_rows(
@@ -485,15 +516,15 @@ class PersonStore:
     ) -> Iterator[tuple[str | None, str, str, str, str, float | None]]:
         """(source_id, force, reference, role, entity_id, match_probability) for every record."""
         p, r, e = persons.c, reports.c, person_entities.c
+        entity = func.coalesce(e.entity_id, named_after(p.id))
         result = self._conn.execute(
-            select(p.source_id, r.force, r.reference, p.role, e.entity_id, e.match_probability)
+            select(p.source_id, r.force, r.reference, p.role, entity, e.match_probability)
             .select_from(
-                person_entities.join(persons, persons.c.id == e.person_id).join(
-                    reports, reports.c.id == p.report_id
-                )
+                person_run_records.join(persons, covers(run_id))
+                .join(reports, reports.c.id == p.report_id)
+                .outerjoin(person_entities, and_(e.person_id == p.id, e.run_id == run_id))
             )
-            .where(e.run_id == run_id)
-            .order_by(e.entity_id, p.id)
+            .order_by(entity, p.id)
             .execution_options(yield_per=10_000)
         )
         for row in result:

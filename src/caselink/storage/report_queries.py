@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, or_, select
+from sqlalchemy import Connection, case, exists, func, or_, select
 
+from caselink.storage.person_coverage import alone_id, covers, named_after
 from caselink.storage.tables import (
     cancellations,
     journey_milestones,
     link_runs,
     link_series,
     person_entities,
+    person_run_records,
     person_runs,
     persons,
     report_links,
@@ -428,14 +430,21 @@ def latest_person_run_id(conn: Connection) -> int | None:
 
 
 def _person_select(person_run: int | None) -> Any:
+    run = person_run if person_run is not None else -1
     entity = (
         select(
             person_entities.c.person_id,
             person_entities.c.entity_id,
             person_entities.c.match_probability,
         )
-        .where(person_entities.c.run_id == (person_run if person_run is not None else -1))
+        .where(person_entities.c.run_id == run)
         .subquery()
+    )
+    covering = person_run_records.c
+    # a record the run covers without a row of its own stood alone (see person_coverage)
+    entity_id = case(
+        (entity.c.entity_id.is_not(None), entity.c.entity_id),
+        (covering.run_id.is_not(None), named_after(persons.c.id)),
     )
     return (
         select(
@@ -448,11 +457,12 @@ def _person_select(person_run: int | None) -> Any:
             persons.c.surname,
             persons.c.dob_as_given,
             persons.c.postcode,
-            entity.c.entity_id,
+            entity_id,
             entity.c.match_probability,
         )
         .join(reports, reports.c.id == persons.c.report_id)
         .outerjoin(entity, entity.c.person_id == persons.c.id)
+        .outerjoin(person_run_records, covers(run))
     )
 
 
@@ -479,7 +489,12 @@ def entity_members(conn: Connection, person_run: int, entity_id: str) -> list[Pe
             )
         )
     )
-    return [PersonRow(*r) for r in conn.execute(query.order_by(reports.c.reported_at))]
+    members = [PersonRow(*r) for r in conn.execute(query.order_by(reports.c.reported_at))]
+    alone = alone_id(entity_id)
+    if members or alone is None:
+        return members
+    found = person(conn, alone, person_run)  # an entity of one record, stored as its coverage
+    return [found] if found is not None and found.entity_id == entity_id else []
 
 
 def _json(text: str | None) -> dict[str, Any]:

@@ -390,6 +390,19 @@ person_entities = Table(
     Index("ix_person_entities_person", "person_id"),
 )
 
+# The person records a run read, as ranges of ids (first_id to last_id, both in): the run
+# covers these and no others. A covered record without a person_entities row stood alone, its
+# entity named after itself (``domain.person.entity_name``) and without a probability: a
+# million such rows took most of a run's write.
+person_run_records = Table(
+    "person_run_records",
+    metadata,
+    Column("run_id", ID, ForeignKey("person_runs.id"), nullable=False),
+    Column("first_id", ID, nullable=False),
+    Column("last_id", ID, nullable=False),
+    Index("ix_person_run_records_run", "run_id", "first_id"),
+)
+
 # Analysts' verdicts on pairs of person records (same, different, unsure), appended, never
 # changed: the latest verdict on a pair counts. Later runs keep a "different" pair apart and a
 # "same" pair together; the verdicts also measure precision and recall near the threshold.

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import Linker
 
+from caselink.domain.person import ENTITY_PREFIX, entity_name
 from caselink.linkage.persons.calibration import Calibration, fit_calibration, model_own
 from caselink.linkage.persons.clustering import (
     THRESHOLD_CEILING,
@@ -337,7 +338,7 @@ def form_entities(
         for a, b, _ in weak
         if a in grouped.members and grouped.members[a] == grouped.members.get(b)
     ]
-    flagged = sorted({f"P{grouped.members[a]}" for a, _ in inside})
+    flagged = sorted({entity_name(grouped.members[a]) for a, _ in inside})
     if grouped.refused_same:
         notes.append(
             f"{grouped.refused_same} pair(s) labelled the same could not be kept together: "
@@ -473,7 +474,7 @@ def _entities(
             SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS first_id
             FROM {clusters}
         )
-        SELECT n.unique_id AS person_id, 'P' || n.first_id AS entity_id,
+        SELECT n.unique_id AS person_id, '{ENTITY_PREFIX}' || n.first_id AS entity_id,
             b.p AS match_probability
         FROM named n LEFT JOIN best b ON b.id = n.unique_id
         """

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
+from caselink.domain.person import ENTITY_PREFIX
 from caselink.linkage.persons.clustering import THRESHOLD_FLOOR, cluster
 from caselink.linkage.persons.comparisons import (
     PREDICTION_BLOCKS,
@@ -64,7 +65,7 @@ def with_records_alone(entities: pa.Table, unresolvable: pa.Table) -> pa.Table:
     alone = pa.table(
         {
             "person_id": ids,
-            "entity_id": pc.binary_join_element_wise("P", ids.cast(pa.string()), ""),
+            "entity_id": pc.binary_join_element_wise(ENTITY_PREFIX, ids.cast(pa.string()), ""),
             "match_probability": pa.nulls(unresolvable.num_rows, pa.float64()),
         }
     )
@@ -221,7 +222,7 @@ def _resolve(
             )
             write_clusters(con, labelled_same.members)
             entities = con.sql(
-                f"SELECT unique_id AS person_id, 'P' || cluster_id AS entity_id, "
+                f"SELECT unique_id AS person_id, '{ENTITY_PREFIX}' || cluster_id AS entity_id, "
                 f"NULL::DOUBLE AS match_probability FROM {CLUSTERS_TABLE}"
             ).to_arrow_table()
         entities = with_records_alone(entities, unresolvable)
