@@ -11,12 +11,11 @@ counts (``_PairsOnSpark`` says why each step runs where it does), and the entiti
 the pairs near the threshold exactly as on one machine (the threshold chosen for the target
 precision, the groups joined to a person named in many reports, entities checked pair by pair).
 Trained on either engine, the model is the same but for the last bits of floating point, and
-so are the match probabilities and the entities, wherever the backends' comparison functions
-agree; a run stores the model in DuckDB's form whichever engine trained it (docs/scaling.md).
-They do not always agree: Splink's Jaro-Winkler for Spark (a Scala function) scores some
-names otherwise than DuckDB's (baker and barker: 0.876 against 0.902), so a pair near a
-level's bound can fall in another level. At 100,000 synthetic records no entity differed and
-no probability by more than 4e-9; at a million, 9 of 978,088 entities differed.
+so are the match probabilities and the entities; a run stores the model in DuckDB's form
+whichever engine trained it (docs/scaling.md). For that the comparison functions must agree:
+Splink's Jaro-Winkler for Spark (a Scala function) scores some names otherwise than DuckDB's
+(baker and barker: 0.876 against 0.902), which at a million records made 9 of 978,088
+entities differ, so Spark's SQL is given DuckDB's own (``similarity.spark_api``).
 """
 
 from datetime import UTC, date, datetime
@@ -64,6 +63,7 @@ from caselink.linkage.persons.training import (
     swapped_names_affordable,
     train,
 )
+from caselink.linkage.spark.similarity import spark_api as splink_api
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -138,8 +138,6 @@ def _resolve(
     progress: Progress | None,
     given: dict[str, Any] | None,
 ) -> PersonResolution:
-    from splink import SparkAPI
-
     today = today or datetime.now(UTC).date()
     say = progress or (lambda _stage: None)
     clock = Clock()
@@ -175,7 +173,7 @@ def _resolve(
             # relation in the plan, which Spark's optimiser re-evaluates row by row on the
             # driver for every query Splink runs (and runs out of heap re-planning).
             frame = spark.createDataFrame(table).localCheckpoint(eager=True)
-            spark_api = SparkAPI(spark_session=spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
+            spark_api = splink_api(spark, break_lineage_method="persist")
             spark_sdf = spark_api.register(frame)
         db_api = DuckDBAPI(con)
         sdf = db_api.register(PREPARED_TABLE)
