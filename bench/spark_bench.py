@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import sys
 import tempfile
 import threading
 import time
@@ -138,6 +139,8 @@ def _compare(
         "peak_rss_mb_before": round(before),
         "threads": settings.threads,
     }
+    # each turn as it ends: a long run that fails later still leaves its first figures
+    print(json.dumps({"single_machine": out["single_machine"]}), file=sys.stderr, flush=True)
     sampler = _Sampler()
     sampler.start()
     with spark_session(args.master):  # started before the clock: a cluster is already running
@@ -160,6 +163,7 @@ def _compare(
         "python_workers_peak_total_mb": round(sampler.workers_total),
         **figures,
     }
+    print(json.dumps({"spark": out["spark"]}), file=sys.stderr, flush=True)
     out["ratio_spark_to_single"] = round(seconds / max(out["single_machine"]["seconds"], 1e-9), 2)
     a = {
         (x, y): s
