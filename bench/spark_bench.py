@@ -36,7 +36,13 @@ from linkage_data import load_labels, load_reports
 from caselink.linkage.offences import LinkSettings, ReportFrame, score, train
 from caselink.linkage.spark.session import spark_session
 from caselink.linkage.spark.tiles import DEFAULT_TILE_REPORTS, plan_tiles
-from caselink.services.spark import MAX_TASK_REPORTS, SparkOptions, StagedReports, tiles_for
+from caselink.services.spark import (
+    MAX_TASK_REPORTS,
+    SparkOptions,
+    StagedReports,
+    task_reports_for,
+    tiles_for,
+)
 
 
 def _rss_mb(pid: int) -> float:
@@ -147,7 +153,7 @@ def _compare(
         options = SparkOptions(
             master=args.master,
             tile_reports=args.tile_reports,
-            max_task_reports=args.max_task_reports or MAX_TASK_REPORTS,
+            max_task_reports=args.max_task_reports or None,
         )
         t = time.perf_counter()
         staged = StagedReports(reports, None, options)
@@ -208,9 +214,10 @@ def main() -> None:
     ap.add_argument(
         "--max-task-reports",
         type=int,
-        default=MAX_TASK_REPORTS,
-        help=f"the most reports a task may hold [default: {MAX_TASK_REPORTS:,}]; the tile "
-        "plan halves a tile further while its frame holds more (0: no such limit)",
+        default=None,
+        help=f"the most reports a task may hold [default: {MAX_TASK_REPORTS:,}, or on a local "
+        "master a quarter of this machine's memory shared among its cores]; the tile plan "
+        "halves a tile further while its frame holds more (0, with --plans-only: no limit)",
     )
     ap.add_argument(
         "--plans-only", action="store_true", help="plan tiles at --volumes, score nothing"
@@ -245,7 +252,11 @@ def main() -> None:
                 big,
                 settings,
                 args.tile_reports or tiles_for(args.master, big.n),
-                max_task_reports=args.max_task_reports or None,
+                max_task_reports=(
+                    task_reports_for(args.master)
+                    if args.max_task_reports is None
+                    else args.max_task_reports or None
+                ),
             )
             _, sizes = plan.sizes()
             out["plans"].append(

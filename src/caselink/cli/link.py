@@ -85,14 +85,17 @@ def run(
         ),
     ] = None,
     max_task_reports: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--max-task-reports",
             min=1,
             help="with --engine spark: the most reports a task may hold, its own and those "
-            "within reach of them; raise it with the executors' memory (about 2 KB a report)",
+            "within reach of them; raise it with the executors' memory (about 2.2 KB a "
+            f"report) [default: {MAX_TASK_REPORTS:,}, or on a local master as many as a "
+            "quarter of this machine's memory holds, shared among its cores]",
+            show_default=False,
         ),
-    ] = MAX_TASK_REPORTS,
+    ] = None,
     staging: Annotated[
         Path | None,
         typer.Option(

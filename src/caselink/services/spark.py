@@ -28,6 +28,7 @@ from caselink.linkage.spark.session import (
     DEFAULT_MASTER,
     SparkRunFailed,
     local_cores,
+    machine_memory,
     spark_session,
 )
 from caselink.linkage.spark.tiles import DEFAULT_TILE_REPORTS, plan_tiles
@@ -40,14 +41,16 @@ __all__ = [
     "StagedReports",
     "resolve_persons",
     "stage_reports",
+    "task_reports_for",
     "tiles_for",
 ]
 
 DEFAULT_SPARK_MASTER = DEFAULT_MASTER  # what --engine spark runs on unless told
-# The most reports (home and halo) one task may hold; about 2 KB each while it is scored, so a
-# task stays within a gigabyte-sized executor. A tile that would hold more is refused before
-# the job starts, with what to do.
+# The most reports (home and halo) one task may hold on a cluster; a tile that would hold more
+# is refused before the job starts, with what to do. A task's Python worker holds about 2.2 KB
+# a report while it scores (2.5 GB for 1,181,041 reports), so this fits a 1 GB executor.
 MAX_TASK_REPORTS = 500_000
+TASK_BYTES_PER_REPORT = 2_200
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +60,20 @@ class SparkOptions:
     directory on this machine, which only a local master can read)."""
 
     master: str = DEFAULT_SPARK_MASTER
-    tile_reports: int | None = None  # None: DEFAULT_TILE_REPORTS, shared among local cores
-    max_task_reports: int = MAX_TASK_REPORTS
+    tile_reports: int | None = None  # None: tiles_for
+    max_task_reports: int | None = None  # None: task_reports_for
     staging: Path | None = None
 
     def __post_init__(self) -> None:
         if self.tile_reports is not None and self.tile_reports < 1:
             raise InvalidRequest("--tile-reports must be at least 1")
-        if self.max_task_reports < 1:
+        if self.max_task_reports is not None and self.max_task_reports < 1:
             raise InvalidRequest("the most reports a task may hold must be at least 1")
+
+    @property
+    def task_reports(self) -> int:
+        """The most reports a task may hold: as given, or ``task_reports_for`` the master."""
+        return self.max_task_reports or task_reports_for(self.master)
 
     def to_dict(self) -> dict[str, Any]:
         return {"engine": "spark", "spark_master": self.master, "tile_reports": self.tile_reports}
@@ -97,17 +105,16 @@ class StagedReports:
         try:
             started = time.perf_counter()
             tile_reports = self.options.tile_reports or tiles_for(self.options.master, frame.n)
-            plan = plan_tiles(
-                frame, model.settings, tile_reports, max_task_reports=self.options.max_task_reports
-            )
+            limit = self.options.task_reports
+            plan = plan_tiles(frame, model.settings, tile_reports, max_task_reports=limit)
             homes, sizes = plan.sizes()
-            if sizes.size and int(sizes.max()) > self.options.max_task_reports:
+            if sizes.size and int(sizes.max()) > limit:
                 worst = int(np.argmax(sizes))
                 raise SparkRunFailed(
                     f"tile {worst} would hold {int(sizes[worst]):,} reports ({int(homes[worst]):,} "
                     f"of its own and those within {model.settings.max_km:g} km and "
                     f"{model.settings.max_days:g} days of them), more than a task may hold "
-                    f"({self.options.max_task_reports:,}): the reports are too dense there to "
+                    f"({limit:,}): the reports are too dense there to "
                     "cut smaller; give the executors more memory and raise the limit "
                     "(--max-task-reports), or "
                     "train with a smaller --max-km or --max-days"
@@ -137,12 +144,25 @@ class StagedReports:
 
 
 def tiles_for(master: str, reports: int) -> int:
-    """Reports a tile by default: DEFAULT_TILE_REPORTS, or fewer on a local master so that
-    every core has a tile to score (each tile's halo is work done twice, so no more tiles)."""
+    """Reports a tile by default: DEFAULT_TILE_REPORTS on a cluster; on a local master the
+    reports shared among its cores, so that every core has one tile to score (each tile's halo
+    is work done twice, so no more tiles), as far as a task may hold them."""
     cores = local_cores(master)
     if cores is None:
         return DEFAULT_TILE_REPORTS
-    return max(1000, min(DEFAULT_TILE_REPORTS, -(-reports // cores)))
+    return max(1000, min(task_reports_for(master), -(-reports // cores)))
+
+
+def task_reports_for(master: str) -> int:
+    """The most reports a task may hold by default: MAX_TASK_REPORTS on a cluster, whose
+    executors' memory this machine cannot see; on a local master, at least that, and as many
+    as a quarter of this machine's memory holds when shared among its cores (about 1.4 million
+    a task on 24 GB and two cores). The one JVM has another quarter (``local_driver_memory``)."""
+    cores = local_cores(master)
+    total = machine_memory()
+    if cores is None or total is None:
+        return MAX_TASK_REPORTS
+    return max(MAX_TASK_REPORTS, total // 4 // cores // TASK_BYTES_PER_REPORT)
 
 
 def _with_suspects(reports: pa.Table, suspects: pa.Table | None) -> pa.Table:

@@ -147,14 +147,21 @@ def spark_session(
         session.stop()
 
 
+def machine_memory() -> int | None:
+    """This machine's physical memory in bytes, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def local_driver_memory() -> str:
     """The heap a local master's one JVM is given: a quarter of this machine's memory, from
     1 GB to 32 GB. On a local master that JVM is the driver and the executor: it holds the
     tasks' results until the driver fetches them, and Spark's default of 1 GB lost a ten-year
     run's (TaskResultLost, about 9 million links from a task)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
+    total = machine_memory()
+    if total is None:
         return "1g"
     return f"{max(1024, min(total // 4, 32 * 1024**3) // 1024**2)}m"
 
