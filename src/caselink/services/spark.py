@@ -48,7 +48,7 @@ __all__ = [
 DEFAULT_SPARK_MASTER = DEFAULT_MASTER  # what --engine spark runs on unless told
 # The most reports (home and halo) one task may hold on a cluster; a tile that would hold more
 # is refused before the job starts, with what to do. A task's Python worker holds about 2.2 KB
-# a report while it scores (2.5 GB for 1,181,041 reports), so this fits a 1 GB executor.
+# a report while it scores (2.5 GB for 1,181,041 reports): 1.1 GB at this limit.
 MAX_TASK_REPORTS = 500_000
 TASK_BYTES_PER_REPORT = 2_200
 
