@@ -33,56 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 
 from caselink.linkage.persons import PersonModelSpec, PersonResolution, resolve
 from caselink.linkage.spark.persons import resolve_on_spark
 from caselink.linkage.spark.session import spark_session
 from caselink.synth import generate
+from caselink.synth.person_records import person_records
 
 TODAY = date(2026, 12, 7)  # fixed, so both runs (and reruns) age the same dates of birth
-_COLUMNS = (
-    "reference",
-    "force",
-    "role",
-    "source_id",
-    "forename",
-    "surname",
-    "aliases",
-    "date_of_birth",
-    "address",
-    "postcode",
-    "phone",
-    "identifier",
-)
-
-
-def records_from_csv(persons_csv: Path) -> pa.Table:
-    """The synthetic persons.csv as person resolution's input records (PERSON_RECORD_SCHEMA)."""
-    t = pcsv.read_csv(
-        persons_csv,
-        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(_COLUMNS, pa.string())),
-    )
-    given = t["date_of_birth"]
-    iso = pc.if_else(pc.match_substring_regex(given, r"^\d{4}-\d{2}-\d{2}$"), given, None)
-    return pa.table(
-        {
-            "person_id": pa.array(range(1, t.num_rows + 1), pa.int64()),
-            "role": t["role"],
-            "source_id": t["source_id"],
-            "forename": t["forename"],
-            "surname": t["surname"],
-            "aliases": t["aliases"],
-            "dob_as_given": given,
-            "dob": pc.strptime(iso, format="%Y-%m-%d", unit="s").cast(pa.date32()),
-            "address": t["address"],
-            "postcode": t["postcode"],
-            "phone": t["phone"],
-            "identifiers": t["identifier"],
-            "force": t["force"],
-        }
-    )
 
 
 def records_from_store(database: str) -> pa.Table:
@@ -191,7 +149,7 @@ def main() -> None:
         data = args.data or Path(tempfile.mkdtemp(prefix="persons-spark-bench-")) / "synth"
         if not (data / "persons.csv").exists():
             generate(data, scale=args.scale, seed=args.seed)
-        records = records_from_csv(data / "persons.csv")
+        records = person_records(data / "persons.csv")
     load_seconds = time.perf_counter() - started
     spec = PersonModelSpec()
 

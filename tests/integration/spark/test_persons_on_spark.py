@@ -15,8 +15,7 @@ from caselink.linkage.persons.preparation import PREPARED_TABLE, prepare
 from caselink.linkage.persons.resolution import quiet_splink
 from caselink.linkage.persons.training import train
 from caselink.linkage.spark.persons import _PairsOnSpark, resolve_on_spark
-
-from .conftest import person_records
+from caselink.synth.person_records import person_records
 
 TODAY = date(2026, 1, 1)
 # Expectation maximisation converges on this data within a few rounds; a bound below the
@@ -72,7 +71,7 @@ def _assert_same_entities(on_spark: PersonResolution, on_duckdb: PersonResolutio
 
 @pytest.fixture(scope="module")
 def on_duckdb(synthetic: Path) -> PersonResolution:
-    return resolve(person_records(synthetic), SPEC, today=TODAY)
+    return resolve(person_records(synthetic / "persons.csv"), SPEC, today=TODAY)
 
 
 def test_trained_on_spark_the_model_and_entities_are_those_of_duckdb(
@@ -81,7 +80,7 @@ def test_trained_on_spark_the_model_and_entities_are_those_of_duckdb(
     # Splink's backends sample u's pairs by their own hash functions and would learn u a few
     # parts in 10^3 apart (match probabilities up to 3.6e-4 apart); trained on Spark, every
     # parameter is DuckDB's but for floating point, and so is every probability.
-    on_spark = resolve_on_spark(person_records(synthetic), spark, SPEC, today=TODAY)  # type: ignore[arg-type]
+    on_spark = resolve_on_spark(person_records(synthetic / "persons.csv"), spark, SPEC, today=TODAY)  # type: ignore[arg-type]
     assert on_spark.figures["engine"] == "spark"
     assert on_spark.model["probability_two_random_records_match"] == pytest.approx(
         on_duckdb.model["probability_two_random_records_match"], rel=1e-9
@@ -98,7 +97,7 @@ def test_the_same_model_scores_the_same_on_spark(
     spark: object, synthetic: Path, on_duckdb: PersonResolution
 ) -> None:
     on_spark = resolve_on_spark(
-        person_records(synthetic),
+        person_records(synthetic / "persons.csv"),
         spark,  # type: ignore[arg-type]
         SPEC,
         today=TODAY,
@@ -112,7 +111,7 @@ def test_training_with_pairs_counted_elsewhere_is_splinks_own(synthetic: Path) -
     # another DuckDB), the iterations run on the first; the model is Splink's own training's.
     def linker() -> tuple[Linker, duckdb.DuckDBPyConnection]:
         con = duckdb.connect()
-        prepare(con, person_records(synthetic), today=TODAY)
+        prepare(con, person_records(synthetic / "persons.csv"), today=TODAY)
         return Linker(DuckDBAPI(con).register(PREPARED_TABLE), settings_creator(SPEC)), con
 
     def trained(split: bool) -> dict[str, Any]:

@@ -2,57 +2,19 @@
 repeatability."""
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pytest
 
 from caselink.linkage.persons import PersonModelSpec, evaluate, resolve
 from caselink.synth import generate
-
-TEXT = pa.string()
+from caselink.synth.person_records import person_records
 
 
 @pytest.fixture(scope="module")
 def people(tmp_path_factory: pytest.TempPathFactory) -> tuple[pa.Table, pa.Table]:
     out = tmp_path_factory.mktemp("synth")
     generate(out, scale=0.02, seed=5)
-    names = [
-        "reference",
-        "force",
-        "role",
-        "source_id",
-        "forename",
-        "surname",
-        "aliases",
-        "date_of_birth",
-        "address",
-        "postcode",
-        "phone",
-        "identifier",
-    ]
-    t = pcsv.read_csv(
-        out / "persons.csv",
-        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, TEXT)),
-    )
-    given = t["date_of_birth"]
-    iso = pc.if_else(pc.match_substring_regex(given, r"^\d{4}-\d{2}-\d{2}$"), given, None)
-    records = pa.table(
-        {
-            "person_id": pa.array(range(1, t.num_rows + 1), pa.int64()),
-            "role": t["role"],
-            "source_id": t["source_id"],
-            "forename": t["forename"],
-            "surname": t["surname"],
-            "aliases": t["aliases"],
-            "dob_as_given": given,
-            "dob": pc.strptime(iso, format="%Y-%m-%d", unit="s").cast(pa.date32()),
-            "address": t["address"],
-            "postcode": t["postcode"],
-            "phone": t["phone"],
-            "identifiers": t["identifier"],
-            "force": t["force"],
-        }
-    )
+    records = person_records(out / "persons.csv")
     truth = pcsv.read_csv(out / "truth" / "person_identities.csv")
     truth = records.select(["person_id", "source_id"]).join(truth, "source_id")
     return records, truth.select(["person_id", "identity_id"])
