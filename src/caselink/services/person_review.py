@@ -11,7 +11,8 @@ from caselink.linkage.persons import MIN_VERDICTS_EACH
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.persons import calibration_line, run_or_latest
-from caselink.storage.person_store import EntityRecord, PairLabel
+from caselink.storage.persons.rows import EntityRecord
+from caselink.storage.persons.verdicts import PairLabel
 
 VERDICTS = ("same", "different", "unsure")
 
@@ -86,10 +87,10 @@ def review_sample(
         raise InvalidRequest("ask for at least one pair")
     with ctx.db.unit_of_work() as uow:
         run = run_or_latest(uow.persons, run_id)
-        labelled = {(x.person_id_l, x.person_id_r) for x in uow.persons.pair_labels()}
+        labelled = {(x.person_id_l, x.person_id_r) for x in uow.person_verdicts.pair_labels()}
         offered = [
             p
-            for p in uow.persons.review_pairs(run.id)
+            for p in uow.person_verdicts.review_pairs(run.id)
             if (p["person_id_l"], p["person_id_r"]) not in labelled
         ]
         offered.sort(key=lambda p: not p.get("inside_flagged_entity", False))
@@ -154,14 +155,14 @@ def label_pair(
             raise NotFound(f"no person record {missing[0]}")
         offered = {
             (p["person_id_l"], p["person_id_r"]): p
-            for p in (uow.persons.review_pairs(run.id) if run else [])
+            for p in (uow.person_verdicts.review_pairs(run.id) if run else [])
         }
         pair = offered.get((a, b))
         linked = None
         if run is not None:
             entity = uow.persons.entities_of(run.id, [a, b])
             linked = a in entity and entity.get(a) == entity.get(b)
-        uow.persons.add_pair_label(
+        uow.person_verdicts.add_pair_label(
             person_ids=(a, b),
             verdict=verdict,
             reason=reason.strip(),
@@ -201,7 +202,7 @@ def label_figures(ctx: Context, actor: Actor) -> dict[str, Any]:
     the whole run from below rather than estimate them. Unsure verdicts are counted apart."""
     actor.require(Action.LINK)
     with ctx.db.reader() as uow:
-        labels = uow.persons.pair_labels()
+        labels = uow.person_verdicts.pair_labels()
         run = uow.persons.latest_run()
     calibration = None if run is None else run.figures.get("calibration")
     decided = [x for x in labels if x.verdict != "unsure" and x.linked is not None]

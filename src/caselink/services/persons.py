@@ -35,11 +35,8 @@ from caselink.services.consultation import (
 )
 from caselink.services.context import Actor, Context
 from caselink.services.spark import resolve_persons as resolve_on_spark
-from caselink.storage.person_store import (
-    EntityRecord,
-    PersonRun,
-    PersonStore,
-)
+from caselink.storage.persons.rows import EntityRecord, PersonRun
+from caselink.storage.persons.store import PersonStore
 
 # A run links at the lowest threshold the model expects to be this precise, unless a fixed
 # threshold is asked for (docs/persons.md, "Threshold and entities").
@@ -220,7 +217,7 @@ def resolve(
     started = time.perf_counter()
     with ctx.db.reader() as uow:
         records = uow.persons.records()
-        pair_labels = uow.persons.pair_label_table()
+        pair_labels = uow.person_verdicts.pair_label_table()
     label_table = identity_table(read_identity_file(labels), records, "label") if labels else None
     read_seconds = time.perf_counter() - started
     # with a Spark master, Splink trains and scores on Spark (services.spark): same entities
@@ -260,7 +257,7 @@ def resolve(
             figures=figures,
             entities=result.entities,
         )
-        uow.persons.save_review(run_id, result.review)
+        uow.person_verdicts.save_review(run_id, result.review)
         log_consultation(
             ctx,
             actor,

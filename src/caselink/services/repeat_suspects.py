@@ -10,7 +10,7 @@ from caselink.services.access_requests import readable_split
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.persons import run_or_latest
-from caselink.storage.person_store import SuspectAppearance
+from caselink.storage.persons.rows import SuspectAppearance
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, exists, func, or_, select
 
-from caselink.storage.person_coverage import alone_id, covers, named_after
+from caselink.storage.persons.coverage import alone_id, covers, named_after
 from caselink.storage.tables import (
     cancellations,
     journey_milestones,
@@ -441,7 +441,7 @@ def _person_select(person_run: int | None) -> Any:
         .subquery()
     )
     covering = person_run_records.c
-    # a record the run covers without a row of its own stood alone (see person_coverage)
+    # a record the run covers without a row of its own stood alone (see persons.coverage)
     entity_id = case(
         (entity.c.entity_id.is_not(None), entity.c.entity_id),
         (covering.run_id.is_not(None), named_after(persons.c.id)),

@@ -2,8 +2,8 @@
 
 Services reach the database only through what a unit of work opens: the repositories
 (``reports``, ``events``, ``access_log``, ``users``, ``sessions``, ``audits``, ``links``,
-``persons``, ``journeys``) and the read side (``queries``, ``journey_figures``). None of them
-is handed a connection by a service.
+``persons``, ``person_verdicts``, ``journeys``) and the read side (``queries``,
+``journey_figures``). None of them is handed a connection by a service.
 """
 
 from contextlib import AbstractContextManager, nullcontext
@@ -21,7 +21,8 @@ from caselink.storage.event_log import EventLog
 from caselink.storage.journey_queries import JourneyFigures
 from caselink.storage.journeys import JourneyRepository
 from caselink.storage.linkage_store import LinkStore
-from caselink.storage.person_store import PersonStore
+from caselink.storage.persons.store import PersonStore
+from caselink.storage.persons.verdicts import PersonVerdicts
 from caselink.storage.queries import Queries
 from caselink.storage.repository import ReportRepository
 from caselink.storage.sessions import SessionStore
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.audits = AuditStore(self._conn)
         self.links = LinkStore(self._conn)
         self.persons = PersonStore(self._conn)
+        self.person_verdicts = PersonVerdicts(self._conn)
         self.queries = Queries(self._conn)
         self.journeys = JourneyRepository(self._conn)
         self.journey_figures = JourneyFigures(self._conn)

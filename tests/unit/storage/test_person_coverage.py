@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from caselink.storage.person_coverage import (
+from caselink.storage.persons.coverage import (
     Coverage,
     alone_id,
     covered_ranges,

@@ -3,16 +3,15 @@
 ``PersonStore`` (``uow.persons``): person records leave as one Arrow table (what
 ``caselink.linkage.persons.resolution`` reads); a run comes back as a ``person_runs`` row (the
 trained model and figures as JSON), the ranges of person ids it read, and a ``person_entities``
-row for each record that did not stand alone (``person_coverage``). Reads for
-the rest of the system — which reports name the same suspect — are here too
-(``suspect_entities``), and whose identity is a complainant's (``complainants_among``,
-``complainant_flags``).
+row for each record that did not stand alone (``coverage``); analysts' verdicts on pairs are
+in ``verdicts``. Reads for the rest of the system — which reports name the same suspect — are
+here too (``suspect_entities``), and whose identity is a complainant's
+(``complainants_among``, ``complainant_flags``).
 """
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -22,7 +21,8 @@ from sqlalchemy import Connection, and_, func, insert, select
 from caselink.domain.person import entity_name
 from caselink.storage.arrow_reads import read_arrow
 from caselink.storage.bulk import BulkWriter
-from caselink.storage.person_coverage import (
+from caselink.storage.in_lists import in_lists
+from caselink.storage.persons.coverage import (
     Coverage,
     alone_id,
     covered_ranges,
@@ -30,47 +30,25 @@ from caselink.storage.person_coverage import (
     named_after,
     rows_to_store,
 )
+from caselink.storage.persons.rows import (
+    PERSON_RECORD_SCHEMA,
+    SUSPECT_ENTITY_SCHEMA,
+    EntityRecord,
+    PersonRun,
+    SuspectAppearance,
+)
 from caselink.storage.tables import (
     journey_milestones,
     person_entities,
-    person_pair_labels,
-    person_review_pairs,
     person_run_records,
     person_runs,
     persons,
     reports,
 )
 
-PERSON_RECORD_SCHEMA = pa.schema(
-    [
-        ("person_id", pa.int64()),
-        ("report_id", pa.int64()),
-        ("role", pa.string()),
-        ("source_id", pa.string()),
-        ("forename", pa.string()),
-        ("surname", pa.string()),
-        ("aliases", pa.string()),
-        ("dob_as_given", pa.string()),
-        ("dob", pa.date32()),
-        ("address", pa.string()),
-        ("postcode", pa.string()),
-        ("phone", pa.string()),
-        ("identifiers", pa.string()),
-        ("force", pa.string()),
-    ]
-)
-SUSPECT_ENTITY_SCHEMA = pa.schema([("report_id", pa.int64()), ("entity_id", pa.string())])
-PAIR_LABEL_SCHEMA = pa.schema(
-    [("person_id_l", pa.int64()), ("person_id_r", pa.int64()), ("verdict", pa.string())]
-)
 _BATCH = 100_000
 _CHUNK = 1000  # values in one IN list: PostgreSQL and SQLite both take this many comfortably
 COMPLAINANT = "complainant"
-
-
-def _chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield list(values[start : start + _CHUNK])
 
 
 def _folded(text: str | None) -> str:
@@ -84,73 +62,10 @@ def _cases(surname: str) -> set[str]:
     return {surname, s, s.lower(), s.upper(), s.title(), s.capitalize()}
 
 
-@dataclass(frozen=True, slots=True)
-class PersonRun:
-    id: int
-    created_at: datetime
-    created_by: str
-    threshold: float
-    figures: dict[str, Any]
-
-
 def _run(row: Any) -> PersonRun:
     return PersonRun(
         int(row.id), row.created_at, row.created_by, float(row.threshold), json.loads(row.figures)
     )
-
-
-@dataclass(frozen=True, slots=True)
-class EntityRecord:
-    """One person record of an entity, with the report it is in."""
-
-    person_id: int
-    source_id: str | None
-    role: str
-    forename: str | None
-    surname: str | None
-    dob_as_given: str | None
-    dob: date | None
-    address: str | None
-    postcode: str | None
-    phone: str | None
-    identifiers: str | None
-    aliases: str | None
-    match_probability: float | None
-    force: str
-    reference: str
-    status: str
-    reported_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class PairLabel:
-    """The latest verdict on a pair of person records (lower id first)."""
-
-    person_id_l: int
-    person_id_r: int
-    verdict: str  # same | different | unsure
-    reason: str
-    labelled_by: str
-    labelled_at: datetime
-    run_id: int | None
-    match_probability: float | None
-    linked: bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class SuspectAppearance:
-    """One report a person entity is named in as a suspect."""
-
-    entity_id: str
-    person_id: int
-    forename: str | None
-    surname: str | None
-    dob_as_given: str | None
-    force: str
-    reference: str
-    status: str
-    reported_at: datetime
-    outcome: str | None  # the Home Office outcome type the report closed with, if any
 
 
 class PersonStore:
@@ -200,7 +115,7 @@ class PersonStore:
         entities: pa.Table,
     ) -> int:
         """Write a run and every record's entity (``person_id``, ``entity_id``,
-        ``match_probability``; rows of records alone are implied, see ``person_coverage``);
+        ``match_probability``; rows of records alone are implied, see ``coverage``);
         returns the run's id."""
         run_id = int(
             self._conn.execute(
@@ -358,7 +273,7 @@ class PersonStore:
             return set()
         p, e = persons.c, person_entities.c
         rows: list[Any] = []
-        for chunk in _chunks(ids):
+        for chunk in in_lists(ids, _CHUNK):
             rows.extend(
                 self._conn.execute(
                     select(p.id, p.role, p.forename, p.surname, p.dob).where(p.id.in_(chunk))
@@ -370,11 +285,11 @@ class PersonStore:
         # withholds the whole entity
         members: dict[int, Any] = {int(r.id): r for r in rows}
         if run_id is not None:
-            for chunk in _chunks(sorted(set(entity_of.values()))):
+            for names in in_lists(sorted(set(entity_of.values())), _CHUNK):
                 for r in self._conn.execute(
                     select(p.id, p.role, p.forename, p.surname, p.dob, e.entity_id)
                     .select_from(person_entities.join(persons, p.id == e.person_id))
-                    .where(e.run_id == run_id, e.entity_id.in_(chunk))
+                    .where(e.run_id == run_id, e.entity_id.in_(names))
                 ):
                     members[int(r.id)] = r
                     entity_of[int(r.id)] = str(r.entity_id)
@@ -395,7 +310,7 @@ class PersonStore:
         p = persons.c
         spellings = sorted({v for r in named for v in _cases(r.surname)})
         candidates: list[Any] = []
-        for chunk in _chunks(spellings):
+        for chunk in in_lists(spellings, _CHUNK):
             candidates.extend(
                 self._conn.execute(
                     select(p.id, p.forename, p.surname, p.dob).where(
@@ -428,7 +343,7 @@ class PersonStore:
             by_force.setdefault(force, []).append(reference)
         rows: list[Any] = []
         for force, references in by_force.items():
-            for chunk in _chunks(references):
+            for chunk in in_lists(references, _CHUNK):
                 rows.extend(
                     self._conn.execute(
                         select(persons.c.id, reports.c.force, reports.c.reference)
@@ -462,7 +377,7 @@ class PersonStore:
         coverage = self._coverage(run_id)
         wanted = sorted(set(person_ids))
         found = {pid: entity_name(pid) for pid in wanted if pid in coverage}
-        for chunk in _chunks(wanted):
+        for chunk in in_lists(wanted, _CHUNK):
             for person, entity, run in self._conn.execute(
                 select(
                     person_entities.c.person_id,
@@ -530,78 +445,6 @@ class PersonStore:
         for row in result:
             yield row[0], row[1], row[2], row[3], row[4], row[5]
 
-    def save_review(self, run_id: int, pairs: list[dict[str, Any]]) -> None:
-        """Keep the pairs a run offers for review (ids, scores and comparisons; no names)."""
-        self._conn.execute(
-            insert(person_review_pairs).values(run_id=run_id, pairs=json.dumps(pairs))
-        )
-
-    def review_pairs(self, run_id: int) -> list[dict[str, Any]]:
-        """The pairs run ``run_id`` offered for review, nearest the threshold first."""
-        text = self._conn.execute(
-            select(person_review_pairs.c.pairs).where(person_review_pairs.c.run_id == run_id)
-        ).scalar()
-        return list(json.loads(text)) if text else []
-
-    def add_pair_label(
-        self,
-        *,
-        person_ids: tuple[int, int],
-        verdict: str,
-        reason: str,
-        labelled_by: str,
-        labelled_at: datetime,
-        run_id: int | None,
-        match_probability: float | None,
-        linked: bool | None,
-    ) -> None:
-        """Append a verdict on a pair of records; the latest on a pair counts."""
-        low, high = sorted(person_ids)
-        self._conn.execute(
-            insert(person_pair_labels).values(
-                person_id_l=low,
-                person_id_r=high,
-                verdict=verdict,
-                reason=reason,
-                labelled_by=labelled_by,
-                labelled_at=labelled_at,
-                run_id=run_id,
-                match_probability=match_probability,
-                linked=linked,
-            )
-        )
-
-    def pair_labels(self) -> list[PairLabel]:
-        """The latest verdict on every labelled pair."""
-        t = person_pair_labels.c
-        latest: dict[tuple[int, int], PairLabel] = {}
-        for row in self._conn.execute(select(person_pair_labels).order_by(t.id)):
-            key = (int(row.person_id_l), int(row.person_id_r))
-            latest[key] = PairLabel(
-                key[0],
-                key[1],
-                row.verdict,
-                row.reason,
-                row.labelled_by,
-                row.labelled_at,
-                None if row.run_id is None else int(row.run_id),
-                row.match_probability,
-                row.linked,
-            )
-        return list(latest.values())
-
-    def pair_label_table(self) -> pa.Table:
-        """The latest verdicts as ``PAIR_LABEL_SCHEMA``, what a run keeps to."""
-        labels = self.pair_labels()
-        return pa.table(
-            {
-                "person_id_l": [x.person_id_l for x in labels],
-                "person_id_r": [x.person_id_r for x in labels],
-                "verdict": [x.verdict for x in labels],
-            },
-            schema=PAIR_LABEL_SCHEMA,
-        )
-
     def records_by_id(
         self, run_id: int | None, person_ids: Sequence[int]
     ) -> dict[int, EntityRecord]:
@@ -610,14 +453,14 @@ class PersonStore:
         found: dict[int, EntityRecord] = {}
         entity_probability: dict[int, float | None] = {}
         if run_id is not None:
-            for chunk in _chunks(sorted(set(person_ids))):
+            for chunk in in_lists(sorted(set(person_ids)), _CHUNK):
                 for person, probability in self._conn.execute(
                     select(person_entities.c.person_id, person_entities.c.match_probability).where(
                         person_entities.c.run_id == run_id, person_entities.c.person_id.in_(chunk)
                     )
                 ):
                     entity_probability[int(person)] = probability
-        for chunk in _chunks(sorted(set(person_ids))):
+        for chunk in in_lists(sorted(set(person_ids)), _CHUNK):
             for row in self._conn.execute(
                 select(
                     p.id,
