@@ -21,7 +21,7 @@ from caselink.services import history, journey, recording
 from caselink.services.context import Actor, Context, HistoryAnchor
 from caselink.services.importing import Kind, import_file
 from caselink.services.report_views import NewReport, record_report
-from caselink.storage.event_log import event_hash
+from caselink.storage.history.event_log import event_hash
 from caselink.storage.schema import GENESIS_HASH
 from caselink.storage.tables import (
     cancellations,

@@ -10,15 +10,15 @@ from pathlib import Path
 from caselink.domain.errors import InvalidRequest
 from caselink.services.context import Context
 from caselink.services.pipeline import worker_pool
-from caselink.storage.checkpoints import (
+from caselink.storage.history.checkpoints import (
     Checkpoint,
     CheckpointFile,
     CheckpointKeyError,
     create_key,
     load_key,
 )
-from caselink.storage.event_log import ChainBreak, ChainReport
-from caselink.storage.report_replay import ReportMismatch
+from caselink.storage.history.event_log import ChainBreak, ChainReport
+from caselink.storage.history.report_replay import ReportMismatch
 from caselink.storage.unit_of_work import Database
 
 # A tampered store may differ in every report; the first few name the problem, the count

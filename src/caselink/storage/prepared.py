@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import RowConverter
-from caselink.storage.event_log import payload_text
+from caselink.storage.history.event_log import payload_text
 from caselink.storage.report_rows import person_key
 from caselink.storage.tables import cancellations, persons, reports
 

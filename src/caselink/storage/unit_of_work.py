@@ -17,7 +17,7 @@ from caselink.storage.access_grants import AccessGrantStore
 from caselink.storage.access_log import AccessLog
 from caselink.storage.audits import AuditStore
 from caselink.storage.engine import WRITE, make_engine
-from caselink.storage.event_log import EventLog
+from caselink.storage.history.event_log import EventLog
 from caselink.storage.journey_queries import JourneyFigures
 from caselink.storage.journeys import JourneyRepository
 from caselink.storage.linkage_store import LinkStore

@@ -4,7 +4,7 @@ Each event's hash is SHA-256 over the previous hash and the event's own stored t
 changing, removing or reordering any stored event breaks the chain at that event; the head
 row records the last sequence number and hash, so removing events from the end shows too.
 Neither catches a rewrite of the whole chain from some event on, which only a signed checkpoint
-kept outside the database does (storage.checkpoints).
+kept outside the database does (``checkpoints``).
 """
 
 import hashlib
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select, update
 
 from caselink.domain.events import Event
 from caselink.storage.bulk import BulkWriter
-from caselink.storage.report_replay import ReportMismatch, replay_reports
+from caselink.storage.history.report_replay import ReportMismatch, replay_reports
 from caselink.storage.schema import GENESIS_HASH
 from caselink.storage.tables import chain_head, events
 
@@ -201,7 +201,7 @@ class EventLog:
         return ChainReport(count, head.seq, None)
 
     def replay_reports(self, progress: Any = None) -> Iterator[ReportMismatch]:
-        """Every report whose stored state is not what its events say (storage.report_replay)."""
+        """Every report whose stored state is not what its events say (``report_replay``)."""
         return replay_reports(self._conn, progress)
 
     def head(self) -> tuple[int, str]:
