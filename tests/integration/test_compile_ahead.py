@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from caselink.bootstrap import App
-from caselink.services import compile_ahead
 from caselink.services.demo import DEMO_LINK_SETTINGS
+from caselink.services.processes import compile_ahead
 from support.processes import alive, descendants
 
 STARTER = """
 import sys, time
 from caselink.bootstrap import build
-from caselink.services import compile_ahead
+from caselink.services.processes import compile_ahead
 from caselink.services.demo import DEMO_LINK_SETTINGS
 
 if __name__ == "__main__":

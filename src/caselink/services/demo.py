@@ -10,7 +10,7 @@ from typing import Any
 from caselink.domain.ownership import Home
 from caselink.domain.roles import Role
 from caselink.linkage.offences import LinkSettings
-from caselink.services import compile_ahead, history, linkage, outcomes, persons, users
+from caselink.services import history, linkage, outcomes, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
 from caselink.services.integrity_report import (
@@ -20,6 +20,7 @@ from caselink.services.integrity_report import (
     summary_of,
     write_built,
 )
+from caselink.services.processes import compile_ahead
 from caselink.services.store_counts import store_counts
 from caselink.storage.queries import Stats
 from caselink.synth import SynthSummary, generate

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from caselink.domain.errors import InvalidRequest
 from caselink.services.context import Context
-from caselink.services.pipeline import worker_pool
+from caselink.services.processes.pipeline import worker_pool
 from caselink.storage.history.checkpoints import (
     Checkpoint,
     CheckpointFile,

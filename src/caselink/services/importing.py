@@ -26,7 +26,7 @@ from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowPars
 from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
 from caselink.services.journey import import_steps
-from caselink.services.pipeline import pipeline
+from caselink.services.processes.pipeline import pipeline
 from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer
 from caselink.storage.report_rows import person_key, person_values
 from caselink.storage.unit_of_work import UnitOfWork

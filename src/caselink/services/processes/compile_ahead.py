@@ -24,7 +24,7 @@ from caselink.linkage.offences import LinkSettings
 from caselink.services import linkage
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
-from caselink.services.pipeline import Closable, Lifeline, die_with_caller
+from caselink.services.processes.pipeline import Closable, Lifeline, die_with_caller
 from caselink.storage.unit_of_work import Database
 from caselink.synth import generate
 
