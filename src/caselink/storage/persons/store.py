@@ -49,6 +49,22 @@ from caselink.storage.tables import (
 _BATCH = 100_000
 _CHUNK = 1000  # values in one IN list: PostgreSQL and SQLite both take this many comfortably
 COMPLAINANT = "complainant"
+# An EntityRecord's columns: the record's own, then (after its probability) its report's.
+_RECORD = (
+    persons.c.id,
+    persons.c.source_id,
+    persons.c.role,
+    persons.c.forename,
+    persons.c.surname,
+    persons.c.dob_as_given,
+    persons.c.dob,
+    persons.c.address,
+    persons.c.postcode,
+    persons.c.phone,
+    persons.c.identifiers,
+    persons.c.aliases,
+)
+_REPORT = (reports.c.force, reports.c.reference, reports.c.status, reports.c.reported_at)
 
 
 def _folded(text: str | None) -> str:
@@ -393,25 +409,7 @@ class PersonStore:
         """Every record of one entity in one run, with its report's force, reference and status."""
         p, r, e = persons.c, reports.c, person_entities.c
         rows = self._conn.execute(
-            select(
-                p.id,
-                p.source_id,
-                p.role,
-                p.forename,
-                p.surname,
-                p.dob_as_given,
-                p.dob,
-                p.address,
-                p.postcode,
-                p.phone,
-                p.identifiers,
-                p.aliases,
-                e.match_probability,
-                r.force,
-                r.reference,
-                r.status,
-                r.reported_at,
-            )
+            select(*_RECORD, e.match_probability, *_REPORT)
             .select_from(
                 person_entities.join(persons, persons.c.id == e.person_id).join(
                     reports, reports.c.id == p.report_id
@@ -449,7 +447,7 @@ class PersonStore:
         self, run_id: int | None, person_ids: Sequence[int]
     ) -> dict[int, EntityRecord]:
         """Person records with their report, and their match probability in ``run_id``."""
-        p, r = persons.c, reports.c
+        p = persons.c
         found: dict[int, EntityRecord] = {}
         entity_probability: dict[int, float | None] = {}
         if run_id is not None:
@@ -462,46 +460,13 @@ class PersonStore:
                     entity_probability[int(person)] = probability
         for chunk in in_lists(sorted(set(person_ids)), _CHUNK):
             for row in self._conn.execute(
-                select(
-                    p.id,
-                    p.source_id,
-                    p.role,
-                    p.forename,
-                    p.surname,
-                    p.dob_as_given,
-                    p.dob,
-                    p.address,
-                    p.postcode,
-                    p.phone,
-                    p.identifiers,
-                    p.aliases,
-                    r.force,
-                    r.reference,
-                    r.status,
-                    r.reported_at,
-                )
+                select(*_RECORD, *_REPORT)
                 .select_from(persons.join(reports, reports.c.id == p.report_id))
                 .where(p.id.in_(chunk))
             ):
-                found[int(row.id)] = EntityRecord(
-                    int(row.id),
-                    row.source_id,
-                    row.role,
-                    row.forename,
-                    row.surname,
-                    row.dob_as_given,
-                    row.dob,
-                    row.address,
-                    row.postcode,
-                    row.phone,
-                    row.identifiers,
-                    row.aliases,
-                    entity_probability.get(int(row.id)),
-                    row.force,
-                    row.reference,
-                    row.status,
-                    row.reported_at,
-                )
+                person, own = int(row.id), len(_RECORD)
+                values: tuple[Any, ...] = (person, *row[1:own], entity_probability.get(person))
+                found[person] = EntityRecord(*values, *row[own:])
         return found
 
     def repeat_suspects(self, run_id: int, min_reports: int = 2) -> list[SuspectAppearance]:
