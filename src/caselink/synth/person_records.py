@@ -11,20 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-_COLUMNS = (
-    "reference",
-    "force",
-    "role",
-    "source_id",
-    "forename",
-    "surname",
-    "aliases",
-    "date_of_birth",
-    "address",
-    "postcode",
-    "phone",
-    "identifier",
-)
+from caselink.interchange.caselink_csv import PERSON_COLUMNS
 
 
 def person_records(persons_csv: Path) -> pa.Table:
@@ -33,7 +20,9 @@ def person_records(persons_csv: Path) -> pa.Table:
     ``force``)."""
     t = pcsv.read_csv(
         persons_csv,
-        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(_COLUMNS, pa.string())),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(PERSON_COLUMNS, pa.string())
+        ),
     )
     given = t["date_of_birth"]
     iso = pc.if_else(pc.match_substring_regex(given, r"^\d{4}-\d{2}-\d{2}$"), given, None)
