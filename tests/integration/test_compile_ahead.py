@@ -9,8 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from caselink.bootstrap import App
+from caselink.cli.app import app as cli
 from caselink.services.demo import DEMO_LINK_SETTINGS
 from caselink.services.processes import compile_ahead
 from support.processes import alive, descendants
@@ -66,3 +68,26 @@ def test_the_compiling_process_dies_with_its_caller(tmp_path: Path) -> None:
             caller.wait()
         if caller.stdout is not None:
             caller.stdout.close()
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_caselink_compile_fills_the_cache_only_when_it_is_not_full(
+    monkeypatch: pytest.MonkeyPatch, full: bool
+) -> None:
+    # `make setup` runs it, so that a fresh checkout's first demo finds the scorer compiled
+    filled: list[object] = []
+    monkeypatch.setattr(compile_ahead, "cache_filled", lambda: full)
+    monkeypatch.setattr(compile_ahead, "_fill", lambda *args: filled.append(args))
+    result = CliRunner().invoke(cli, ["compile"])
+    assert result.exit_code == 0, result.output
+    assert ("already compiled" in result.output) is full
+    assert len(filled) == (0 if full else 1)
+    if not full:
+        settings = filled[0][2]  # type: ignore[index]
+        assert settings == DEMO_LINK_SETTINGS
+
+
+def test_make_setup_compiles_the_scorer() -> None:
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("$(STAMP): pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/caselink compile" in recipe

@@ -4,6 +4,7 @@ import typer
 from rich.table import Table
 
 from caselink import __version__
+from caselink.bootstrap import load_taxonomy, policy_of
 from caselink.cli import (
     access,
     demo,
@@ -21,7 +22,10 @@ from caselink.cli import (
 from caselink.cli.options import Db, Json, User
 from caselink.cli.output import console, print_json
 from caselink.cli.running import running
+from caselink.config import Settings
 from caselink.services import users as user_service
+from caselink.services.demo import DEMO_LINK_SETTINGS
+from caselink.services.processes import compile_ahead
 from caselink.services.store_counts import store_counts
 
 app = typer.Typer(
@@ -62,6 +66,18 @@ def stats(db: Db = None, user: User = None, as_json: Json = False) -> None:
     table.add_row("offender labels", f"{figures.offenders:,}")
     table.add_row("events", f"{figures.events:,}")
     console.print(table)
+
+
+@app.command(name="compile")
+def compile_scorer() -> None:
+    """Compile the offence-link scorer's machine code now, once per checkout (`make setup`
+    does), so that a first link run need not: about a minute of processor time."""
+    settings = Settings()
+    taxonomy, policy = load_taxonomy(settings), policy_of(settings)
+    if compile_ahead.fill_cache(taxonomy, policy, DEMO_LINK_SETTINGS):
+        console.print("the offence-link scorer is compiled")
+    else:
+        console.print("the offence-link scorer was already compiled")
 
 
 @app.command()

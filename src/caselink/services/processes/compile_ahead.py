@@ -88,10 +88,23 @@ def start(taxonomy: Taxonomy, policy: ForcePolicy, settings: LinkSettings) -> Co
     return CompilingAhead(process, held)
 
 
+def fill_cache(taxonomy: Taxonomy, policy: ForcePolicy, settings: LinkSettings) -> bool:
+    """Compile the scorer here and now unless its cache is full (``make setup`` does, so that a
+    fresh checkout's first run finds it full); whether anything was compiled."""
+    if cache_filled():
+        return False
+    _fill(taxonomy, policy, settings)
+    return True
+
+
 def _compile(
     taxonomy: Taxonomy, policy: ForcePolicy, settings: LinkSettings, lifeline: Lifeline
 ) -> None:
     die_with_caller(lifeline)
+    _fill(taxonomy, policy, settings)
+
+
+def _fill(taxonomy: Taxonomy, policy: ForcePolicy, settings: LinkSettings) -> None:
     with tempfile.TemporaryDirectory(prefix="caselink-compile-") as tmp:
         root = Path(tmp)
         summary = generate(root / "data", scale=_SCALE, seed=1)
