@@ -20,9 +20,16 @@ def _sqlite_time(value: datetime | None) -> str | None:
     if value is None:
         return None
     # SQLAlchemy's SQLite DATETIME storage format, naive UTC with microseconds.
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is UTC:
+        # the aware form less its "+00:00": a naive copy first cost 40% more, millions a load
+        return value.isoformat(" ", "microseconds")[:-6]
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def sqlite_time_value(text: str) -> datetime:
+    """The aware UTC time that `_sqlite_time` stored, as SQLAlchemy would read it back (for the
+    reads that go to the driver directly)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _sqlite_date(value: date | None) -> str | None:

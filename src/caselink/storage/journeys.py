@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, select, text, update
 
 from caselink.domain.errors import ConcurrentUpdate
 from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
-from caselink.storage.bulk import BulkWriter
+from caselink.storage.bulk import BulkWriter, sqlite_time_value
 from caselink.storage.tables import (
     cancellations,
     journey_milestones,
@@ -246,32 +246,42 @@ class JourneyRepository:
         # joined to the keys as arrays on PostgreSQL (an IN list on a growing table got plans
         # that read the whole force), to a VALUES list on SQLite (an IN list of pairs scans).
         columns = (reports.c.id, reports.c.force, reports.c.reference, reports.c.reported_at)
+        statement = text(
+            "SELECT r.id, r.force, r.reference, r.reported_at, r.version FROM reports r "
+            "JOIN unnest(CAST(:forces AS text[]), CAST(:refs AS text[])) AS k(force, ref) "
+            "ON r.force = k.force AND r.reference = k.ref"
+        ).columns(*columns, reports.c.version)
         found: dict[Key, JourneyState] = {}
         for start in range(0, len(keys), _CHUNK // 2):
             chunk = keys[start : start + _CHUNK // 2]
-            if self._conn.dialect.name == "postgresql":
-                statement = text(
-                    "SELECT r.id, r.force, r.reference, r.reported_at, r.version FROM reports r "
-                    "JOIN unnest(CAST(:forces AS text[]), CAST(:refs AS text[])) AS k(force, ref) "
-                    "ON r.force = k.force AND r.reference = k.ref"
-                )
-                values: dict[str, Any] = {
-                    "forces": [k[0] for k in chunk],
-                    "refs": [k[1] for k in chunk],
-                }
-            else:
-                pairs = ", ".join(f"(:f{i}, :r{i})" for i in range(len(chunk)))
-                statement = text(
-                    "SELECT r.id, r.force, r.reference, r.reported_at, r.version "
-                    f"FROM (VALUES {pairs}) AS k CROSS JOIN reports r "
-                    "ON r.force = k.column1 AND r.reference = k.column2"
-                )
-                values = {}
-                for i, (force, reference) in enumerate(chunk):
-                    values[f"f{i}"], values[f"r{i}"] = force, reference
-            for r in self._conn.execute(statement.columns(*columns, reports.c.version), values):
+            if self._conn.dialect.name != "postgresql":
+                found.update(self._sqlite_report_rows(chunk))
+                continue
+            values = {"forces": [k[0] for k in chunk], "refs": [k[1] for k in chunk]}
+            for r in self._conn.execute(statement, values):
                 found[(r.force, r.reference)] = JourneyState(r.id, r.version, r.reported_at)
         return found
+
+    def _sqlite_report_rows(self, keys: Sequence[Key]) -> dict[Key, JourneyState]:
+        # Through the driver: binding a thousand parameters and reading times back through
+        # SQLAlchemy cost a national year's journey import over five seconds (py-spy).
+        pairs = ", ".join("(?, ?)" for _ in keys)
+        raw = self._conn.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            rows = cursor.execute(
+                "SELECT r.id, r.force, r.reference, r.reported_at, r.version "
+                f"FROM (VALUES {pairs}) AS k CROSS JOIN reports r "
+                "ON r.force = k.column1 AND r.reference = k.column2",
+                [value for key in keys for value in key],
+            ).fetchall()
+        finally:
+            cursor.close()
+        return {
+            (force, reference): JourneyState(rid, version, sqlite_time_value(reported))
+            for rid, force, reference, reported, version in rows
+        }
 
     def bump_versions(self, read: Mapping[int, int]) -> None:
         """Move these reports (id: the version read) to their next version, their new steps
