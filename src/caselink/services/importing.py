@@ -27,7 +27,8 @@ from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
 from caselink.services.journey import import_steps
 from caselink.services.processes.pipeline import pipeline
-from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer
+from caselink.storage.journeys import PreparedStep
+from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer, StepPreparer
 from caselink.storage.report_rows import person_key, person_values
 from caselink.storage.unit_of_work import UnitOfWork
 
@@ -147,6 +148,7 @@ def import_file(
             work = _Work(
                 reading.parser,
                 Preparer(uow.dialect, source) if kind is Kind.REPORTS else None,
+                StepPreparer(uow.dialect) if kind is Kind.JOURNEY else None,
             )
             done = 0
             for batch, results in pipeline(reading.records, work, workers, batch_size):
@@ -164,7 +166,8 @@ def import_file(
                         total_errors += 1
                         _note_errors(summary, refused)
                         summary.rejected += 1
-                        out.add(r.line, r.raw if isinstance(r, Parsed) else (), refused)
+                        raw = r.raw if isinstance(r, (Parsed, ReadyStep)) else ()
+                        out.add(r.line, raw, refused)
                     else:
                         valid.append(r)
                         summary.notes.update(r.notes)
@@ -225,21 +228,44 @@ class Ready(NamedTuple):
     prepared: PreparedReport
 
 
-class _Work:
-    """Parse a batch of records and, for reports, make the valid ones ready (picklable)."""
+class ReadyStep(NamedTuple):
+    """A valid journey row with its step's stored forms made ready (see Ready)."""
 
-    def __init__(self, parser: RowParser[Any], preparer: Preparer | None) -> None:
-        self.parser, self.preparer = parser, preparer
+    line: int
+    notes: tuple[str, ...]
+    item: JourneyRow
+    digest: str
+    raw: tuple[str, ...]
+    prepared: PreparedStep
+
+
+class _Work:
+    """Parse a batch of records and make the valid reports or journey steps ready
+    (picklable)."""
+
+    def __init__(
+        self,
+        parser: RowParser[Any],
+        preparer: Preparer | None,
+        step_preparer: StepPreparer | None = None,
+    ) -> None:
+        self.parser, self.preparer, self.step_preparer = parser, preparer, step_preparer
 
     def __call__(self, records: list[Record]) -> list[Any]:
         out: list[Any] = []
-        header, prepare = self.parser.header, self.preparer
+        header, prepare, prepare_step = self.parser.header, self.preparer, self.step_preparer
         for record in records:
             parsed = self.parser(record)
-            if prepare is not None and parsed.item is not None and not parsed.errors:
+            if parsed.item is None or parsed.errors:
+                out.append(parsed)
+            elif prepare is not None:
                 origin = dict(zip(header, parsed.raw, strict=True))
                 ready = prepare(parsed.item, parsed.digest, origin)
                 out.append(Ready(parsed.line, parsed.notes, ready))
+            elif prepare_step is not None:
+                item, digest = parsed.item, parsed.digest
+                step = prepare_step(item.step)
+                out.append(ReadyStep(parsed.line, parsed.notes, item, digest, parsed.raw, step))
             else:
                 out.append(parsed)
         return out
@@ -510,7 +536,7 @@ def _write_journey(
     ctx: Context,
     uow: UnitOfWork,
     actor: Actor,
-    valid: list[Parsed[JourneyRow]],
+    valid: list[ReadyStep],
     summary: ImportSummary,
     file: str,
 ) -> Written:
@@ -518,7 +544,7 @@ def _write_journey(
     (services.journey.import_steps); a step refused by a rule refuses that report's steps in
     the batch, naming the rule."""
     done = import_steps(
-        ctx, uow, actor, [(p.line, p.item, p.digest) for p in valid if p.item is not None], file
+        ctx, uow, actor, [(p.line, p.item, p.digest, p.prepared) for p in valid], file
     )
     summary.unchanged += done.unchanged
     summary.imported += done.imported

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from caselink.domain.errors import DomainError, InvalidRequest, InvalidValue, NotFound
-from caselink.domain.events import Event, EventKind
+from caselink.domain.events import EventKind
 from caselink.domain.journey import (
     PERSONAL_DETAILS,
     Duty,
@@ -20,7 +20,6 @@ from caselink.domain.journey import (
     StepKind,
     current_outcome,
     derive_duties,
-    step_document,
 )
 from caselink.domain.journey import timeline as timeline_of
 from caselink.domain.report import Report
@@ -32,8 +31,17 @@ from caselink.services.access_requests import owner_of, require_acting, require_
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.recording import load_to_change
-from caselink.storage.journeys import DutyRow, JourneyState, StepRow, milestone_values
+from caselink.storage.history.event_log import EventText, list_payload_text
+from caselink.storage.journeys import (
+    DutyRow,
+    JourneyState,
+    PreparedStep,
+    StepRow,
+    milestone_values,
+)
 from caselink.storage.unit_of_work import UnitOfWork
+
+IMPORTED = EventKind.JOURNEY_IMPORTED.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +78,11 @@ def import_steps(
     ctx: Context,
     uow: UnitOfWork,
     actor: Actor,
-    rows: Sequence[tuple[int, JourneyRow, str]],
+    rows: Sequence[tuple[int, JourneyRow, str, PreparedStep]],
     source: str,
 ) -> StepsImported:
-    """Add imported rows, as (line, row, digest of the row), to their reports' journeys within
-    the caller's unit of work.
+    """Add imported rows, as (line, row, digest of the row, its step's stored forms), to their
+    reports' journeys within the caller's unit of work.
 
     Each report's new steps go through the journey's rules in order after its stored steps, and
     make one JOURNEY_IMPORTED event, exactly as ``Report.import_steps`` would; a step refused by
@@ -84,11 +92,11 @@ def import_steps(
     events of the batch are each written in one go: at a national year's million steps, loading
     whole reports and writing report by report cost most of the import.
     """
-    states = uow.journeys.states({(row.force, row.reference) for _, row, _ in rows})
+    states = uow.journeys.states({(row.force, row.reference) for _, row, _, _ in rows})
     refused: list[tuple[int, str | None, str]] = []
     unchanged = 0
-    by_report: dict[tuple[str, str], list[tuple[int, JourneyRow, str]]] = {}
-    for line, row, digest in rows:
+    by_report: dict[tuple[str, str], list[tuple[int, JourneyRow, str, PreparedStep]]] = {}
+    for line, row, digest, prepared in rows:
         key = (row.force, row.reference)
         state = states.get(key)
         if state is None:
@@ -98,14 +106,15 @@ def import_steps(
             unchanged += 1
             continue
         state.digests.add(digest)
-        by_report.setdefault(key, []).append((line, row, digest))
+        by_report.setdefault(key, []).append((line, row, digest, prepared))
     now = ctx.clock()
     changed: list[JourneyState] = []
     step_rows: list[StepRow] = []
-    events: list[tuple[Event, int | None]] = []
+    events: list[EventText] = []
+    head = {"source": source}
     for (force, reference), taken in by_report.items():
         state = states[(force, reference)]
-        steps = [row.step for _, row, _ in taken]
+        steps = [row.step for _, row, _, _ in taken]
         try:
             check_steps(
                 state.steps,
@@ -115,15 +124,16 @@ def import_steps(
                 cancellations=[c.at for c in state.cancellations],
             )
         except DomainError as exc:
-            refused.extend((line, "step", str(exc)) for line, _, _ in taken)
+            refused.extend((line, "step", str(exc)) for line, _, _, _ in taken)
             continue
         state.steps.extend(steps)
         changed.append(state)
         rid = state.report_id
-        step_rows.extend(StepRow(rid, row.step, row.actor, digest) for _, row, digest in taken)
-        payload = {"source": source, "steps": [step_document(s) for s in steps]}
-        event = Event(EventKind.JOURNEY_IMPORTED, force, reference, actor.name, now, payload)
-        events.append((event, rid))
+        step_rows.extend(StepRow(rid, row.step, row.actor, d, p) for _, row, d, p in taken)
+        # the payload Report.import_steps makes, {"source", "steps": [step_document, ...]}, put
+        # together from the documents' texts the parsing workers made
+        text = list_payload_text(head, "steps", [p.document for _, _, _, p in taken])
+        events.append((IMPORTED, force, reference, actor.name, now, text, rid))
     uow.journeys.bump_versions({s.report_id: s.version for s in changed})
     uow.journeys.add_steps(step_rows)
     uow.journeys.put_derived(
@@ -131,7 +141,7 @@ def import_steps(
         {s.report_id: derive_duties(s.steps, s.cancellations, ctx.policy, now) for s in changed},
         new=[s.report_id for s in changed if not s.derived],
     )
-    uow.events.append(events)
+    uow.events.append_texts(events)
     return StepsImported(len(step_rows), unchanged, refused)
 
 

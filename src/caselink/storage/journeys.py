@@ -10,7 +10,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, select, text, update
 
@@ -28,16 +28,29 @@ from caselink.storage.tables import (
 
 Key = tuple[str, str]  # (force, reference)
 _CHUNK = 1000  # ids to an IN list
+_STEP_COLUMNS = ("id", "report_id", "kind", "at", "actor", "details", "source_digest")
+
+
+class PreparedStep(NamedTuple):
+    """A step's stored forms, made ready in a worker process (storage.prepared.StepPreparer):
+    its time as the dialect stores it, its details' text, and the text of its document in an
+    import event's payload."""
+
+    at: Any
+    details: str
+    document: str
 
 
 @dataclass(frozen=True, slots=True)
 class StepRow:
-    """A step to store: which report, what happened, who recorded it, and where it came from."""
+    """A step to store: which report, what happened, who recorded it, where it came from, and
+    its stored forms when they were made ready already."""
 
     report_id: int
     step: Step
     actor: str
     source_digest: str | None = None
+    prepared: PreparedStep | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,22 +305,17 @@ class JourneyRepository:
         if not rows:
             return
         ids = self._bulk.allocate_ids(journey_steps, len(rows))
-        self._bulk.insert(
-            journey_steps,
-            ("id", "report_id", "kind", "at", "actor", "details", "source_digest"),
-            [
-                (
-                    i,
-                    r.report_id,
-                    r.step.kind.value,
-                    r.step.at,
-                    r.actor,
-                    details_text(r.step.details),
-                    r.source_digest,
-                )
-                for i, r in zip(ids, rows, strict=True)
-            ],
-        )
+        ready: list[tuple[Any, ...]] = []  # stored forms made ready in a worker
+        plain: list[tuple[Any, ...]] = []  # converted here
+        for i, r in zip(ids, rows, strict=True):
+            kind, digest, p = r.step.kind.value, r.source_digest, r.prepared
+            if p is not None:
+                ready.append((i, r.report_id, kind, p.at, r.actor, p.details, digest))
+            else:
+                details = details_text(r.step.details)
+                plain.append((i, r.report_id, kind, r.step.at, r.actor, details, digest))
+        self._bulk.insert_ready(journey_steps, _STEP_COLUMNS, ready)
+        self._bulk.insert(journey_steps, _STEP_COLUMNS, plain)
 
     def put_derived(
         self,

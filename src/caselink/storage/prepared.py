@@ -1,18 +1,21 @@
-"""Reports made ready for storage away from the database: converted rows and event text.
+"""Reports and journey steps made ready for storage away from the database: converted rows
+and event text.
 
-Import prepares reports in worker processes (the costly part: building rows and the event
+Import prepares them in worker processes (the costly part: building rows and the event
 payload), and the process holding the transaction only assigns ids, hashes and writes.
 """
 
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from caselink.domain.journey import Step, step_document
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import RowConverter
 from caselink.storage.history.event_log import payload_text
+from caselink.storage.journeys import PreparedStep, details_text
 from caselink.storage.report_rows import person_key
-from caselink.storage.tables import cancellations, persons, reports
+from caselink.storage.tables import cancellations, journey_steps, persons, reports
 
 REPORT_COLUMNS = (*report_rows.REPORT_VALUE_COLUMNS, "source", "source_digest")
 CANCELLATION_COLUMNS = tuple(c for c in report_rows.CANCELLATION_VALUE_COLUMNS if c != "report_id")
@@ -69,4 +72,16 @@ class Preparer:
                 if origin is None
                 else report.imported_payload(self.source, origin)
             ),
+        )
+
+
+class StepPreparer:
+    """Prepares journey steps for one dialect; picklable, so it can run in a worker process."""
+
+    def __init__(self, dialect: str) -> None:
+        self._at = RowConverter(journey_steps, ("at",), dialect)
+
+    def __call__(self, step: Step) -> PreparedStep:
+        return PreparedStep(
+            self._at((step.at,))[0], details_text(step.details), payload_text(step_document(step))
         )

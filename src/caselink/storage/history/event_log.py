@@ -9,7 +9,7 @@ kept outside the database does (``checkpoints``).
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -22,6 +22,9 @@ from caselink.storage.bulk import BulkWriter
 from caselink.storage.history.report_replay import ReportMismatch, replay_reports
 from caselink.storage.schema import GENESIS_HASH
 from caselink.storage.tables import chain_head, events
+
+# An event whose payload is text already: (kind, force, reference, actor, at, payload, report id)
+EventText = tuple[str, str | None, str | None, str, datetime, str, int | None]
 
 
 def _json_default(value: object) -> object:
@@ -40,6 +43,15 @@ def payload_text(payload: dict[str, Any]) -> str:
     # Keys keep the order the domain built them in: the hash covers the stored text itself,
     # so sorting would cost time and prove nothing more.
     return json.dumps(payload, separators=(",", ":"), default=_json_default, ensure_ascii=False)
+
+
+def list_payload_text(head: dict[str, Any], key: str, item_texts: Sequence[str]) -> str:
+    """``payload_text(head | {key: items})`` put together from each item's own payload text,
+    made ready elsewhere (an import's worker processes): the same text, so the same hash."""
+    if key in head:
+        raise ValueError(f"{key!r} is in the head already")
+    opening = payload_text({**head, key: []})  # the list comes last, so this ends in "[]}"
+    return opening[:-2] + ",".join(item_texts) + "]}"
 
 
 def _stamp(at: datetime) -> str:
@@ -129,9 +141,7 @@ class EventLog:
             for ev, report_id in batch
         )
 
-    def append_texts(
-        self, batch: Iterable[tuple[str, str | None, str | None, str, datetime, str, int | None]]
-    ) -> int:
+    def append_texts(self, batch: Iterable[EventText]) -> int:
         """Append events whose payload is already text: (kind, force, reference, actor, at,
         payload, report id).
         """
