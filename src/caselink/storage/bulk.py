@@ -32,6 +32,14 @@ def sqlite_time_value(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def driver_connection(conn: Connection) -> Any:
+    """The driver's own connection under ``conn``, in its transaction: for the paths that go
+    round SQLAlchemy's per-row work (bulk writes, COPY, the journey import's reads)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw
+
+
 def _sqlite_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -121,8 +129,7 @@ class BulkWriter:
         """Insert rows already converted for this dialect (see RowConverter)."""
         if not rows:
             return
-        raw = self._conn.connection.driver_connection
-        assert raw is not None
+        raw = driver_connection(self._conn)
         names = ", ".join(f'"{c}"' for c in columns)
         if self._dialect == "postgresql":
             with (

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, select, text, update
 
 from caselink.domain.errors import ConcurrentUpdate
 from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
-from caselink.storage.bulk import BulkWriter, sqlite_time_value
+from caselink.storage.bulk import BulkWriter, driver_connection, sqlite_time_value
 from caselink.storage.tables import (
     cancellations,
     journey_milestones,
@@ -258,6 +258,8 @@ class JourneyRepository:
         # One query a chunk of keys, each key one probe of the unique (force, reference) index:
         # joined to the keys as arrays on PostgreSQL (an IN list on a growing table got plans
         # that read the whole force), to a VALUES list on SQLite (an IN list of pairs scans).
+        if self._conn.dialect.name != "postgresql":
+            return self._sqlite_report_rows(keys)
         columns = (reports.c.id, reports.c.force, reports.c.reference, reports.c.reported_at)
         statement = text(
             "SELECT r.id, r.force, r.reference, r.reported_at, r.version FROM reports r "
@@ -267,9 +269,6 @@ class JourneyRepository:
         found: dict[Key, JourneyState] = {}
         for start in range(0, len(keys), _CHUNK // 2):
             chunk = keys[start : start + _CHUNK // 2]
-            if self._conn.dialect.name != "postgresql":
-                found.update(self._sqlite_report_rows(chunk))
-                continue
             values = {"forces": [k[0] for k in chunk], "refs": [k[1] for k in chunk]}
             for r in self._conn.execute(statement, values):
                 found[(r.force, r.reference)] = JourneyState(r.id, r.version, r.reported_at)
@@ -278,23 +277,25 @@ class JourneyRepository:
     def _sqlite_report_rows(self, keys: Sequence[Key]) -> dict[Key, JourneyState]:
         # Through the driver: binding a thousand parameters and reading times back through
         # SQLAlchemy cost a national year's journey import over five seconds (py-spy).
-        pairs = ", ".join("(?, ?)" for _ in keys)
-        raw = self._conn.connection.driver_connection
-        assert raw is not None
-        cursor = raw.cursor()
+        found: dict[Key, JourneyState] = {}
+        cursor = driver_connection(self._conn).cursor()
         try:
-            rows = cursor.execute(
-                "SELECT r.id, r.force, r.reference, r.reported_at, r.version "
-                f"FROM (VALUES {pairs}) AS k CROSS JOIN reports r "
-                "ON r.force = k.column1 AND r.reference = k.column2",
-                [value for key in keys for value in key],
-            ).fetchall()
+            for start in range(0, len(keys), _CHUNK // 2):
+                chunk = keys[start : start + _CHUNK // 2]
+                pairs = ", ".join("(?, ?)" for _ in chunk)
+                rows = cursor.execute(
+                    "SELECT r.id, r.force, r.reference, r.reported_at, r.version "
+                    f"FROM (VALUES {pairs}) AS k CROSS JOIN reports r "
+                    "ON r.force = k.column1 AND r.reference = k.column2",
+                    [value for key in chunk for value in key],
+                )
+                for rid, force, reference, reported, version in rows:
+                    found[(force, reference)] = JourneyState(
+                        rid, version, sqlite_time_value(reported)
+                    )
         finally:
             cursor.close()
-        return {
-            (force, reference): JourneyState(rid, version, sqlite_time_value(reported))
-            for rid, force, reference, reported, version in rows
-        }
+        return found
 
     def bump_versions(self, read: Mapping[int, int]) -> None:
         """Move these reports (id: the version read) to their next version, their new steps

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, insert, select
 
 from caselink.domain.person import entity_name
 from caselink.storage.arrow_reads import read_arrow
-from caselink.storage.bulk import BulkWriter
+from caselink.storage.bulk import BulkWriter, driver_connection
 from caselink.storage.in_lists import in_lists
 from caselink.storage.persons.coverage import (
     Coverage,
@@ -182,8 +182,7 @@ class PersonStore:
             }
         )
         names = ", ".join(f'"{c}"' for c in rows.column_names)
-        raw = self._conn.connection.driver_connection
-        assert raw is not None
+        raw = driver_connection(self._conn)
         with (
             raw.cursor() as cursor,
             cursor.copy(f'COPY "{person_entities.name}" ({names}) FROM STDIN (FORMAT csv)') as copy,
