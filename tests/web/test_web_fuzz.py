@@ -252,7 +252,6 @@ class Fuzz:
 
         @settings(
             max_examples=EXAMPLES_PER_ROUTE,
-            deadline=None,
             database=None,
             # the same examples on every CI run, so a red run is a change's doing; new ones here
             derandomize=os.environ.get("CI") == "true",

@@ -30,7 +30,6 @@ def test_no_operation_answers_with_a_server_error(
         @given(case=operation.as_strategy())
         @settings(
             max_examples=EXAMPLES,
-            deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
         )

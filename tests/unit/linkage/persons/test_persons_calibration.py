@@ -74,7 +74,7 @@ def test_separated_verdicts_give_a_finite_steep_calibration() -> None:
     assert 8.0 < crossing < 12.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.lists(
         st.tuples(st.floats(-40.0, 60.0, allow_nan=False), st.booleans()),
@@ -103,7 +103,7 @@ def test_any_verdicts_give_a_rising_calibration_or_the_models_own(
         assert (fitted.scale, fitted.shift) == (1.0, 0.0)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.floats(0.2, 3.0),
     st.floats(-20.0, 20.0),
@@ -120,7 +120,7 @@ def test_the_model_probability_of_a_calibrated_one_inverts_it(
         assert calibration.probability(np.array([weight]))[0] == pytest.approx(calibrated, abs=1e-6)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 @given(
     st.lists(st.floats(0.5, 1.0), min_size=1, max_size=200),
     st.lists(st.floats(0.0, 1.0), min_size=200, max_size=200),
