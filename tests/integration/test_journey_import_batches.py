@@ -1,6 +1,7 @@
 """Importing journeys in bulk, on both databases: a report's steps split across the import's
-batches, or added to a journey already stored, end in the same steps, milestones and duties as
-one batch would give, and a police.uk outcome already stored is kept."""
+batches (judged in this process, or in workers that read the store as committed), or added to a
+journey already stored, end in the same steps, milestones and duties as one batch would give,
+and a police.uk outcome already stored is kept."""
 
 import csv
 import dataclasses
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from caselink.services.context import Actor, Context
@@ -115,12 +117,21 @@ def _derived(ctx: Context, prefix: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("workers", [0, 2])
 def test_steps_split_across_batches_end_as_one_batch(
-    ctx: Context, officer: Actor, tmp_path: Path
+    ctx: Context, officer: Actor, tmp_path: Path, workers: int
 ) -> None:
+    # In workers, K1's later batches are judged against the store without its earlier steps
+    # (its charge refused for want of an arrest): the importing process must judge them again.
     ctx = _store(ctx, officer, tmp_path)
     split = import_file(
-        ctx, officer, Kind.JOURNEY, _journey_file(tmp_path / "k.csv", STEPS), batch_size=4
+        ctx,
+        officer,
+        Kind.JOURNEY,
+        _journey_file(tmp_path / "k.csv", STEPS),
+        batch_size=4,
+        workers=workers,
+        parallel_from_bytes=0,
     )
     whole = import_file(ctx, officer, Kind.JOURNEY, _journey_file(tmp_path / "l.csv", STEPS, "L"))
     assert (split.imported, split.rejected) == (whole.imported, whole.rejected) == (len(STEPS), 0)

@@ -7,7 +7,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -17,6 +19,7 @@ from caselink.domain.events import Event, EventKind
 from caselink.domain.ownership import acts_on
 from caselink.domain.person import person_facts
 from caselink.domain.roles import Action
+from caselink.domain.rules.policy import ForcePolicy
 from caselink.interchange import caselink_csv, journey_file, jsonl, police_uk
 from caselink.interchange.caselink_csv import OffenderRow, PersonRow
 from caselink.interchange.csv_writing import csv_writer
@@ -25,12 +28,12 @@ from caselink.interchange.police_uk import OutcomeRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
 from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
-from caselink.services.journey import import_steps
+from caselink.services.journey import JudgedReport, StepCandidate, import_steps, judge_steps
 from caselink.services.processes.pipeline import pipeline
-from caselink.storage.journeys import PreparedStep
+from caselink.storage.journeys import StepText
 from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer, StepPreparer
 from caselink.storage.report_rows import person_key, person_values
-from caselink.storage.unit_of_work import UnitOfWork
+from caselink.storage.unit_of_work import Database, UnitOfWork
 
 T = TypeVar("T")
 MAX_LISTED_ERRORS = 1000
@@ -138,23 +141,45 @@ def import_file(
     actor.require(Action.RECORD)
     if path.stat().st_size < parallel_from_bytes:
         workers = 0  # starting worker processes would cost more than they save
-    reading, source = _reading(ctx, kind, path, fmt)
+    now = ctx.clock()
+    reading, source = _reading(ctx, kind, path, fmt, now)
     summary = ImportSummary()
     total_errors = 0
     out = _Rejects(rejects if skip_invalid else None, reading.header)
     ok = False
     try:
         with _cycle_collection_paused(), ctx.db.unit_of_work() as uow:
+            journeys = None
+            if kind is Kind.JOURNEY:
+                # With workers, each judges its rows against the store as committed (they read
+                # it themselves), and this process only writes what they judged.
+                store = ctx.db.shared_url() if workers > 0 else None
+                journeys = _Journeys(StepPreparer(uow.dialect), now, ctx.policy, path.name, store)
             work = _Work(
                 reading.parser,
                 Preparer(uow.dialect, source) if kind is Kind.REPORTS else None,
-                StepPreparer(uow.dialect) if kind is Kind.JOURNEY else None,
+                journeys,
             )
+            write = _WRITERS[kind] if journeys is None else partial(_write_journey, journeys)
             done = 0
             for batch, results in pipeline(reading.records, work, workers, batch_size):
                 valid: list[Any] = []
+                raw_of: dict[int, tuple[str, ...]] | None = None
                 for r in results:
-                    if isinstance(r, Parsed) and r.skip:
+                    if isinstance(r, JudgedReport):
+                        if acts_on(actor.home, r.force):
+                            valid.append(r)
+                            summary.notes.update(r.notes)
+                            continue
+                        if raw_of is None:
+                            raw_of = {rec[0]: rec[1] or () for rec in batch}
+                        for text in r.rows:  # refused as the rows of another force, below
+                            refused = _foreign(actor, text.line, path.name, r.force)
+                            total_errors += 1
+                            _note_errors(summary, refused)
+                            summary.rejected += 1
+                            out.add(text.line, raw_of.get(text.line, ()), refused)
+                    elif isinstance(r, Parsed) and r.skip:
                         summary.skipped[r.skip] += 1
                     elif isinstance(r, Parsed) and (r.errors or r.item is None):
                         total_errors += len(r.errors)
@@ -172,8 +197,6 @@ def import_file(
                         valid.append(r)
                         summary.notes.update(r.notes)
                 if total_errors == 0 or skip_invalid:
-                    write = _WRITERS[kind]
-                    raw_of: dict[int, tuple[str, ...]] | None = None
                     for line, errors in write(ctx, uow, actor, valid, summary, path.name):
                         total_errors += len(errors)
                         _note_errors(summary, errors)
@@ -181,7 +204,7 @@ def import_file(
                         if raw_of is None:  # rare: only a conflict needs the raw record back
                             raw_of = {rec[0]: rec[1] or () for rec in batch}
                         out.add(line, raw_of.get(line, ()), errors)
-                done += len(results)
+                done += len(batch)
                 if progress:
                     progress(done)
             if total_errors and not skip_invalid:
@@ -234,26 +257,64 @@ class ReadyStep(NamedTuple):
     line: int
     notes: tuple[str, ...]
     item: JourneyRow
-    digest: str
     raw: tuple[str, ...]
-    prepared: PreparedStep
+    text: StepText
+
+    def candidate(self) -> StepCandidate:
+        return StepCandidate(
+            self.item.force, self.item.reference, self.item.step, self.text, self.notes
+        )
+
+
+# The store each worker process opened to judge journey rows, by URL: opened once, not a batch.
+_WORKER_STORES: dict[str, Database] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Journeys:
+    """How one import's journey rows are made ready and judged: in the workers, against the
+    store at ``store`` as committed, when it is given (picklable)."""
+
+    prepare: StepPreparer
+    now: datetime
+    policy: ForcePolicy
+    source: str
+    store: str | None
+
+    def judge(self, ready: list[ReadyStep]) -> list[JudgedReport]:
+        """Judge rows in a worker (services.journey.judge_steps), reading the journeys they
+        join from the store as committed; the importing process judges again any report its
+        transaction has changed since (services.journey.import_steps)."""
+        assert self.store is not None
+        db = _WORKER_STORES.get(self.store)
+        if db is None:
+            db = _WORKER_STORES[self.store] = Database.open(self.store)
+        candidates = [r.candidate() for r in ready]
+        with db.reader() as uow:
+            states = uow.journeys.states({(c.force, c.reference) for c in candidates})
+        return judge_steps(
+            states,
+            candidates,
+            now=self.now,
+            policy=self.policy,
+            source=self.source,
+            prepare=self.prepare,
+        )
 
 
 class _Work:
-    """Parse a batch of records and make the valid reports or journey steps ready
-    (picklable)."""
+    """Parse a batch of records and make the valid reports or journey steps ready, the steps
+    judged too when the import says where (picklable)."""
 
     def __init__(
-        self,
-        parser: RowParser[Any],
-        preparer: Preparer | None,
-        step_preparer: StepPreparer | None = None,
+        self, parser: RowParser[Any], preparer: Preparer | None, journeys: _Journeys | None = None
     ) -> None:
-        self.parser, self.preparer, self.step_preparer = parser, preparer, step_preparer
+        self.parser, self.preparer, self.journeys = parser, preparer, journeys
 
     def __call__(self, records: list[Record]) -> list[Any]:
         out: list[Any] = []
-        header, prepare, prepare_step = self.parser.header, self.preparer, self.step_preparer
+        header, prepare, journeys = self.parser.header, self.preparer, self.journeys
+        prepare_step = journeys.prepare if journeys is not None else None
         for record in records:
             parsed = self.parser(record)
             if parsed.item is None or parsed.errors:
@@ -263,11 +324,16 @@ class _Work:
                 ready = prepare(parsed.item, parsed.digest, origin)
                 out.append(Ready(parsed.line, parsed.notes, ready))
             elif prepare_step is not None:
-                item, digest = parsed.item, parsed.digest
-                step = prepare_step(item.step)
-                out.append(ReadyStep(parsed.line, parsed.notes, item, digest, parsed.raw, step))
+                item, line = parsed.item, parsed.line
+                text = prepare_step(line, item.step, item.actor, parsed.digest)
+                out.append(ReadyStep(line, parsed.notes, item, parsed.raw, text))
             else:
                 out.append(parsed)
+        if journeys is not None and journeys.store is not None:
+            steps = [r for r in out if isinstance(r, ReadyStep)]
+            if steps:
+                rest = [r for r in out if not isinstance(r, ReadyStep)]
+                return rest + journeys.judge(steps)
         return out
 
 
@@ -277,7 +343,9 @@ def _note_errors(summary: ImportSummary, errors: Iterable[RowError]) -> None:
         summary.errors.extend(islice(errors, room))
 
 
-def _reading(ctx: Context, kind: Kind, path: Path, fmt: Format) -> tuple[Reading[Any], str]:
+def _reading(
+    ctx: Context, kind: Kind, path: Path, fmt: Format, now: datetime
+) -> tuple[Reading[Any], str]:
     if kind is Kind.OUTCOMES:
         if fmt is not Format.POLICE_UK:
             raise InvalidRequest("outcomes files are police.uk's: use --format police-uk")
@@ -286,8 +354,8 @@ def _reading(ctx: Context, kind: Kind, path: Path, fmt: Format) -> tuple[Reading
         if fmt is Format.POLICE_UK:
             raise InvalidRequest("police.uk files hold no journeys: use caselink-csv or jsonl")
         if fmt is Format.JSONL:
-            return journey_file.read_journey_lines(path, ctx.clock()), "jsonl"
-        return journey_file.read_journey_csv(path, ctx.clock()), "caselink-csv"
+            return journey_file.read_journey_lines(path, now), "jsonl"
+        return journey_file.read_journey_csv(path, now), "caselink-csv"
     if fmt is Format.POLICE_UK:
         if kind is not Kind.REPORTS:
             raise InvalidRequest("police.uk files hold reports only: use `import reports`")
@@ -533,10 +601,11 @@ def _write_offenders(
 
 
 def _write_journey(
+    journeys: _Journeys,
     ctx: Context,
     uow: UnitOfWork,
     actor: Actor,
-    valid: list[ReadyStep],
+    valid: list[ReadyStep | JudgedReport],
     summary: ImportSummary,
     file: str,
 ) -> Written:
@@ -544,7 +613,13 @@ def _write_journey(
     (services.journey.import_steps); a step refused by a rule refuses that report's steps in
     the batch, naming the rule."""
     done = import_steps(
-        ctx, uow, actor, [(p.line, p.item, p.digest, p.prepared) for p in valid], file
+        ctx,
+        uow,
+        actor,
+        [r.candidate() if isinstance(r, ReadyStep) else r for r in valid],
+        source=journeys.source,
+        now=journeys.now,
+        prepare=journeys.prepare,
     )
     summary.unchanged += done.unchanged
     summary.imported += done.imported
@@ -556,6 +631,5 @@ _WRITERS: dict[Kind, Callable[..., Written]] = {
     Kind.REPORTS: _write_reports,
     Kind.PERSONS: _write_persons,
     Kind.OFFENDERS: _write_offenders,
-    Kind.JOURNEY: _write_journey,
     Kind.OUTCOMES: _write_police_uk_outcomes,
 }

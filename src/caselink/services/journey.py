@@ -6,10 +6,10 @@ the rules notice), then its row, its event and the report's new milestones and d
 written in one transaction; a concurrent change to the same report is refused whole.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from caselink.domain.errors import DomainError, InvalidRequest, InvalidValue, NotFound
 from caselink.domain.events import EventKind
@@ -26,7 +26,7 @@ from caselink.domain.report import Report
 from caselink.domain.roles import Action, Role
 from caselink.domain.rules.catalogue import Finding
 from caselink.domain.rules.journey import check_steps
-from caselink.interchange.journey_file import JourneyRow
+from caselink.domain.rules.policy import ForcePolicy
 from caselink.services.access_requests import owner_of, require_acting, require_reading
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
@@ -35,10 +35,11 @@ from caselink.storage.history.event_log import EventText, list_payload_text
 from caselink.storage.journeys import (
     DutyRow,
     JourneyState,
-    PreparedStep,
     StepRow,
+    StepText,
     milestone_values,
 )
+from caselink.storage.prepared import StepPreparer
 from caselink.storage.unit_of_work import UnitOfWork
 
 IMPORTED = EventKind.JOURNEY_IMPORTED.value
@@ -74,75 +75,212 @@ class StepsImported:
     refused: list[tuple[int, str | None, str]]
 
 
+class StepCandidate(NamedTuple):
+    """An imported row to judge: its report, its step, the step's stored forms and what the
+    parser noted of the row."""
+
+    force: str
+    reference: str
+    step: Step
+    text: StepText
+    notes: tuple[str, ...] = ()
+
+
+class JudgedReport(NamedTuple):
+    """One report's rows of a batch, judged against its journey as stored (``judge_steps``),
+    with everything its writing needs made ready. A named tuple of plain values: import's
+    workers send one for each report of a national year.
+
+    ``rows`` are every row of it in the batch, ``fresh`` which of them (by position) are not
+    imported already. A report not stored has no ``report_id`` and all its rows are refused; a
+    report whose fresh steps a rule refuses has the rule's message as ``refusal``; otherwise
+    its fresh steps are to be written with its milestones, duties and one JOURNEY_IMPORTED
+    event (``event``, the payload's text). ``milestone`` leaves police.uk's outcome out.
+    """
+
+    force: str
+    reference: str
+    report_id: int | None
+    version: int
+    derived: bool  # milestones were stored for it
+    rows: tuple[StepText, ...]
+    fresh: tuple[int, ...]
+    refusal: str | None
+    milestone: tuple[Any, ...] | None
+    duties: tuple[tuple[Any, ...], ...]
+    event: str | None
+    notes: tuple[str, ...]
+
+
+def judge_steps(
+    states: Mapping[tuple[str, str], JourneyState],
+    candidates: Iterable[StepCandidate],
+    *,
+    now: datetime,
+    policy: ForcePolicy,
+    source: str,
+    prepare: StepPreparer,
+) -> list[JudgedReport]:
+    """Judge imported rows against the journeys they join, one report at a time in the order
+    the reports first appear; no I/O, so it runs where the rows were parsed.
+
+    Each report's fresh steps go through the journey's rules in order after its stored ones
+    (``states``, which this updates), exactly as ``Report.import_steps`` would judge them; a row
+    whose digest is stored already is not fresh.
+    """
+    groups: dict[tuple[str, str], list[StepCandidate]] = {}
+    for candidate in candidates:
+        groups.setdefault((candidate.force, candidate.reference), []).append(candidate)
+    head = {"source": source}
+    judged: list[JudgedReport] = []
+    for (force, reference), taken in groups.items():
+        rows = tuple(c.text for c in taken)
+        notes = tuple(note for c in taken for note in c.notes)
+        state = states.get((force, reference))
+        if state is None:
+            missing = f"no report {force} {reference}: import its report first"
+            judged.append(
+                JudgedReport(
+                    force, reference, None, 0, False, rows, tuple(range(len(rows))), missing,
+                    None, (), None, notes,
+                )
+            )  # fmt: skip
+            continue
+        fresh: list[int] = []
+        for i, text in enumerate(rows):
+            if text.digest not in state.digests:
+                state.digests.add(text.digest)
+                fresh.append(i)
+        rid, steps = state.report_id, [taken[i].step for i in fresh]
+        refusal: str | None = None
+        if steps:
+            try:
+                check_steps(
+                    state.steps,
+                    steps,
+                    first_contact=state.reported_at,
+                    now=now,
+                    cancellations=[c.at for c in state.cancellations],
+                )
+            except DomainError as exc:
+                refusal = str(exc)
+        if refusal is not None or not steps:
+            judged.append(
+                JudgedReport(
+                    force, reference, rid, state.version, state.derived, rows, tuple(fresh),
+                    refusal, None, (), None, notes,
+                )
+            )  # fmt: skip
+            continue
+        state.steps.extend(steps)
+        journey = state.steps
+        milestone = prepare.milestone(milestone_values(rid, journey, current_outcome(journey)))
+        duties = derive_duties(journey, state.cancellations, policy, now)
+        # the payload Report.import_steps makes, {"source", "steps": [step_document, ...]}, put
+        # together from the documents' texts made with the rows
+        event = list_payload_text(head, "steps", [rows[i].document for i in fresh])
+        judged.append(
+            JudgedReport(
+                force, reference, rid, state.version, state.derived, rows, tuple(fresh), None,
+                milestone, tuple(prepare.duty(rid, d) for d in duties), event, notes,
+            )
+        )  # fmt: skip
+    return judged
+
+
+def write_judged(
+    uow: UnitOfWork, actor: Actor, judged: Iterable[JudgedReport], now: datetime
+) -> StepsImported:
+    """Write judged reports within the caller's unit of work: each accepted report's fresh
+    steps, its next version, milestones and duties, and its JOURNEY_IMPORTED event by ``actor``,
+    each kind in one go for the lot; a report changed by someone else since its state was read
+    refuses the whole batch (ConcurrentUpdate)."""
+    refused: list[tuple[int, str | None, str]] = []
+    unchanged = 0
+    read: dict[int, int] = {}
+    steps: list[tuple[int, StepText]] = []
+    milestones: list[tuple[Any, ...]] = []
+    duties: list[tuple[Any, ...]] = []
+    new: list[int] = []
+    events: list[EventText] = []
+    for j in judged:
+        if j.report_id is None:
+            refused.extend((text.line, None, j.refusal or "") for text in j.rows)
+            continue
+        unchanged += len(j.rows) - len(j.fresh)
+        if j.refusal is not None:
+            refused.extend((j.rows[i].line, "step", j.refusal) for i in j.fresh)
+            continue
+        if j.milestone is None or j.event is None:
+            continue  # nothing fresh
+        rid = j.report_id
+        read[rid] = j.version
+        steps.extend((rid, j.rows[i]) for i in j.fresh)
+        milestones.append(j.milestone)
+        duties.extend(j.duties)
+        if not j.derived:
+            new.append(rid)
+        events.append((IMPORTED, j.force, j.reference, actor.name, now, j.event, rid))
+    uow.journeys.bump_versions(read)
+    uow.journeys.add_step_texts(steps)
+    uow.journeys.put_derived_ready(milestones, duties, new=new)
+    uow.events.append_texts(events)
+    return StepsImported(len(steps), unchanged, refused)
+
+
 def import_steps(
     ctx: Context,
     uow: UnitOfWork,
     actor: Actor,
-    rows: Sequence[tuple[int, JourneyRow, str, PreparedStep]],
+    items: Sequence[JudgedReport | StepCandidate],
+    *,
     source: str,
+    now: datetime,
+    prepare: StepPreparer,
 ) -> StepsImported:
-    """Add imported rows, as (line, row, digest of the row, its step's stored forms), to their
-    reports' journeys within the caller's unit of work.
+    """Add a batch of imported rows to their reports' journeys within the caller's unit of
+    work: rows to judge here (StepCandidate), or reports judged already against the store as
+    committed before this transaction (by import's workers, ``judge_steps``).
 
-    Each report's new steps go through the journey's rules in order after its stored steps, and
-    make one JOURNEY_IMPORTED event, exactly as ``Report.import_steps`` would; a step refused by
-    a rule refuses that report's steps in the batch, naming the rule; a row already imported is
-    counted, not written again. Only what the rules read is loaded (first contact, cancellations
-    in effect, steps so far), not whole reports, and the steps, versions, milestones, duties and
-    events of the batch are each written in one go: at a national year's million steps, loading
-    whole reports and writing report by report cost most of the import.
+    A report judged elsewhere stands unless this transaction has changed it since (its rows
+    came in an earlier batch too): then its rows are judged again here, with the rest, against
+    the journeys as this transaction sees them. Only what the rules read is loaded (first
+    contact, cancellations in effect, steps so far), not whole reports, and the steps, versions,
+    milestones, duties and events of the batch are each written in one go: at a national
+    year's million steps, loading whole reports and writing report by report cost most of the
+    import. Reports are written in the order they first appear.
     """
-    states = uow.journeys.states({(row.force, row.reference) for _, row, _, _ in rows})
-    refused: list[tuple[int, str | None, str]] = []
-    unchanged = 0
-    by_report: dict[tuple[str, str], list[tuple[int, JourneyRow, str, PreparedStep]]] = {}
-    for line, row, digest, prepared in rows:
-        key = (row.force, row.reference)
-        state = states.get(key)
-        if state is None:
-            refused.append((line, None, f"no report {key[0]} {key[1]}: import its report first"))
-            continue
-        if digest in state.digests:
-            unchanged += 1
-            continue
-        state.digests.add(digest)
-        by_report.setdefault(key, []).append((line, row, digest, prepared))
-    now = ctx.clock()
-    changed: list[JourneyState] = []
-    step_rows: list[StepRow] = []
-    events: list[EventText] = []
-    head = {"source": source}
-    for (force, reference), taken in by_report.items():
-        state = states[(force, reference)]
-        steps = [row.step for _, row, _, _ in taken]
-        try:
-            check_steps(
-                state.steps,
-                steps,
-                first_contact=state.reported_at,
-                now=now,
-                cancellations=[c.at for c in state.cancellations],
+    order: list[JudgedReport | tuple[str, str]] = []
+    placed: set[tuple[str, str]] = set()
+    again: list[StepCandidate] = []
+    for item in items:
+        if isinstance(item, JudgedReport):
+            if item.report_id is None or item.report_id not in uow.journeys.changed:
+                order.append(item)
+                continue
+            key = (item.force, item.reference)
+            again.extend(StepCandidate(*key, prepare.step_of(t), t) for t in item.rows)
+        else:
+            key = (item.force, item.reference)
+            again.append(item)
+        if key not in placed:
+            placed.add(key)
+            order.append(key)
+    judged_here: dict[tuple[str, str], JudgedReport] = {}
+    if again:
+        states = uow.journeys.states({(c.force, c.reference) for c in again})
+        judged_here = {
+            (j.force, j.reference): j
+            for j in judge_steps(
+                states, again, now=now, policy=ctx.policy, source=source, prepare=prepare
             )
-        except DomainError as exc:
-            refused.extend((line, "step", str(exc)) for line, _, _, _ in taken)
-            continue
-        state.steps.extend(steps)
-        changed.append(state)
-        rid = state.report_id
-        step_rows.extend(StepRow(rid, row.step, row.actor, d, p) for _, row, d, p in taken)
-        # the payload Report.import_steps makes, {"source", "steps": [step_document, ...]}, put
-        # together from the documents' texts the parsing workers made
-        text = list_payload_text(head, "steps", [p.document for _, _, _, p in taken])
-        events.append((IMPORTED, force, reference, actor.name, now, text, rid))
-    uow.journeys.bump_versions({s.report_id: s.version for s in changed})
-    uow.journeys.add_steps(step_rows)
-    uow.journeys.put_derived(
-        [milestone_values(s.report_id, s.steps, current_outcome(s.steps)) for s in changed],
-        {s.report_id: derive_duties(s.steps, s.cancellations, ctx.policy, now) for s in changed},
-        new=[s.report_id for s in changed if not s.derived],
+        }
+    return write_judged(
+        uow,
+        actor,
+        [j if isinstance(j, JudgedReport) else judged_here[j] for j in order],
+        ctx.clock(),
     )
-    uow.events.append_texts(events)
-    return StepsImported(len(step_rows), unchanged, refused)
 
 
 def record_step(

@@ -115,13 +115,18 @@ class BulkWriter:
 
     def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows of Python values (converted here for the driver)."""
-        if not rows:
-            return
+        if rows:
+            self.insert_ready(table, columns, self.convert(table, columns, rows))
+
+    def convert(
+        self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[Any, ...]]:
+        """Rows of Python values as this dialect stores them (see RowConverter)."""
         key = (table.name, tuple(columns))
         convert = self._cache.get(key)
         if convert is None:
             convert = self._cache[key] = RowConverter(table, columns, self._dialect)
-        self.insert_ready(table, columns, [convert(r) for r in rows])
+        return [convert(r) for r in rows]
 
     def insert_ready(
         self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]

@@ -31,26 +31,30 @@ _CHUNK = 1000  # ids to an IN list
 _STEP_COLUMNS = ("id", "report_id", "kind", "at", "actor", "details", "source_digest")
 
 
-class PreparedStep(NamedTuple):
-    """A step's stored forms, made ready in a worker process (storage.prepared.StepPreparer):
-    its time as the dialect stores it, its details' text, and the text of its document in an
-    import event's payload."""
+class StepText(NamedTuple):
+    """An imported row's step in its stored forms, made ready in a worker process
+    (storage.prepared.StepPreparer): its line in the file, kind, time as the dialect stores it,
+    who recorded it, its details' text, the digest of the row it came from, and the text of its
+    document in an import event's payload. A named tuple of plain values: a national year's
+    million cross from the workers."""
 
+    line: int
+    kind: str
     at: Any
+    actor: str
     details: str
+    digest: str
     document: str
 
 
 @dataclass(frozen=True, slots=True)
 class StepRow:
-    """A step to store: which report, what happened, who recorded it, where it came from, and
-    its stored forms when they were made ready already."""
+    """A step to store: which report, what happened, who recorded it, where it came from."""
 
     report_id: int
     step: Step
     actor: str
     source_digest: str | None = None
-    prepared: PreparedStep | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,15 @@ def details_text(details: Mapping[str, str]) -> str:
 
 def step_from_row(row: Any) -> Step:
     return Step(kind=StepKind(row.kind), at=row.at, details=json.loads(row.details))
+
+
+MILESTONE_COLUMNS = (
+    "report_id", "attended_at", "trained_officer", "sarc_answer", "isva_answer",
+    "suspect_identified_at", "arrested_at", "cps_referred_at", "charged_at", "verdict",
+    "verdict_at", "outcome", "outcome_at", "updates_declined", "police_uk_outcome",
+)  # fmt: skip
+DUTY_COLUMNS = ("report_id", "decision", "decided_at", "due_at", "told_at", "told_how", "declined")
+_PUBLISHED = MILESTONE_COLUMNS.index("police_uk_outcome")
 
 
 def milestone_values(
@@ -186,6 +199,9 @@ class JourneyRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._bulk = BulkWriter(conn)
+        # The reports whose versions this transaction moved on: what another process read of
+        # them before it (an import's workers) is out of date.
+        self.changed: set[int] = set()
 
     def steps(self, report_ids: Iterable[int]) -> dict[int, list[Step]]:
         """Each report's steps in the order they happened (then the order recorded)."""
@@ -301,35 +317,63 @@ class JourneyRepository:
         """Move these reports (id: the version read) to their next version, their new steps
         being their change; refused whole if any was changed since it was read."""
         bump_read_versions(self._conn, read)
+        self.changed.update(read)
 
     def add_steps(self, rows: Sequence[StepRow]) -> None:
         if not rows:
             return
         ids = self._bulk.allocate_ids(journey_steps, len(rows))
-        ready: list[tuple[Any, ...]] = []  # stored forms made ready in a worker
-        plain: list[tuple[Any, ...]] = []  # converted here
+        values = []
         for i, r in zip(ids, rows, strict=True):
-            kind, digest, p = r.step.kind.value, r.source_digest, r.prepared
-            if p is not None:
-                ready.append((i, r.report_id, kind, p.at, r.actor, p.details, digest))
-            else:
-                details = details_text(r.step.details)
-                plain.append((i, r.report_id, kind, r.step.at, r.actor, details, digest))
-        self._bulk.insert_ready(journey_steps, _STEP_COLUMNS, ready)
-        self._bulk.insert(journey_steps, _STEP_COLUMNS, plain)
+            kind, details = r.step.kind.value, details_text(r.step.details)
+            values.append((i, r.report_id, kind, r.step.at, r.actor, details, r.source_digest))
+        self._bulk.insert(journey_steps, _STEP_COLUMNS, values)
+
+    def add_step_texts(self, rows: Sequence[tuple[int, StepText]]) -> None:
+        """Store imported steps, as (report, its step's stored forms made ready)."""
+        if not rows:
+            return
+        ids = self._bulk.allocate_ids(journey_steps, len(rows))
+        self._bulk.insert_ready(
+            journey_steps,
+            _STEP_COLUMNS,
+            [
+                (i, rid, t.kind, t.at, t.actor, t.details, t.digest)
+                for i, (rid, t) in zip(ids, rows, strict=True)
+            ],
+        )
 
     def put_derived(
+        self, milestones: Sequence[dict[str, Any]], duties: Mapping[int, Sequence[Duty]]
+    ) -> None:
+        """Replace the milestones and duties of these reports with the ones derived now."""
+        self.put_derived_ready(
+            self._bulk.convert(
+                journey_milestones,
+                MILESTONE_COLUMNS,
+                [tuple(m[c] for c in MILESTONE_COLUMNS) for m in milestones],
+            ),
+            self._bulk.convert(
+                victim_duties,
+                DUTY_COLUMNS,
+                [tuple(duty_values(rid, d).values()) for rid, ds in duties.items() for d in ds],
+            ),
+        )
+
+    def put_derived_ready(
         self,
-        milestones: Sequence[dict[str, Any]],
-        duties: Mapping[int, Sequence[Duty]],
+        milestones: Sequence[tuple[Any, ...]],
+        duties: Sequence[tuple[Any, ...]],
         *,
         new: Collection[int] = (),
     ) -> None:
-        """Replace the milestones and duties of these reports with the ones derived now.
+        """Replace the milestones and duties of the reports they are of with these, made ready
+        as the dialect stores them (MILESTONE_COLUMNS, police.uk's outcome left out, and
+        DUTY_COLUMNS).
 
         ``new`` are reports known to have none stored yet: theirs are inserted without first
         being looked for and deleted."""
-        ids = sorted(({m["report_id"] for m in milestones} | set(duties)).difference(new))
+        ids = sorted(({m[0] for m in milestones} | {d[0] for d in duties}).difference(new))
         published: dict[int, str] = {}  # police.uk's outcome is no step: it is kept as it was
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
@@ -345,14 +389,13 @@ class JourneyRepository:
                 delete(journey_milestones).where(journey_milestones.c.report_id.in_(chunk))
             )
             self._conn.execute(delete(victim_duties).where(victim_duties.c.report_id.in_(chunk)))
-        if milestones:
-            self._bulk.insert_dicts(
-                journey_milestones,
-                [{**m, "police_uk_outcome": published.get(m["report_id"])} for m in milestones],
-            )
-        rows = [duty_values(rid, d) for rid, ds in duties.items() for d in ds]
-        if rows:
-            self._bulk.insert_dicts(victim_duties, rows)
+        if published:
+            milestones = [
+                (*m[:_PUBLISHED], published[m[0]], *m[_PUBLISHED + 1 :]) if m[0] in published else m
+                for m in milestones
+            ]
+        self._bulk.insert_ready(journey_milestones, MILESTONE_COLUMNS, milestones)
+        self._bulk.insert_ready(victim_duties, DUTY_COLUMNS, duties)
 
     def police_uk_outcomes(self, report_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
         """Each report's police.uk outcomes as (month, category), oldest first."""

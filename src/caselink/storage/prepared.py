@@ -5,17 +5,31 @@ Import prepares them in worker processes (the costly part: building rows and the
 payload), and the process holding the transaction only assigns ids, hashes and writes.
 """
 
+import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from caselink.domain.journey import Step, step_document
+from caselink.domain.journey import Duty, Step, StepKind, step_document
 from caselink.domain.report import Report
 from caselink.storage import report_rows
-from caselink.storage.bulk import RowConverter
+from caselink.storage.bulk import RowConverter, sqlite_time_value
 from caselink.storage.history.event_log import payload_text
-from caselink.storage.journeys import PreparedStep, details_text
+from caselink.storage.journeys import (
+    DUTY_COLUMNS,
+    MILESTONE_COLUMNS,
+    StepText,
+    details_text,
+    duty_values,
+)
 from caselink.storage.report_rows import person_key
-from caselink.storage.tables import cancellations, journey_steps, persons, reports
+from caselink.storage.tables import (
+    cancellations,
+    journey_milestones,
+    journey_steps,
+    persons,
+    reports,
+    victim_duties,
+)
 
 REPORT_COLUMNS = (*report_rows.REPORT_VALUE_COLUMNS, "source", "source_digest")
 CANCELLATION_COLUMNS = tuple(c for c in report_rows.CANCELLATION_VALUE_COLUMNS if c != "report_id")
@@ -76,12 +90,34 @@ class Preparer:
 
 
 class StepPreparer:
-    """Prepares journey steps for one dialect; picklable, so it can run in a worker process."""
+    """Prepares journey steps, and the milestones and duties derived from them, for one
+    dialect; picklable, so it can run in a worker process."""
 
     def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
         self._at = RowConverter(journey_steps, ("at",), dialect)
+        self._milestone = RowConverter(journey_milestones, MILESTONE_COLUMNS, dialect)
+        self._duty = RowConverter(victim_duties, DUTY_COLUMNS, dialect)
 
-    def __call__(self, step: Step) -> PreparedStep:
-        return PreparedStep(
-            self._at((step.at,))[0], details_text(step.details), payload_text(step_document(step))
+    def __call__(self, line: int, step: Step, actor: str, digest: str) -> StepText:
+        return StepText(
+            line,
+            step.kind.value,
+            self._at((step.at,))[0],
+            actor,
+            details_text(step.details),
+            digest,
+            payload_text(step_document(step)),
         )
+
+    def step_of(self, text: StepText) -> Step:
+        """The step whose stored forms these are."""
+        at = sqlite_time_value(text.at) if self.dialect == "sqlite" else text.at
+        return Step(kind=StepKind(text.kind), at=at, details=json.loads(text.details))
+
+    def milestone(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A report's milestones (storage.journeys.milestone_values) as stored."""
+        return self._milestone(tuple(values[c] for c in MILESTONE_COLUMNS))
+
+    def duty(self, report_id: int, duty: Duty) -> tuple[Any, ...]:
+        return self._duty(tuple(duty_values(report_id, duty).values()))
