@@ -132,6 +132,8 @@ def _parsed(
     raw_digest: Callable[[], str],
     raw: tuple[str, ...],
 ) -> Parsed[JourneyRow]:
+    if item is not None and not row.errors:
+        return Parsed(line, item, (), journey_digest(item), raw)
     # The first reason a field is wrong is the one to fix: a JSON number where a reference
     # should be is not also "empty".
     first: dict[str, RowError] = {}
@@ -224,11 +226,16 @@ def _journey_row(
     return JourneyRow(str(force), str(reference), step, str(actor))
 
 
+# json.dumps(details, ensure_ascii=False, sort_keys=True), the digest's form, with one encoder
+# for every row rather than one built a call
+_DIGESTED_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def journey_digest(row: JourneyRow) -> str:
     """A digest of a row's content, the same whichever format or spelling carried it (times in
     UTC, details in key order), so importing the same step twice can be seen to change nothing.
     """
-    details = json.dumps(dict(row.step.details), ensure_ascii=False, sort_keys=True)
+    details = _DIGESTED_DETAILS.encode(dict(row.step.details))
     text = "\x1f".join(
         (
             row.force,

@@ -281,7 +281,7 @@ class _Journeys:
     source: str
     store: str | None
 
-    def judge(self, ready: list[ReadyStep]) -> list[JudgedReport]:
+    def judge(self, candidates: list[StepCandidate]) -> list[JudgedReport]:
         """Judge rows in a worker (services.journey.judge_steps), reading the journeys they
         join from the store as committed; the importing process judges again any report its
         transaction has changed since (services.journey.import_steps)."""
@@ -289,7 +289,6 @@ class _Journeys:
         db = _WORKER_STORES.get(self.store)
         if db is None:
             db = _WORKER_STORES[self.store] = Database.open(self.store)
-        candidates = [r.candidate() for r in ready]
         with db.reader() as uow:
             states = uow.journeys.states({(c.force, c.reference) for c in candidates})
         return judge_steps(
@@ -315,6 +314,9 @@ class _Work:
         out: list[Any] = []
         header, prepare, journeys = self.parser.header, self.preparer, self.journeys
         prepare_step = journeys.prepare if journeys is not None else None
+        # rows judged here, in a worker, go to the judge rather than back as they are
+        judged_here = journeys is not None and journeys.store is not None
+        candidates: list[StepCandidate] = []
         for record in records:
             parsed = self.parser(record)
             if parsed.item is None or parsed.errors:
@@ -326,14 +328,17 @@ class _Work:
             elif prepare_step is not None:
                 item, line = parsed.item, parsed.line
                 text = prepare_step(line, item.step, item.actor, parsed.digest)
-                out.append(ReadyStep(line, parsed.notes, item, parsed.raw, text))
+                if judged_here:
+                    candidates.append(
+                        StepCandidate(item.force, item.reference, item.step, text, parsed.notes)
+                    )
+                else:
+                    out.append(ReadyStep(line, parsed.notes, item, parsed.raw, text))
             else:
                 out.append(parsed)
-        if journeys is not None and journeys.store is not None:
-            steps = [r for r in out if isinstance(r, ReadyStep)]
-            if steps:
-                rest = [r for r in out if not isinstance(r, ReadyStep)]
-                return rest + journeys.judge(steps)
+        if candidates:
+            assert journeys is not None
+            out.extend(journeys.judge(candidates))
         return out
 
 
