@@ -1,9 +1,10 @@
 """The hash chain: any edit, deletion or truncation of stored events is found and named."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from caselink.services import history
 from caselink.services.context import Actor, Context
@@ -43,6 +44,18 @@ def test_an_edited_event_is_named(chained: Context) -> None:
 def test_an_edited_actor_or_time_is_named(chained: Context) -> None:
     tamper(chained, update(events).where(events.c.seq == 2).values(actor="mallory"))
     assert history.verify(chained).first_break.seq == 2
+
+
+def test_an_event_moved_in_time_is_named_and_on_sqlite_one_whose_time_is_no_time(
+    chained: Context,
+) -> None:
+    moved = datetime(2020, 1, 1, 12, 0, tzinfo=UTC)
+    tamper(chained, update(events).where(events.c.seq == 5).values(at=moved))
+    assert history.verify(chained).first_break.seq == 5
+    if chained.db.engine.dialect.name == "sqlite":  # PostgreSQL stores only times there
+        tamper(chained, text("UPDATE events SET at = 'yesterday' WHERE seq = 3"))
+        result = history.verify(chained)
+        assert (result.first_break.seq, "edited" in result.first_break.reason) == (3, True)
 
 
 def test_a_deleted_event_is_named(chained: Context) -> None:
