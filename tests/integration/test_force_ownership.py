@@ -2,6 +2,7 @@
 on its reports; another force's report is read in full only by policy or with a grant from the
 owning force's registrar, and every such read shows on the owning force's access report."""
 
+import csv
 import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from caselink.services import (
 )
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportRefused, Kind, import_file
-from support.sample_files import report, write_reports
+from support.sample_files import report, write_csv, write_persons, write_reports
 
 NOW = datetime(2024, 6, 3, 12, 0, tzinfo=UTC)
 KENT_OFFICER = Actor("olive", Role.OFFICER, Home(force="Kent"))
@@ -85,6 +86,52 @@ def test_an_import_refuses_another_forces_rows(two_forces: Context, tmp_path: Pa
         two_forces, KENT_OFFICER, Kind.REPORTS, write_reports(tmp_path / "k.csv", [report("K2")])
     )
     assert summary.imported == 1
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_another_forces_rows_are_rejected_with_their_cells(
+    two_forces: Context, tmp_path: Path, workers: int
+) -> None:
+    # In worker processes, reports, persons and steps are made ready there and come back
+    # without their cells: the rejects file must hold the refused row's cells all the same.
+    person = {"role": "suspect", "forename": "Sam", "surname": "Hart", "source_id": "p1"}
+    step = {"step": "attended", "at": "2024-03-08T01:00:00Z", "actor": "pc-1", "details": "{}"}
+    files = {
+        Kind.REPORTS: write_reports(
+            tmp_path / "r.csv", [report("K3"), report("S3", force="Surrey")]
+        ),
+        Kind.PERSONS: write_persons(
+            tmp_path / "p.csv",
+            [{**person, "force": "Kent", "reference": "K1"},
+             {**person, "force": "Surrey", "reference": "S1"}],
+        ),  # fmt: skip
+        Kind.JOURNEY: write_csv(
+            tmp_path / "j.csv",
+            ("force", "reference", "step", "at", "actor", "details"),
+            [{**step, "force": "Kent", "reference": "K1"},
+             {**step, "force": "Surrey", "reference": "S1"}],
+        ),  # fmt: skip
+    }
+    for kind, path in files.items():
+        rejects = tmp_path / f"{kind.value}-rejects.csv"
+        summary = import_file(
+            two_forces,
+            KENT_OFFICER,
+            kind,
+            path,
+            skip_invalid=True,
+            rejects=rejects,
+            workers=workers,
+            parallel_from_bytes=0,
+        )
+        assert (summary.imported, summary.rejected) == (1, 1), kind
+        with rejects.open(newline="", encoding="utf-8") as handle:
+            header, refused = list(csv.reader(handle))
+        with path.open(newline="", encoding="utf-8") as handle:
+            third_line = list(csv.reader(handle))[2]
+        assert refused[0] == "3", kind
+        assert "records only for their own force" in refused[1], kind
+        assert refused[2:] == third_line, kind
 
 
 def test_reading_another_force_needs_a_grant_from_its_registrar(two_forces: Context) -> None:

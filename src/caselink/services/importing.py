@@ -17,11 +17,10 @@ from typing import Any, NamedTuple, TypeVar
 from caselink.domain.errors import InvalidRequest
 from caselink.domain.events import Event, EventKind
 from caselink.domain.ownership import acts_on
-from caselink.domain.person import person_facts
 from caselink.domain.roles import Action
 from caselink.domain.rules.policy import ForcePolicy
 from caselink.interchange import caselink_csv, journey_file, jsonl, police_uk
-from caselink.interchange.caselink_csv import OffenderRow, PersonRow
+from caselink.interchange.caselink_csv import OffenderRow
 from caselink.interchange.csv_writing import csv_writer
 from caselink.interchange.journey_file import JourneyRow
 from caselink.interchange.police_uk import OutcomeRow
@@ -30,9 +29,16 @@ from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
 from caselink.services.journey import JudgedReport, StepCandidate, import_steps, judge_steps
 from caselink.services.processes.pipeline import pipeline
+from caselink.storage.history.event_log import EventText
 from caselink.storage.journeys import StepText
-from caselink.storage.prepared import REPORT_COLUMNS, PreparedReport, Preparer, StepPreparer
-from caselink.storage.report_rows import person_key, person_values
+from caselink.storage.prepared import (
+    REPORT_COLUMNS,
+    PersonPreparer,
+    PreparedPerson,
+    PreparedReport,
+    Preparer,
+    StepPreparer,
+)
 from caselink.storage.unit_of_work import Database, UnitOfWork
 
 T = TypeVar("T")
@@ -159,6 +165,7 @@ def import_file(
                 reading.parser,
                 Preparer(uow.dialect, source) if kind is Kind.REPORTS else None,
                 journeys,
+                PersonPreparer(uow.dialect) if kind is Kind.PERSONS else None,
             )
             write = _WRITERS[kind] if journeys is None else partial(_write_journey, journeys)
             done = 0
@@ -191,7 +198,12 @@ def import_file(
                         total_errors += 1
                         _note_errors(summary, refused)
                         summary.rejected += 1
-                        raw = r.raw if isinstance(r, (Parsed, ReadyStep)) else ()
+                        if isinstance(r, (Parsed, ReadyStep)):
+                            raw = r.raw
+                        else:  # made ready in a worker, which kept no raw cells
+                            if raw_of is None:
+                                raw_of = {rec[0]: rec[1] or () for rec in batch}
+                            raw = raw_of.get(r.line, ())
                         out.add(r.line, raw, refused)
                     else:
                         valid.append(r)
@@ -251,6 +263,14 @@ class Ready(NamedTuple):
     prepared: PreparedReport
 
 
+class ReadyPerson(NamedTuple):
+    """A valid person record made ready for storage (see Ready)."""
+
+    line: int
+    notes: tuple[str, ...]
+    prepared: PreparedPerson
+
+
 class ReadyStep(NamedTuple):
     """A valid journey row with its step's stored forms made ready (see Ready)."""
 
@@ -306,13 +326,19 @@ class _Work:
     judged too when the import says where (picklable)."""
 
     def __init__(
-        self, parser: RowParser[Any], preparer: Preparer | None, journeys: _Journeys | None = None
+        self,
+        parser: RowParser[Any],
+        preparer: Preparer | None,
+        journeys: _Journeys | None = None,
+        persons: PersonPreparer | None = None,
     ) -> None:
         self.parser, self.preparer, self.journeys = parser, preparer, journeys
+        self.persons = persons
 
     def __call__(self, records: list[Record]) -> list[Any]:
         out: list[Any] = []
         header, prepare, journeys = self.parser.header, self.preparer, self.journeys
+        prepare_person = self.persons
         prepare_step = journeys.prepare if journeys is not None else None
         # rows judged here, in a worker, go to the judge rather than back as they are
         judged_here = journeys is not None and journeys.store is not None
@@ -325,6 +351,10 @@ class _Work:
                 origin = dict(zip(header, parsed.raw, strict=True))
                 ready = prepare(parsed.item, parsed.digest, origin)
                 out.append(Ready(parsed.line, parsed.notes, ready))
+            elif prepare_person is not None:
+                person = parsed.item
+                ready_person = prepare_person(person.force, person.reference, person.person)
+                out.append(ReadyPerson(parsed.line, parsed.notes, ready_person))
             elif prepare_step is not None:
                 item, line = parsed.item, parsed.line
                 text = prepare_step(line, item.step, item.actor, parsed.digest)
@@ -383,7 +413,7 @@ Written = Iterator[Rejected]
 
 
 def _force_of(row: Any) -> str:
-    return str(row.prepared.force if isinstance(row, Ready) else row.item.force)
+    return str(row.prepared.force if isinstance(row, (Ready, ReadyPerson)) else row.item.force)
 
 
 def _foreign(actor: Actor, line: int, file: str, force: str) -> list[RowError]:
@@ -514,48 +544,34 @@ def _write_persons(
     ctx: Context,
     uow: UnitOfWork,
     actor: Actor,
-    valid: list[Parsed[PersonRow]],
+    valid: list[ReadyPerson],
     summary: ImportSummary,
     file: str,
 ) -> Written:
-    keys = list({(p.item.force, p.item.reference) for p in valid if p.item is not None})
+    keys = list({(r.prepared.force, r.prepared.reference) for r in valid})
     ids = {k: v[0] for k, v in uow.reports.digests(keys).items()}
     stored = uow.reports.person_keys(ids.values())
-    rows: list[dict[str, Any]] = []
-    events: list[tuple[Event, int | None]] = []
-    now = ctx.clock()
-    for p in valid:
-        item = p.item
-        assert item is not None
-        rid = ids.get((item.force, item.reference))
+    rows: list[tuple[Any, ...]] = []
+    events: list[EventText] = []
+    now, kind = ctx.clock(), EventKind.PERSON_ADDED.value
+    for r in valid:
+        p = r.prepared
+        rid = ids.get((p.force, p.reference))
         if rid is None:
             yield _conflict(
-                p.line,
+                r.line,
                 file,
-                f"no report {item.force} {item.reference}: import its report first",
+                f"no report {p.force} {p.reference}: import its report first",
             )
             continue
-        pkey = person_key(item.person)
-        if (rid, pkey) in stored:
+        if (rid, p.key) in stored:
             summary.unchanged += 1
             continue
-        stored.add((rid, pkey))
-        rows.append(person_values(item.person, rid, pkey))
-        events.append(
-            (
-                Event(
-                    EventKind.PERSON_ADDED,
-                    item.force,
-                    item.reference,
-                    actor.name,
-                    now,
-                    person_facts(item.person),
-                ),
-                rid,
-            )
-        )
-    uow.reports.insert_persons(rows)
-    uow.events.append(events)
+        stored.add((rid, p.key))
+        rows.append((rid, *p.row))
+        events.append((kind, p.force, p.reference, actor.name, now, p.payload, rid))
+    uow.reports.insert_persons_ready(rows)
+    uow.events.append_texts(events)
     summary.imported += len(rows)
 
 

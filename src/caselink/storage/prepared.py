@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from caselink.domain.journey import Duty, Step, StepKind, step_document
+from caselink.domain.person import Person, person_facts
 from caselink.domain.report import Report
 from caselink.storage import report_rows
 from caselink.storage.bulk import RowConverter, sqlite_time_value, time_converter
@@ -87,6 +88,29 @@ class Preparer:
                 else report.imported_payload(self.source, origin)
             ),
         )
+
+
+class PreparedPerson(NamedTuple):
+    """A person record to add to a stored report, as the database will store it but for ids,
+    and its PERSON_ADDED payload (see PreparedReport)."""
+
+    force: str
+    reference: str
+    key: str
+    row: tuple[Any, ...]  # PERSON_COLUMNS
+    payload: str
+
+
+class PersonPreparer:
+    """Prepares person records for one dialect; picklable, so it can run in a worker process."""
+
+    def __init__(self, dialect: str) -> None:
+        self._person = RowConverter(persons, PERSON_COLUMNS, dialect)
+
+    def __call__(self, force: str, reference: str, person: Person) -> PreparedPerson:
+        key = person_key(person)
+        row = self._person(tuple(report_rows.person_values(person, 0, key).values())[1:])
+        return PreparedPerson(force, reference, key, row, payload_text(person_facts(person)))
 
 
 class StepPreparer:

@@ -255,15 +255,20 @@ class ReportRepository:
                 ("id", "report_id", *CANCELLATION_COLUMNS),
                 [(i, *c) for i, c in zip(canc_ids, canc, strict=True)],
             )
-        pers = [(rid, *x) for rid, p in zip(ids, items, strict=True) for x in p.persons]
-        if pers:
-            pers_ids = self._bulk.allocate_ids(persons, len(pers))
+        self.insert_persons_ready(
+            [(rid, *x) for rid, p in zip(ids, items, strict=True) for x in p.persons]
+        )
+        return ids
+
+    def insert_persons_ready(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert person records made ready for this dialect: (report id, *PERSON_COLUMNS)."""
+        if rows:
+            ids = self._bulk.allocate_ids(persons, len(rows))
             self._bulk.insert_ready(
                 persons,
                 ("id", "report_id", *PERSON_COLUMNS),
-                [(i, *x) for i, x in zip(pers_ids, pers, strict=True)],
+                [(i, *x) for i, x in zip(ids, rows, strict=True)],
             )
-        return ids
 
     def person_keys(self, report_ids: Iterable[int]) -> set[tuple[int, str]]:
         ids = sorted(set(report_ids))
@@ -273,13 +278,6 @@ class ReportRepository:
             select(persons.c.report_id, persons.c.person_key).where(persons.c.report_id.in_(ids))
         )
         return {(r.report_id, r.person_key) for r in rows}
-
-    def insert_persons(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            ids = self._bulk.allocate_ids(persons, len(rows))
-            self._bulk.insert_dicts(
-                persons, [{"id": i, **r} for i, r in zip(ids, rows, strict=True)]
-            )
 
     def offender_labels(self, report_ids: Iterable[int]) -> set[tuple[str, int]]:
         ids = sorted(set(report_ids))
