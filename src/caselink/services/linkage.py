@@ -228,14 +228,20 @@ def _strongest(scored: pa.Table) -> list[str]:
     matrix = np.nan_to_num(np.round(matrix, 3))
     keep = min(STORED_COMPONENTS, len(names))
     strongest = np.argsort(-np.abs(matrix), axis=1)[:, :keep]
-    values = np.take_along_axis(matrix, strongest, axis=1).tolist()
+    values = np.take_along_axis(matrix, strongest, axis=1)
+    loud = np.abs(values) >= QUIET
+    # Each kept (feature, value) is one of few distinct texts ('"distance_km":1.25'): each is
+    # made once, and a pair's JSON joins its own. Per pair and per value, the formatting cost
+    # more than scoring the pairs.
+    distinct, which = np.unique(values[loud], return_inverse=True)
+    texts = [repr(float(v)) for v in distinct.tolist()]
     labels = [f'"{n[len("contribution_") :]}":' for n in names]
-    return [
-        "{"
-        + ",".join(f"{labels[f]}{v}" for f, v in zip(fs, vs, strict=True) if abs(v) >= QUIET)
-        + "}"
-        for fs, vs in zip(strongest.tolist(), values, strict=True)
-    ]
+    pieces = strongest[loud] * len(texts) + which
+    wanted, where = np.unique(pieces, return_inverse=True)
+    made = [labels[k // len(texts)] + texts[k % len(texts)] for k in wanted.tolist()]
+    flat = [made[k] for k in where.tolist()]
+    ends = np.cumsum(loud.sum(axis=1)).tolist()
+    return ["{" + ",".join(flat[b:e]) + "}" for b, e in zip([0, *ends], ends, strict=False)]
 
 
 def run(
@@ -319,13 +325,22 @@ def _ranked_links(
     value = np.concatenate([s, s])
     which = np.concatenate([np.arange(a.size), np.arange(a.size)])
     order = np.lexsort((other, -value, anchor))
-    rank = 0
-    previous = None
-    for k in order.tolist():
-        rank = rank + 1 if anchor[k] == previous else 1
-        previous = anchor[k]
-        if rank <= top:
-            yield int(anchor[k]), int(other[k]), rank, float(value[k]), components[int(which[k])]
+    ranked = anchor[order]
+    # each link's rank among its report's: its place less the place its report's links begin
+    places = np.arange(order.size)
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    rank = places - np.maximum.accumulate(np.where(first, places, 0)) + 1
+    kept = rank <= top
+    order = order[kept]
+    yield from zip(
+        anchor[order].tolist(),
+        other[order].tolist(),
+        rank[kept].tolist(),
+        value[order].tolist(),
+        [components[i] for i in which[order].tolist()],
+        strict=True,
+    )
 
 
 def _alerts(series: pa.Table, before: pa.Table | None) -> list[SeriesAlert]:

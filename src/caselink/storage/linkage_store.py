@@ -215,7 +215,8 @@ class LinkStore:
     def save_links(self, run_id: int, rows: Iterable[tuple[int, int, int, float, str]]) -> int:
         """Store scored links: (report_id, other_id, rank, score, components JSON)."""
         batch = [(run_id, *r) for r in rows]
-        BulkWriter(self._conn).insert(
+        # plain numbers and text, nothing a driver would store differently: written as they are
+        BulkWriter(self._conn).insert_ready(
             report_links, ("run_id", "report_id", "other_id", "rank", "score", "components"), batch
         )
         return len(batch)
