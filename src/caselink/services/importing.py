@@ -155,6 +155,7 @@ def import_file(
     ok = False
     try:
         with _cycle_collection_paused(), ctx.db.unit_of_work() as uow:
+            uow.bulk_load()
             journeys = None
             if kind is Kind.JOURNEY:
                 # With workers, each judges its rows against the store as committed (they read
