@@ -337,6 +337,12 @@ class _Work:
         self.persons = persons
 
     def __call__(self, records: list[Record]) -> list[Any]:
+        # in a worker as in the importing process: a batch makes a million short-lived objects
+        # (a national year's journey rows: 30.7 µs each without the collector, 35.0 with it)
+        with _cycle_collection_paused():
+            return self._work(records)
+
+    def _work(self, records: list[Record]) -> list[Any]:
         out: list[Any] = []
         header, prepare, journeys = self.parser.header, self.preparer, self.journeys
         prepare_person = self.persons
