@@ -1,11 +1,9 @@
 """Importing files: all or nothing by default, streaming, idempotent on force and reference."""
 
-import gc
 import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -25,6 +23,7 @@ from caselink.interchange.csv_writing import csv_writer
 from caselink.interchange.journey_file import JourneyRow
 from caselink.interchange.police_uk import OutcomeRow
 from caselink.interchange.rows import Parsed, Reading, Record, RowError, RowParser
+from caselink.services import cycle_collector
 from caselink.services.consultation import COLLECT, NO_RECORD, log_consultation
 from caselink.services.context import Actor, Context
 from caselink.services.journey import JudgedReport, StepCandidate, import_steps, judge_steps
@@ -154,7 +153,7 @@ def import_file(
     out = _Rejects(rejects if skip_invalid else None, reading.header)
     ok = False
     try:
-        with _cycle_collection_paused(), ctx.db.unit_of_work() as uow:
+        with cycle_collector.paused(), ctx.db.unit_of_work() as uow:
             uow.bulk_load()
             journeys = None
             if kind is Kind.JOURNEY:
@@ -237,23 +236,6 @@ def import_file(
     finally:
         out.finish(keep=ok)
     return summary
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while rows stream through.
-
-    Import allocates millions of short-lived, acyclic objects (freed by reference counting),
-    which trigger the collector over and over to scan everything alive: measured, it cost
-    about a third of the import's time (bench/import_bench.py).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Ready(NamedTuple):
@@ -339,7 +321,7 @@ class _Work:
     def __call__(self, records: list[Record]) -> list[Any]:
         # in a worker as in the importing process: a batch makes a million short-lived objects
         # (a national year's journey rows: 30.7 µs each without the collector, 35.0 with it)
-        with _cycle_collection_paused():
+        with cycle_collector.paused():
             return self._work(records)
 
     def _work(self, records: list[Record]) -> list[Any]:

@@ -16,7 +16,7 @@ from caselink.domain.roles import Role
 from caselink.domain.values import Scope
 from caselink.integrity import FunnelPoint, Rate, wilson
 from caselink.integrity.plotting import funnel_figure_html, funnel_png, p_chart_html
-from caselink.services import outcomes
+from caselink.services import cycle_collector, outcomes
 from caselink.services.context import Actor, Context
 from caselink.services.integrity import (
     DEFAULT_METHOD,
@@ -204,6 +204,7 @@ class InspectionReport:
     compliance: dict[str, Any]  # caselink outcomes compliance --json, rape
 
 
+@cycle_collector.paused()
 def build_report(
     ctx: Context,
     actor: Actor = REPORTING_ACTOR,

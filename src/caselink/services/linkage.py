@@ -35,6 +35,7 @@ from caselink.linkage.offences import (
 from caselink.linkage.offences import (
     train as train_model,
 )
+from caselink.services import cycle_collector
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
 from caselink.services.spark import SparkOptions, stage_reports
@@ -95,6 +96,7 @@ def _labels_from_file(uow: UnitOfWork, path: Path) -> pa.Table:
     )
 
 
+@cycle_collector.paused()
 def train(
     ctx: Context, actor: Actor, *, labels: Path | None = None, settings: LinkSettings | None = None
 ) -> TrainOutcome:
@@ -244,6 +246,7 @@ def _strongest(scored: pa.Table) -> list[str]:
     return ["{" + ",".join(flat[b:e]) + "}" for b, e in zip([0, *ends], ends, strict=False)]
 
 
+@cycle_collector.paused()
 def run(
     ctx: Context,
     actor: Actor,
