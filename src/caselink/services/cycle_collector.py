@@ -1,12 +1,13 @@
 """Pausing Python's cycle collector around work that allocates millions of short-lived
 objects.
 
-Imports, linkage training and runs make millions of acyclic objects (rows, tuples, strings),
-freed by reference counting as they go; each few hundred allocations trigger the collector,
-which then scans everything alive, the big tables included. Measured on a national year: a
-third of an import's time (bench/import_bench.py); training 5.2 s against 8.5 s, linking
-10.5 s against 14.1 s and the inspection report 2.8 s against 3.8 s (bench/demo_bench.py). The work is bounded, so the little cyclic garbage it makes waits for
-the collector to run again after it.
+Imports, linkage training and runs, the inspection report and the history check make millions
+of acyclic objects (rows, tuples, strings), freed by reference counting as they go; each few
+hundred allocations trigger the collector, which then scans everything alive, the big tables
+included. Measured on a national year: a third of an import's time (bench/import_bench.py);
+training 5.2 s against 8.5 s, linking 10.5 s against 14.1 s and the inspection report 2.8 s
+against 3.8 s (bench/demo_bench.py). The work is bounded, so the little cyclic garbage it
+makes waits for the collector to run again after it.
 """
 
 import gc

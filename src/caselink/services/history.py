@@ -8,6 +8,7 @@ from itertools import islice
 from pathlib import Path
 
 from caselink.domain.errors import InvalidRequest
+from caselink.services import cycle_collector
 from caselink.services.context import Context
 from caselink.services.processes.pipeline import worker_pool
 from caselink.storage.history.checkpoints import (
@@ -71,6 +72,7 @@ class HistoryReport:
         return self.chain.intact and not self.mismatch_count and not self.checkpoints.problems
 
 
+@cycle_collector.paused()
 def verify(
     ctx: Context,
     progress: Callable[[int], None] | None = None,
@@ -104,6 +106,7 @@ def verify(
     return HistoryReport(chain, shown, count, checked)
 
 
+@cycle_collector.paused()
 def replay_store(url: str) -> tuple[tuple[ReportMismatch, ...], int]:
     """Replay every report of the store at ``url`` (in a worker process): the first mismatches
     and how many there are."""
