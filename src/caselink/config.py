@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         default=True, description="the person asking for a cancellation may not authorise it"
     )
     import_batch_size: int = Field(
-        default=5000, gt=0, description="rows written per batch on import"
+        default=10_000, gt=0, description="rows written per batch on import"
     )
     import_workers: int = Field(
         default=2,

@@ -128,7 +128,7 @@ def import_file(
     *,
     skip_invalid: bool = False,
     rejects: Path | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 10_000,
     workers: int = 0,
     parallel_from_bytes: int = SMALL_FILE,
     progress: Progress | None = None,
