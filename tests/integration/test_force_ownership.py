@@ -96,21 +96,14 @@ def test_another_forces_rows_are_rejected_with_their_cells(
     # without their cells: the rejects file must hold the refused row's cells all the same.
     person = {"role": "suspect", "forename": "Sam", "surname": "Hart", "source_id": "p1"}
     step = {"step": "attended", "at": "2024-03-08T01:00:00Z", "actor": "pc-1", "details": "{}"}
+    kent, surrey = {"force": "Kent", "reference": "K1"}, {"force": "Surrey", "reference": "S1"}
+    header = ("force", "reference", "step", "at", "actor", "details")
     files = {
         Kind.REPORTS: write_reports(
             tmp_path / "r.csv", [report("K3"), report("S3", force="Surrey")]
         ),
-        Kind.PERSONS: write_persons(
-            tmp_path / "p.csv",
-            [{**person, "force": "Kent", "reference": "K1"},
-             {**person, "force": "Surrey", "reference": "S1"}],
-        ),  # fmt: skip
-        Kind.JOURNEY: write_csv(
-            tmp_path / "j.csv",
-            ("force", "reference", "step", "at", "actor", "details"),
-            [{**step, "force": "Kent", "reference": "K1"},
-             {**step, "force": "Surrey", "reference": "S1"}],
-        ),  # fmt: skip
+        Kind.PERSONS: write_persons(tmp_path / "p.csv", [person | kent, person | surrey]),
+        Kind.JOURNEY: write_csv(tmp_path / "j.csv", header, [step | kent, step | surrey]),
     }
     for kind, path in files.items():
         rejects = tmp_path / f"{kind.value}-rejects.csv"
@@ -126,7 +119,7 @@ def test_another_forces_rows_are_rejected_with_their_cells(
         )
         assert (summary.imported, summary.rejected) == (1, 1), kind
         with rejects.open(newline="", encoding="utf-8") as handle:
-            header, refused = list(csv.reader(handle))
+            _, refused = list(csv.reader(handle))
         with path.open(newline="", encoding="utf-8") as handle:
             third_line = list(csv.reader(handle))[2]
         assert refused[0] == "3", kind
