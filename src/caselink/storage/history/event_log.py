@@ -276,15 +276,11 @@ class EventLog:
         time that is not one as None. The whole-chain check reads millions: on SQLite through
         the driver, which took a national year's check from 7.3 s to 3.2 s (SQLAlchemy's rows
         and its reading of times were most of it)."""
-        last = 0
         if self._conn.dialect.name != "sqlite":
-            columns = [events.c[name] for name in _CHAIN_COLUMNS]
-            while rows := self._conn.execute(
-                select(*columns).where(events.c.seq > last).order_by(events.c.seq).limit(batch)
-            ).all():
-                yield from (tuple(r) for r in rows)
-                last = rows[-1][0]
+            for row in self.iterate(batch):
+                yield tuple(getattr(row, name) for name in _CHAIN_COLUMNS)
             return
+        last = 0
         names = ", ".join(f'"{name}"' for name in _CHAIN_COLUMNS)
         cursor = driver_connection(self._conn).cursor()
         try:
