@@ -53,43 +53,6 @@ class PreparedReport(NamedTuple):
     payload: str
 
 
-class Preparer:
-    """Prepares reports for one dialect; picklable, so it can run in a worker process."""
-
-    def __init__(self, dialect: str, source: str) -> None:
-        self.dialect, self.source = dialect, source
-        self._report = RowConverter(reports, REPORT_COLUMNS, dialect)
-        self._cancellation = RowConverter(cancellations, CANCELLATION_COLUMNS, dialect)
-        self._person = RowConverter(persons, PERSON_COLUMNS, dialect)
-
-    def __call__(
-        self, report: Report, digest: str, origin: Mapping[str, str] | None = None
-    ) -> PreparedReport:
-        """Rows and event text for a new report; ``origin`` is the source record it came from."""
-        row = self._report((*report_rows.report_tuple(report), self.source, digest))
-        canc = tuple(
-            self._cancellation(tuple(report_rows.cancellation_values(c, 0).values())[1:])
-            for c in report.cancellations
-        )
-        pers = tuple(
-            self._person(tuple(report_rows.person_values(p, 0, person_key(p)).values())[1:])
-            for p in report.persons
-        )
-        return PreparedReport(
-            report.force,
-            report.reference,
-            digest,
-            row,
-            canc,
-            pers,
-            payload_text(
-                report.recorded_payload(self.source)
-                if origin is None
-                else report.imported_payload(self.source, origin)
-            ),
-        )
-
-
 class PreparedPerson(NamedTuple):
     """A person record to add to a stored report, as the database will store it but for ids,
     and its PERSON_ADDED payload (see PreparedReport)."""
@@ -108,9 +71,47 @@ class PersonPreparer:
         self._person = RowConverter(persons, PERSON_COLUMNS, dialect)
 
     def __call__(self, force: str, reference: str, person: Person) -> PreparedPerson:
-        key = person_key(person)
-        row = self._person(tuple(report_rows.person_values(person, 0, key).values())[1:])
+        key, row = self.row(person)
         return PreparedPerson(force, reference, key, row, payload_text(person_facts(person)))
+
+    def row(self, person: Person) -> tuple[str, tuple[Any, ...]]:
+        """A person record's key and its row as stored (PERSON_COLUMNS)."""
+        key = person_key(person)
+        return key, self._person(tuple(report_rows.person_values(person, 0, key).values())[1:])
+
+
+class Preparer:
+    """Prepares reports for one dialect; picklable, so it can run in a worker process."""
+
+    def __init__(self, dialect: str, source: str) -> None:
+        self.dialect, self.source = dialect, source
+        self._report = RowConverter(reports, REPORT_COLUMNS, dialect)
+        self._cancellation = RowConverter(cancellations, CANCELLATION_COLUMNS, dialect)
+        self._persons = PersonPreparer(dialect)
+
+    def __call__(
+        self, report: Report, digest: str, origin: Mapping[str, str] | None = None
+    ) -> PreparedReport:
+        """Rows and event text for a new report; ``origin`` is the source record it came from."""
+        row = self._report((*report_rows.report_tuple(report), self.source, digest))
+        canc = tuple(
+            self._cancellation(tuple(report_rows.cancellation_values(c, 0).values())[1:])
+            for c in report.cancellations
+        )
+        pers = tuple(self._persons.row(p)[1] for p in report.persons)
+        return PreparedReport(
+            report.force,
+            report.reference,
+            digest,
+            row,
+            canc,
+            pers,
+            payload_text(
+                report.recorded_payload(self.source)
+                if origin is None
+                else report.imported_payload(self.source, origin)
+            ),
+        )
 
 
 class StepPreparer:
