@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Date, Table, func, select, text
+from sqlalchemy import Boolean, Connection, Date, Table, func, select, text
 
 from caselink.storage.tables import UtcDateTime
 
@@ -63,12 +63,10 @@ def _converters(table: Table, columns: Sequence[str], dialect: str) -> list[Conv
     return out
 
 
-def time_converter(column: Column[Any], dialect: str) -> Convert:
-    """What a time column's values become for this dialect's driver, one value at a time (a
+def column_converter(table: Table, column: str, dialect: str) -> Convert:
+    """What one column's values become for this dialect's driver, a value at a time (a
     RowConverter's work for a single column, without building rows)."""
-    if not isinstance(column.type, UtcDateTime):
-        raise TypeError(f"{column} holds no times")
-    return _sqlite_time if dialect == "sqlite" else _as_is
+    return _converters(table, (column,), dialect)[0] or _as_is
 
 
 def _as_is(value: Any) -> Any:

@@ -13,7 +13,7 @@ from caselink.domain.journey import Duty, Step, StepKind, step_document
 from caselink.domain.person import Person, person_facts
 from caselink.domain.report import Report
 from caselink.storage import report_rows
-from caselink.storage.bulk import RowConverter, sqlite_time_value, time_converter
+from caselink.storage.bulk import RowConverter, column_converter, sqlite_time_value
 from caselink.storage.history.event_log import payload_text
 from caselink.storage.journeys import (
     DUTY_COLUMNS,
@@ -120,7 +120,7 @@ class StepPreparer:
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
-        self._at = time_converter(journey_steps.c.at, dialect)
+        self._at = column_converter(journey_steps, "at", dialect)
         self._milestone = RowConverter(journey_milestones, MILESTONE_COLUMNS, dialect)
         self._duty = RowConverter(victim_duties, DUTY_COLUMNS, dialect)
 
