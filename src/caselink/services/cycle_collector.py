@@ -11,17 +11,31 @@ makes waits for the collector to run again after it.
 """
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# Pauses may overlap across threads (the demo checks the history beside a link run): the
+# collector stays off while any is under way, and comes back on with the last to end if it was
+# on when the first began.
+_lock = threading.Lock()
+_paused = 0
+_was_enabled = False
 
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """Pause the cycle collector for the block (nested pauses are fine)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Pause the cycle collector for the block (nested and overlapping pauses are fine)."""
+    global _paused, _was_enabled
+    with _lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
