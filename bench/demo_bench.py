@@ -3,6 +3,7 @@ stores; print JSON.
 
 Run: .venv/bin/python bench/demo_bench.py stages [--python PATH] [--scale 1.0] [--out DIR]
      .venv/bin/python bench/demo_bench.py journey --data DIR [--postgres URL] [--repeat 1]
+     .venv/bin/python bench/demo_bench.py beside --out DIR [--repeat 3]
 
 `stages` runs the demo (what `caselink demo --no-serve` runs, then builds the web app it would
 serve) in a fresh interpreter of its own (another checkout's with `--python`, e.g. a fresh
@@ -18,6 +19,11 @@ new SQLite store once, then imports its journey.csv into a copy of that store `-
 prints the time and digests of journey_steps, journey_milestones, victim_duties, the reports'
 versions and the journey events' payloads. Run it with another version's src/ on PYTHONPATH
 (a `git worktree` of it) on the same dataset: equal digests mean the same stored results.
+
+`beside` times, on the store of a demo already run (`stages --out DIR`), the history check
+followed by person resolution, training and linking (as the demo once ran them), and the same
+with the check in a thread beside the three (as it runs them now), taking turns `--repeat`
+times each. Every turn adds a person run, a model and a link run to that store.
 """
 
 from __future__ import annotations
@@ -156,6 +162,39 @@ def journey(data: Path, postgres: str | None, repeat: int) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def beside(out: Path, repeat: int) -> dict[str, Any]:
+    """The history check then the linkage, against the check in a thread beside the linkage."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from caselink.services import history, linkage, persons
+    from caselink.services.demo import DEMO_HOMES, DEMO_LINK_SETTINGS, DemoFolder
+
+    folder = DemoFolder(out)
+    ctx = build(database=str(folder.database)).context
+    analyst = Actor("ann", Role.ANALYST, DEMO_HOMES["ann"])
+    truth = folder.data / "truth" / "person_identities.csv"
+
+    def linking() -> None:
+        persons.resolve(ctx, analyst, truth=truth)
+        linkage.train(ctx, analyst, settings=DEMO_LINK_SETTINGS)
+        linkage.run(ctx, analyst, top=5)
+
+    times: dict[str, list[float]] = {"check_then_linkage": [], "check_beside_linkage": []}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        assert history.verify(ctx).intact
+        linking()
+        times["check_then_linkage"].append(round(time.perf_counter() - started, 1))
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            checked = pool.submit(history.verify, ctx)
+            linking()
+            assert checked.result().intact
+        times["check_beside_linkage"].append(round(time.perf_counter() - started, 1))
+    ctx.db.engine.dispose()
+    return {"store": str(folder.database), **times}
+
+
 @contextmanager
 def _target(work: Path, base: Path, postgres: str | None) -> Iterator[tuple[str, bool]]:
     """Where one journey import goes: a copy of the SQLite store of reports, or a new
@@ -230,6 +269,9 @@ def main() -> None:
         "--postgres", default=None, help="a PostgreSQL server's URL (SQLite when not given)"
     )
     one.add_argument("--repeat", type=int, default=1)
+    side = commands.add_parser("beside", help="time the history check before and beside linkage")
+    side.add_argument("--out", type=Path, required=True, help="the folder of a demo run")
+    side.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if args.command == "stages":
         out = args.out or Path(tempfile.mkdtemp(prefix="demo-bench-"))
@@ -240,6 +282,8 @@ def main() -> None:
                 shutil.rmtree(out, ignore_errors=True)
     elif args.command == "_run":
         result = _run(args.scale, args.out)
+    elif args.command == "beside":
+        result = beside(args.out, args.repeat)
     else:
         result = journey(args.data, args.postgres, args.repeat)
     print(json.dumps(result, indent=2, default=str))

@@ -45,10 +45,10 @@ STAGES = (
     "importing persons",
     "importing offenders",
     "importing journey",
-    "verifying the history's hash chain",
     "resolving person records into people (Splink)",
     "training the offence-link model on solved reports",
     "linking offences: candidates, scores, series",
+    "verifying the history's hash chain (begun beside the linkage)",
     "recording-integrity figures and the inspection report",
     "the justice path: attrition, time to charge, Victims' Code, missed chances",
 )
