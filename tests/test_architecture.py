@@ -1,6 +1,6 @@
 """The layers of docs/architecture.md hold: import-linter's contracts are kept (a wrong arrow
-fails here), the page names every package and service module, and services reach the database
-only through the unit of work."""
+fails here), the page names every package and service module, services reach the database
+only through the unit of work, and the Arrow tables storage hands linkage are the ones it reads."""
 
 import re
 import shutil
@@ -71,3 +71,15 @@ def test_no_service_holds_a_connection() -> None:
         if reaching.search(line.split("#", 1)[0])
     ]
     assert found == []
+
+
+def test_storage_hands_linkage_the_tables_it_reads() -> None:
+    # Storage and linkage may not import each other (docs/architecture.md), so each spells out
+    # the Arrow tables that pass between them through the services; the two must agree.
+    from caselink.linkage.offences import frame
+    from caselink.linkage.persons import preparation, resolution
+    from caselink.storage.persons import rows, verdicts
+
+    assert rows.PERSON_RECORD_SCHEMA.equals(preparation.PERSON_RECORD_SCHEMA)
+    assert verdicts.PAIR_LABEL_SCHEMA.equals(resolution.PAIR_LABEL_SCHEMA)
+    assert rows.SUSPECT_ENTITY_SCHEMA.equals(frame.PERSONS_SCHEMA)
