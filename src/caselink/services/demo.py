@@ -200,9 +200,9 @@ def run_demo(
     stats = store_counts(ctx, registrar)
     analyst = Actor("ann", Role.ANALYST, DEMO_HOMES["ann"])
     # The history check reads only what the imports stored, so a thread makes it beside person
-    # resolution and training, which leave a core mostly idle (DuckDB and the compiled scorer
-    # work outside the interpreter's lock). The inspection report cannot: its screen reads the
-    # series and the people the linkage finds.
+    # resolution, training and linking, which leave a core mostly idle (DuckDB and the compiled
+    # scorer work outside the interpreter's lock). The inspection report cannot: its screen
+    # reads the series and the people the linkage finds.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-check") as beside:
         checked = beside.submit(history.verify, ctx)
         open_stage("resolving person records into people (Splink)", None)
