@@ -72,6 +72,7 @@ def build(settings: Settings | None = None, *, database: str | None = None) -> A
     access = AccessPolicy(
         token_lifetime=timedelta(days=settings.token_days),
         password_checks=settings.password_checks or half_the_cores(),
+        address_failures=settings.address_failures,
     )
     context = Context(
         db,

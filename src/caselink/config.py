@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         ge=1,
         description="passwords checked at once by one process (default: half the cores)",
     )
+    address_failures: int = Field(
+        default=30,
+        ge=0,
+        description="failed sign-ins from one address in 15 minutes before its sign-ins are "
+        "refused unchecked (0: never)",
+    )
     checkpoint_key_file: Path | None = Field(
         default=None,
         description="key file signing the history's checkpoints (kept outside the database)",

@@ -1,4 +1,5 @@
-"""Signing in: passwords, lockout, sessions kept by their hash, cookie flags, CSRF, logout."""
+"""Signing in: passwords, lockout (of an account, and of an address trying many names), sessions
+kept by their hash, cookie flags, CSRF, logout."""
 
 import hashlib
 from collections.abc import Callable
@@ -106,6 +107,40 @@ def test_a_lock_ends_and_a_success_clears_the_count(app: App, sign_in: Callable[
         ).one()
     assert row.failed_logins == 0
     assert row.locked_until is None
+
+
+def test_one_address_trying_many_names_is_held_back_and_no_one_else(
+    app: App, sign_in: Callable[..., Any]
+) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    ctx = replace(app.context, access=replace(app.context.access, address_failures=3))
+    web = create_app(App(app.settings, ctx, app.database_url))
+    with (
+        TestClient(web, client=("203.0.113.7", 50000)) as sprayer,
+        TestClient(web, client=("198.51.100.2", 50000)) as colleague,
+    ):
+        # one guess at each name: no account reaches its lock
+        for name in ("olive", "rita", "nobody"):
+            assert sign_in(sprayer, name, "Summer2024!").status_code == 401
+        held = sign_in(sprayer, "ann", PASSWORD)  # even the right password, from there
+        assert held.status_code == 429
+        assert "network address" in held.context["error"]
+        assert 0 < int(held.headers["Retry-After"]) <= auth.LOCKOUT.total_seconds()
+        assert sign_in(colleague, "ann").status_code == 200
+    with app.context.db.reader() as uow:
+        logged = uow.access_log.recent(5, "nobody")
+    assert [e.action for e in logged] == [auth.LOCKED]
+    assert "203.0.113.7" in (logged[0].detail or "")
+    # once its failures are older than the lockout, the address may try again
+    later = replace(ctx, clock=lambda: app.context.clock() + auth.LOCKOUT + timedelta(seconds=5))
+    with TestClient(
+        create_app(App(app.settings, later, app.database_url)), client=("203.0.113.7", 1)
+    ) as back:
+        assert sign_in(back, "ann").status_code == 200
 
 
 def auth_fail(app: App) -> None:

@@ -9,7 +9,9 @@ user's row (storage.sessions), so racing sign-ins cannot slip past a lock.
 
 Every refusal says the same thing, costs one password check and answers with the same status,
 whether the name is unknown, the password wrong, the account locked or deactivated: the answer
-does not tell anyone which names exist.
+does not tell anyone which names exist. The one other answer is to a network address with too
+many failed sign-ins of late (services.sign_in_watch), whatever the name: it is told so and
+checked no further.
 
 A session is a random cookie value the browser holds; the database keeps only its SHA-256,
 with the session's CSRF token and the justification the user gave for reading personal data
@@ -31,13 +33,13 @@ from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
 from caselink.domain.roles import Action, Role
 from caselink.services import users
 from caselink.services.consultation import justification_text
-from caselink.services.context import Actor, Context
+from caselink.services.context import SIGN_IN_WINDOW, Actor, Context
 from caselink.services.users import administrator, log_administration
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.sessions import StoredToken
 
 LOCKOUT_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+LOCKOUT = SIGN_IN_WINDOW  # an account's lock, and how long an address's failures count
 SESSION_LIFETIME = timedelta(hours=8)
 TOKEN_PREFIX = "clk_"
 MAX_TOKEN_DAYS = 366
@@ -71,6 +73,16 @@ def _dummy_hash() -> str:
 
 class LoginRefused(NotPermitted):
     """Wrong name or password, an inactive user, or a locked account: one answer for all."""
+
+
+class LoginHeldBack(NotPermitted):
+    """Too many failed sign-ins from the caller's network address: ``until`` it may try again."""
+
+    def __init__(self, until: datetime) -> None:
+        self.until = until
+        super().__init__(
+            f"too many failed sign-ins from your network address: try again after {until:%H:%M} UTC"
+        )
 
 
 class LoginBusy(NotPermitted):
@@ -146,13 +158,23 @@ class WebSession:
         return given is not None and hmac.compare_digest(self.csrf_token, given)
 
 
-def login(ctx: Context, name: str, password: str) -> NewSession:
+def login(ctx: Context, name: str, password: str, *, address: str | None = None) -> NewSession:
     """Open a session for an active user whose password matches.
 
     After ``LOCKOUT_FAILURES`` wrong passwords in a row the account is locked for ``LOCKOUT``;
     while locked, even the right password is refused, and failures neither count nor extend the
     lock. A success clears the count. Every refusal is ``LoginRefused(REFUSED)``.
+
+    Sign-ins from a network ``address`` with ``ctx.access.address_failures`` failures within
+    ``LOCKOUT`` are refused with ``LoginHeldBack``, before any password is checked
+    (services.sign_in_watch): the answer says nothing of the name, so it need not cost the
+    same as a wrong password.
     """
+    limit, watch = ctx.access.address_failures, ctx.sign_ins
+    if address is not None:
+        until = watch.held_back_until(address, ctx.clock(), limit)
+        if until is not None:
+            raise LoginHeldBack(until)
     name = name.strip()
     known = bool(name) and len(name) <= _MAX_NAME and "\x00" not in name
     with ctx.db.reader() as uow:
@@ -169,6 +191,20 @@ def login(ctx: Context, name: str, password: str) -> NewSession:
         if user is None or not matches:
             # An unknown name is "counted" too (the update matches no row), so its refusal
             # waits for the same write as a known name's and its timing tells nothing.
+            if address is not None and watch.failed(address, now, limit):
+                # in the access log too: an administrator sees where a spraying came from
+                held = watch.held_back_until(address, now, limit) or now + LOCKOUT
+                entry = AccessEntry(
+                    now,
+                    name,
+                    LOCKED,
+                    None,
+                    None,
+                    "sign-in",
+                    f"sign-ins from {address} held back after {limit} failed attempts within "
+                    f"{LOCKOUT.seconds // 60} minutes, until {held:%Y-%m-%d %H:%M} UTC",
+                )
+                uow.access_log.write([entry])
             until = now + LOCKOUT
             if store.record_failure(name if known else "", now, LOCKOUT_FAILURES, until):
                 # The lock goes in the access log, so an administrator sees who was locked out

@@ -11,7 +11,12 @@ from caselink.domain.errors import NotPermitted
 from caselink.domain.ownership import NATIONAL, Home
 from caselink.domain.roles import Action, Role, may
 from caselink.domain.rules.policy import ForcePolicy
+from caselink.services.sign_in_watch import AddressWatch
 from caselink.storage.unit_of_work import Database
+
+# How long failed sign-ins count: an account's lock lasts as long (services.auth.LOCKOUT), and
+# an address's failures age out after it.
+SIGN_IN_WINDOW = timedelta(minutes=15)
 
 
 def utc_now() -> datetime:
@@ -25,10 +30,14 @@ def half_the_cores() -> int:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
-    """How sign-in and API tokens behave (CASELINK_TOKEN_DAYS, CASELINK_PASSWORD_CHECKS)."""
+    """How sign-in and API tokens behave (CASELINK_TOKEN_DAYS, CASELINK_PASSWORD_CHECKS,
+    CASELINK_ADDRESS_FAILURES)."""
 
     token_lifetime: timedelta = timedelta(days=90)
     password_checks: int = field(default_factory=half_the_cores)
+    # failed sign-ins from one network address within the lockout before its sign-ins are
+    # refused unchecked (services.sign_in_watch); 0 turns that off
+    address_failures: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,8 @@ class Context:
     clock: Callable[[], datetime] = field(default=utc_now)
     access: AccessPolicy = field(default_factory=AccessPolicy)
     anchor: HistoryAnchor | None = None
+    # this process's count of failed sign-ins by network address, kept for the context's life
+    sign_ins: AddressWatch = field(default_factory=lambda: AddressWatch(SIGN_IN_WINDOW))
 
 
 @dataclass(frozen=True, slots=True)

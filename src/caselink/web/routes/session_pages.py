@@ -1,5 +1,6 @@
 """Signing in and out, the justification a session gives, and each role's home page."""
 
+import math
 import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from starlette.responses import Response
 from caselink.domain.errors import InvalidRequest
 from caselink.domain.roles import Action, may
 from caselink.services import auth, journey, report_views
-from caselink.services.auth import LoginBusy, LoginRefused
+from caselink.services.auth import LoginBusy, LoginHeldBack, LoginRefused
 from caselink.web.journey_display import duty_lines, end_of_today
 from caselink.web.routes.report_pages import report_url
 from caselink.web.security import (
@@ -100,10 +101,24 @@ def login(
             error="this form has expired: please sign in again",
             status=403,
         )
+    ctx = context(request)
+    # the peer's address: behind a proxy, the client's as the proxy forwards it, when the
+    # server trusts that proxy (uvicorn's FORWARDED_ALLOW_IPS: the local host unless set)
+    address = request.client.host if request.client else None
     try:
-        new = auth.login(context(request), name, password)
+        new = auth.login(ctx, name, password, address=address)
     except LoginRefused as exc:
         return _login_page(request, next_url=target, name=name, error=str(exc), status=401)
+    except LoginHeldBack as exc:  # too many failures from this address: nothing was checked
+        wait = max(1, math.ceil((exc.until - ctx.clock()).total_seconds()))
+        return _login_page(
+            request,
+            next_url=target,
+            name=name,
+            error=str(exc),
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
     except LoginBusy as exc:  # a flood of sign-ins: come back, nothing was checked
         return _login_page(
             request,
