@@ -191,35 +191,25 @@ def login(ctx: Context, name: str, password: str, *, address: str | None = None)
         if user is None or not matches:
             # An unknown name is "counted" too (the update matches no row), so its refusal
             # waits for the same write as a known name's and its timing tells nothing.
+            # Locks go in the access log, so an administrator sees who was locked out and when
+            # (and can tell a forgotten password from someone guessing), and where a spraying
+            # of many names came from.
+            locks: list[str] = []
             if address is not None and watch.failed(address, now, limit):
-                # in the access log too: an administrator sees where a spraying came from
                 held = watch.held_back_until(address, now, limit) or now + LOCKOUT
-                entry = AccessEntry(
-                    now,
-                    name,
-                    LOCKED,
-                    None,
-                    None,
-                    "sign-in",
+                locks.append(
                     f"sign-ins from {address} held back after {limit} failed attempts within "
-                    f"{LOCKOUT.seconds // 60} minutes, until {held:%Y-%m-%d %H:%M} UTC",
+                    f"{LOCKOUT.seconds // 60} minutes, until {held:%Y-%m-%d %H:%M} UTC"
                 )
-                uow.access_log.write([entry])
             until = now + LOCKOUT
             if store.record_failure(name if known else "", now, LOCKOUT_FAILURES, until):
-                # The lock goes in the access log, so an administrator sees who was locked out
-                # and when, and can tell a forgotten password from someone guessing.
-                entry = AccessEntry(
-                    now,
-                    name,
-                    LOCKED,
-                    None,
-                    None,
-                    "sign-in",
+                locks.append(
                     f"sign-in locked after {LOCKOUT_FAILURES} failed attempts in a row, "
-                    f"until {until:%Y-%m-%d %H:%M} UTC",
+                    f"until {until:%Y-%m-%d %H:%M} UTC"
                 )
-                uow.access_log.write([entry])
+            uow.access_log.write(
+                [AccessEntry(now, name, LOCKED, None, None, "sign-in", what) for what in locks]
+            )
             uow.commit()
             raise LoginRefused(REFUSED)
         # Admitted only if, at this moment, the user is active, unlocked and has the password

@@ -109,24 +109,18 @@ def login(
         new = auth.login(ctx, name, password, address=address)
     except LoginRefused as exc:
         return _login_page(request, next_url=target, name=name, error=str(exc), status=401)
-    except LoginHeldBack as exc:  # too many failures from this address: nothing was checked
-        wait = max(1, math.ceil((exc.until - ctx.clock()).total_seconds()))
+    except (LoginHeldBack, LoginBusy) as exc:  # nothing was checked: come back later
+        if isinstance(exc, LoginHeldBack):  # too many failures from this address
+            status, wait = 429, max(1, math.ceil((exc.until - ctx.clock()).total_seconds()))
+        else:  # a flood of sign-ins waiting for a password check
+            status, wait = 503, 30
         return _login_page(
             request,
             next_url=target,
             name=name,
             error=str(exc),
-            status=429,
+            status=status,
             headers={"Retry-After": str(wait)},
-        )
-    except LoginBusy as exc:  # a flood of sign-ins: come back, nothing was checked
-        return _login_page(
-            request,
-            next_url=target,
-            name=name,
-            error=str(exc),
-            status=503,
-            headers={"Retry-After": "30"},
         )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, new)
