@@ -35,6 +35,18 @@ def _top(f: Funnel) -> float:
     return min(100.0, highest * 125.0)
 
 
+def count_step(widest: int, ticks: int = 8) -> int:
+    """A step between ticks on an axis of counts up to ``widest``: a whole 1, 2 or 5 times a
+    power of ten giving at most about ``ticks`` ticks. Left to itself, plotly puts ticks at
+    half a report on a small store's funnel (matplotlib's own locator is told integers)."""
+    step = 1
+    while True:
+        for k in (1, 2, 5):
+            if widest / (k * step) <= ticks:
+                return k * step
+        step *= 10
+
+
 def funnel_figure_html(f: Funnel, title: str, *, include_plotlyjs: bool) -> str:
     """The funnel as a plotly <div>: each unit's rate against its denominator, the national rate
     and the 95% and 99.8% limits. With `include_plotlyjs` the plotly script is embedded inline."""
@@ -99,6 +111,7 @@ def funnel_figure_html(f: Funnel, title: str, *, include_plotlyjs: bool) -> str:
         template="simple_white",
         height=520,
         yaxis_range=[0, _top(f)],
+        xaxis={"tick0": 0, "dtick": count_step(max((u.total for u in f.units), default=1))},
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
     )
     html: str = fig.to_html(full_html=False, include_plotlyjs=bool(include_plotlyjs))
@@ -176,6 +189,7 @@ def funnel_png(f: Funnel, title: str, *, label_flagged: bool = True) -> bytes:
     browser): the same points, national rate and limits as the HTML funnel."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(9, 6), dpi=110)
     FigureCanvasAgg(fig)
@@ -210,6 +224,7 @@ def funnel_png(f: Funnel, title: str, *, label_flagged: bool = True) -> bytes:
                     textcoords="offset points",
                 )
     ax.set_title(title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no half a report
     ax.set_xlabel("number of reports (denominator)")
     ax.set_ylabel("rate (%)")
     ax.set_ylim(0, _top(f))

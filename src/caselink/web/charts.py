@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from caselink.integrity.plotting import count_step
 from caselink.services.report_views import (
     Funnel,
     FunnelCurves,
@@ -104,10 +105,11 @@ def funnel_plot(
             },
         }
     )
+    widest = max([*(u.total for u in points), *(curves.totals if curves else ())], default=1)
     return {
         "data": traces,
         "layout": {
-            "xaxis": {"title": {"text": x_title}},
+            "xaxis": {"title": {"text": x_title}, "tick0": 0, "dtick": count_step(widest)},
             "yaxis": {"title": {"text": y_title}, "tickformat": ".0%"},
             "margin": {"t": 20},
             "height": height,
