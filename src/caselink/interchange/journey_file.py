@@ -141,9 +141,7 @@ def _parsed(
         if error.column is not None:
             first.setdefault(error.column, error)
     errors = tuple(e for e in row.errors if e.column is None or first[e.column] is e)
-    if errors or item is None:
-        return Parsed(line, None, errors, raw_digest(), raw)
-    return Parsed(line, item, (), journey_digest(item), raw)
+    return Parsed(line, None, errors, raw_digest(), raw)
 
 
 def _details_from_text(row: ParsingRow) -> dict[str, str] | None:

@@ -3,7 +3,7 @@
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -174,53 +174,40 @@ def import_file(
             )
             write = _WRITERS[kind] if journeys is None else partial(_write_journey, journeys)
             done = 0
+
+            def reject(line: int, raw: tuple[str, ...], errors: Sequence[RowError]) -> None:
+                nonlocal total_errors
+                total_errors += len(errors)
+                _note_errors(summary, errors)
+                summary.rejected += 1
+                out.add(line, raw, errors)
+
             for batch, results in pipeline(reading.records, work, workers, batch_size):
                 valid: list[Any] = []
-                raw_of: dict[int, tuple[str, ...]] | None = None
+                cells = _BatchCells(batch)
                 for r in results:
                     if isinstance(r, JudgedReport):
                         if acts_on(actor.home, r.force):
                             valid.append(r)
                             summary.notes.update(r.notes)
                             continue
-                        if raw_of is None:
-                            raw_of = {rec[0]: rec[1] or () for rec in batch}
-                        for text in r.rows:  # refused as the rows of another force, below
-                            refused = _foreign(actor, text.line, path.name, r.force)
-                            total_errors += 1
-                            _note_errors(summary, refused)
-                            summary.rejected += 1
-                            out.add(text.line, raw_of.get(text.line, ()), refused)
+                        for text in r.rows:  # refused as another force's rows, as below
+                            line = text.line
+                            reject(line, cells(line), _foreign(actor, line, path.name, r.force))
                     elif isinstance(r, Parsed) and r.skip:
                         summary.skipped[r.skip] += 1
                     elif isinstance(r, Parsed) and (r.errors or r.item is None):
-                        total_errors += len(r.errors)
-                        _note_errors(summary, r.errors)
-                        summary.rejected += 1
-                        out.add(r.line, r.raw, r.errors)
+                        reject(r.line, r.raw, r.errors)
                     elif not acts_on(actor.home, force := _force_of(r)):
-                        refused = _foreign(actor, r.line, path.name, force)
-                        total_errors += 1
-                        _note_errors(summary, refused)
-                        summary.rejected += 1
-                        if isinstance(r, (Parsed, ReadyStep)):
-                            raw = r.raw
-                        else:  # made ready in a worker, which kept no raw cells
-                            if raw_of is None:
-                                raw_of = {rec[0]: rec[1] or () for rec in batch}
-                            raw = raw_of.get(r.line, ())
-                        out.add(r.line, raw, refused)
+                        # a row made ready in a worker kept no raw cells
+                        raw = r.raw if isinstance(r, (Parsed, ReadyStep)) else cells(r.line)
+                        reject(r.line, raw, _foreign(actor, r.line, path.name, force))
                     else:
                         valid.append(r)
                         summary.notes.update(r.notes)
                 if total_errors == 0 or skip_invalid:
                     for line, errors in write(ctx, uow, actor, valid, summary, path.name):
-                        total_errors += len(errors)
-                        _note_errors(summary, errors)
-                        summary.rejected += 1
-                        if raw_of is None:  # rare: only a conflict needs the raw record back
-                            raw_of = {rec[0]: rec[1] or () for rec in batch}
-                        out.add(line, raw_of.get(line, ()), errors)
+                        reject(line, cells(line), errors)
                 done += len(batch)
                 if progress:
                     progress(done)
@@ -241,6 +228,20 @@ def import_file(
     finally:
         out.finish(keep=ok)
     return summary
+
+
+class _BatchCells:
+    """A batch's raw cells by line, gathered only when a refusal needs them: rows made ready in
+    a worker keep none, and most batches refuse nothing."""
+
+    def __init__(self, batch: Sequence[Any]) -> None:
+        self._batch = batch
+        self._by_line: dict[int, tuple[str, ...]] | None = None
+
+    def __call__(self, line: int) -> tuple[str, ...]:
+        if self._by_line is None:
+            self._by_line = {rec[0]: rec[1] or () for rec in self._batch}
+        return self._by_line.get(line, ())
 
 
 def _note_errors(summary: ImportSummary, errors: Iterable[RowError]) -> None:

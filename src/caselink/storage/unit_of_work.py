@@ -16,6 +16,7 @@ from caselink.storage import schema
 from caselink.storage.access_grants import AccessGrantStore
 from caselink.storage.access_log import AccessLog
 from caselink.storage.audits import AuditStore
+from caselink.storage.bulk import driver_connection
 from caselink.storage.engine import WRITE, make_engine
 from caselink.storage.history.event_log import EventLog
 from caselink.storage.journey_queries import JourneyFigures
@@ -86,8 +87,7 @@ class UnitOfWork:
         ends. With the default 2 MB, inserts into indexes in no particular order spill pages
         and read them back: a national year's reports took 10.1 s to import, 9.3 s with it."""
         if self.dialect == "sqlite" and self._cache_pages is None:
-            driver = self.connection.connection.driver_connection
-            assert driver is not None
+            driver = driver_connection(self.connection)
             self._cache_pages = int(driver.execute("PRAGMA cache_size").fetchone()[0])
             driver.execute(f"PRAGMA cache_size={BULK_CACHE_SIZE}")
 
@@ -110,9 +110,7 @@ class UnitOfWork:
                 if conn.in_transaction():
                     conn.rollback()
                 if self._cache_pages is not None:  # the pooled connection as it was lent
-                    driver = conn.connection.driver_connection
-                    assert driver is not None
-                    driver.execute(f"PRAGMA cache_size={self._cache_pages}")
+                    driver_connection(conn).execute(f"PRAGMA cache_size={self._cache_pages}")
                     self._cache_pages = None
                 conn.close()
         finally:
