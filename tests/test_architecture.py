@@ -43,7 +43,9 @@ def _parts() -> list[str]:
         if p.is_dir() and (p / "__init__.py").exists()
     ]
     services = [
-        f"services/{p.name}" for p in (PACKAGE / "services").glob("*.py") if p.stem != "__init__"
+        f"services/{p.relative_to(PACKAGE / 'services').as_posix()}"
+        for p in (PACKAGE / "services").rglob("*.py")
+        if p.stem != "__init__"
     ]
     return sorted(top + engines + services)
 

@@ -11,8 +11,9 @@ from caselink.bootstrap import App
 from caselink.domain.errors import InvalidRequest
 from caselink.domain.roles import Role
 from caselink.domain.rules.cancellation import CancellationCode
-from caselink.services import integrity_audit, recording
+from caselink.services import recording
 from caselink.services.context import Actor
+from caselink.services.integrity import audit as integrity_audit
 from caselink.storage.tables import access_log
 
 COMPLAINANT = ("Jessamy", "Quartermaine")  # the complainant of K1 in the web tests' store

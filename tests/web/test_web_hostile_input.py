@@ -9,8 +9,8 @@ import pytest
 
 from caselink.bootstrap import App
 from caselink.domain.roles import Role
-from caselink.services import integrity_audit
 from caselink.services.context import Actor
+from caselink.services.integrity import audit as integrity_audit
 
 Client = Callable[..., Any]
 HUGE = "99999999999999999999"  # beyond 64 bits

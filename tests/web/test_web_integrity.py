@@ -11,9 +11,10 @@ from caselink.bootstrap import App
 from caselink.cli.integrity import integrity_app
 from caselink.domain.roles import Role
 from caselink.domain.rules.cancellation import CancellationCode
-from caselink.services import integrity_audit, recording
+from caselink.services import recording
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
+from caselink.services.integrity import audit as integrity_audit
 from support.funnel_store import write_spread_reports
 
 

@@ -15,14 +15,12 @@ from caselink.cli.running import refusals, running
 from caselink.domain.values import Scope
 from caselink.integrity import Rate
 from caselink.integrity.plotting import funnel_png
-from caselink.services import (
-    integrity,
-    integrity_audit,
-    integrity_report,
-    integrity_screening,
-    users,
-)
-from caselink.services.integrity import MEASURES, Group, Measure
+from caselink.services import users
+from caselink.services.integrity import audit as integrity_audit
+from caselink.services.integrity import figures as integrity
+from caselink.services.integrity import report as integrity_report
+from caselink.services.integrity import screening as integrity_screening
+from caselink.services.integrity.figures import MEASURES, Group, Measure
 
 integrity_app = typer.Typer(
     help="Recording integrity: write-off rates, funnel plots, trends, audits and screening.",

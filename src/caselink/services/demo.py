@@ -14,7 +14,7 @@ from caselink.linkage.offences import LinkSettings
 from caselink.services import history, linkage, outcomes, persons, users
 from caselink.services.context import Actor, Context
 from caselink.services.importing import ImportSummary, Kind, import_file
-from caselink.services.integrity_report import (
+from caselink.services.integrity.report import (
     InspectionReport,
     IntegritySummary,
     build_report,

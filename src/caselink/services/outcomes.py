@@ -34,7 +34,7 @@ from caselink.outcomes import (
     time_to_charge,
 )
 from caselink.services.context import Actor, Context
-from caselink.services.integrity import FunnelMethod, Group, scope_dict
+from caselink.services.integrity.figures import FunnelMethod, Group, scope_dict
 
 
 class Cohort(StrEnum):

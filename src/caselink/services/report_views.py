@@ -42,7 +42,7 @@ from caselink.services.access_requests import (
 )
 from caselink.services.consultation import log_consultation, stated_reason
 from caselink.services.context import Actor, Context
-from caselink.services.integrity import FunnelResult, funnel_from_database
+from caselink.services.integrity.figures import FunnelResult, funnel_from_database
 from caselink.services.recording import ReportView
 from caselink.storage.access_log import AccessEntry
 from caselink.storage.audit_queries import AuditItemRow, SampleRow

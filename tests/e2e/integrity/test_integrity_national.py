@@ -16,7 +16,7 @@ from caselink.domain.roles import Role
 from caselink.services import users
 from caselink.services.context import Actor
 from caselink.services.importing import Kind, import_file
-from caselink.services.integrity_report import build_report, summary_of
+from caselink.services.integrity.report import build_report, summary_of
 from caselink.synth import generate
 
 Run = Callable[..., tuple[int, str]]

@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 
 from caselink.domain.errors import InvalidRequest, NotFound, NotPermitted
 from caselink.integrity import StratumAudit, compliance, sample_size
-from caselink.services import integrity, integrity_audit
 from caselink.services.context import Actor, Context
+from caselink.services.integrity import audit as integrity_audit
+from caselink.services.integrity import figures as integrity
 from caselink.storage.tables import access_log, audit_verdicts
 
 

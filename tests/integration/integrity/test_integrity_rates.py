@@ -7,9 +7,10 @@ import pytest
 
 from caselink.domain.errors import NotPermitted
 from caselink.integrity import UnitCount, funnel, wilson
-from caselink.services import integrity, users
+from caselink.services import users
 from caselink.services.context import Actor, Context
-from caselink.services.integrity import Group, Measure
+from caselink.services.integrity import figures as integrity
+from caselink.services.integrity.figures import Group, Measure
 from caselink.synth import SynthSummary
 from integration.integrity.recount import recount
 

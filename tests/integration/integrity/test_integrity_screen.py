@@ -11,7 +11,7 @@ from caselink.domain.roles import Role
 from caselink.integrity import screening_at
 from caselink.services.context import Actor, Context
 from caselink.services.importing import Kind, import_file
-from caselink.services.integrity_screening import WEIGHTS, screen
+from caselink.services.integrity.screening import WEIGHTS, screen
 from caselink.storage.tables import (
     link_runs,
     link_series,

@@ -9,7 +9,8 @@ from starlette.responses import Response
 
 from caselink.domain.forces import FORCES
 from caselink.domain.roles import Action, may
-from caselink.services import integrity_audit, report_views
+from caselink.services import report_views
+from caselink.services.integrity import audit as integrity_audit
 from caselink.web import charts
 from caselink.web.forms import RecordId
 from caselink.web.routes.report_pages import report_url

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from caselink.domain.forces import FORCES
 from caselink.domain.roles import Action, may
 from caselink.services import outcomes
-from caselink.services.integrity import make_scope
+from caselink.services.integrity.figures import make_scope
 from caselink.services.outcomes import Cohort
 from caselink.web import forms, outcome_charts
 from caselink.web.forms import FieldErrors

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from caselink.services import outcomes
-from caselink.services.integrity import make_scope
+from caselink.services.integrity.figures import make_scope
 from caselink.services.outcomes import Cohort
 from caselink.web.api_models import (
     AttritionOut,

@@ -18,7 +18,8 @@ from caselink.integrity import FunnelPoint, Rate, wilson
 from caselink.integrity.plotting import funnel_figure_html, funnel_png, p_chart_html
 from caselink.services import cycle_collector, outcomes
 from caselink.services.context import Actor, Context
-from caselink.services.integrity import (
+from caselink.services.integrity.audit import AuditCompliance, audit_compliance
+from caselink.services.integrity.figures import (
     DEFAULT_METHOD,
     MEASURES,
     NATIONAL,
@@ -31,8 +32,7 @@ from caselink.services.integrity import (
     rates,
     trend,
 )
-from caselink.services.integrity_audit import AuditCompliance, audit_compliance
-from caselink.services.integrity_screening import WEIGHTS, ScreenResult, TruthCheck, screen
+from caselink.services.integrity.screening import WEIGHTS, ScreenResult, TruthCheck, screen
 
 # Figures carry no personal data: the inspector's view is enough to produce them.
 REPORTING_ACTOR = Actor("integrity-report", Role.INSPECTOR)

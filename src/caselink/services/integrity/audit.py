@@ -21,7 +21,7 @@ from caselink.domain.values import Scope
 from caselink.integrity import AuditSample, Compliance, StratumAudit, compliance, stratified_sample
 from caselink.services.consultation import NO_RECORD, log_consultation, stated_reason
 from caselink.services.context import Actor, Context
-from caselink.services.integrity import Group, scope_dict
+from caselink.services.integrity.figures import Group, scope_dict
 from caselink.storage.audit_queries import AuditItemRow, SampleRow
 from caselink.storage.audits import SampleItem, StratumTally
 
