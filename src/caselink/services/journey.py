@@ -77,7 +77,8 @@ class StepsImported:
 
 class StepCandidate(NamedTuple):
     """An imported row to judge: its report, its step, the step's stored forms and what the
-    parser noted of the row."""
+    parser noted of the row. The parser has checked the step's own details (rules.journey
+    .check_details): a row that failed them never becomes a candidate."""
 
     force: str
     reference: str
@@ -125,8 +126,8 @@ def judge_steps(
     the reports first appear; no I/O, so it runs where the rows were parsed.
 
     Each report's fresh steps go through the journey's rules in order after its stored ones
-    (``states``, which this updates), exactly as ``Report.import_steps`` would judge them; a row
-    whose digest is stored already is not fresh.
+    (``states``, which this updates), exactly as ``Report.import_steps`` would judge them,
+    their details not checked again; a row whose digest is stored already is not fresh.
     """
     groups: dict[tuple[str, str], list[StepCandidate]] = {}
     for candidate in candidates:
@@ -161,6 +162,7 @@ def judge_steps(
                     first_contact=state.reported_at,
                     now=now,
                     cancellations=[c.at for c in state.cancellations],
+                    details_checked=True,
                 )
             except DomainError as exc:
                 refusal = str(exc)

@@ -125,15 +125,9 @@ class StepPreparer:
         self._duty = RowConverter(victim_duties, DUTY_COLUMNS, dialect)
 
     def __call__(self, line: int, step: Step, actor: str, digest: str) -> StepText:
-        return StepText(
-            line,
-            step.kind.value,
-            self._at(step.at),
-            actor,
-            details_text(step.details),
-            digest,
-            payload_text(step_document(step)),
-        )
+        details = details_text(step.details)
+        document = step_document_text(step, details)
+        return StepText(line, step.kind.value, self._at(step.at), actor, details, digest, document)
 
     def step_of(self, text: StepText) -> Step:
         """The step whose stored forms these are."""
@@ -146,3 +140,14 @@ class StepPreparer:
 
     def duty(self, report_id: int, duty: Duty) -> tuple[Any, ...]:
         return self._duty(tuple(duty_values(report_id, duty).values()))
+
+
+def step_document_text(step: Step, details: str) -> str:
+    """``payload_text(step_document(step))``, the step's text in an import event, put together
+    from its details' stored text when that holds them in the same order (a file's details
+    come sorted, as caselink writes them): a million encodings fewer in a national year."""
+    keys = list(step.details)
+    if keys != sorted(keys):
+        return payload_text(step_document(step))
+    # the kind and an ISO time hold nothing JSON escapes
+    return f'{{"step":"{step.kind.value}","at":"{step.at.isoformat()}","details":{details}}}'

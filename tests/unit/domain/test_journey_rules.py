@@ -13,7 +13,7 @@ from caselink.domain.journey import Step, StepKind
 from caselink.domain.outcome_types import OUTCOME_TYPES, OutcomeGroup, parse_outcome_types
 from caselink.domain.report import Report
 from caselink.domain.rules.catalogue import ALL_RULES
-from caselink.domain.rules.journey import AFTER_CLOSE, check_details, check_journey
+from caselink.domain.rules.journey import AFTER_CLOSE, check_details, check_journey, check_steps
 from caselink.domain.rules.policy import ForcePolicy
 
 K = StepKind
@@ -185,6 +185,19 @@ def test_jny3_a_step_holds_only_the_details_its_kind_allows(s: Step, words: str)
 def test_jny3_blank_optional_fields_mean_unknown() -> None:
     check_details(step(K.RELEASED, 1, release=""))
     check_details(step(K.ATTENDED, 1, officer="PC 1234", trained_officer="false"))
+
+
+def test_steps_whose_details_were_checked_are_judged_by_every_other_rule() -> None:
+    # an import's parser checks each row's details; judging its rows leaves only that out
+    odd = step(K.ARRESTED, 24, colour="blue")
+    with pytest.raises(RuleViolation) as caught:
+        check_steps([], [odd], first_contact=T0, now=NOW)
+    assert caught.value.rule.id == "JNY-3"
+    check_steps([], [odd], first_contact=T0, now=NOW, details_checked=True)
+    for refused_step, rule in ((CHARGE, "INV-1"), (step(K.ARRESTED, -1), "JNY-1")):
+        with pytest.raises(RuleViolation) as caught:
+            check_steps([], [refused_step], first_contact=T0, now=NOW, details_checked=True)
+        assert caught.value.rule.id == rule
 
 
 # -- INV-1 --------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from caselink.domain.journey import Step, StepKind, step_document
 from caselink.storage.history.event_log import list_payload_text, payload_text
+from caselink.storage.journeys import details_text
+from caselink.storage.prepared import step_document_text
 
 TEXT = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
 STEPS = st.builds(
@@ -34,3 +36,14 @@ def test_a_payload_from_its_steps_texts_is_the_whole_payloads_text(
 def test_the_list_cannot_be_named_twice() -> None:
     with pytest.raises(ValueError, match="in the head already"):
         list_payload_text({"steps": 1}, "steps", [])
+
+
+@given(STEPS, st.booleans())
+def test_a_steps_text_made_from_its_details_text_is_its_documents_text(
+    step: Step, sort: bool
+) -> None:
+    # a file's details come sorted (the quick way) or in any order (the document's own)
+    if sort:
+        step = Step(kind=step.kind, at=step.at, details=dict(sorted(step.details.items())))
+    made = step_document_text(step, details_text(step.details))
+    assert made == payload_text(step_document(step))
