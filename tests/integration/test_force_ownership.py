@@ -127,6 +127,52 @@ def test_another_forces_rows_are_rejected_with_their_cells(
         assert refused[2:] == third_line, kind
 
 
+def ask_to_transfer_k1_to_surrey(ctx: Context) -> None:
+    """Kent's officer asks to transfer K1 to Surrey (C1); a Kent registrar must authorise it."""
+    recording.cancel(
+        ctx,
+        KENT_OFFICER,
+        "Kent",
+        "K1",
+        code=CancellationCode.C1,
+        rationale="The offence happened in Surrey's area; Surrey investigates",
+        evidence="Surrey Police",
+    )
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_rows_for_a_handed_over_report_are_its_new_owners_to_import(
+    two_forces: Context, tmp_path: Path, workers: int
+) -> None:
+    # K1 is Surrey's now: its journey, persons and offender label are Surrey's to add, under
+    # the Kent reference it was recorded with, and no longer Kent's.
+    ctx = two_forces
+    ask_to_transfer_k1_to_surrey(ctx)
+    recording.authorise(ctx, KENT_REGISTRAR, "Kent", "K1")
+    recording.accept_transfer(ctx, SURREY_REGISTRAR, "Kent", "K1")
+    k1 = {"force": "Kent", "reference": "K1"}
+    person = {"role": "suspect", "forename": "Sam", "surname": "Hart", "source_id": "p9"}
+    step = {"step": "attended", "at": "2024-03-08T01:00:00Z", "actor": "pc-1", "details": "{}"}
+    files = {
+        Kind.JOURNEY: write_csv(tmp_path / "j.csv", (*step, *k1), [step | k1]),
+        Kind.PERSONS: write_persons(tmp_path / "p.csv", [person | k1]),
+        Kind.OFFENDERS: write_csv(
+            tmp_path / "o.csv", ("offender_id", *k1), [{"offender_id": "off-9"} | k1]
+        ),
+    }
+    for kind, path in files.items():
+        with pytest.raises(ImportRefused) as refused:
+            import_file(ctx, KENT_OFFICER, kind, path, workers=workers, parallel_from_bytes=0)
+        reason = refused.value.errors[0].reason
+        assert "a Kent record handed to Surrey" in reason, kind
+        assert "records only for their own force" in reason, kind
+        summary = import_file(
+            ctx, SURREY_OFFICER, kind, path, workers=workers, parallel_from_bytes=0
+        )
+        assert summary.imported == 1, kind
+    assert history.verify(ctx).intact
+
+
 def test_reading_another_force_needs_a_grant_from_its_registrar(two_forces: Context) -> None:
     ctx = two_forces
     assert recording.show(ctx, KENT_OFFICER, "Kent", "K1", why=WHY).report.reference == "K1"
@@ -206,15 +252,7 @@ def test_a_transfer_hands_the_report_over_once_the_receiving_force_accepts(
 ) -> None:
     ctx = two_forces
     step_at = datetime(2024, 3, 8, 1, 0, tzinfo=UTC)
-    recording.cancel(
-        ctx,
-        KENT_OFFICER,
-        "Kent",
-        "K1",
-        code=CancellationCode.C1,
-        rationale="The offence happened in Surrey's area; Surrey investigates",
-        evidence="Surrey Police",
-    )
+    ask_to_transfer_k1_to_surrey(ctx)
     with pytest.raises(InvalidTransition, match="only a report transferred"):
         recording.accept_transfer(ctx, SURREY_REGISTRAR, "Kent", "K1")  # not yet authorised
     recording.authorise(ctx, KENT_REGISTRAR, "Kent", "K1")

@@ -173,6 +173,7 @@ def import_file(
                 PersonPreparer(uow.dialect) if kind is Kind.PERSONS else None,
             )
             write = _WRITERS[kind] if journeys is None else partial(_write_journey, journeys)
+            owner = _owners(uow, actor, kind)
             done = 0
 
             def reject(line: int, raw: tuple[str, ...], errors: Sequence[RowError]) -> None:
@@ -187,21 +188,22 @@ def import_file(
                 cells = _BatchCells(batch)
                 for r in results:
                     if isinstance(r, JudgedReport):
-                        if acts_on(actor.home, r.force):
+                        if acts_on(actor.home, owned_by := owner(r.force, r.reference)):
                             valid.append(r)
                             summary.notes.update(r.notes)
                             continue
+                        refusal = _foreign(actor, path.name, r.force, owned_by)
                         for text in r.rows:  # refused as another force's rows, as below
-                            line = text.line
-                            reject(line, cells(line), _foreign(actor, line, path.name, r.force))
+                            reject(text.line, cells(text.line), refusal(text.line))
                     elif isinstance(r, Parsed) and r.skip:
                         summary.skipped[r.skip] += 1
                     elif isinstance(r, Parsed) and (r.errors or r.item is None):
                         reject(r.line, r.raw, r.errors)
-                    elif not acts_on(actor.home, force := _force_of(r)):
+                    elif not acts_on(actor.home, owned_by := owner(*_report_of(r))):
                         # a row made ready in a worker kept no raw cells
                         raw = r.raw if isinstance(r, (Parsed, ReadyStep)) else cells(r.line)
-                        reject(r.line, raw, _foreign(actor, r.line, path.name, force))
+                        refusal = _foreign(actor, path.name, _report_of(r)[0], owned_by)
+                        reject(r.line, raw, refusal(r.line))
                     else:
                         valid.append(r)
                         summary.notes.update(r.notes)
@@ -284,14 +286,34 @@ Rejected = tuple[int, list[RowError]]
 Written = Iterator[Rejected]
 
 
-def _force_of(row: Any) -> str:
-    return str(row.prepared.force if isinstance(row, (Ready, ReadyPerson)) else row.item.force)
+def _report_of(row: Any) -> tuple[str, str]:
+    """The force and reference of the report a row parsed or made ready is of."""
+    if isinstance(row, (Ready, ReadyPerson)):
+        return row.prepared.force, row.prepared.reference
+    item = row.item
+    return item.force, item.crime_id if isinstance(item, OutcomeRow) else item.reference
 
 
-def _foreign(actor: Actor, line: int, file: str, force: str) -> list[RowError]:
+# What a row adds to a stored report (its journey, persons, offender) is its owner's to add:
+# the force named, unless the report was handed to another (a transfer). A report's own row is
+# its recording force's, and police.uk publishes outcomes under the force it names.
+_ADDED_TO_STORED = frozenset({Kind.JOURNEY, Kind.PERSONS, Kind.OFFENDERS})
+
+
+def _owners(uow: UnitOfWork, actor: Actor, kind: Kind) -> Callable[[str, str], str]:
+    """The force that owns a row's report, as ``owner(force, reference)``: what decides who may
+    import the row (domain.ownership)."""
+    if actor.home.national or kind not in _ADDED_TO_STORED:
+        return lambda force, _reference: force  # a national user acts on every force
+    handed = uow.access_grants.handed_over()
+    return lambda force, reference: handed.get((force, reference), force)
+
+
+def _foreign(actor: Actor, file: str, force: str, owner: str) -> Callable[[int], list[RowError]]:
     # Each force records its own reports; a national user loads for many (domain.ownership).
-    reason = f"a {force} record: {actor.name} ({actor.home}) records only for their own force"
-    return [RowError(file, line, "force", force, reason)]
+    whose = f"a {force} record" if owner == force else f"a {force} record handed to {owner}"
+    reason = f"{whose}: {actor.name} ({actor.home}) records only for their own force"
+    return lambda line: [RowError(file, line, "force", force, reason)]
 
 
 def _conflict(line: int, file: str, reason: str) -> Rejected:

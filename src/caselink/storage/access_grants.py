@@ -157,6 +157,16 @@ class AccessGrantStore:
         wanted = set(keys)
         return {(r.force, r.reference): r.owner for r in rows if (r.force, r.reference) in wanted}
 
+    def handed_over(self) -> dict[tuple[str, str], str]:
+        """The owner of every (force, reference) whose owner is not its recording force: the
+        reports handed over, few beside a force's others."""
+        rows = self._conn.execute(
+            select(reports.c.force, reports.c.reference, report_owners.c.force.label("owner")).join(
+                report_owners, report_owners.c.report_id == reports.c.id
+            )
+        ).all()
+        return {(r.force, r.reference): r.owner for r in rows}
+
     def set_owner(self, report_id: int, force: str, by: str, at: datetime) -> None:
         """Hand a report to ``force``, in place of whoever owned it before (the history keeps
         each hand-over as an event)."""
