@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from json.encoder import encode_basestring
 from typing import Any
 
 from caselink.domain.errors import InvalidValue
@@ -185,6 +186,19 @@ def parse_time(text: str | None) -> datetime | None:
 def step_document(step: Step) -> dict[str, Any]:
     """A step as plain values: kind, ISO time and details (what an import event keeps)."""
     return {"step": step.kind.value, "at": step.at.isoformat(), "details": dict(step.details)}
+
+
+def details_json(details: Mapping[str, str], *, compact: bool) -> str:
+    """A step's details as JSON text, keys sorted: exactly what ``json.dumps(details,
+    ensure_ascii=False, sort_keys=True)`` writes, or with ``compact`` what it writes with
+    ``separators=(",", ":")`` (as they are stored).
+
+    Put together from the strings' own encodings (the encoder's, for text not ASCII too): an
+    import makes two a step, and a JSON encoder's setting up cost more than the encoding.
+    """
+    item, key = (",", ":") if compact else (", ", ": ")
+    pairs = [encode_basestring(k) + key + encode_basestring(v) for k, v in sorted(details.items())]
+    return "{" + item.join(pairs) + "}"
 
 
 def timeline(steps: Iterable[Step]) -> list[Step]:

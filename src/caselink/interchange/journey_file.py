@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from caselink.domain.errors import DomainError
-from caselink.domain.journey import Step, StepKind
+from caselink.domain.forces import FORCES
+from caselink.domain.journey import Step, StepKind, details_json
 from caselink.domain.rules.journey import check_details
+from caselink.domain.values import reference_problem
 from caselink.interchange import cells
 from caselink.interchange.csv_writing import csv_writer
 from caselink.interchange.rows import (
@@ -35,6 +37,10 @@ JOURNEY_HEADER = ("force", "reference", "step", "at", "actor", "details")
 JOURNEY_REQUIRED = {"force", "reference", "step", "at", "actor"}
 JSON_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 _LINE_HEADER = ("json",)
+# What a plain row's cells are already, as caselink writes them: a force's canonical name and a
+# kind's own value need no folding.
+_CANONICAL_FORCES = frozenset(FORCES)
+_KINDS = {kind.value: kind for kind in StepKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +86,50 @@ class JourneyCsvParser(RowParser[JourneyRow]):
         super().__init__(file, header)
         self._digest = RowDigest(header)
         self._now = now
+        self._plain_header = header == JOURNEY_HEADER
 
     def parse_cells(self, line: int, cells_: tuple[str, ...]) -> Parsed[JourneyRow]:
+        if self._plain_header:
+            item = self.plain_row(cells_)
+            if item is not None:
+                return Parsed(line, item, (), journey_digest(item), cells_)
+        return self.parse_fully(line, cells_)
+
+    def plain_row(self, cells_: tuple[str, ...]) -> JourneyRow | None:
+        """The row, when every cell is as caselink writes it and the step is valid; None for
+        anything else, to take the long way (``parse_fully``), which gives the same row.
+
+        A national year's 1.3 million rows are nearly all plain: this skips the bookkeeping
+        that finds and words what is wrong (a fifth of a row's parsing), not a check.
+        """
+        force, reference, kind_cell, at_cell, actor, details_cell = cells_
+        kind = _KINDS.get(kind_cell)
+        if (
+            kind is None
+            or force not in _CANONICAL_FORCES
+            or not actor
+            or actor.strip() != actor
+            or reference.strip() != reference
+            or reference_problem(reference) is not None
+        ):
+            return None
+        try:
+            at = _aware_time(at_cell)
+            details = json.loads(details_cell) if details_cell else {}
+        except (cells.CellError, ValueError, RecursionError):
+            return None
+        if at is None or at > self._now or type(details) is not dict:
+            return None
+        try:  # a detail that is not a string is refused by Step itself
+            step = Step(kind=kind, at=at, details=details)
+            check_details(step)
+        except DomainError:
+            return None
+        return JourneyRow(force, reference, step, actor)
+
+    def parse_fully(self, line: int, cells_: tuple[str, ...]) -> Parsed[JourneyRow]:
+        """Parse any record, noting each thing wrong with it (what ``parse_cells`` does with
+        a row that is not plain)."""
         row = ParsingRow(self.file, line, self.header, cells_)
         details = _details_from_text(row)
         item = _journey_row(row, details, self._now)
@@ -224,16 +272,11 @@ def _journey_row(
     return JourneyRow(str(force), str(reference), step, str(actor))
 
 
-# json.dumps(details, ensure_ascii=False, sort_keys=True), the digest's form, with one encoder
-# for every row rather than one built a call
-_DIGESTED_DETAILS = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
-
-
 def journey_digest(row: JourneyRow) -> str:
     """A digest of a row's content, the same whichever format or spelling carried it (times in
     UTC, details in key order), so importing the same step twice can be seen to change nothing.
     """
-    details = _DIGESTED_DETAILS.encode(dict(row.step.details))
+    details = details_json(row.step.details, compact=False)
     text = "\x1f".join(
         (
             row.force,
@@ -249,7 +292,7 @@ def journey_digest(row: JourneyRow) -> str:
 
 def journey_cells(row: JourneyRow) -> tuple[str, ...]:
     """A row's cells in the order of :data:`JOURNEY_HEADER`."""
-    details = json.dumps(dict(row.step.details), ensure_ascii=False, sort_keys=True)
+    details = details_json(row.step.details, compact=False)
     return (
         row.force,
         row.reference,

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, delete, select, text, update
 
 from caselink.domain.errors import ConcurrentUpdate
-from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind
+from caselink.domain.journey import AppliedCancellation, Duty, Step, StepKind, details_json
 from caselink.storage.bulk import BulkWriter, driver_connection, sqlite_time_value
 from caselink.storage.tables import (
     cancellations,
@@ -87,13 +87,8 @@ class JourneyState:
     derived: bool = False
 
 
-# One encoder for every step: json.dumps with options builds a new encoder on each call, which
-# cost more than the encoding itself over a million steps.
-_DETAILS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-
-
 def details_text(details: Mapping[str, str]) -> str:
-    return _DETAILS.encode(dict(details))
+    return details_json(details, compact=True)
 
 
 def step_from_row(row: Any) -> Step:
