@@ -146,3 +146,33 @@ def test_deactivate_and_unlock(cli) -> None:  # type: ignore[no-untyped-def]
         "unlocked user ann",
         "deactivated user ann; ended 1 session(s) and 1 API token(s)",
     ]
+
+
+def test_an_address_held_back_is_listed_and_released(cli) -> None:  # type: ignore[no-untyped-def]
+    application = build(database=cli.database)
+    ctx = application.context
+    assert cli("users", "held-addresses")[1].strip() == "no address is held back"
+    for _ in range(ctx.access.address_failures):
+        with pytest.raises(auth.LoginRefused):
+            auth.login(ctx, "nobody", "Summer2024!", address="203.0.113.7")
+    with pytest.raises(auth.LoginHeldBack):
+        auth.login(ctx, "ann", PASSWORD.strip(), address="203.0.113.7")
+    code, out = cli("users", "held-addresses", "--json")
+    assert code == 0, out
+    [held] = json.loads(out)
+    assert (held["address"], held["failed_sign_ins"]) == ("203.0.113.7", 30)
+    assert "203.0.113.7" in cli("users", "held-addresses")[1]
+    code, out = cli("users", "release-address", "203.0.113.7", "--json")
+    assert (code, json.loads(out)) == (0, {"address": "203.0.113.7", "failures_forgotten": 30})
+    assert auth.login(ctx, "ann", PASSWORD.strip(), address="203.0.113.7").actor.name == "ann"
+    assert cli("users", "release-address", "203.0.113.7")[1].strip() == (
+        "no failed sign-in from 203.0.113.7 to forget"
+    )
+    code, out = cli("users", "release-address", "203.0.113.7\x1b[2J")
+    assert code == 1
+    assert "not a network address" in out
+    ctx.db.engine.dispose()
+    assert _administered(cli.database)[-1] == (
+        getpass.getuser(),
+        "released sign-ins from 203.0.113.7 (30 failed sign-in(s))",
+    )

@@ -165,3 +165,39 @@ def test_every_refusal_checks_one_password_and_says_the_same(
         # One password check and one write to the users table, whatever the case.
         assert (len(checks), len(writes)) == (1, 1), case
     assert set(answers.values()) == {auth.REFUSED}
+
+
+def test_thirty_racing_failures_from_many_addresses_are_each_counted_once(ctx: Context) -> None:
+    # Each failure deletes the failures a window old and adds its own: racing, none may fail,
+    # wait on another for good, or be lost, and the address that reaches its limit is held.
+    limited = replace(ctx, access=replace(ctx.access, address_failures=10))
+    barrier = threading.Barrier(ATTEMPTS)
+    addresses = [("203.0.113.7" if i % 2 else f"198.51.100.{i}") for i in range(ATTEMPTS)]
+
+    def one(i: int) -> str:
+        barrier.wait(10)
+        try:
+            auth.login(limited, f"guess{i}", WRONG, address=addresses[i])
+        except auth.LoginHeldBack:
+            return "held back"
+        except auth.LoginRefused:
+            return "refused"
+        return "admitted"
+
+    with ThreadPoolExecutor(ATTEMPTS) as pool:
+        outcomes = list(pool.map(one, range(ATTEMPTS)))
+    # each of the 15 from the one address was checked before it was held back, or refused
+    # unchecked after: none was counted once it was held
+    assert outcomes.count("refused") + outcomes.count("held back") == ATTEMPTS
+    with limited.db.reader() as uow:
+        counted = uow.sessions.address_failures("203.0.113.7", limited.clock() - timedelta(hours=1))
+        others = [
+            uow.sessions.address_failures(a, limited.clock() - timedelta(hours=1))
+            for a in set(addresses[::2])
+        ]
+    held = [o for i, o in enumerate(outcomes) if i % 2 and o == "held back"]
+    assert len(counted) == 15 - len(held)
+    assert len(counted) >= 10
+    assert [len(o) for o in others] == [1] * 15
+    with pytest.raises(auth.LoginHeldBack):
+        auth.login(limited, "oscar", PASSWORD, address="203.0.113.7")

@@ -214,3 +214,31 @@ def test_an_administrator_acts_on_accounts_from_the_users_page(
         "unlocked user oscar",
         "deactivated user ann; ended 1 session(s) and 1 API token(s)",
     ]
+
+
+def test_an_administrator_releases_an_address_held_back_from_the_users_page(
+    app: App,
+    signed_in: Callable[..., Any],
+    csrf_of: Callable[..., str],
+    sign_in: Callable[..., Any],
+    client: Any,
+) -> None:
+    admin = signed_in("admin")  # before its address is held back: the test client has one
+    assert "No network address is held back." in admin.get("/admin/users").text
+    for name in ("nobody", "olive", "rita") * 10:  # spraying names: no account is locked
+        assert sign_in(client, name, "Summer2024!").status_code == 401
+    assert sign_in(client, "oscar").status_code == 429
+    page = admin.get("/admin/users")
+    [held] = page.context["held"]
+    assert (held.address, held.failures) == ("testclient", 30)
+    assert 'name="address" value="testclient"' in page.text
+    assert admin.post("/admin/addresses/release", data={"address": "testclient"}).status_code == 403
+    done = admin.post(
+        "/admin/addresses/release", data={"address": "testclient", "csrf_token": csrf_of(admin)}
+    )
+    assert done.template.name == "users.html"
+    assert done.context["held"] == []
+    assert sign_in(client, "oscar").status_code == 200
+    with app.context.db.reader() as uow:
+        [entry, *_] = uow.access_log.recent(5, "ada")
+    assert entry.detail == "released sign-ins from testclient (30 failed sign-in(s))"

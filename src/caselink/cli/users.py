@@ -11,7 +11,7 @@ from caselink.cli.running import running
 from caselink.domain.errors import InvalidValue
 from caselink.domain.ownership import NATIONAL, Home, home_of
 from caselink.domain.roles import Role
-from caselink.services import auth, users
+from caselink.services import auth, sign_in_watch, users
 
 users_app = typer.Typer(help="Users, their roles and where they belong.", no_args_is_help=True)
 
@@ -231,6 +231,54 @@ def move(
         console.print(
             f"user {name} moved; {sessions} session(s) ended, {tokens_ended} API token(s) revoked"
         )
+
+
+@users_app.command("held-addresses")
+def held_addresses(db: Db = None, as_json: Json = False) -> None:
+    """List the network addresses whose sign-ins are refused unchecked (too many failures)."""
+    with running(db, as_json) as application:
+        held = sign_in_watch.held_addresses(application.context, by=getpass.getuser())
+    if as_json:
+        print_json(
+            [
+                {
+                    "address": h.address,
+                    "failed_sign_ins": h.failures,
+                    "last_failure": h.last_failure,
+                    "held_until": h.until,
+                }
+                for h in held
+            ]
+        )
+        return
+    if not held:
+        console.print("no address is held back")
+    for h in held:
+        line = (
+            f"{h.address:<40} {h.failures:>4} failed sign-ins, the last at "
+            f"{h.last_failure:%Y-%m-%d %H:%M} UTC; held back until {h.until:%Y-%m-%d %H:%M} UTC"
+        )
+        console.print(line, markup=False, highlight=False)
+
+
+@users_app.command("release-address")
+def release_address(address: str, db: Db = None, as_json: Json = False) -> None:
+    """Let sign-ins from a network address held back be tried again now, forgetting its
+    failures (e.g. a station's shared address after one person's mistyping)."""
+    with running(db, as_json) as application:
+        forgotten = sign_in_watch.release_address(
+            application.context, address, by=getpass.getuser()
+        )
+    if as_json:
+        print_json({"address": address.strip(), "failures_forgotten": forgotten})
+    elif forgotten:
+        console.print(
+            f"sign-ins from {address.strip()} released ({forgotten} failure(s) forgotten)",
+            markup=False,
+            highlight=False,
+        )
+    else:
+        console.print(f"no failed sign-in from {address.strip()} to forget", markup=False)
 
 
 @users_app.command("unlock")

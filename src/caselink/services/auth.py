@@ -31,7 +31,7 @@ from functools import cache
 
 from caselink.domain.errors import InvalidValue, NotFound, NotPermitted
 from caselink.domain.roles import Action, Role
-from caselink.services import users
+from caselink.services import sign_in_watch, users
 from caselink.services.consultation import justification_text
 from caselink.services.context import SIGN_IN_WINDOW, Actor, Context
 from caselink.services.users import administrator, log_administration
@@ -170,14 +170,14 @@ def login(ctx: Context, name: str, password: str, *, address: str | None = None)
     (services.sign_in_watch): the answer says nothing of the name, so it need not cost the
     same as a wrong password.
     """
-    limit, watch = ctx.access.address_failures, ctx.sign_ins
-    if address is not None:
-        until = watch.held_back_until(address, ctx.clock(), limit)
-        if until is not None:
-            raise LoginHeldBack(until)
+    limit = ctx.access.address_failures
     name = name.strip()
     known = bool(name) and len(name) <= _MAX_NAME and "\x00" not in name
     with ctx.db.reader() as uow:
+        if address is not None:
+            until = sign_in_watch.address_held_until(uow, address, ctx.clock(), limit)
+            if until is not None:
+                raise LoginHeldBack(until)
         user = uow.users.get(name) if known else None
     # The password is checked whoever asks (an unknown name against a dummy hash), outside any
     # transaction: a refusal takes as long as a success and holds no lock while it hashes.
@@ -195,8 +195,10 @@ def login(ctx: Context, name: str, password: str, *, address: str | None = None)
             # (and can tell a forgotten password from someone guessing), and where a spraying
             # of many names came from.
             locks: list[str] = []
-            if address is not None and watch.failed(address, now, limit):
-                held = watch.held_back_until(address, now, limit) or now + LOCKOUT
+            held = (
+                None if address is None else sign_in_watch.count_failure(uow, address, now, limit)
+            )
+            if held is not None:
                 locks.append(
                     f"sign-ins from {address} held back after {limit} failed attempts within "
                     f"{LOCKOUT.seconds // 60} minutes, until {held:%Y-%m-%d %H:%M} UTC"

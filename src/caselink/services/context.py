@@ -11,7 +11,6 @@ from caselink.domain.errors import NotPermitted
 from caselink.domain.ownership import NATIONAL, Home
 from caselink.domain.roles import Action, Role, may
 from caselink.domain.rules.policy import ForcePolicy
-from caselink.services.sign_in_watch import AddressWatch
 from caselink.storage.unit_of_work import Database
 
 # How long failed sign-ins count: an account's lock lasts as long (services.auth.LOCKOUT), and
@@ -57,8 +56,6 @@ class Context:
     clock: Callable[[], datetime] = field(default=utc_now)
     access: AccessPolicy = field(default_factory=AccessPolicy)
     anchor: HistoryAnchor | None = None
-    # this process's count of failed sign-ins by network address, kept for the context's life
-    sign_ins: AddressWatch = field(default_factory=lambda: AddressWatch(SIGN_IN_WINDOW))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
 
-from caselink.storage.tables import api_tokens, users, web_sessions
+from caselink.storage.tables import api_tokens, sign_in_failures, users, web_sessions
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +225,46 @@ class SessionStore:
             .values(failed_logins=0, locked_until=None)
         )
         return bool(result.rowcount)
+
+    # -- network addresses ------------------------------------------------------------------
+
+    def address_failures(self, address: str, since: datetime) -> list[datetime]:
+        """When an address's sign-ins failed after ``since``, oldest first."""
+        failures = sign_in_failures
+        return list(
+            self._conn.scalars(
+                select(failures.c.at)
+                .where(failures.c.address == address, failures.c.at > since)
+                .order_by(failures.c.at, failures.c.id)
+            )
+        )
+
+    def add_address_failure(self, address: str, at: datetime, forget_upto: datetime) -> None:
+        """Count a failed sign-in from ``address``, and forget every address's failures at or
+        before ``forget_upto``: the table holds one window's failures, however many come."""
+        self._conn.execute(delete(sign_in_failures).where(sign_in_failures.c.at <= forget_upto))
+        self._conn.execute(insert(sign_in_failures).values(address=address, at=at))
+
+    def addresses_failing(self, since: datetime, at_least: int) -> list[tuple[str, int, datetime]]:
+        """Each address with ``at_least`` failed sign-ins after ``since``: the address, how many
+        and the last, most failures first."""
+        failures = sign_in_failures
+        count = func.count().label("failures")
+        rows = self._conn.execute(
+            select(failures.c.address, count, func.max(failures.c.at).label("last"))
+            .where(failures.c.at > since)
+            .group_by(failures.c.address)
+            .having(func.count() >= at_least)
+            .order_by(count.desc(), failures.c.address)
+        )
+        return [(row.address, int(row.failures), row.last) for row in rows]
+
+    def forget_address(self, address: str) -> int:
+        """Forget an address's failed sign-ins; how many there were."""
+        result = self._conn.execute(
+            delete(sign_in_failures).where(sign_in_failures.c.address == address)
+        )
+        return int(result.rowcount)
 
 
 def _session(row: Any) -> StoredSession:

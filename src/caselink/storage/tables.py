@@ -213,6 +213,19 @@ users = Table(
     Column("unit", String(64)),
 )
 
+# Failed sign-ins by the network address they came from, kept a sign-in window (see
+# services.sign_in_watch): shared by every server process, kept over a restart, and released
+# by an administrator. Older rows are deleted as new failures come.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("address", String(64), nullable=False),
+    Column("at", TZ, nullable=False),
+    Index("ix_sign_in_failures_address_at", "address", "at"),
+    Index("ix_sign_in_failures_at", "at"),
+)
+
 # Who owns a report when it is no longer the force that recorded it: the receiving force of a
 # transfer (C1), once its registrar accepted it. A report with no row is its own force's.
 report_owners = Table(

@@ -1,12 +1,15 @@
-"""Administration pages: users with their API tokens, the access log, and an administrator's
-hand on an account (deactivate, unlock, revoke a token). No case data."""
+"""Administration pages: users with their API tokens and the network addresses held back, the
+access log, and an administrator's hand on an account (deactivate, unlock, revoke a token) or an
+address (release it). No case data."""
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from caselink.domain.roles import Action
-from caselink.services import auth, report_views, users
+from caselink.services import auth, report_views, sign_in_watch, users
 from caselink.web.forms import RecordId
 from caselink.web.security import PostSession, Session, context
 from caselink.web.templating import render
@@ -32,6 +35,7 @@ def users_page(request: Request, session: Session) -> Response:
         {
             "users": users.list_users(ctx),
             "tokens": auth.list_tokens(ctx, session.actor),
+            "held": sign_in_watch.held_addresses(ctx, session.actor),
             "now": ctx.clock(),
         },
     )
@@ -56,4 +60,13 @@ def unlock_user(request: Request, session: PostSession, name: str) -> Response:
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(request: Request, session: PostSession, token_id: RecordId) -> Response:
     auth.revoke_token(context(request), token_id, by=session.actor)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/addresses/release")
+def release_address(
+    request: Request, session: PostSession, address: Annotated[str, Form()] = ""
+) -> Response:
+    # an empty address is the service's to refuse, after it checks who asks
+    sign_in_watch.release_address(context(request), address, by=session.actor)
     return RedirectResponse("/admin/users", status_code=303)
