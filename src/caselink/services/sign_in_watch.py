@@ -74,13 +74,13 @@ def held_addresses(ctx: Context, by: Actor | str) -> list[HeldAddress]:
     if limit <= 0:
         return []
     with ctx.db.reader() as uow:
-        failing = uow.sessions.addresses_failing(now - SIGN_IN_WINDOW, limit)
-        held = []
-        for address, count, last in failing:
-            until = address_held_until(uow, address, now, limit)
-            if until is not None:
-                held.append(HeldAddress(address, count, last, until))
-    return held
+        failing = uow.sessions.failing_addresses(now - SIGN_IN_WINDOW, limit)
+    held = [
+        HeldAddress(address, len(failures), failures[-1], until)
+        for address, failures in failing.items()
+        if (until := held_back_until(failures, limit)) is not None  # each has ``limit`` at least
+    ]
+    return sorted(held, key=lambda h: (-h.failures, h.address))
 
 
 def release_address(ctx: Context, address: str, by: Actor | str) -> int:

@@ -245,19 +245,24 @@ class SessionStore:
         self._conn.execute(delete(sign_in_failures).where(sign_in_failures.c.at <= forget_upto))
         self._conn.execute(insert(sign_in_failures).values(address=address, at=at))
 
-    def addresses_failing(self, since: datetime, at_least: int) -> list[tuple[str, int, datetime]]:
-        """Each address with ``at_least`` failed sign-ins after ``since``: the address, how many
-        and the last, most failures first."""
+    def failing_addresses(self, since: datetime, at_least: int) -> dict[str, list[datetime]]:
+        """Each address with ``at_least`` failed sign-ins after ``since``, with when they failed,
+        oldest first."""
         failures = sign_in_failures
-        count = func.count().label("failures")
-        rows = self._conn.execute(
-            select(failures.c.address, count, func.max(failures.c.at).label("last"))
+        failing = (
+            select(failures.c.address)
             .where(failures.c.at > since)
             .group_by(failures.c.address)
             .having(func.count() >= at_least)
-            .order_by(count.desc(), failures.c.address)
         )
-        return [(row.address, int(row.failures), row.last) for row in rows]
+        found: dict[str, list[datetime]] = {}
+        for address, at in self._conn.execute(
+            select(failures.c.address, failures.c.at)
+            .where(failures.c.at > since, failures.c.address.in_(failing))
+            .order_by(failures.c.address, failures.c.at, failures.c.id)
+        ):
+            found.setdefault(address, []).append(at)
+        return found
 
     def forget_address(self, address: str) -> int:
         """Forget an address's failed sign-ins; how many there were."""
